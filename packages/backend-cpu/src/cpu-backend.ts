@@ -1,0 +1,192 @@
+/** The pure-TypeScript CPU backend: contiguous row-major typed arrays and plain kernels. */
+import type {
+  Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
+  TensorInfo, TypedArray, UnaryOp,
+} from '@dlrt/core';
+import { allocArray, sizeOf } from '@dlrt/core';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
+import * as ew from './kernels/elementwise.js';
+import { gemm } from './kernels/gemm.js';
+import type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
+import * as layout from './kernels/layout.js';
+import { batchMatmul } from './kernels/matmul.js';
+import * as pool from './kernels/pool.js';
+import { reduce } from './kernels/reduce.js';
+import { ThreadPool } from './threads/pool.js';
+
+/** Options of `setBackend('cpu', options)`. */
+export interface CpuBackendOptions {
+  /** Threads for large kernels, counting the calling thread (1 = no workers). Default 1. */
+  threads?: number;
+}
+
+/** The cpu backend's storage: one typed array per buffer. */
+class CpuData {
+  constructor(readonly values: TypedArray) {}
+}
+
+function values(x: TensorInfo): TypedArray {
+  if (!(x.dataId instanceof CpuData)) throw new Error('cpu: this tensor belongs to another backend');
+  return x.dataId.values;
+}
+
+function floats(x: TensorInfo): FloatArray {
+  const v = values(x);
+  if (v instanceof Int32Array) throw new Error(`cpu: expected a float tensor, got ${x.dtype}`);
+  return v;
+}
+
+/**
+ * @example
+ * import { setBackend } from '@dlrt/core';
+ * import '@dlrt/backend-cpu';
+ * await setBackend('cpu', { threads: 2 });
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly threads: number;
+  private readonly pool: ThreadPool | null;
+
+  constructor(options: CpuBackendOptions = {}) {
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new Error(`setBackend('cpu'): threads must be an integer in [1, 256], got ${threads}`);
+    }
+    this.threads = threads;
+    this.pool = threads > 1 ? new ThreadPool(threads) : null;
+  }
+
+  private readonly runGemm = (args: GemmArgs): void => {
+    if (this.pool) this.pool.gemm(args);
+    else gemm(args);
+  };
+
+  private out(dtype: DType, n: number): TypedArray {
+    return allocArray(dtype, n);
+  }
+
+  private floatOut(dtype: DType, n: number): FloatArray {
+    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  }
+
+  write(v: TypedArray, _shape: Shape, dtype: DType): DataId {
+    const a = this.out(dtype, v.length);
+    a.set(v);
+    return new CpuData(a);
+  }
+
+  readSync(x: TensorInfo): TypedArray {
+    return values(x).slice();
+  }
+
+  async read(x: TensorInfo): Promise<TypedArray> {
+    return this.readSync(x);
+  }
+
+  disposeData(_dataId: DataId): void {
+    // Typed arrays are garbage-collected once core drops its last reference.
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  unary(op: UnaryOp, x: TensorInfo): DataId {
+    return new CpuData(ew.unary(op, values(x), x.dtype));
+  }
+
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
+    const compare = !['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'].includes(op);
+    return new CpuData(ew.binary(op, values(a), a.shape, values(b), b.shape, outShape,
+      compare ? 'int32' : a.dtype));
+  }
+
+  where(c: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
+    return new CpuData(ew.where(values(c), c.shape, values(a), a.shape, values(b), b.shape,
+      outShape, a.dtype));
+  }
+
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataId {
+    return new CpuData(reduce(op, values(x), x.shape, axes, x.dtype));
+  }
+
+  cast(x: TensorInfo, dtype: DType): DataId {
+    return new CpuData(ew.cast(values(x), dtype));
+  }
+
+  transpose(x: TensorInfo, perm: readonly number[]): DataId {
+    return new CpuData(layout.transpose(values(x), x.shape, perm, x.dtype));
+  }
+
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataId {
+    return new CpuData(layout.slice(values(x), x.shape, begin, size, x.dtype));
+  }
+
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataId {
+    return new CpuData(layout.pad(values(x), x.shape, paddings, value, x.dtype));
+  }
+
+  concat(xs: readonly TensorInfo[], axis: number): DataId {
+    const parts = xs.map((x) => ({ values: values(x), shape: x.shape }));
+    return new CpuData(layout.concat(parts, axis, xs[0].dtype));
+  }
+
+  gather(x: TensorInfo, indices: TensorInfo, axis: number): DataId {
+    return new CpuData(layout.gather(values(x), x.shape, values(indices), axis, x.dtype));
+  }
+
+  scatterAdd(u: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): DataId {
+    return new CpuData(layout.scatterAdd(values(u), values(indices), axis, outShape, u.dtype));
+  }
+
+  matmul(a: TensorInfo, b: TensorInfo, o: MatmulOptions, outShape: Shape): DataId {
+    const out = this.floatOut(a.dtype, sizeOf(outShape));
+    batchMatmul(this.runGemm, floats(a), a.shape, floats(b), b.shape, o, outShape, out);
+    return new CpuData(out);
+  }
+
+  conv2d(x: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, outShape: Shape): DataId {
+    const out = this.floatOut(x.dtype, sizeOf(outShape));
+    conv2d(this.runGemm, (n) => this.floatOut(x.dtype, n), floats(x), x.shape, floats(w),
+      w.shape, attrs, outShape, out);
+    return new CpuData(out);
+  }
+
+  conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, xShape: Shape): DataId {
+    const dx = this.floatOut(dy.dtype, sizeOf(xShape));
+    conv2dBackpropInput(this.runGemm, (n) => this.floatOut(dy.dtype, n), floats(dy), floats(w),
+      w.shape, attrs, xShape, dy.shape, dx);
+    return new CpuData(dx);
+  }
+
+  conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, attrs: Conv2dAttrs, wShape: Shape): DataId {
+    const dw = this.floatOut(x.dtype, sizeOf(wShape));
+    conv2dBackpropFilter(this.runGemm, (n) => this.floatOut(x.dtype, n), floats(x), x.shape,
+      floats(dy), dy.shape, attrs, wShape, dw);
+    return new CpuData(dw);
+  }
+
+  maxPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId {
+    const out = this.floatOut(x.dtype, sizeOf(outShape));
+    pool.maxPool2d(floats(x), x.shape, attrs, outShape, out);
+    return new CpuData(out);
+  }
+
+  maxPool2dBackprop(dy: TensorInfo, x: TensorInfo, attrs: Pool2dAttrs): DataId {
+    const dx = this.floatOut(x.dtype, sizeOf(x.shape));
+    pool.maxPool2dBackprop(floats(dy), floats(x), x.shape, attrs, dy.shape, dx);
+    return new CpuData(dx);
+  }
+
+  avgPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId {
+    const out = this.floatOut(x.dtype, sizeOf(outShape));
+    pool.avgPool2d(floats(x), x.shape, attrs, outShape, out);
+    return new CpuData(out);
+  }
+
+  avgPool2dBackprop(dy: TensorInfo, attrs: Pool2dAttrs, xShape: Shape): DataId {
+    const dx = this.floatOut(dy.dtype, sizeOf(xShape));
+    pool.avgPool2dBackprop(floats(dy), xShape, attrs, dy.shape, dx);
+    return new CpuData(dx);
+  }
+}

@@ -1,0 +1,103 @@
+/** Data-movement kernels: transpose, slice, pad, concat, gather and its adjoint scatterAdd. */
+import type { DType, Shape, TypedArray } from '@dlrt/core';
+import { allocArray, sizeOf, stridesOf } from '@dlrt/core';
+import { forEachRow } from './broadcast.js';
+
+export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType):
+  TypedArray {
+  const outShape = perm.map((p) => shape[p]);
+  const out = allocArray(dtype, x.length);
+  const inStrides = stridesOf(shape);
+  // Reading x through permuted strides while writing the output in order.
+  const strides = [perm.map((p) => inStrides[p])];
+  forEachRow(outShape, strides, (o, [i], len, [s]) => {
+    for (let j = 0; j < len; j++) out[o + j] = x[i + j * s];
+  });
+  return out;
+}
+
+export function slice(x: TypedArray, shape: Shape, begin: readonly number[],
+  size: readonly number[], dtype: DType): TypedArray {
+  const out = allocArray(dtype, sizeOf(size));
+  const strides = stridesOf(shape);
+  const start = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
+  forEachRow(size, [strides], (o, [i], len) => {
+    out.set(x.subarray(start + i, start + i + len), o);
+  });
+  return out;
+}
+
+export function pad(x: TypedArray, shape: Shape, paddings: readonly (readonly [number, number])[],
+  value: number, dtype: DType): TypedArray {
+  const outShape = shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = allocArray(dtype, sizeOf(outShape));
+  if (value !== 0) out.fill(value);
+  const outStrides = stridesOf(outShape);
+  const start = paddings.reduce((acc, p, i) => acc + p[0] * outStrides[i], 0);
+  // Each input row lands at its shifted place in the output.
+  forEachRow(shape, [outStrides], (i, [o], len) => {
+    out.set(x.subarray(i, i + len), start + o);
+  });
+  return out;
+}
+
+export function concat(xs: readonly { values: TypedArray; shape: Shape }[], axis: number,
+  dtype: DType): TypedArray {
+  const shape0 = xs[0].shape;
+  const outer = sizeOf(shape0.slice(0, axis));
+  const inner = sizeOf(shape0.slice(axis + 1));
+  const total = xs.reduce((s, x) => s + x.values.length, 0);
+  const out = allocArray(dtype, total);
+  let o = 0;
+  for (let i = 0; i < outer; i++) {
+    for (const x of xs) {
+      const chunk = x.shape[axis] * inner;
+      out.set(x.values.subarray(i * chunk, (i + 1) * chunk), o);
+      o += chunk;
+    }
+  }
+  return out;
+}
+
+function checkIndex(op: string, idx: number, dim: number, axis: number): void {
+  if (!(idx >= 0 && idx < dim)) {
+    throw new Error(`${op}: index ${idx} is out of range [0, ${dim}) on axis ${axis}`);
+  }
+}
+
+export function gather(x: TypedArray, shape: Shape, indices: TypedArray, axis: number,
+  dtype: DType): TypedArray {
+  const outer = sizeOf(shape.slice(0, axis));
+  const inner = sizeOf(shape.slice(axis + 1));
+  const dim = shape[axis];
+  const out = allocArray(dtype, outer * indices.length * inner);
+  let o = 0;
+  for (let i = 0; i < outer; i++) {
+    for (let k = 0; k < indices.length; k++) {
+      const idx = indices[k];
+      checkIndex('gather', idx, dim, axis);
+      const src = (i * dim + idx) * inner;
+      out.set(x.subarray(src, src + inner), o);
+      o += inner;
+    }
+  }
+  return out;
+}
+
+export function scatterAdd(updates: TypedArray, indices: TypedArray, axis: number,
+  outShape: Shape, dtype: DType): TypedArray {
+  const outer = sizeOf(outShape.slice(0, axis));
+  const inner = sizeOf(outShape.slice(axis + 1));
+  const dim = outShape[axis];
+  const out = allocArray(dtype, sizeOf(outShape));
+  let u = 0;
+  for (let i = 0; i < outer; i++) {
+    for (let k = 0; k < indices.length; k++) {
+      const idx = indices[k];
+      checkIndex('scatterAdd', idx, dim, axis);
+      const dst = (i * dim + idx) * inner;
+      for (let j = 0; j < inner; j++) out[dst + j] += updates[u++];
+    }
+  }
+  return out;
+}

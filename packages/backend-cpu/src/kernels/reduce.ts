@@ -1,0 +1,56 @@
+/** Reductions: sum, max, min, argmax, argmin over sorted axes. */
+import type { DType, ReduceOp, Shape, TypedArray } from '@dlrt/core';
+import { allocArray, sizeOf } from '@dlrt/core';
+import { transpose } from './layout.js';
+
+/**
+ * Moves the reduced axes last (a copy, unless they already are), then folds each contiguous
+ * run of `inner` values into one output.
+ */
+export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[],
+  dtype: DType): TypedArray {
+  const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const inner = sizeOf(axes.map((a) => shape[a]));
+  const outer = sizeOf(kept.map((a) => shape[a]));
+  const outDtype: DType = op === 'argmax' || op === 'argmin' ? 'int32' : dtype;
+  const out = allocArray(outDtype, outer);
+  const leading = axes.every((a, i) => a === i);
+  if (op === 'sum' && leading && axes.length < shape.length) {
+    // Sum of leading axes (bias gradients): add whole rows, no transpose.
+    for (let r = 0; r < inner; r++) {
+      const base = r * outer;
+      for (let j = 0; j < outer; j++) out[j] += x[base + j];
+    }
+    return out;
+  }
+  const trailing = axes.every((a, i) => a === shape.length - axes.length + i);
+  const src = trailing ? x : transpose(x, shape, [...kept, ...axes], dtype);
+  for (let o = 0; o < outer; o++) out[o] = fold(op, src, o * inner, inner);
+  return out;
+}
+
+function fold(op: ReduceOp, v: TypedArray, start: number, n: number): number {
+  const end = start + n;
+  if (op === 'sum') {
+    let s = 0;
+    for (let i = start; i < end; i++) s += v[i];
+    return s;
+  }
+  if (op === 'max' || op === 'min') {
+    let m = op === 'max' ? -Infinity : Infinity;
+    for (let i = start; i < end; i++) {
+      const x = v[i];
+      if (Number.isNaN(x)) return NaN;
+      if (op === 'max' ? x > m : x < m) m = x;
+    }
+    return m;
+  }
+  let best = 0;
+  for (let i = start + 1; i < end; i++) {
+    const x = v[i];
+    const b = v[start + best];
+    if (Number.isNaN(b)) break;
+    if (Number.isNaN(x) || (op === 'argmax' ? x > b : x < b)) best = i - start;
+  }
+  return best;
+}

@@ -1,0 +1,44 @@
+// The dlrt command: argument errors (exit 2, naming the flag), an unknown backend (exit 1,
+// naming it), and a short real run whose output format the README promises.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { DEFAULTS, parseTrainArgs } from '../dist/index.js';
+
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const dlrt = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+
+t.test('parseTrainArgs: defaults, flags, and errors that name the flag', async (t) => {
+  t.same(parseTrainArgs([]), DEFAULTS);
+  const a = parseTrainArgs(['--model', 'lenet5', '--epochs', '3', '--lr', '0.05', '--optimizer',
+    'sgd', '--hidden', '100,50', '--threads', '2', '--seed', '7']);
+  t.match(a, { model: 'lenet5', epochs: 3, lr: 0.05, optimizer: 'sgd', hidden: [100, 50],
+    threads: 2, seed: 7 });
+  t.throws(() => parseTrainArgs(['--epochs', '0']), /--epochs: expected a positive integer, got '0'/);
+  t.throws(() => parseTrainArgs(['--model', 'vgg']), /--model: expected one of mlp\|lenet5, got 'vgg'/);
+  t.throws(() => parseTrainArgs(['--lr', 'fast']), /--lr: expected a positive number/);
+  t.throws(() => parseTrainArgs(['--bogus']), /bogus/);
+});
+
+t.test('usage errors exit 2; an unknown backend exits 1 naming it', async (t) => {
+  const r = dlrt('train', '--batch', '-3');
+  t.equal(r.status, 2);
+  t.match(r.stderr, /usage: dlrt train/);
+  const b = dlrt('train', '--backend', 'quantum', '--epochs', '1');
+  t.equal(b.status, 1);
+  t.match(b.stderr, /unknown backend 'quantum' \(registered: cpu\)/);
+});
+
+t.test('a one-epoch run prints a line per epoch and the final test accuracy', async (t) => {
+  const dir = t.testdir({});
+  const r = dlrt('train', '--epochs', '1', '--hidden', '32', '--batch', '200', '--json',
+    `${dir}/run.json`);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /epoch 1\/1 {2}loss \d\.\d{4} {2}test loss \d\.\d{4} {2}test acc \d+\.\d\d%/);
+  const acc = Number(/test accuracy: ([\d.]+)%/.exec(r.stdout)?.[1]);
+  t.ok(acc > 80, `test accuracy ${acc}% after one epoch`);
+  const json = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
+  t.equal(json.epochs.length, 1);
+  t.equal(json.args.hidden[0], 32);
+});

@@ -1,0 +1,105 @@
+import type { DType, TypedArray } from './dtype.js';
+import type { Shape } from './shape.js';
+
+/** A backend's opaque handle to a tensor's storage. Core never looks inside. */
+export type DataId = object;
+
+/** What a kernel receives for each tensor input: the storage plus its shape and dtype. */
+export interface TensorInfo {
+  readonly dataId: DataId;
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'relu' | 'sigmoid' | 'tanh'
+  | 'gelu' | 'erf' | 'sign' | 'isnan';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'relu', 'sigmoid', 'tanh', 'gelu', 'erf', 'sign',
+  'isnan',
+];
+
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+export type BinaryOp = ArithmeticOp | CompareOp;
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export interface MatmulOptions {
+  /** Use Aᵀ: a's last two dims are read as [k, m]. */
+  transposeA?: boolean;
+  /** Use Bᵀ: b's last two dims are read as [n, k]. */
+  transposeB?: boolean;
+}
+
+/** Normalized 2-D convolution attributes (NCHW input, OIHW filter). */
+export interface Conv2dAttrs {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}
+
+/** Normalized 2-D pooling attributes (NCHW). */
+export interface Pool2dAttrs {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+}
+
+/** What `Backend.memory()` reports beyond core's own counts. */
+export interface BackendMemory {
+  /** Bytes the backend holds outside tensors (scratch, pools). */
+  scratchBytes?: number;
+}
+
+/**
+ * The contract between core and a backend: a small set of primitive kernels.
+ * Core validates inputs and infers the output shape and dtype before it calls a kernel,
+ * so kernels may assume well-formed input. Each kernel returns fresh storage.
+ */
+export interface Backend {
+  readonly name: string;
+
+  /** Copies `values` into new storage. */
+  write(values: TypedArray, shape: Shape, dtype: DType): DataId;
+  /** A copy of the values, row-major. Backends that cannot read synchronously throw. */
+  readSync(x: TensorInfo): TypedArray;
+  read(x: TensorInfo): Promise<TypedArray>;
+  disposeData(dataId: DataId): void;
+  memory?(): BackendMemory;
+  /** Releases threads, devices and other resources of the backend. */
+  close?(): Promise<void>;
+
+  /** Elementwise; 'isnan' returns int32, the others keep x's dtype. */
+  unary(op: UnaryOp, x: TensorInfo): DataId;
+  /** Elementwise with NumPy broadcasting to `outShape`; compare ops return int32 0/1. */
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId;
+  /** cond ≠ 0 ? a : b, broadcast to `outShape`; a and b share a dtype. */
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId;
+  /** Reduces the sorted, non-empty `axes` away (no kept dims); argmax/argmin: one axis, int32. */
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataId;
+  cast(x: TensorInfo, dtype: DType): DataId;
+
+  transpose(x: TensorInfo, perm: readonly number[]): DataId;
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataId;
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataId;
+  concat(xs: readonly TensorInfo[], axis: number): DataId;
+  /** Takes entries of x along `axis` at int32 `indices` (any shape, values in range). */
+  gather(x: TensorInfo, indices: TensorInfo, axis: number): DataId;
+  /** The adjoint of gather: zeros of `outShape` with `updates` added at `indices` on `axis`. */
+  scatterAdd(updates: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): DataId;
+
+  /** Batched product over leading dims, which broadcast; `outShape` is [...batch, m, n]. */
+  matmul(a: TensorInfo, b: TensorInfo, opts: MatmulOptions, outShape: Shape): DataId;
+
+  conv2d(x: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, outShape: Shape): DataId;
+  conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, xShape: Shape): DataId;
+  conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, attrs: Conv2dAttrs, wShape: Shape): DataId;
+  maxPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId;
+  /** Routes dy to the arg-max of each window of x (first max on ties). */
+  maxPool2dBackprop(dy: TensorInfo, x: TensorInfo, attrs: Pool2dAttrs): DataId;
+  /** Average over the window's in-bounds elements (padding excluded from the count). */
+  avgPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId;
+  avgPool2dBackprop(dy: TensorInfo, attrs: Pool2dAttrs, xShape: Shape): DataId;
+}

@@ -1,0 +1,39 @@
+/** Element types a tensor can hold. float32 is the default everywhere. */
+export type DType = 'float32' | 'float64' | 'int32';
+
+/** Storage for each dtype: contiguous, row-major. */
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+export type FloatDType = 'float32' | 'float64';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+
+export function isDType(x: unknown): x is DType {
+  return x === 'float32' || x === 'float64' || x === 'int32';
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype !== 'int32';
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'float64' ? 8 : 4;
+}
+
+/** A zero-filled array of `n` elements of `dtype`. */
+export function allocArray(dtype: DType, n: number): TypedArray {
+  if (dtype === 'float64') return new Float64Array(n);
+  if (dtype === 'int32') return new Int32Array(n);
+  return new Float32Array(n);
+}
+
+/** The dtype that matches a typed array's element type. */
+export function dtypeOf(values: TypedArray): DType {
+  if (values instanceof Float64Array) return 'float64';
+  if (values instanceof Int32Array) return 'int32';
+  return 'float32';
+}
+
+/** Throws `op: <what> must be a float dtype, got int32` for integer input to float-only ops. */
+export function assertFloat(op: string, what: string, dtype: DType): void {
+  if (!isFloat(dtype)) throw new Error(`${op}: ${what} must be float32 or float64, got ${dtype}`);
+}

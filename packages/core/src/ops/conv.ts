@@ -1,0 +1,113 @@
+/** 2-D convolution and pooling on NCHW tensors, with their gradients. */
+import type { Conv2dAttrs, Pool2dAttrs } from '../backend.js';
+import { assertFloat } from '../dtype.js';
+import { runOp } from '../run-op.js';
+import { fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/** A number for both spatial dims, or [height, width]. */
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+export interface Pool2dOptions {
+  kernelSize: Pair;
+  /** Defaults to kernelSize. */
+  stride?: Pair;
+  padding?: Pair;
+}
+
+function pair(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (p.some((x) => !Number.isInteger(x) || x < min)) {
+    throw new Error(`${op}: ${name} ${JSON.stringify(v)} must be integers ≥ ${min}`);
+  }
+  return p;
+}
+
+function outSize(op: string, x: Tensor, size: number, k: number, s: number, p: number, d: number,
+  dim: string): number {
+  const n = Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+  if (n < 1) {
+    throw new Error(`${op}: x ${fmt(x.shape)}: window ${k} (dilation ${d}) exceeds padded ` +
+      `${dim} ${size + 2 * p}`);
+  }
+  return n;
+}
+
+/**
+ * Cross-correlation of x [N, C, H, W] with filters w [O, C, kh, kw] (as in PyTorch).
+ * @example conv2d(x, w, { stride: 1, padding: 2 })
+ */
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
+  x.assertLive('conv2d');
+  w.assertLive('conv2d');
+  if (x.rank !== 4 || w.rank !== 4) {
+    throw new Error(`conv2d: x ${fmt(x.shape)} must be [N,C,H,W] and w ${fmt(w.shape)} [O,C,kh,kw]`);
+  }
+  if (x.shape[1] !== w.shape[1]) {
+    throw new Error(`conv2d: x ${fmt(x.shape)} vs w ${fmt(w.shape)}: channels ` +
+      `${x.shape[1]} ≠ ${w.shape[1]}`);
+  }
+  if (x.dtype !== w.dtype) throw new Error(`conv2d: dtypes ${x.dtype} vs ${w.dtype}`);
+  assertFloat('conv2d', 'x', x.dtype);
+  const attrs: Conv2dAttrs = {
+    stride: pair('conv2d', 'stride', opts.stride ?? 1, 1),
+    padding: pair('conv2d', 'padding', opts.padding ?? 0, 0),
+    dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
+  };
+  const [n, , h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const { stride: s, padding: p, dilation: d } = attrs;
+  const shape = [n, o, outSize('conv2d', x, h, kh, s[0], p[0], d[0], 'height'),
+    outSize('conv2d', x, wd, kw, s[1], p[1], d[1], 'width')];
+  return runOp('conv2d', [x, w], { shape, dtype: x.dtype }, (k) => k.conv2d(x, w, attrs, shape),
+    (dy) => [
+      runOp('conv2dBackpropInput', [dy, w], { shape: x.shape, dtype: x.dtype },
+        (k) => k.conv2dBackpropInput(dy, w, attrs, x.shape)),
+      runOp('conv2dBackpropFilter', [x, dy], { shape: w.shape, dtype: w.dtype },
+        (k) => k.conv2dBackpropFilter(x, dy, attrs, w.shape)),
+    ]);
+}
+
+function poolAttrs(op: string, x: Tensor, opts: Pool2dOptions): [Pool2dAttrs, number[]] {
+  x.assertLive(op);
+  if (x.rank !== 4) throw new Error(`${op}: x ${fmt(x.shape)} must be [N,C,H,W]`);
+  assertFloat(op, 'x', x.dtype);
+  const kernel = pair(op, 'kernelSize', opts.kernelSize, 1);
+  const attrs: Pool2dAttrs = {
+    kernel,
+    stride: pair(op, 'stride', opts.stride ?? kernel, 1),
+    padding: pair(op, 'padding', opts.padding ?? 0, 0),
+  };
+  if (attrs.padding.some((p, i) => 2 * p > kernel[i])) {
+    throw new Error(`${op}: padding [${attrs.padding}] must be at most half of kernelSize [${kernel}]`);
+  }
+  const [n, c, h, w] = x.shape;
+  const shape = [n, c, outSize(op, x, h, kernel[0], attrs.stride[0], attrs.padding[0], 1, 'height'),
+    outSize(op, x, w, kernel[1], attrs.stride[1], attrs.padding[1], 1, 'width')];
+  return [attrs, shape];
+}
+
+/**
+ * Max over each window; padding never wins. The gradient goes to the first maximum.
+ * @example maxPool2d(x, { kernelSize: 2 })
+ */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const [attrs, shape] = poolAttrs('maxPool2d', x, opts);
+  return runOp('maxPool2d', [x], { shape, dtype: x.dtype }, (k) => k.maxPool2d(x, attrs, shape),
+    (dy) => [runOp('maxPool2dBackprop', [dy, x], { shape: x.shape, dtype: x.dtype },
+      (k) => k.maxPool2dBackprop(dy, x, attrs))]);
+}
+
+/** Mean over each window's in-bounds entries (padding is not counted). */
+export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const [attrs, shape] = poolAttrs('avgPool2d', x, opts);
+  return runOp('avgPool2d', [x], { shape, dtype: x.dtype }, (k) => k.avgPool2d(x, attrs, shape),
+    (dy) => [runOp('avgPool2dBackprop', [dy], { shape: x.shape, dtype: x.dtype },
+      (k) => k.avgPool2dBackprop(dy, attrs, x.shape))]);
+}

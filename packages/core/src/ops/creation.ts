@@ -1,0 +1,157 @@
+/** Creating tensors: from values, constant fills, ranges and seeded random draws. */
+import { allocArray, assertFloat, type DType, dtypeOf, isDType, type TypedArray } from '../dtype.js';
+import { runOp } from '../run-op.js';
+import { Rng } from '../rng.js';
+import { assertShape, fmt, type Shape, sizeOf } from '../shape.js';
+import type { NestedArray, Tensor } from '../tensor.js';
+
+/** Nested arrays or flat values accepted by `tensor`. */
+export type TensorLike = NestedArray | readonly number[] | TypedArray;
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (!isDType(dtype)) throw new Error(`${op}: unknown dtype '${String(dtype)}'`);
+  return dtype;
+}
+
+function inferShape(op: string, v: NestedArray): number[] {
+  if (!Array.isArray(v)) return [];
+  if (v.length === 0) return [0];
+  const inner = inferShape(op, v[0]);
+  for (const item of v) {
+    const s = inferShape(op, item);
+    if (s.length !== inner.length || s.some((d, i) => d !== inner[i])) {
+      throw new Error(`${op}: ragged nested array (${fmt(inner)} vs ${fmt(s)})`);
+    }
+  }
+  return [v.length, ...inner];
+}
+
+/** Makes a tensor of `values` on the active backend, checking size and int32 values. */
+export function fromValues(op: string, values: TypedArray, shape: Shape, dtype: DType): Tensor {
+  assertShape(op, 'shape', shape);
+  if (values.length !== sizeOf(shape)) {
+    throw new Error(`${op}: ${values.length} values do not fill shape ${fmt(shape)}`);
+  }
+  return runOp(op, [], { shape, dtype }, (b) => b.write(values, shape, dtype));
+}
+
+/**
+ * A tensor from nested arrays (shape inferred) or flat values plus a shape.
+ * The dtype defaults to float32, or to the typed array's own type.
+ * @example tensor([[1, 2], [3, 4]]); tensor(new Float64Array(6), [2, 3], 'float64');
+ */
+export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor {
+  const d = checkDType('tensor', dtype ?? (ArrayBuffer.isView(values) ? dtypeOf(values) : 'float32'));
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (ArrayBuffer.isView(values)) {
+    flat = values;
+    inferred = [values.length];
+  } else {
+    inferred = inferShape('tensor', values as NestedArray);
+    flat = typeof values === 'number' ? [values] : (values as number[]).flat(Infinity) as number[];
+  }
+  const out = allocArray(d, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const x = flat[i];
+    if (typeof x !== 'number') throw new Error(`tensor: value at ${i} is not a number (${x})`);
+    if (d === 'int32' && !Number.isInteger(x)) {
+      throw new Error(`tensor: int32 value ${x} at index ${i} is not an integer`);
+    }
+    out[i] = x;
+  }
+  return fromValues('tensor', out, shape ?? inferred, d);
+}
+
+/** A scalar (shape []). */
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  return tensor([value], [], dtype);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  assertShape('full', 'shape', shape);
+  const v = allocArray(checkDType('full', dtype), sizeOf(shape));
+  v.fill(value);
+  return fromValues('full', v, shape, dtype);
+}
+
+export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return full(shape, 0, dtype);
+}
+
+export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+  return full(shape, 1, dtype);
+}
+
+export function zerosLike(x: Tensor): Tensor {
+  return full(x.shape, 0, x.dtype);
+}
+
+export function onesLike(x: Tensor): Tensor {
+  return full(x.shape, 1, x.dtype);
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
+  assertShape('eye', 'shape', [n, m]);
+  const v = allocArray(checkDType('eye', dtype), n * m);
+  for (let i = 0; i < Math.min(n, m); i++) v[i * m + i] = 1;
+  return fromValues('eye', v, [n, m], dtype);
+}
+
+/**
+ * Evenly spaced values in [start, stop) (`arange(5)` is 0…4).
+ * @example arange(0, 1, 0.25);   // [0, 0.25, 0.5, 0.75]
+ */
+export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be non-zero, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const v = allocArray(checkDType('arange', dtype), n);
+  for (let i = 0; i < n; i++) v[i] = start + i * step;
+  return fromValues('arange', v, [n], dtype);
+}
+
+/** Where random draws come from: a seed, or a generator shared across calls. */
+export interface RandomOptions {
+  seed?: number;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+function generator(op: string, o: RandomOptions): Rng {
+  if (o.rng) return o.rng;
+  if (o.seed === undefined) throw new Error(`${op}: pass { seed } or { rng } (dlrt has no hidden RNG)`);
+  return new Rng(o.seed);
+}
+
+function draw(op: string, shape: Shape, o: RandomOptions, sample: (r: Rng) => number): Tensor {
+  const dtype = checkDType(op, o.dtype ?? 'float32');
+  assertFloat(op, 'dtype', dtype);
+  assertShape(op, 'shape', shape);
+  const r = generator(op, o);
+  const v = allocArray(dtype, sizeOf(shape));
+  for (let i = 0; i < v.length; i++) v[i] = sample(r);
+  return fromValues(op, v, shape, dtype);
+}
+
+/**
+ * Uniform draws in [low, high).
+ * @example rand([2, 3], { seed: 7 });
+ */
+export function rand(shape: Shape, o: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const low = o.low ?? 0;
+  const high = o.high ?? 1;
+  return draw('rand', shape, o, (r) => low + (high - low) * r.uniform());
+}
+
+/**
+ * Normal draws with mean and standard deviation `std`.
+ * @example randn([784, 10], { seed: 1, std: 0.05 });
+ */
+export function randn(shape: Shape, o: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const mean = o.mean ?? 0;
+  const std = o.std ?? 1;
+  return draw('randn', shape, o, (r) => mean + std * r.normal());
+}

@@ -1,0 +1,81 @@
+/** Reductions along axes (with keepDims) and their gradients. */
+import type { ReduceOp } from '../backend.js';
+import { assertFloat } from '../dtype.js';
+import { customOp, runOp } from '../run-op.js';
+import { normAxes, normAxis, reducedShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add, broadcastTo, div, equal, less, mul, sub, where } from './arithmetic.js';
+import { reshape } from './shape-ops.js';
+import { abs, cast, exp, log } from './unary.js';
+
+type Axes = number | readonly number[];
+
+function reduce(op: ReduceOp, x: Tensor, axis: Axes | undefined, keepDims: boolean,
+  grad?: (dyKept: Tensor, yKept: Tensor, axes: number[]) => Tensor): Tensor {
+  x.assertLive(op);
+  const axes = normAxes(op, axis, x.rank);
+  if (axes.length === 0) return x;
+  const kept = reducedShape(x.shape, axes, true);
+  const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
+  const y = runOp(op, [x], { shape: reducedShape(x.shape, axes, false), dtype },
+    (k) => k.reduce(op, x, axes),
+    grad && ((dy, out) => [grad(reshape(dy, kept), reshape(out, kept), axes)]));
+  return keepDims ? reshape(y, kept) : y;
+}
+
+/**
+ * Sum over `axis` (all axes when omitted).
+ * @example sum(x, 1, true)   // row sums as a column
+ */
+export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce('sum', x, axis, keepDims, (dy) => broadcastTo(dy, x.shape));
+}
+
+/** Arithmetic mean over `axis` (float dtypes). */
+export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  assertFloat('mean', 'x', x.dtype);
+  const n = normAxes('mean', axis, x.rank).reduce((p, a) => p * x.shape[a], 1);
+  return div(sum(x, axis, keepDims), n);
+}
+
+/** The gradient of max/min: dy shared evenly among the entries that attain the extreme. */
+function extremeGrad(x: Tensor) {
+  return (dy: Tensor, y: Tensor, axes: number[]): Tensor => {
+    const mask = cast(equal(x, y), x.dtype);
+    return div(mul(mask, dy), sum(mask, axes, true));
+  };
+}
+
+export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce('max', x, axis, keepDims, extremeGrad(x));
+}
+
+export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduce('min', x, axis, keepDims, extremeGrad(x));
+}
+
+/** Index of the largest entry along `axis` (first on ties), int32. */
+export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
+  return reduce('argmax', x, normAxis('argmax', axis, x.rank), keepDims);
+}
+
+/** Index of the smallest entry along `axis` (first on ties), int32. */
+export function argmin(x: Tensor, axis = -1, keepDims = false): Tensor {
+  return reduce('argmin', x, normAxis('argmin', axis, x.rank), keepDims);
+}
+
+/**
+ * log Σ exp(x) over `axis`, computed stably as m + log Σ exp(x − m) with m the max (0 where
+ * the max is infinite, so that rows of −∞ give −∞, not NaN). Gradient: dy · exp(x − y).
+ */
+export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  assertFloat('logSumExp', 'x', x.dtype);
+  const axes = normAxes('logSumExp', axis, x.rank);
+  const kept = reducedShape(x.shape, axes, true);
+  return customOp('logSumExp', [x], () => {
+    const top = max(x, axes, true);
+    const m = where(less(abs(top), Infinity), top, 0);
+    const y = add(log(sum(exp(sub(x, m)), axes, true)), m);
+    return keepDims ? y : reshape(y, reducedShape(x.shape, axes, false));
+  }, (dy, y) => [mul(reshape(dy, kept), exp(sub(x, reshape(y, kept))))]);
+}

@@ -1,0 +1,92 @@
+/** Shapes, strides, axes and NumPy broadcasting: pure functions on number arrays. */
+
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous tensor. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function fmt(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function assertShape(op: string, what: string, shape: Shape): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: ${what} ${fmt(shape)} must hold non-negative integers`);
+    }
+  }
+}
+
+/** NumPy broadcast of two shapes; throws `op: a [2,3] vs b [4]: dim 1 (3 vs 4)`. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast ` +
+          `(dim ${i} of the result: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Resolves a possibly negative axis against `rank`; throws naming the op. */
+export function normAxis(op: string, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= rank) {
+    throw new Error(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  }
+  return a;
+}
+
+/** Sorted, unique, non-negative axes; `undefined` means all axes. */
+export function normAxes(op: string, axes: number | readonly number[] | undefined,
+  rank: number): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = [...new Set(list.map((a) => normAxis(op, a, rank)))].sort((x, y) => x - y);
+  if (out.length !== list.length) throw new Error(`${op}: repeated axis in [${list}]`);
+  return out;
+}
+
+/** The shape after reducing `axes`, keeping them as 1 when `keepDims`. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+/** Checks that `perm` is a permutation of 0..rank-1. */
+export function checkPerm(op: string, perm: readonly number[], rank: number): void {
+  const seen = new Set(perm);
+  if (perm.length !== rank || seen.size !== rank || perm.some((p) => !(p >= 0 && p < rank))) {
+    throw new Error(`${op}: perm [${perm}] is not a permutation of rank ${rank}`);
+  }
+}

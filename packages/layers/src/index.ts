@@ -1,0 +1,21 @@
+/**
+ * @dlrt/layers: modules, losses, optimizers, integrators (training methods), data and the
+ * Trainer. Written against @dlrt/core only, so everything runs on every backend.
+ */
+export { Module, Sequential } from './nn/module.js';
+export { Dense, type DenseOptions } from './nn/dense.js';
+export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
+export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
+export { type InitOptions, initRng, uniformFanIn } from './nn/init.js';
+export { crossEntropy, mse } from './nn/losses.js';
+export { Optimizer } from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { type Integrator, type StepResult, NonFiniteLossError } from './integrators/integrator.js';
+export { GradientStep, type GradientStepOptions } from './integrators/gradient-step.js';
+export { mlp, lenet5, ToImage, type ClassifierOptions } from './models/classifiers.js';
+export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
+export { shuffledBatches, gatherRows } from './data/batches.js';
+export { Trainer, evaluate, formatEpoch, type TrainerOptions, type EpochLog, type LabeledData }
+  from './train/trainer.js';
+export { Progress, type ProgressMode } from './train/progress.js';

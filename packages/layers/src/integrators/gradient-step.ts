@@ -1,0 +1,33 @@
+/** Plain (dense) training as an integrator: one backward pass, one optimizer step. */
+import { dispose, variableGrads, type Tensor } from '@dlrt/core';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { type Integrator, NonFiniteLossError, type StepResult } from './integrator.js';
+
+export interface GradientStepOptions {
+  optimizer: Optimizer;
+}
+
+/**
+ * θ ← optimizer(θ, ∇θ ℓ) over every trainable parameter of `model`.
+ * @example const step = new GradientStep(model, { optimizer: new Adam({ lr: 1e-3 }) });
+ *          await step.step(() => crossEntropy(model.forward(x), y));
+ */
+export class GradientStep implements Integrator {
+  readonly name = 'GradientStep';
+
+  constructor(readonly model: Module, readonly options: GradientStepOptions) {}
+
+  async step(lossFn: () => Tensor): Promise<StepResult> {
+    const vars = this.model.parameters().filter((v) => v.trainable);
+    const { value, grads } = variableGrads(lossFn, vars);
+    const loss = (await value.data())[0];
+    if (!Number.isFinite(loss)) {
+      dispose([value, grads]);
+      throw new NonFiniteLossError(this.name, loss);
+    }
+    this.options.optimizer.step(grads);
+    dispose([value, grads]);
+    return { loss, ranks: {} };
+  }
+}

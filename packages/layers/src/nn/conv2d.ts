@@ -1,0 +1,43 @@
+/** Conv2d layer over NCHW input, filters [out, in, kh, kw] as in PyTorch. */
+import { add, conv2d, type Pair, reshape, type Tensor, type Variable } from '@dlrt/core';
+import { type InitOptions, initRng, uniformFanIn } from './init.js';
+import { Module } from './module.js';
+
+export interface Conv2dLayerOptions extends InitOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  bias?: boolean;
+}
+
+/**
+ * @example new Conv2d(1, 20, 5, { seed: 1 })   // x [N,1,28,28] → [N,20,24,24]
+ */
+export class Conv2d extends Module {
+  readonly weight: Variable;
+  readonly bias: Variable | null;
+  private readonly opts: Conv2dLayerOptions;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
+    o: Conv2dLayerOptions = {}) {
+    super();
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    for (const [k, v] of Object.entries({ inChannels, outChannels, kh, kw })) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${k} must be a positive integer, got ${v}`);
+    }
+    const rng = initRng('Conv2d', [outChannels, inChannels, kh, kw], o);
+    const dtype = o.dtype ?? 'float32';
+    const fanIn = inChannels * kh * kw;
+    this.opts = o;
+    this.weight = this.addParameter('weight',
+      uniformFanIn([outChannels, inChannels, kh, kw], fanIn, rng, dtype));
+    this.bias = o.bias === false ? null
+      : this.addParameter('bias', uniformFanIn([outChannels], fanIn, rng, dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    const { stride, padding, dilation } = this.opts;
+    const y = conv2d(x, this.weight, { stride, padding, dilation });
+    return this.bias ? add(y, reshape(this.bias, [1, this.outChannels, 1, 1])) : y;
+  }
+}

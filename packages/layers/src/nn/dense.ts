@@ -1,0 +1,38 @@
+/** Dense (fully connected) layer: y = x·Wᵀ + b with W stored [out, in] as in PyTorch. */
+import { add, matmul, type Tensor, type Variable } from '@dlrt/core';
+import { type InitOptions, initRng, uniformFanIn } from './init.js';
+import { Module } from './module.js';
+
+export interface DenseOptions extends InitOptions {
+  /** Add a bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * @example const fc = new Dense(784, 10, { seed: 1 }); fc.forward(x)   // x [N, 784] → [N, 10]
+ */
+export class Dense extends Module {
+  readonly weight: Variable;
+  readonly bias: Variable | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, o: DenseOptions = {}) {
+    super();
+    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`Dense: ${k} must be a positive integer, got ${v}`);
+    }
+    const rng = initRng('Dense', [outFeatures, inFeatures], o);
+    const dtype = o.dtype ?? 'float32';
+    this.weight = this.addParameter('weight', uniformFanIn([outFeatures, inFeatures], inFeatures, rng, dtype));
+    this.bias = o.bias === false ? null
+      : this.addParameter('bias', uniformFanIn([outFeatures], inFeatures, rng, dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new Error(`Dense(${this.inFeatures}→${this.outFeatures}): input [${x.shape}] must end ` +
+        `in ${this.inFeatures}`);
+    }
+    const y = matmul(x, this.weight, { transposeB: true });
+    return this.bias ? add(y, this.bias) : y;
+  }
+}

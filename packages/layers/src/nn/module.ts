@@ -1,0 +1,103 @@
+/** Module: the base of every layer and model; holds named parameters and child modules. */
+import { dispose, type Tensor, Variable } from '@dlrt/core';
+
+/**
+ * A layer or a model. Subclasses register their parameters and children in the constructor
+ * and implement `forward`. Names are dotted paths (`0.weight`, `block.attn.q.weight`).
+ * @example
+ * class Affine extends Module {
+ *   readonly w = this.addParameter('w', randn([3, 3], { seed: 1 }));
+ *   forward(x: Tensor) { return matmul(x, this.w); }
+ * }
+ */
+export abstract class Module {
+  /** Set by train()/eval(); layers such as dropout read it. */
+  training = true;
+  private readonly params = new Map<string, Variable>();
+  private readonly children = new Map<string, Module>();
+
+  abstract forward(x: Tensor, ...rest: Tensor[]): Tensor;
+
+  /** Registers `value` as a trainable parameter named `name` and returns its Variable. */
+  protected addParameter(name: string, value: Tensor, options: { trainable?: boolean } = {}):
+    Variable {
+    this.checkName(name);
+    const v = new Variable(value, { name, trainable: options.trainable ?? true });
+    value.dispose();
+    this.params.set(name, v);
+    return v;
+  }
+
+  /** Registers a child module under `name` and returns it. */
+  protected addModule<M extends Module>(name: string, module: M): M {
+    this.checkName(name);
+    this.children.set(name, module);
+    return module;
+  }
+
+  private checkName(name: string): void {
+    if (!name || name.includes('.') || this.params.has(name) || this.children.has(name)) {
+      throw new Error(`${this.constructor.name}: parameter or module name '${name}' is empty, ` +
+        'dotted or already taken');
+    }
+  }
+
+  /** Every parameter below this module with its dotted name, depth first in registration order. */
+  namedParameters(prefix = ''): [string, Variable][] {
+    const out: [string, Variable][] = [];
+    for (const [n, v] of this.params) out.push([prefix + n, v]);
+    for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /** Child modules with their names (direct children only). */
+  namedChildren(): [string, Module][] {
+    return [...this.children];
+  }
+
+  /** This module and every module below it. */
+  modules(): Module[] {
+    return [this, ...[...this.children.values()].flatMap((m) => m.modules())];
+  }
+
+  /** Number of scalar parameters (trainable or not). */
+  numParameters(): number {
+    return this.parameters().reduce((n, v) => n + v.size, 0);
+  }
+
+  train(on = true): this {
+    for (const m of this.modules()) m.training = on;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Disposes every parameter. */
+  dispose(): void {
+    dispose(this.parameters());
+  }
+}
+
+/**
+ * Runs modules one after another.
+ * @example new Sequential([new Dense(784, 100, { seed: 1 }), new ReLU(), new Dense(100, 10, { seed: 2 })])
+ */
+export class Sequential extends Module {
+  readonly layers: readonly Module[];
+
+  constructor(layers: readonly Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => this.addModule(String(i), m));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, m) => m.forward(h), x);
+  }
+}

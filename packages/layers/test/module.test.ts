@@ -1,0 +1,64 @@
+// Module bookkeeping: names, counts, modes. Oracle: the architecture's own arithmetic
+// (LeNet5's 430,500 weights from papers/matrix-methods.md §3.1, plus 580 biases).
+import t from 'tap';
+import { Rng, tensor } from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import { Dense, lenet5, mlp, Module, ReLU, Sequential } from '../dist/index.js';
+
+t.test('namedParameters uses dotted paths in registration order', async (t) => {
+  const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);
+  t.same(m.namedParameters().map(([n, v]) => [n, v.shape]), [
+    ['0.weight', [3, 4]], ['0.bias', [3]], ['2.weight', [2, 3]], ['2.bias', [2]],
+  ]);
+  t.equal(m.numParameters(), 12 + 3 + 6 + 2);
+  m.dispose();
+});
+
+t.test('lenet5 has the papers\' 430,500 weights plus 580 biases', async (t) => {
+  const m = lenet5({ rng: new Rng(0) });
+  const weights = m.namedParameters().filter(([n]) => n.endsWith('weight'));
+  t.equal(weights.reduce((s, [, v]) => s + v.size, 0), 430500);
+  t.equal(m.numParameters(), 430500 + 20 + 50 + 500 + 10);
+  const y = m.forward(tensor(new Float32Array(2 * 784), [2, 784]));
+  t.same(y.shape, [2, 10]);
+  y.dispose();
+  m.dispose();
+});
+
+t.test('train()/eval() reach every submodule', async (t) => {
+  const m = mlp({ rng: new Rng(0), hidden: [8, 8] });
+  m.eval();
+  t.ok(m.modules().every((x) => !x.training));
+  m.train();
+  t.ok(m.modules().every((x) => x.training));
+  m.dispose();
+});
+
+t.test('same seed, same weights; shared rng, different weights', async (t) => {
+  const a = new Dense(5, 5, { seed: 3 });
+  const b = new Dense(5, 5, { seed: 3 });
+  t.same(a.weight.dataSync(), b.weight.dataSync());
+  const rng = new Rng(3);
+  const c = new Dense(5, 5, { rng });
+  const d = new Dense(5, 5, { rng });
+  t.notSame(c.weight.dataSync(), d.weight.dataSync());
+  const bound = 1 / Math.sqrt(5);
+  t.ok(c.weight.dataSync().every((x) => Math.abs(x) <= bound), 'U(-1/sqrt(fanIn), 1/sqrt(fanIn))');
+  for (const m of [a, b, c, d]) m.dispose();
+});
+
+t.test('bad names and bad sizes are errors', async (t) => {
+  class Twice extends Module {
+    constructor() {
+      super();
+      this.addModule('a', new ReLU());
+      this.addModule('a', new ReLU());
+    }
+    forward(x: never) { return x; }
+  }
+  t.throws(() => new Twice(), /name 'a'/);
+  t.throws(() => new Dense(0, 3), /Dense: inFeatures must be a positive integer, got 0/);
+  const d = new Dense(4, 2, { seed: 0 });
+  t.throws(() => d.forward(tensor(new Float32Array(6), [2, 3])), /Dense\(4→2\): input \[2,3\]/);
+  d.dispose();
+});
