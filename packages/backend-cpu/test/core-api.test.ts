@@ -31,7 +31,7 @@ t.test('seeded randomness is reproducible and has the right moments', async (t) 
   t.notSame(rand([5], { seed: 3 }).dataSync(), rand([5], { seed: 4 }).dataSync());
   const r = new Rng(1);
   t.notSame(randn([4], { rng: r }).dataSync(), randn([4], { rng: r }).dataSync());
-  const x = randn([20000], { seed: 9, dtype: 'float64', mean: 2, std: 3 }).dataSync();
+  const x = Array.from(randn([20000], { seed: 9, dtype: 'float64', mean: 2, std: 3 }).dataSync());
   const m = x.reduce((s, v) => s + v, 0) / x.length;
   const sd = Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / x.length);
   t.ok(Math.abs(m - 2) < 0.1 && Math.abs(sd - 3) < 0.1, `mean ${m}, std ${sd}`);

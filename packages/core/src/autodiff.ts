@@ -62,7 +62,7 @@ function backward(tape: Tape, value: Tensor, seed: Tensor): Map<number, Tensor> 
     const node = tape.nodes[i];
     const dy = grads.get(node.output.id);
     if (!dy) continue;
-    const dxs = node.grad(dy);
+    const dxs = node.grad(dy, node.inputs.map((x) => tape.watched.has(x.id)));
     node.inputs.forEach((x, j) => {
       const dx = dxs[j];
       if (!dx || !tape.watched.has(x.id)) return;

@@ -47,6 +47,16 @@ export interface Pool2dAttrs {
   readonly padding: readonly [number, number];
 }
 
+/** Options of the triangular solve op(A)·X = B. */
+export interface TriangularOptions {
+  /** A is lower triangular (else upper). */
+  lower: boolean;
+  /** Solve Aᵀ·X = B. */
+  transpose?: boolean;
+  /** Treat A's diagonal as ones. */
+  unitDiagonal?: boolean;
+}
+
 /** What `Backend.memory()` reports beyond core's own counts. */
 export interface BackendMemory {
   /** Bytes the backend holds outside tensors (scratch, pools). */
@@ -102,4 +112,17 @@ export interface Backend {
   /** Average over the window's in-bounds elements (padding excluded from the count). */
   avgPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId;
   avgPool2dBackprop(dy: TensorInfo, attrs: Pool2dAttrs, xShape: Shape): DataId;
+
+  // Dense linear algebra on the last two dims (leading dims are a batch). Core has checked
+  // the input is finite and of float dtype.
+  /** Thin QR: q [..., m, k] with orthonormal columns, r [..., k, n], k = min(m, n). */
+  qr(a: TensorInfo): { q: DataId; r: DataId };
+  /** Thin SVD a = u·diag(s)·vᵀ: u [..., m, k], s [..., k] descending, v [..., n, k]. */
+  svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId };
+  /** Symmetric eigendecomposition: values [..., n] ascending, vectors [..., n, n] as columns. */
+  eigh(a: TensorInfo): { values: DataId; vectors: DataId };
+  /** Lower-triangular L with a = L·Lᵀ; throws naming `cholesky` if a is not positive definite. */
+  cholesky(a: TensorInfo): DataId;
+  /** X with op(a)·X = b, a [..., n, n] triangular, b [..., n, k]. */
+  solveTriangular(a: TensorInfo, b: TensorInfo, o: TriangularOptions): DataId;
 }

@@ -19,7 +19,8 @@ export interface TapeNode {
   op: string;
   inputs: readonly Tensor[];
   output: Tensor;
-  grad: (dy: Tensor) => readonly (Tensor | null | undefined)[];
+  /** `needs[i]`: whether input i wants a gradient (ops may skip the others). */
+  grad: (dy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null | undefined)[];
 }
 
 export interface Tape {

@@ -29,3 +29,11 @@ export * from './ops/shape-ops.js';
 export * from './ops/matmul.js';
 export * from './ops/softmax.js';
 export * from './ops/conv.js';
+export * as linalg from './linalg/index.js';
+export type { TriangularOptions } from './backend.js';
+export type { QR, SVD, Eigh } from './linalg/index.js';
+export { LowRankMatrix } from './manifolds/low-rank-matrix.js';
+export { TuckerTensor, modeProduct, unfold, fold } from './manifolds/tucker-tensor.js';
+export {
+  type Truncation, type TruncationRule, truncationRank, truncateValues, tailNorms,
+} from './manifolds/truncation.js';

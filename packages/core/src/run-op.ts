@@ -7,8 +7,12 @@ import { tidy } from './scope.js';
 import type { Shape } from './shape.js';
 import { Tensor, Variable } from './tensor.js';
 
-/** Gradient of an op: given dL/dy (and y), dL/d(each input); null where there is none. */
-export type GradFn = (dy: Tensor, y: Tensor) => readonly (Tensor | null | undefined)[];
+/**
+ * Gradient of an op: given dL/dy (and y), dL/d(each input); null where there is none or where
+ * `needs[i]` is false (no gradient wanted for that input, so it may be skipped).
+ */
+export type GradFn = (dy: Tensor, y: Tensor, needs: readonly boolean[]) =>
+  readonly (Tensor | null | undefined)[];
 
 /** The backend shared by `inputs` (the active one when there are none). */
 export function backendOf(op: string, inputs: readonly Tensor[]): Backend {
@@ -60,8 +64,24 @@ function record(op: string, inputs: readonly Tensor[], y: Tensor, grad: GradFn):
     tape.watched.add(y.id);
     tape.needed.add(y.id);
     for (const t of inputs) tape.needed.add(t.id);
-    tape.nodes.push({ op, inputs, output: y, grad: (dy) => grad(dy, y) });
+    tape.nodes.push({ op, inputs, output: y, grad: (dy, needs) => grad(dy, y, needs) });
   }
+}
+
+/**
+ * An op with several outputs and no gradient (decompositions). Refuses inputs that a gradient
+ * tape is differentiating, rather than silently cutting the gradient.
+ */
+export function runMultiOp(op: string, inputs: readonly Tensor[],
+  outs: readonly { shape: Shape; dtype: DType }[], kernel: (backend: Backend) => DataId[]):
+  Tensor[] {
+  const backend = backendOf(op, inputs);
+  if (ENGINE.tape && inputs.some((t) => isWatched(t))) {
+    throw new Error(`${op}: not differentiable, but an input is being differentiated ` +
+      '(compute it outside valueAndGrads / variableGrads)');
+  }
+  const ids = kernel(backend);
+  return outs.map((o, i) => new Tensor(ids[i], o.shape, o.dtype, backend));
 }
 
 /** A new tensor that shares `x`'s storage under another shape (reshape is free). */

@@ -1,6 +1,6 @@
 /**
- * conv2d through im2col + GEMM, per image: the patch matrix cols [C·kh·kw, Ho·Wo] turns the
- * convolution into W [O, C·kh·kw] · cols, written straight into NCHW output.
+ * conv2d through im2col + GEMM: the patch matrix cols [C·kh·kw, Ho·Wo] of each image turns the
+ * convolution into W [O, C·kh·kw] · cols; a batch's patch matrices sit side by side.
  */
 import type { Conv2dAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
@@ -69,18 +69,44 @@ function col2im(cols: FloatArray, g: Geometry, dx: FloatArray, dxOff: number): v
 
 type Alloc = (n: number) => FloatArray;
 
+/**
+ * The batch's patch matrices side by side, cols [C·kh·kw, N·Ho·Wo], so that each pass is one
+ * large GEMM instead of N small ones (images of a batch are small; their GEMMs were not).
+ */
+function batchCols(x: FloatArray, n: number, g: Geometry, alloc: Alloc): FloatArray {
+  const kk = g.c * g.kh * g.kw;
+  const hw = g.ho * g.wo;
+  const cols = alloc(kk * n * hw);
+  const one = n === 1 ? cols : alloc(kk * hw);
+  for (let b = 0; b < n; b++) {
+    im2col(x, b * g.c * g.h * g.w, g, one);
+    if (n === 1) break;
+    for (let r = 0; r < kk; r++) cols.set(one.subarray(r * hw, (r + 1) * hw), (r * n + b) * hw);
+  }
+  return cols;
+}
+
+/** [A, N, B] ↔ [N, A, B] block swap (NCHW planes against channel-major batch layout). */
+function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArray): void {
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < n; j++) {
+      dst.set(src.subarray((i * n + j) * b, (i * n + j + 1) * b), (j * a + i) * b);
+    }
+  }
+}
+
 export function conv2d(run: GemmRunner, alloc: Alloc, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
   const [n, o] = [xShape[0], wShape[0]];
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
-  const cols = alloc(kk * hw);
-  for (let b = 0; b < n; b++) {
-    im2col(x, b * g.c * g.h * g.w, g, cols);
-    run({ m: o, n: hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
-      transB: false, c: out, cOffset: b * o * hw });
-  }
+  const cols = batchCols(x, n, g, alloc);
+  // Y [O, N·HW] = W [O, K] · cols [K, N·HW], then reorder to NCHW.
+  const y = n === 1 ? out : alloc(o * n * hw);
+  run({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
+    transB: false, c: y, cOffset: 0 });
+  if (n > 1) swap01(y, o, n, hw, out);
 }
 
 export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArray,
@@ -90,12 +116,24 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
   const [n, o] = [xShape[0], wShape[0]];
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
-  const dcols = alloc(kk * hw);
+  // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
+  let dyT = dy;
+  if (n > 1) {
+    dyT = alloc(o * n * hw);
+    swap01(dy, n, o, hw, dyT);
+  }
+  const dcols = alloc(kk * n * hw);
+  run({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
+    transB: false, c: dcols, cOffset: 0 });
+  const one = n === 1 ? dcols : alloc(kk * hw);
   for (let b = 0; b < n; b++) {
-    // dcols = Wᵀ · dy[b], then scattered back onto dx[b].
-    run({ m: kk, n: hw, k: o, a: w, aOffset: 0, transA: true, b: dy, bOffset: b * o * hw,
-      transB: false, c: dcols, cOffset: 0 });
-    col2im(dcols, g, dx, b * g.c * g.h * g.w);
+    if (n > 1) {
+      for (let r = 0; r < kk; r++) {
+        const at = (r * n + b) * hw;
+        one.set(dcols.subarray(at, at + hw), r * hw);
+      }
+    }
+    col2im(one, g, dx, b * g.c * g.h * g.w);
   }
 }
 
@@ -106,11 +144,13 @@ export function conv2dBackpropFilter(run: GemmRunner, alloc: Alloc, x: FloatArra
   const [n, o] = [xShape[0], wShape[0]];
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
-  const cols = alloc(kk * hw);
-  for (let b = 0; b < n; b++) {
-    // dW += dy[b] · cols[b]ᵀ
-    im2col(x, b * g.c * g.h * g.w, g, cols);
-    run({ m: o, n: kk, k: hw, a: dy, aOffset: b * o * hw, transA: false, b: cols, bOffset: 0,
-      transB: true, c: dw, cOffset: 0, accumulate: b > 0 });
+  const cols = batchCols(x, n, g, alloc);
+  let dyT = dy;
+  if (n > 1) {
+    dyT = alloc(o * n * hw);
+    swap01(dy, n, o, hw, dyT);
   }
+  // dW [O, K] = dY [O, N·HW] · colsᵀ
+  run({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
+    transB: true, c: dw, cOffset: 0 });
 }

@@ -14,7 +14,7 @@ const UNARY: Record<UnaryOp, Fn1> = {
   log: Math.log,
   sqrt: Math.sqrt,
   square: (x) => x * x,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x <= 0 ? 0 : x),   // NaN passes through, as in PyTorch
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
   gelu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
@@ -41,8 +41,40 @@ const BINARY: Record<BinaryOp, Fn2> = {
   greaterEqual: (a, b) => (a >= b ? 1 : 0),
 };
 
+type Row = (out: TypedArray, o: number, a: TypedArray, ia: number, sa: number, b: TypedArray,
+  ib: number, sb: number, len: number) => void;
+
+function generalRow(f: Fn2): Row {
+  return (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+  };
+}
+
+/** Hot ops get a row loop of their own, so no call per element on broadcast paths. */
+const ROWS: Partial<Record<BinaryOp, Row>> = {
+  add: (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb];
+  },
+  sub: (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] - b[ib + j * sb];
+  },
+  mul: (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] * b[ib + j * sb];
+  },
+  div: (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] / b[ib + j * sb];
+  },
+  greater: (out, o, a, ia, sa, b, ib, sb, len) => {
+    for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] > b[ib + j * sb] ? 1 : 0;
+  },
+};
+
 export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const out = allocArray(op === 'isnan' ? 'int32' : dtype, x.length);
+  if (op === 'relu') {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] <= 0 ? 0 : x[i];
+    return out;
+  }
   const f = UNARY[op];
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
   return out;
@@ -65,10 +97,10 @@ export function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray
   if (a.length === out.length && b.length === out.length && !intDiv && sameShape(op, a, b, out)) {
     return out;
   }
-  const f = intDiv ? floorDiv : BINARY[op];
   const strides = [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
+  const row = (!intDiv && ROWS[op]) || generalRow(intDiv ? floorDiv : BINARY[op]);
   forEachRow(outShape, strides, (o, [ia, ib], len, [sa, sb]) => {
-    for (let j = 0; j < len; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+    row(out, o, a, ia, sa, b, ib, sb, len);
   });
   return out;
 }
@@ -78,6 +110,12 @@ export function where(cond: TypedArray, cShape: Shape, a: TypedArray, aShape: Sh
   const out = allocArray(dtype, sizeOf(outShape));
   const strides = [cShape, aShape, bShape].map((s) => broadcastStrides(s, outShape));
   forEachRow(outShape, strides, (o, [ic, ia, ib], len, [sc, sa, sb]) => {
+    if (sb === 0) {
+      // where(mask, x, constant): the common gradient form.
+      const bv = b[ib];
+      for (let j = 0; j < len; j++) out[o + j] = cond[ic + j * sc] !== 0 ? a[ia + j * sa] : bv;
+      return;
+    }
     for (let j = 0; j < len; j++) {
       out[o + j] = cond[ic + j * sc] !== 0 ? a[ia + j * sa] : b[ib + j * sb];
     }

@@ -43,11 +43,12 @@ export function reduceTo(dy: Tensor, shape: Shape): Tensor {
 }
 
 function arithmetic(op: ArithmeticOp, a: Tensor | number, b: Tensor | number,
-  grad: (dy: Tensor, x: Tensor, y: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
+  grad: (dy: Tensor, x: Tensor, y: Tensor, out: Tensor, needs: readonly boolean[]) =>
+    [Tensor | null, Tensor | null]): Tensor {
   const [x, y, shape] = operands(op, a, b);
   return runOp(op, [x, y], { shape, dtype: x.dtype }, (k) => k.binary(op, x, y, shape),
-    (dy, out) => {
-      const [dx, dyy] = grad(dy, x, y, out);
+    (dy, out, needs) => {
+      const [dx, dyy] = grad(dy, x, y, out, needs);
       return [dx && reduceTo(dx, x.shape), dyy && reduceTo(dyy, y.shape)];
     });
 }
@@ -59,24 +60,26 @@ export function add(a: Tensor | number, b: Tensor | number): Tensor {
 
 /** a − b, broadcasting. */
 export function sub(a: Tensor | number, b: Tensor | number): Tensor {
-  return arithmetic('sub', a, b, (dy) => [dy, neg(dy)]);
+  return arithmetic('sub', a, b, (dy, _x, _y, _o, needs) => [dy, needs[1] ? neg(dy) : null]);
 }
 
 /** a · b elementwise, broadcasting. */
 export function mul(a: Tensor | number, b: Tensor | number): Tensor {
-  return arithmetic('mul', a, b, (dy, x, y) => [mul(dy, y), mul(dy, x)]);
+  return arithmetic('mul', a, b, (dy, x, y, _, needs) => [
+    needs[0] ? mul(dy, y) : null, needs[1] ? mul(dy, x) : null]);
 }
 
 /** a / b elementwise (int32: floor division). */
 export function div(a: Tensor | number, b: Tensor | number): Tensor {
-  return arithmetic('div', a, b, (dy, x, y, out) => [div(dy, y), neg(div(mul(dy, out), y))]);
+  return arithmetic('div', a, b, (dy, x, y, out, needs) => [
+    needs[0] ? div(dy, y) : null, needs[1] ? neg(div(mul(dy, out), y)) : null]);
 }
 
 /** a ** b elementwise; d/da is 0 where b = 0 (a⁰ = 1); d/db uses log a and is 0 where a ≤ 0. */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
-  return arithmetic('pow', a, b, (dy, x, y, out) => [
-    where(equal(y, 0), 0, mul(dy, mul(y, pow(x, sub(y, 1))))),
-    where(greater(x, 0), mul(dy, mul(out, log(where(greater(x, 0), x, 1)))), 0),
+  return arithmetic('pow', a, b, (dy, x, y, out, needs) => [
+    needs[0] ? where(equal(y, 0), 0, mul(dy, mul(y, pow(x, sub(y, 1))))) : null,
+    needs[1] ? where(greater(x, 0), mul(dy, mul(out, log(where(greater(x, 0), x, 1)))), 0) : null,
   ]);
 }
 

@@ -66,11 +66,11 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   const shape = [n, o, outSize('conv2d', x, h, kh, s[0], p[0], d[0], 'height'),
     outSize('conv2d', x, wd, kw, s[1], p[1], d[1], 'width')];
   return runOp('conv2d', [x, w], { shape, dtype: x.dtype }, (k) => k.conv2d(x, w, attrs, shape),
-    (dy) => [
-      runOp('conv2dBackpropInput', [dy, w], { shape: x.shape, dtype: x.dtype },
-        (k) => k.conv2dBackpropInput(dy, w, attrs, x.shape)),
-      runOp('conv2dBackpropFilter', [x, dy], { shape: w.shape, dtype: w.dtype },
-        (k) => k.conv2dBackpropFilter(x, dy, attrs, w.shape)),
+    (dy, _, needs) => [
+      needs[0] ? runOp('conv2dBackpropInput', [dy, w], { shape: x.shape, dtype: x.dtype },
+        (k) => k.conv2dBackpropInput(dy, w, attrs, x.shape)) : null,
+      needs[1] ? runOp('conv2dBackpropFilter', [x, dy], { shape: w.shape, dtype: w.dtype },
+        (k) => k.conv2dBackpropFilter(x, dy, attrs, w.shape)) : null,
     ]);
 }
 

@@ -34,11 +34,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const o = { transposeA: tA, transposeB: tB };
   const shape = matmulShape(a, b, o);
   return runOp('matmul', [a, b], { shape, dtype: a.dtype }, (k) => k.matmul(a, b, o, shape),
-    (dy) => {
-      const da = tA ? matmul(b, dy, { transposeA: tB, transposeB: true })
+    (dy, _, needs) => {
+      const da = !needs[0] ? null : tA ? matmul(b, dy, { transposeA: tB, transposeB: true })
         : matmul(dy, b, { transposeB: !tB });
-      const db = tB ? matmul(dy, a, { transposeA: true, transposeB: tA })
+      const db = !needs[1] ? null : tB ? matmul(dy, a, { transposeA: true, transposeB: tA })
         : matmul(a, dy, { transposeA: !tA });
-      return [reduceTo(da, a.shape), reduceTo(db, b.shape)];
+      return [da && reduceTo(da, a.shape), db && reduceTo(db, b.shape)];
     });
 }

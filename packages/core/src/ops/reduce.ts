@@ -2,7 +2,7 @@
 import type { ReduceOp } from '../backend.js';
 import { assertFloat } from '../dtype.js';
 import { customOp, runOp } from '../run-op.js';
-import { normAxes, normAxis, reducedShape } from '../shape.js';
+import { fmt, normAxes, normAxis, reducedShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, broadcastTo, div, equal, less, mul, sub, where } from './arithmetic.js';
 import { reshape } from './shape-ops.js';
@@ -16,6 +16,9 @@ function reduce(op: ReduceOp, x: Tensor, axis: Axes | undefined, keepDims: boole
   const axes = normAxes(op, axis, x.rank);
   if (axes.length === 0) return x;
   const kept = reducedShape(x.shape, axes, true);
+  if (op !== 'sum' && axes.some((a) => x.shape[a] === 0)) {
+    throw new Error(`${op}: cannot reduce x ${fmt(x.shape)} over an empty axis`);
+  }
   const dtype = op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype;
   const y = runOp(op, [x], { shape: reducedShape(x.shape, axes, false), dtype },
     (k) => k.reduce(op, x, axes),

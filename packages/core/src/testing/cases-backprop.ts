@@ -1,6 +1,7 @@
 /**
  * Gradients of matmul and conv2d at sizes too large for finite differences (large enough for
- * blocked GEMM and a backend's threads), in every dtype, against the reference adjoint loops.
+ * blocked GEMM and a backend's threads: over 128³ multiply-adds per product), in every dtype,
+ * against the reference adjoint loops.
  * The upstream gradient dy is random, passed to valueAndGrads as the seed.
  */
 import { valueAndGrads } from '../autodiff.js';
@@ -24,7 +25,7 @@ const FLAGS: MatmulOptions[] = [{}, { transposeA: true }, { transposeB: true },
 
 function matmulBackprop(g: Inputs): ForwardCase[] {
   const cases: ForwardCase[] = [];
-  const [m, k, n] = [100, 140, 90];
+  const [m, k, n] = [150, 120, 130];            // 2.3·10⁶ multiply-adds per product
   for (const f of FLAGS) {
     const sa = f.transposeA ? [k, m] : [m, k];
     const sb = f.transposeB ? [n, k] : [k, n];
@@ -45,7 +46,7 @@ function matmulBackprop(g: Inputs): ForwardCase[] {
 }
 
 const CONV_BACKPROP_PLANS: [number[], number[], Conv2dOptions][] = [
-  [[2, 16, 16, 16], [32, 16, 3, 3], { padding: 1 }],
+  [[2, 16, 24, 24], [32, 16, 3, 3], { padding: 1 }],   // each GEMM 2.7·10⁶ multiply-adds
   [[2, 8, 15, 13], [12, 8, 3, 2], { stride: 2, padding: [1, 0], dilation: [2, 1] }],
 ];
 

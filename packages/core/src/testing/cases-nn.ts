@@ -29,13 +29,17 @@ export const MATMUL_PLANS: MatmulPlan[] = [
   [[3, 0], [0, 2], {}, 0],
   [[0, 4], [4, 2], {}, 4],
   [[0, 2, 3], [3, 2], {}, 3],
-  // Large enough to cross a backend's single-thread threshold.
+  // Blocked GEMM: edge tiles, more than one packed row block (96), a k slice (256) and a
+  // column block (512).
   [[96, 80], [80, 72], {}, 80],
   [[130, 70], [90, 70], { transposeB: true }, 70],
   [[2, 64, 48], [2, 40, 64], { transposeA: true, transposeB: true }, 64],
-  // Deeper than one packed k-slice and wider than one packed column block.
   [[5, 300], [300, 530], {}, 300],
   [[300, 7], [530, 300], { transposeA: true, transposeB: true }, 300],
+  // Over 128³ multiply-adds, where a threaded backend splits rows (or columns when wide).
+  [[160, 130], [130, 110], {}, 130],
+  [[200, 40], [300, 200], { transposeA: true, transposeB: true }, 200],
+  [[2, 130, 128], [128, 130], {}, 128],
 ];
 
 function flagName(o: { transposeA?: boolean; transposeB?: boolean }): string {
@@ -109,8 +113,8 @@ export const CONV_PLANS: [number[], number[], Conv2dOptions][] = [
   [[2, 4, 5, 5], [3, 4, 1, 1], {}],
   [[1, 1, 4, 4], [1, 1, 4, 4], { padding: 1 }],
   [[0, 2, 5, 5], [3, 2, 3, 3], { padding: 1 }],
-  // Large enough to cross a backend's single-thread threshold.
-  [[2, 16, 16, 16], [32, 16, 3, 3], { padding: 1 }],
+  // Per-image GEMM over 128³ multiply-adds (a threaded backend splits it).
+  [[1, 16, 24, 24], [32, 16, 3, 3], { padding: 1 }],
 ];
 
 export function pair(v: number | readonly [number, number] | undefined, d: number):

@@ -3,7 +3,8 @@
  * cross-entropy, conv2d and 2-D pooling (NCHW), written from their definitions.
  */
 import {
-  broadcastAt, broadcastShape, build, FOLDS, makeRef, ravel, type Ref, reduceRef,
+  broadcastAt, broadcastShape, build, FOLDS, makeRef, ravel, type Ref, reduceRef, sizeOfShape,
+  unravel,
 } from './reference.js';
 
 export interface MatmulFlags {
@@ -34,15 +35,19 @@ export function matmulRef(a: Ref, b: Ref, o: MatmulFlags = {}): Ref {
   const m = o.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
   const k = o.transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const n = o.transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-  return build([...batch, m, n], (idx) => {
-    const bi = idx.slice(0, -2);
-    const [i, j] = idx.slice(-2);
-    const A = matrixAt(a, bi, !!o.transposeA);
-    const B = matrixAt(b, bi, !!o.transposeB);
-    let s = 0;
-    for (let p = 0; p < k; p++) s += A.get(i, p) * B.get(p, j);
-    return s;
-  });
+  const out = makeRef([...batch, m, n]);
+  for (let t = 0; t < sizeOfShape(batch); t++) {
+    const A = matrixAt(a, unravel(t, batch), !!o.transposeA);
+    const B = matrixAt(b, unravel(t, batch), !!o.transposeB);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A.get(i, p) * B.get(p, j);
+        out.data[(t * m + i) * n + j] = s;
+      }
+    }
+  }
+  return out;
 }
 
 /** log softmax along `axis`: x − logΣexp(x). */
@@ -91,21 +96,41 @@ export function conv2dRef(x: Ref, w: Ref, a: Conv2dRefAttrs): Ref {
   const [o, , kh, kw] = w.shape;
   const ho = Math.floor((h + 2 * a.padding[0] - a.dilation[0] * (kh - 1) - 1) / a.stride[0]) + 1;
   const wo = Math.floor((wd + 2 * a.padding[1] - a.dilation[1] * (kw - 1) - 1) / a.stride[1]) + 1;
-  return build([n, o, ho, wo], ([b, f, yy, xx]) => {
-    let s = 0;
-    for (let ch = 0; ch < c; ch++) {
-      for (let i = 0; i < kh; i++) {
-        for (let j = 0; j < kw; j++) {
-          const iy = yy * a.stride[0] - a.padding[0] + i * a.dilation[0];
-          const ix = xx * a.stride[1] - a.padding[1] + j * a.dilation[1];
-          if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-          const wij = w.data[((f * c + ch) * kh + i) * kw + j];
-          s += x.data[((b * c + ch) * h + iy) * wd + ix] * wij;
+  const y = makeRef([n, o, ho, wo]);
+  forEachTap(x.shape, w.shape, [ho, wo], a, (xi, wi, yi) => {
+    y.data[yi] += x.data[xi] * w.data[wi];
+  });
+  return y;
+}
+
+/**
+ * Calls `tap(x index, w index, y index)` for every in-bounds product of a convolution:
+ * y[b, f, yy, xx] gets x[b, ch, yy·sh − ph + i·dh, xx·sw − pw + j·dw] · w[f, ch, i, j].
+ */
+function forEachTap(xShape: number[], wShape: number[], [ho, wo]: number[], a: Conv2dRefAttrs,
+  tap: (xi: number, wi: number, yi: number) => void): void {
+  const [n, c, h, wd] = xShape;
+  const [o, , kh, kw] = wShape;
+  for (let b = 0; b < n; b++) {
+    for (let f = 0; f < o; f++) {
+      for (let yy = 0; yy < ho; yy++) {
+        for (let xx = 0; xx < wo; xx++) {
+          const yi = ((b * o + f) * ho + yy) * wo + xx;
+          for (let ch = 0; ch < c; ch++) {
+            for (let i = 0; i < kh; i++) {
+              const iy = yy * a.stride[0] - a.padding[0] + i * a.dilation[0];
+              if (iy < 0 || iy >= h) continue;
+              for (let j = 0; j < kw; j++) {
+                const ix = xx * a.stride[1] - a.padding[1] + j * a.dilation[1];
+                if (ix < 0 || ix >= wd) continue;
+                tap(((b * c + ch) * h + iy) * wd + ix, ((f * c + ch) * kh + i) * kw + j, yi);
+              }
+            }
+          }
         }
       }
     }
-    return s;
-  });
+  }
 }
 
 export interface PoolRefAttrs {
@@ -171,32 +196,11 @@ export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
 
 /** The gradients of conv2d for upstream dy: every product x·w of conv2dRef sends dy back. */
 export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx: Ref; dw: Ref } {
-  const [n, c, h, wd] = x.shape;
-  const [o, , kh, kw] = w.shape;
-  const [ho, wo] = [dy.shape[2], dy.shape[3]];
   const dx = makeRef(x.shape);
   const dw = makeRef(w.shape);
-  for (let b = 0; b < n; b++) {
-    for (let f = 0; f < o; f++) {
-      for (let yy = 0; yy < ho; yy++) {
-        for (let xx = 0; xx < wo; xx++) {
-          const g = dy.data[((b * o + f) * ho + yy) * wo + xx];
-          for (let ch = 0; ch < c; ch++) {
-            for (let i = 0; i < kh; i++) {
-              for (let j = 0; j < kw; j++) {
-                const iy = yy * a.stride[0] - a.padding[0] + i * a.dilation[0];
-                const ix = xx * a.stride[1] - a.padding[1] + j * a.dilation[1];
-                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-                const xi = ((b * c + ch) * h + iy) * wd + ix;
-                const wi = ((f * c + ch) * kh + i) * kw + j;
-                dx.data[xi] += g * w.data[wi];
-                dw.data[wi] += g * x.data[xi];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(x.shape, w.shape, dy.shape.slice(2), a, (xi, wi, yi) => {
+    dx.data[xi] += dy.data[yi] * w.data[wi];
+    dw.data[wi] += dy.data[yi] * x.data[xi];
+  });
   return { dx, dw };
 }

@@ -1,0 +1,119 @@
+/**
+ * Dense decompositions on the last two dims (leading dims batch): qr, svd, eigh, cholesky,
+ * solveTriangular, orth. They are not differentiable; DLRT's integrators never differentiate
+ * through them (papers/matrix-methods.md §1.3).
+ */
+import type { TriangularOptions } from '../backend.js';
+import { assertFloat } from '../dtype.js';
+import { mul } from '../ops/arithmetic.js';
+import { sum } from '../ops/reduce.js';
+import { runMultiOp } from '../run-op.js';
+import { fmt } from '../shape.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+
+/** Throws `op: a [3,3] holds NaN or Inf` (decompositions would loop or return garbage). */
+function checkMatrix(op: string, a: Tensor, square = false): void {
+  a.assertLive(op);
+  assertFloat(op, 'a', a.dtype);
+  if (a.rank < 2) throw new Error(`${op}: a ${fmt(a.shape)} must have rank ≥ 2`);
+  const [m, n] = a.shape.slice(-2);
+  if (square && m !== n) throw new Error(`${op}: a ${fmt(a.shape)} must be square`);
+  // x·0 is NaN exactly where x is NaN or ±Inf, so one reduction finds both.
+  if (a.size > 0 && Number.isNaN(tidy(() => sum(mul(a, 0))).item())) {
+    throw new Error(`${op}: a ${fmt(a.shape)} holds NaN or Inf`);
+  }
+}
+
+/** Result of `qr`: a = q·r, q with orthonormal columns, r upper triangular. */
+export interface QR { readonly q: Tensor; readonly r: Tensor }
+/** Result of `svd`: a = u·diag(s)·vᵀ, s descending and non-negative. Note v, not vᵀ. */
+export interface SVD { readonly u: Tensor; readonly s: Tensor; readonly v: Tensor }
+/** Result of `eigh`: a·vectors = vectors·diag(values), values ascending. */
+export interface Eigh { readonly values: Tensor; readonly vectors: Tensor }
+
+/**
+ * Thin Householder QR: q [..., m, k], r [..., k, n] with k = min(m, n). q has orthonormal
+ * columns even when a has zero or dependent columns.
+ * @example const { q, r } = linalg.qr(a);
+ */
+export function qr(a: Tensor): QR {
+  checkMatrix('linalg.qr', a);
+  const [m, n] = a.shape.slice(-2);
+  const k = Math.min(m, n);
+  const batch = a.shape.slice(0, -2);
+  const [q, r] = runMultiOp('linalg.qr', [a], [
+    { shape: [...batch, m, k], dtype: a.dtype }, { shape: [...batch, k, n], dtype: a.dtype },
+  ], (b) => {
+    const out = b.qr(a);
+    return [out.q, out.r];
+  });
+  return Object.freeze({ q, r });
+}
+
+/**
+ * Thin SVD: u [..., m, k], s [..., k] (descending), v [..., n, k] with a = u·diag(s)·vᵀ.
+ * @example const { u, s, v } = linalg.svd(a);
+ */
+export function svd(a: Tensor): SVD {
+  checkMatrix('linalg.svd', a);
+  const [m, n] = a.shape.slice(-2);
+  const k = Math.min(m, n);
+  const batch = a.shape.slice(0, -2);
+  const [u, s, v] = runMultiOp('linalg.svd', [a], [
+    { shape: [...batch, m, k], dtype: a.dtype }, { shape: [...batch, k], dtype: a.dtype },
+    { shape: [...batch, n, k], dtype: a.dtype },
+  ], (b) => {
+    const out = b.svd(a);
+    return [out.u, out.s, out.v];
+  });
+  return Object.freeze({ u, s, v });
+}
+
+/** Eigendecomposition of symmetric a (its lower triangle is read): values ascending. */
+export function eigh(a: Tensor): Eigh {
+  checkMatrix('linalg.eigh', a, true);
+  const n = a.shape[a.rank - 1];
+  const batch = a.shape.slice(0, -2);
+  const [values, vectors] = runMultiOp('linalg.eigh', [a], [
+    { shape: [...batch, n], dtype: a.dtype }, { shape: a.shape, dtype: a.dtype },
+  ], (b) => {
+    const out = b.eigh(a);
+    return [out.values, out.vectors];
+  });
+  return Object.freeze({ values, vectors });
+}
+
+/** Lower-triangular L with a = L·Lᵀ; throws if a is not symmetric positive definite. */
+export function cholesky(a: Tensor): Tensor {
+  checkMatrix('linalg.cholesky', a, true);
+  return runMultiOp('linalg.cholesky', [a], [{ shape: a.shape, dtype: a.dtype }],
+    (b) => [b.cholesky(a)])[0];
+}
+
+/**
+ * X with op(a)·X = b for triangular a [..., n, n] and b [..., n, k].
+ * @example linalg.solveTriangular(r, b, { lower: false })
+ */
+export function solveTriangular(a: Tensor, b: Tensor, o: TriangularOptions): Tensor {
+  checkMatrix('linalg.solveTriangular', a, true);
+  checkMatrix('linalg.solveTriangular', b);
+  const n = a.shape[a.rank - 1];
+  if (b.shape[b.rank - 2] !== n || a.dtype !== b.dtype ||
+      a.shape.slice(0, -2).join() !== b.shape.slice(0, -2).join()) {
+    throw new Error(`linalg.solveTriangular: a ${fmt(a.shape)} ${a.dtype} vs b ${fmt(b.shape)} ` +
+      `${b.dtype}: want a [...,n,n] and b [...,n,k] with one batch shape and dtype`);
+  }
+  return runMultiOp('linalg.solveTriangular', [a, b], [{ shape: b.shape, dtype: b.dtype }],
+    (k) => [k.solveTriangular(a, b, o)])[0];
+}
+
+/**
+ * An orthonormal basis [..., m, min(m, n)] whose span contains the columns of a. Zero or
+ * dependent columns get a valid orthonormal completion, never NaN (Householder QR's q).
+ */
+export function orth(a: Tensor): Tensor {
+  const { q, r } = qr(a);
+  r.dispose();
+  return q;
+}

@@ -1,0 +1,139 @@
+/**
+ * LowRankMatrix: W = U S Vᵀ with U (n×r) and V (m×r) orthonormal, S (r×r) any (papers/
+ * matrix-methods.md §1.1). Values are immutable: augment and truncate return new matrices and
+ * leave disposal of the old one to the caller.
+ */
+import { concat, slice } from '../ops/shape-ops.js';
+import { add, sub } from '../ops/arithmetic.js';
+import { matmul } from '../ops/matmul.js';
+import { tensor } from '../ops/creation.js';
+import { orth, svd } from '../linalg/decompositions.js';
+import { fmt } from '../shape.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { type Truncation, type TruncationRule, truncateValues } from './truncation.js';
+
+/** diag(values) as an r×r tensor of `like`'s dtype. */
+function diag(values: readonly number[], like: Tensor): Tensor {
+  const r = values.length;
+  const d = new Array<number>(r * r).fill(0);
+  values.forEach((v, i) => (d[i * r + i] = v));
+  return tensor(d, [r, r], like.dtype);
+}
+
+/** The first `r` columns of a matrix. */
+function columns(x: Tensor, r: number): Tensor {
+  return slice(x, [0, 0], [x.shape[0], r]);
+}
+
+export class LowRankMatrix {
+  readonly U: Tensor;
+  readonly S: Tensor;
+  readonly V: Tensor;
+
+  /** Takes ownership of U (n×r), S (r×r) and V (m×r); U and V must be orthonormal. */
+  constructor(U: Tensor, S: Tensor, V: Tensor) {
+    const r = S.shape[0];
+    if (U.rank !== 2 || S.rank !== 2 || V.rank !== 2 || S.shape[1] !== r || U.shape[1] !== r ||
+        V.shape[1] !== r || U.dtype !== S.dtype || V.dtype !== S.dtype) {
+      throw new Error(`LowRankMatrix: U ${fmt(U.shape)}, S ${fmt(S.shape)}, V ${fmt(V.shape)} ` +
+        'must be n×r, r×r, m×r of one dtype');
+    }
+    this.U = U;
+    this.S = S;
+    this.V = V;
+  }
+
+  get rank(): number {
+    return this.S.shape[0];
+  }
+
+  /** [n, m] of the represented matrix. */
+  get shape(): [number, number] {
+    return [this.U.shape[0], this.V.shape[0]];
+  }
+
+  /**
+   * The best approximation of W by the truncated SVD, with a fixed `rank` or a rule.
+   * @example LowRankMatrix.fromDense(w, 16); LowRankMatrix.fromDense(w, { kind: 'relative', theta: 0.1 })
+   */
+  static fromDense(W: Tensor, rankOrRule: number | TruncationRule): LowRankMatrix {
+    if (W.rank !== 2) throw new Error(`LowRankMatrix.fromDense: W ${fmt(W.shape)} must be a matrix`);
+    const k = Math.min(W.shape[0], W.shape[1]);
+    if (typeof rankOrRule === 'number' && !(Number.isInteger(rankOrRule) && rankOrRule >= 0 &&
+        rankOrRule <= k)) {
+      throw new Error(`LowRankMatrix.fromDense: rank ${rankOrRule} is outside [0, ${k}] for ` +
+        `W ${fmt(W.shape)}`);
+    }
+    const rule: TruncationRule = typeof rankOrRule === 'number'
+      ? { kind: 'rank', rank: rankOrRule } : rankOrRule;
+    const { u, s, v } = svd(W);
+    const t = truncateValues(Array.from(s.dataSync()), rule);
+    const out = tidy(() => [columns(u, t.rank), diag(t.kept, W), columns(v, t.rank)]);
+    for (const x of [u, s, v]) x.dispose();
+    return new LowRankMatrix(out[0], out[1], out[2]);
+  }
+
+  /** U S Vᵀ as a dense n×m tensor. */
+  toDense(): Tensor {
+    return tidy(() => matmul(matmul(this.U, this.S), this.V, { transposeB: true }));
+  }
+
+  /**
+   * Bases [U | dU] and [V | dV] orthonormalized (Û, V̂); S lifted to S̃ = (ÛᵀU) S (VᵀV̂), so
+   * Û S̃ V̂ᵀ = U S Vᵀ exactly, because span U ⊆ span Û (matrix-methods.md §1.3, B2).
+   */
+  augment(dU: Tensor, dV: Tensor): LowRankMatrix {
+    const [n, m] = this.shape;
+    if (dU.rank !== 2 || dU.shape[0] !== n || dV.rank !== 2 || dV.shape[0] !== m) {
+      throw new Error(`LowRankMatrix.augment: dU ${fmt(dU.shape)} and dV ${fmt(dV.shape)} must ` +
+        `have ${n} and ${m} rows`);
+    }
+    const [U, S, V] = tidy(() => {
+      const Uh = orth(concat([this.U, dU], 1));
+      const Vh = orth(concat([this.V, dV], 1));
+      const M = matmul(Uh, this.U, { transposeA: true });
+      const N = matmul(this.V, Vh, { transposeA: true });
+      return [Uh, matmul(matmul(M, this.S), N), Vh];
+    });
+    return new LowRankMatrix(U, S, V);
+  }
+
+  /**
+   * SVD of S = P Σ Qᵀ, keep r₁ values by `rule`: U ← U P₁, S ← Σ₁, V ← V Q₁. The Frobenius
+   * change of W equals ‖dropped‖₂.
+   */
+  truncate(rule: TruncationRule): { matrix: LowRankMatrix } & Truncation {
+    const { u: P, s, v: Q } = svd(this.S);
+    const t = truncateValues(Array.from(s.dataSync()), rule);
+    const [U, S, V] = tidy(() => [matmul(this.U, columns(P, t.rank)), diag(t.kept, this.S),
+      matmul(this.V, columns(Q, t.rank))]);
+    for (const x of [P, s, Q]) x.dispose();
+    return { matrix: new LowRankMatrix(U, S, V), ...t };
+  }
+
+  /** The orthogonal projection of Z (n×m) onto the tangent space at W: UUᵀZ + ZVVᵀ − UUᵀZVVᵀ. */
+  projectTangent(Z: Tensor): Tensor {
+    return tidy(() => {
+      const UtZ = matmul(this.U, Z, { transposeA: true });            // r×m
+      const ZV = matmul(Z, this.V);                                    // n×r
+      const UUtZ = matmul(this.U, UtZ);
+      const ZVVt = matmul(ZV, this.V, { transposeB: true });
+      const core = matmul(matmul(this.U, matmul(UtZ, this.V)), this.V, { transposeB: true });
+      return sub(add(UUtZ, ZVVt), core);
+    });
+  }
+
+  /** Scalar parameters stored: r(n + m + r). */
+  get numParameters(): number {
+    const [n, m] = this.shape;
+    return this.rank * (n + m + this.rank);
+  }
+
+  dispose(): void {
+    this.U.dispose();
+    this.S.dispose();
+    this.V.dispose();
+  }
+}
+

@@ -1,0 +1,80 @@
+/**
+ * Truncation rules: how many singular values to keep (papers/matrix-methods.md §2,
+ * papers/tucker-methods.md §1.6). Pure functions of the singular values, shared by
+ * LowRankMatrix, TuckerTensor and every integrator.
+ */
+
+/**
+ * - `relative` (T-std, the default): keep the fewest values whose dropped tail has 2-norm
+ *   < θ·‖σ‖₂;
+ * - `absolute`: the same with the fixed threshold `tol`;
+ * - `rank`: keep exactly `rank` values.
+ * Every rule is then clamped to [rMin, rMax] (and to the number of values).
+ */
+export type TruncationRule =
+  | { kind: 'relative'; theta: number; rMin?: number; rMax?: number }
+  | { kind: 'absolute'; tol: number; rMin?: number; rMax?: number }
+  | { kind: 'rank'; rank: number; rMin?: number; rMax?: number };
+
+/** What a truncation kept and dropped. */
+export interface Truncation {
+  rank: number;
+  kept: number[];
+  dropped: number[];
+  /** ‖dropped‖₂: the Frobenius error of the truncation. */
+  error: number;
+}
+
+function check(rule: TruncationRule): void {
+  const bad = (what: string) => new Error(`truncate: ${what} in ${JSON.stringify(rule)}`);
+  if (rule.kind === 'relative' && !(rule.theta >= 0)) throw bad('theta must be ≥ 0');
+  if (rule.kind === 'absolute' && !(rule.tol >= 0)) throw bad('tol must be ≥ 0');
+  if (rule.kind === 'rank' && !(Number.isInteger(rule.rank) && rule.rank >= 0)) {
+    throw bad('rank must be a non-negative integer');
+  }
+  if (!['relative', 'absolute', 'rank'].includes(rule.kind)) throw bad('unknown kind');
+  for (const k of ['rMin', 'rMax'] as const) {
+    const v = rule[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw bad(`${k} must be an integer ≥ 0`);
+  }
+}
+
+/** ‖(σ_{j+1}, …, σ_p)‖₂ for j = 0…p, summed from the small end for accuracy. */
+export function tailNorms(sigma: readonly number[]): number[] {
+  const tails = new Array<number>(sigma.length + 1).fill(0);
+  for (let j = sigma.length - 1; j >= 0; j--) tails[j] = Math.hypot(tails[j + 1], sigma[j]);
+  return tails;
+}
+
+/**
+ * How many of the descending singular values `sigma` the rule keeps.
+ * @example truncationRank([4, 2, 1, 0.5], { kind: 'relative', theta: 0.2 })   // 3
+ */
+export function truncationRank(sigma: readonly number[], rule: TruncationRule): number {
+  check(rule);
+  const p = sigma.length;
+  let r: number;
+  if (rule.kind === 'rank') r = rule.rank;
+  else {
+    const tails = tailNorms(sigma);
+    const tol = rule.kind === 'relative' ? rule.theta * tails[0] : rule.tol;
+    r = p;
+    // The smallest j whose dropped tail is strictly below tol (T-std).
+    for (let j = 0; j < p; j++) {
+      if (tails[j] < tol) {
+        r = j;
+        break;
+      }
+    }
+  }
+  if (rule.rMax !== undefined) r = Math.min(r, rule.rMax);
+  if (rule.rMin !== undefined) r = Math.max(r, rule.rMin);
+  return Math.min(r, p);
+}
+
+/** Applies `truncationRank` and reports what was kept and dropped. */
+export function truncateValues(sigma: readonly number[], rule: TruncationRule): Truncation {
+  const rank = truncationRank(sigma, rule);
+  const dropped = sigma.slice(rank);
+  return { rank, kept: sigma.slice(0, rank), dropped, error: tailNorms(dropped)[0] };
+}

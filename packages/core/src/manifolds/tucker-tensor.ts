@@ -1,0 +1,170 @@
+/**
+ * Tucker tensors 𝒲 = 𝒞 ×₁ U₁ ⋯ ×_d U_d with orthonormal factors, and the tensor algebra they
+ * need: mode products, unfolding and folding with the row-major convention of
+ * papers/tucker-methods.md §1 (move mode i to the front, then reshape row-major).
+ */
+import { orth, svd } from '../linalg/decompositions.js';
+import { concat, reshape, slice, transpose } from '../ops/shape-ops.js';
+import { matmul } from '../ops/matmul.js';
+import { fmt, normAxis, type Shape } from '../shape.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { type Truncation, type TruncationRule, truncateValues } from './truncation.js';
+
+/** [i, the other modes in increasing order]. */
+function frontPerm(rank: number, mode: number): number[] {
+  return [mode, ...Array.from({ length: rank }, (_, j) => j).filter((j) => j !== mode)];
+}
+
+function inverse(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inv[p] = i));
+  return inv;
+}
+
+/**
+ * Mat_i(𝒳) ∈ R^{n_i × Π_{j≠i} n_j}: mode i moved to the front, then reshaped row-major.
+ * @example unfold(x, 1)   // x [5,4,3] → [4, 15]
+ */
+export function unfold(x: Tensor, mode: number): Tensor {
+  const i = normAxis('unfold', mode, x.rank);
+  return tidy(() => reshape(transpose(x, frontPerm(x.rank, i)), [x.shape[i], -1]));
+}
+
+/** Ten_i, the inverse of `unfold` given the full shape. */
+export function fold(m: Tensor, mode: number, shape: Shape): Tensor {
+  const i = normAxis('fold', mode, shape.length);
+  const perm = frontPerm(shape.length, i);
+  const front = perm.map((p) => shape[p]);
+  if (m.rank !== 2 || m.shape[0] !== shape[i] || m.size !== front.reduce((a, b) => a * b, 1)) {
+    throw new Error(`fold: matrix ${fmt(m.shape)} does not unfold ${fmt(shape)} along mode ${i}`);
+  }
+  return tidy(() => transpose(reshape(m, front), inverse(perm)));
+}
+
+/**
+ * 𝒳 ×_i U for U [J, n_i]: (𝒳 ×_i U)[…, j, …] = Σₐ 𝒳[…, a, …] U[j, a].
+ * @example modeProduct(x, u, 0)
+ */
+export function modeProduct(x: Tensor, u: Tensor, mode: number): Tensor {
+  const i = normAxis('modeProduct', mode, x.rank);
+  if (u.rank !== 2 || u.shape[1] !== x.shape[i]) {
+    throw new Error(`modeProduct: U ${fmt(u.shape)} must be [J, ${x.shape[i]}] for mode ${i} of ` +
+      `x ${fmt(x.shape)}`);
+  }
+  const shape = [...x.shape];
+  shape[i] = u.shape[0];
+  return tidy(() => fold(matmul(u, unfold(x, i)), i, shape));
+}
+
+/** Left singular vectors and singular values of Mat_i(x). */
+function leftSingular(x: Tensor, mode: number): { u: Tensor; s: number[] } {
+  const m = unfold(x, mode);
+  const { u, s, v } = svd(m);
+  const values = Array.from(s.dataSync());
+  for (const t of [m, s, v]) t.dispose();
+  return { u, s: values };
+}
+
+function firstColumns(x: Tensor, r: number): Tensor {
+  return slice(x, [0, 0], [x.shape[0], r]);
+}
+
+export class TuckerTensor {
+  readonly core: Tensor;
+  readonly factors: readonly Tensor[];
+
+  /** Takes ownership of the core [r₁,…,r_d] and the factors U_i [n_i, r_i] (orthonormal). */
+  constructor(core: Tensor, factors: readonly Tensor[]) {
+    if (factors.length !== core.rank ||
+        factors.some((u, i) => u.rank !== 2 || u.shape[1] !== core.shape[i] || u.dtype !== core.dtype)) {
+      throw new Error(`TuckerTensor: core ${fmt(core.shape)} needs one factor [n_i, r_i] per mode, ` +
+        `got ${factors.map((u) => fmt(u.shape)).join(', ')}`);
+    }
+    this.core = core;
+    this.factors = Object.freeze([...factors]);
+  }
+
+  get ranks(): number[] {
+    return [...this.core.shape];
+  }
+
+  get shape(): number[] {
+    return this.factors.map((u) => u.shape[0]);
+  }
+
+  /**
+   * Truncated HOSVD: per mode, the leading left singular vectors of Mat_i(𝒳) (a fixed rank per
+   * mode, or a rule applied to each mode), core = 𝒳 ×_i P_iᵀ.
+   */
+  static hosvd(x: Tensor, ranks: readonly number[] | TruncationRule): TuckerTensor {
+    if (Array.isArray(ranks) && ranks.length !== x.rank) {
+      throw new Error(`hosvd: ${ranks.length} ranks for x ${fmt(x.shape)}`);
+    }
+    const factors = x.shape.map((n, i) => {
+      const most = Math.min(n, x.size / Math.max(n, 1));
+      if (Array.isArray(ranks) && !(Number.isInteger(ranks[i]) && ranks[i] >= 0 && ranks[i] <= most)) {
+        throw new Error(`hosvd: rank ${ranks[i]} of mode ${i} is outside [0, ${most}]`);
+      }
+      const rule: TruncationRule = Array.isArray(ranks) ? { kind: 'rank', rank: ranks[i] }
+        : (ranks as TruncationRule);
+      const { u, s } = leftSingular(x, i);
+      const f = tidy(() => firstColumns(u, truncateValues(s, rule).rank));
+      u.dispose();
+      return f;
+    });
+    const core = tidy(() => factors.reduce((c, u, i) =>
+      modeProduct(c, transpose(u), i), x));
+    return new TuckerTensor(core, factors);
+  }
+
+  /** 𝒞 ×₁ U₁ ⋯ ×_d U_d. */
+  toDense(): Tensor {
+    return tidy(() => this.factors.reduce((c, u, i) => modeProduct(c, u, i), this.core));
+  }
+
+  /**
+   * Mode i's basis becomes orth([U_i | dU]) = Û_i and the core 𝒞 ×_i (Û_iᵀ U_i), so the
+   * represented tensor is unchanged.
+   */
+  augment(mode: number, dU: Tensor): TuckerTensor {
+    const i = normAxis('TuckerTensor.augment', mode, this.core.rank);
+    const U = this.factors[i];
+    if (dU.rank !== 2 || dU.shape[0] !== U.shape[0]) {
+      throw new Error(`TuckerTensor.augment: dU ${fmt(dU.shape)} must have ${U.shape[0]} rows`);
+    }
+    const [core, Uh] = tidy(() => {
+      const Uh = orth(concat([U, dU], 1));
+      return [modeProduct(this.core, matmul(Uh, U, { transposeA: true }), i), Uh];
+    });
+    const factors = this.factors.map((f, j) => (j === i ? Uh : f));
+    return new TuckerTensor(core, factors);
+  }
+
+  /**
+   * Mode i: SVD of Mat_i(𝒞) = P Σ Zᵀ, keep r by `rule`, U_i ← U_i P_r, 𝒞 ← 𝒞 ×_i P_rᵀ.
+   * The change of the tensor's Frobenius norm equals ‖dropped‖₂.
+   */
+  truncate(mode: number, rule: TruncationRule): { tensor: TuckerTensor } & Truncation {
+    const i = normAxis('TuckerTensor.truncate', mode, this.core.rank);
+    const { u: P, s } = leftSingular(this.core, i);
+    const t = truncateValues(s, rule);
+    const [core, Ui] = tidy(() => {
+      const Pr = firstColumns(P, t.rank);
+      return [modeProduct(this.core, transpose(Pr), i), matmul(this.factors[i], Pr)];
+    });
+    P.dispose();
+    const factors = this.factors.map((f, j) => (j === i ? Ui : f));
+    return { tensor: new TuckerTensor(core, factors), ...t };
+  }
+
+  /** Scalar parameters stored: Π r_i + Σ n_i r_i. */
+  get numParameters(): number {
+    return this.core.size + this.factors.reduce((n, u) => n + u.size, 0);
+  }
+
+  dispose(): void {
+    this.core.dispose();
+    for (const u of this.factors) u.dispose();
+  }
+}
