@@ -1,7 +1,7 @@
 /** The pure-TypeScript CPU backend: contiguous row-major typed arrays and plain kernels. */
 import type {
   Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
-  TensorInfo, TypedArray, UnaryOp,
+  TensorInfo, TriangularOptions, TypedArray, UnaryOp,
 } from '@dlrt/core';
 import { allocArray, sizeOf } from '@dlrt/core';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
@@ -12,6 +12,8 @@ import * as layout from './kernels/layout.js';
 import { batchMatmul } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import { reduce } from './kernels/reduce.js';
+import { perMatrix } from './kernels/linalg-batch.js';
+import * as la from './linalg/index.js';
 import { ThreadPool } from './threads/pool.js';
 
 /** Options of `setBackend('cpu', options)`. */
@@ -188,5 +190,49 @@ export class CpuBackend implements Backend {
     const dx = this.floatOut(dy.dtype, sizeOf(xShape));
     pool.avgPool2dBackprop(floats(dy), xShape, attrs, dy.shape, dx);
     return new CpuData(dx);
+  }
+
+  // Dense linear algebra: float64 kernels from ./linalg, once per matrix of the batch.
+  qr(a: TensorInfo): { q: DataId; r: DataId } {
+    const [m, n] = a.shape.slice(-2);
+    const k = Math.min(m, n);
+    const [q, r] = perMatrix(values(a), a.shape, a.dtype, [m * k, k * n], (x) => {
+      const f = la.qr(x, m, n);
+      return [f.q, f.r];
+    });
+    return { q: new CpuData(q), r: new CpuData(r) };
+  }
+
+  svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId } {
+    const [m, n] = a.shape.slice(-2);
+    const k = Math.min(m, n);
+    const [u, s, v] = perMatrix(values(a), a.shape, a.dtype, [m * k, k, n * k], (x) => {
+      const f = la.svd(x, m, n);
+      return [f.u, f.s, f.v];
+    });
+    return { u: new CpuData(u), s: new CpuData(s), v: new CpuData(v) };
+  }
+
+  eigh(a: TensorInfo): { values: DataId; vectors: DataId } {
+    const n = a.shape[a.shape.length - 1];
+    const [w, v] = perMatrix(values(a), a.shape, a.dtype, [n, n * n], (x) => {
+      const f = la.eigh(x, n);
+      return [f.values, f.vectors];
+    });
+    return { values: new CpuData(w), vectors: new CpuData(v) };
+  }
+
+  cholesky(a: TensorInfo): DataId {
+    const n = a.shape[a.shape.length - 1];
+    return new CpuData(perMatrix(values(a), a.shape, a.dtype, [n * n],
+      (x) => [la.cholesky(x, n)])[0]);
+  }
+
+  solveTriangular(a: TensorInfo, b: TensorInfo, o: TriangularOptions): DataId {
+    const n = a.shape[a.shape.length - 1];
+    const k = b.shape[b.shape.length - 1];
+    return new CpuData(perMatrix(values(a), a.shape, b.dtype, [n * k],
+      (x, _m, _n, y) => [la.solveTriangular(x, n, y!, k, o)],
+      { values: values(b), cols: k })[0]);
   }
 }

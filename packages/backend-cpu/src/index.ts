@@ -16,3 +16,4 @@ export { toNdarray, fromNdarray } from './ndarray.js';
 export { gemm } from './kernels/gemm.js';
 export type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
 export { ThreadPool, allocShared } from './threads/pool.js';
+export * as linalgKernels from './linalg/index.js';

@@ -4,7 +4,7 @@
  * papers/tucker-methods.md §1 (move mode i to the front, then reshape row-major).
  */
 import { orth, svd } from '../linalg/decompositions.js';
-import { concat, reshape, slice, transpose } from '../ops/shape-ops.js';
+import { clone, concat, reshape, slice, transpose } from '../ops/shape-ops.js';
 import { matmul } from '../ops/matmul.js';
 import { fmt, normAxis, type Shape } from '../shape.js';
 import { tidy } from '../scope.js';
@@ -137,7 +137,8 @@ export class TuckerTensor {
       const Uh = orth(concat([U, dU], 1));
       return [modeProduct(this.core, matmul(Uh, U, { transposeA: true }), i), Uh];
     });
-    const factors = this.factors.map((f, j) => (j === i ? Uh : f));
+    // Unchanged factors are shared storage (clone is free), so each tensor owns its own handles.
+    const factors = this.factors.map((f, j) => (j === i ? Uh : clone(f)));
     return new TuckerTensor(core, factors);
   }
 
@@ -154,7 +155,7 @@ export class TuckerTensor {
       return [modeProduct(this.core, transpose(Pr), i), matmul(this.factors[i], Pr)];
     });
     P.dispose();
-    const factors = this.factors.map((f, j) => (j === i ? Ui : f));
+    const factors = this.factors.map((f, j) => (j === i ? Ui : clone(f)));
     return { tensor: new TuckerTensor(core, factors), ...t };
   }
 

@@ -6,7 +6,7 @@ import { broadcastShapes, fmt, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fromValues } from './creation.js';
 import { log, neg } from './unary.js';
-import { reshape } from './shape-ops.js';
+import { clone, reshape } from './shape-ops.js';
 import { sum } from './reduce.js';
 
 /** A number becomes a scalar of `like`'s dtype on the active backend. */
@@ -137,7 +137,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (!shapesEqual(out, shape)) {
     throw new Error(`broadcastTo: ${fmt(x.shape)} cannot broadcast to ${fmt(shape)}`);
   }
-  if (shapesEqual(x.shape, shape)) return x;
+  if (shapesEqual(x.shape, shape)) return clone(x);
   const zero = asTensor('broadcastTo', 0, x);
   return runOp('broadcastTo', [x], { shape, dtype: x.dtype }, (k) => k.binary('add', x, zero, shape),
     (dy) => [reduceTo(dy, x.shape)]);

@@ -5,7 +5,7 @@ import { customOp, runOp } from '../run-op.js';
 import { fmt, normAxes, normAxis, reducedShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add, broadcastTo, div, equal, less, mul, sub, where } from './arithmetic.js';
-import { reshape } from './shape-ops.js';
+import { clone, reshape } from './shape-ops.js';
 import { abs, cast, exp, log } from './unary.js';
 
 type Axes = number | readonly number[];
@@ -14,7 +14,7 @@ function reduce(op: ReduceOp, x: Tensor, axis: Axes | undefined, keepDims: boole
   grad?: (dyKept: Tensor, yKept: Tensor, axes: number[]) => Tensor): Tensor {
   x.assertLive(op);
   const axes = normAxes(op, axis, x.rank);
-  if (axes.length === 0) return x;
+  if (axes.length === 0) return clone(x);
   const kept = reducedShape(x.shape, axes, true);
   if (op !== 'sum' && axes.some((a) => x.shape[a] === 0)) {
     throw new Error(`${op}: cannot reduce x ${fmt(x.shape)} over an empty axis`);

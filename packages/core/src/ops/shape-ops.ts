@@ -18,7 +18,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(out) !== x.size || !out.every(Number.isInteger)) {
     throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} values) to ${fmt(shape)}`);
   }
-  if (out.length === x.rank && out.every((d, i) => d === x.shape[i])) return x;
+  if (out.length === x.rank && out.every((d, i) => d === x.shape[i])) return clone(x);
   return viewOp('reshape', x, out, (dy) => [reshape(dy, x.shape)]);
 }
 
@@ -55,7 +55,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   x.assertLive('transpose');
   const p = perm ?? x.shape.map((_, i) => x.rank - 1 - i);
   checkPerm('transpose', p, x.rank);
-  if (p.every((v, i) => v === i)) return x;
+  if (p.every((v, i) => v === i)) return clone(x);
   const inverse = new Array<number>(p.length);
   p.forEach((v, i) => (inverse[v] = i));
   return runOp('transpose', [x], { shape: p.map((a) => x.shape[a]), dtype: x.dtype },
@@ -78,7 +78,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
       throw new Error(`slice: begin [${begin}] size [${sz}] is out of bounds for ${fmt(x.shape)}`);
     }
   });
-  if (sz.every((d, i) => d === x.shape[i])) return x;
+  if (sz.every((d, i) => d === x.shape[i])) return clone(x);
   return runOp('slice', [x], { shape: sz, dtype: x.dtype }, (k) => k.slice(x, begin, sz),
     (dy) => [pad(dy, x.shape.map((d, i) => [begin[i], d - begin[i] - sz[i]] as [number, number]))]);
 }
@@ -115,7 +115,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
         `${fmt(first.shape)} ${first.dtype} off axis ${a}`);
     }
   }
-  if (xs.length === 1) return first;
+  if (xs.length === 1) return clone(first);
   const shape = [...first.shape];
   shape[a] = xs.reduce((s, t) => s + t.shape[a], 0);
   return runOp('concat', xs, { shape, dtype: first.dtype }, (k) => k.concat(xs, a), (dy) => {

@@ -4,6 +4,7 @@ import { assertFloat, type DType, isDType, isFloat } from '../dtype.js';
 import { runOp } from '../run-op.js';
 import type { Tensor } from '../tensor.js';
 import { add, greater, mul, sub, div, where } from './arithmetic.js';
+import { clone } from './shape-ops.js';
 
 function unary(op: UnaryOp, x: Tensor, grad?: (dy: Tensor, y: Tensor) => Tensor | null): Tensor {
   x.assertLive(op);
@@ -53,7 +54,7 @@ export const isNan = (x: Tensor): Tensor => unary('isnan', x);
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive('cast');
   if (!isDType(dtype)) throw new Error(`cast: unknown dtype '${String(dtype)}'`);
-  if (dtype === x.dtype) return x;
+  if (dtype === x.dtype) return clone(x);
   return runOp('cast', [x], { shape: x.shape, dtype }, (k) => k.cast(x, dtype),
     isFloat(x.dtype) && isFloat(dtype) ? (dy) => [cast(dy, x.dtype)] : undefined);
 }

@@ -1,0 +1,227 @@
+/**
+ * matmul suite: dlrt's CPU GEMM (1 and 2 threads, float32 and float64) against ml-matrix and
+ * @tensorflow/tfjs (cpu and wasm backends), on square and training-sized shapes.
+ */
+import { ThreadPool, allocShared, gemm, type FloatArray } from '@dlrt/backend-cpu';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { Matrix } from 'ml-matrix';
+import { fmt, machineInfo, markdownTable, time, type Timing, writeResults } from './report.js';
+
+/** C (m×n) = op(A)·op(B); with transA, A is stored k×m (e.g. a batch of activations). */
+export interface Shape {
+  label: string;
+  m: number; k: number; n: number;
+  transA: boolean;
+}
+
+export type DType = 'float32' | 'float64';
+
+const SHAPES: Shape[] = [
+  ...[128, 256, 512, 1024].map((s) => ({ label: `${s}²`, m: s, k: s, n: s, transA: false })),
+  { label: '128×784 · 784×32', m: 128, k: 784, n: 32, transA: false },
+  { label: '(128×784)ᵀ · 128×32', m: 784, k: 128, n: 32, transA: true },
+  { label: '1024×1024 · 1024×32', m: 1024, k: 1024, n: 32, transA: false },
+];
+
+/** Deterministic inputs in [-1, 1) (a tiny LCG), so runs compare like with like. */
+function fill<T extends { length: number; [i: number]: number }>(x: T, seed: number): T {
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = s / 2 ** 31 - 1;
+  }
+  return x;
+}
+
+function floats(dtype: DType, n: number, shared: boolean): FloatArray {
+  if (shared) return dtype === 'float32' ? allocShared('float32', n) : allocShared('float64', n);
+  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+const pools = new Map<number, ThreadPool>();
+
+/**
+ * The dlrt case: returns the timed closure for one shape, dtype and thread count. It calls
+ * the GEMM kernel directly on preallocated arrays (shared memory when threaded, as the backend
+ * allocates them); swap this function to benchmark the public `matmul` op instead.
+ */
+export function dlrtCase(shape: Shape, dtype: DType, threads: number): () => void {
+  const { m, k, n, transA } = shape;
+  const shared = threads > 1;
+  const a = fill(floats(dtype, m * k, shared), 1), b = fill(floats(dtype, k * n, shared), 2);
+  const c = floats(dtype, m * n, shared);
+  const args = { m, n, k, a, aOffset: 0, transA, b, bOffset: 0, transB: false, c, cOffset: 0 };
+  if (threads === 1) return () => gemm(args);
+  let pool = pools.get(threads);
+  if (!pool) pools.set(threads, (pool = new ThreadPool(threads)));
+  const p = pool;
+  return () => p.gemm(args);
+}
+
+/** ml-matrix (float64). The transposed shape pays for `transpose()`, as a caller would. */
+function mlMatrixCase(shape: Shape): () => void {
+  const { m, k, n, transA } = shape;
+  const a = Matrix.from1DArray(transA ? k : m, transA ? m : k, fill(new Float64Array(m * k), 1));
+  const b = Matrix.from1DArray(k, n, fill(new Float64Array(k * n), 2));
+  return transA ? () => { a.transpose().mmul(b); } : () => { a.mmul(b); };
+}
+
+/** tfjs on its current backend (float32); dataSync() waits for the result. */
+function tfjsCase(shape: Shape): { run: () => void; dispose: () => void } {
+  const { m, k, n, transA } = shape;
+  const a = tf.tensor2d(fill(new Float32Array(m * k), 1), transA ? [k, m] : [m, k]);
+  const b = tf.tensor2d(fill(new Float32Array(k * n), 2), [k, n]);
+  return {
+    run: () => {
+      const c = tf.matMul(a, b, transA, false);
+      c.dataSync();
+      c.dispose();
+    },
+    dispose: () => { a.dispose(); b.dispose(); },
+  };
+}
+
+interface Row extends Partial<Timing> {
+  shape: string; m: number; k: number; n: number; transA: boolean;
+  runner: string; dtype: DType; threads: number;
+  gflops?: number; error?: string;
+}
+
+/** Fewer samples for slow cases, so the whole suite stays within a few minutes. */
+function timingFor(pilotMs: number): { minSamples: number; maxTime: number } {
+  if (pilotMs > 2000) return { minSamples: 2, maxTime: 0.1 };
+  if (pilotMs > 1000) return { minSamples: 3, maxTime: 0.5 };
+  if (pilotMs > 150) return { minSamples: 5, maxTime: 1 };
+  return { minSamples: 10, maxTime: 1.5 };
+}
+
+function measure(shape: Shape, runner: string, dtype: DType, threads: number,
+  make: () => () => void): Row {
+  const { label, m, k, n, transA } = shape;
+  const row: Row = { shape: label, m, k, n, transA, runner, dtype, threads };
+  try {
+    const fn = make();
+    const t0 = performance.now();
+    fn(); // pilot: warms the JIT and sizes the sampling
+    const t = time(`${label} ${runner}`, fn, timingFor(performance.now() - t0));
+    Object.assign(row, t, { gflops: (2 * m * n * k) / (t.medianMs * 1e6) });
+    console.log(`  ${runner.padEnd(16)} ${fmt(t.medianMs).padStart(8)} ms`
+      + `  ${fmt(row.gflops ?? 0).padStart(6)} GFLOP/s  ±${fmt(t.rme, 2)}%  n=${t.samples}`);
+  } catch (e) {
+    row.error = e instanceof Error ? e.message : String(e);
+    console.log(`  ${runner.padEnd(16)} skipped: ${row.error}`);
+  }
+  return row;
+}
+
+async function onBackend(name: string): Promise<string | null> {
+  try {
+    if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') returned false`;
+    await tf.ready();
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+function tfRow(shape: Shape, runner: string, failure: string | null): Row {
+  if (failure !== null) {
+    const { label, m, k, n, transA } = shape;
+    console.log(`  ${runner.padEnd(16)} skipped: ${failure}`);
+    return { shape: label, m, k, n, transA, runner, dtype: 'float32', threads: 1, error: failure };
+  }
+  let c: ReturnType<typeof tfjsCase> | null = null;
+  const row = measure(shape, runner, 'float32', 1, () => (c = tfjsCase(shape)).run);
+  (c as ReturnType<typeof tfjsCase> | null)?.dispose();
+  return row;
+}
+
+export async function runMatmul(): Promise<void> {
+  const rows: Row[] = [];
+  const started = performance.now();
+  for (const shape of SHAPES) {
+    console.log(`${shape.label}  (m=${shape.m} k=${shape.k} n=${shape.n})`);
+    for (const threads of [1, 2]) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const runner = `dlrt ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
+        rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype, threads)));
+      }
+    }
+    rows.push(measure(shape, 'ml-matrix f64', 'float64', 1, () => mlMatrixCase(shape)));
+    rows.push(tfRow(shape, 'tfjs-cpu f32', await onBackend('cpu')));
+    rows.push(tfRow(shape, 'tfjs-wasm f32', await onBackend('wasm')));
+  }
+  await Promise.all([...pools.values()].map((p) => p.close()));
+  pools.clear();
+  const seconds = (performance.now() - started) / 1e3;
+  const machine = machineInfo();
+  const md = report(rows, seconds, machine);
+  console.log(`\n${md}`);
+  const files = writeResults('matmul', {
+    suite: 'matmul', machine, seconds,
+    wasm: {
+      simd: await flag('WASM_HAS_SIMD_SUPPORT'),
+      threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
+    },
+    rows,
+  }, md);
+  console.log(`\nwrote ${files.join(', ')}`);
+}
+
+async function flag(name: string): Promise<unknown> {
+  try { return await tf.env().getAsync(name); } catch { return null; }
+}
+
+function report(rows: Row[], seconds: number, info: Record<string, string | number>): string {
+  const get = (shape: string, runner: string) =>
+    rows.find((r) => r.shape === shape && r.runner === runner && r.medianMs !== undefined);
+  const ratio = (shape: string, slow: string, fast: string) => {
+    const s = get(shape, slow), f = get(shape, fast);
+    return s && f ? `${fmt((s.medianMs ?? 0) / (f.medianMs ?? 1))}×` : '–';
+  };
+  const all = markdownTable(
+    ['shape', 'runner', 'median ms', 'GFLOP/s', '±rme', 'samples', 'speed / dlrt 1T'],
+    rows.map((r) => {
+      const base = get(r.shape, `dlrt 1T ${r.dtype === 'float32' ? 'f32' : 'f64'}`);
+      if (r.medianMs === undefined) {
+        return [r.shape, r.runner, `skipped: ${r.error ?? ''}`.slice(0, 60), '', '', '', ''];
+      }
+      return [
+        r.shape, r.runner, fmt(r.medianMs), fmt(r.gflops ?? 0), `${fmt(r.rme ?? 0, 2)}%`,
+        String(r.samples), base ? `${fmt((base.medianMs ?? 0) / r.medianMs)}×` : '–',
+      ];
+    }),
+  );
+  const shapes = [...new Set(rows.map((r) => r.shape))];
+  const summary = markdownTable(
+    ['shape', 'f64 1T vs ml-matrix', 'f32 1T vs tfjs-cpu', 'f32 1T vs tfjs-wasm',
+      'f32 2T/1T', 'f64 2T/1T'],
+    shapes.map((s) => [
+      s, ratio(s, 'ml-matrix f64', 'dlrt 1T f64'), ratio(s, 'tfjs-cpu f32', 'dlrt 1T f32'),
+      ratio(s, 'tfjs-wasm f32', 'dlrt 1T f32'), ratio(s, 'dlrt 1T f32', 'dlrt 2T f32'),
+      ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'),
+    ]),
+  );
+  return [
+    '# matmul benchmark',
+    '',
+    `${info.cpu}, ${info.cores} cores, Node ${info.node} (V8 ${info.v8}), ${info.platform},`
+    + ` ${info.date}. Suite time ${fmt(seconds)} s.`,
+    '',
+    'C = op(A)·op(B); GFLOP/s = 2·m·n·k / median time. dlrt = the packed GEMM kernel of',
+    '@dlrt/backend-cpu on preallocated arrays (2T: ThreadPool(2), shared memory). ml-matrix:',
+    '`Matrix.mmul` (float64; the ᵀ shape includes `transpose()`). tfjs: `tf.matMul` +',
+    '`dataSync()` on the cpu and wasm backends (float32). Speedups > 1 mean dlrt is faster;',
+    '"speed / dlrt 1T" is each runner\'s speed relative to dlrt 1 thread of the same dtype.',
+    '',
+    '## Speedups of dlrt',
+    '',
+    summary,
+    '',
+    '## All runs (median of benchmark.js samples)',
+    '',
+    all,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,79 @@
+/** Shared helpers of the bench suites: timing with benchmark.js, markdown tables, result files. */
+import Benchmark from 'benchmark';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** Timing of one benchmark case; times in milliseconds. */
+export interface Timing {
+  medianMs: number;
+  meanMs: number;
+  /** Relative margin of error of the mean, in percent (benchmark.js `stats.rme`). */
+  rme: number;
+  samples: number;
+}
+
+/** Options passed to benchmark.js for one case. */
+export interface TimingOptions {
+  minSamples: number;
+  /** Seconds after which benchmark.js stops sampling (once it has minSamples). */
+  maxTime: number;
+}
+
+/**
+ * Times `fn` with benchmark.js (synchronously). The headline number is the median of the
+ * per-op sample times, which is robust to the noisy neighbours of a small VM.
+ */
+export function time(name: string, fn: () => void, options: TimingOptions): Timing {
+  const bench = new Benchmark(name, fn, { ...options, initCount: 1 });
+  let error: unknown = null;
+  bench.on('error', (e: { target: { error?: unknown } }) => { error = e.target.error; });
+  bench.run({ async: false });
+  if (error || bench.error) throw error ?? bench.error;
+  const sample = [...bench.stats.sample].sort((x, y) => x - y);
+  const mid = sample.length >> 1;
+  const median = sample.length % 2 ? sample[mid] : (sample[mid - 1] + sample[mid]) / 2;
+  return {
+    medianMs: median * 1e3, meanMs: bench.stats.mean * 1e3, rme: bench.stats.rme,
+    samples: sample.length,
+  };
+}
+
+/** The machine a result file was measured on. */
+export function machineInfo(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version,
+    v8: process.versions.v8, platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, date: new Date().toISOString(),
+  };
+}
+
+/** A markdown table; numeric-looking columns are right-aligned. */
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const numeric = headers.map((_, i) => rows.length > 0
+    && rows.every((r) => /^[-+]?[\d.,]+[×%]?$|^–$|^skipped/.test(r[i] ?? '')));
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(headers),
+    line(headers.map((_, i) => (numeric[i] ? '---:' : '---'))),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+/** Writes bench/results/<suite>.json and .md; returns their paths. */
+export function writeResults(suite: string, json: unknown, markdown: string): string[] {
+  const dir = new URL('../results/', import.meta.url); // from bench/dist/
+  mkdirSync(dir, { recursive: true });
+  const jsonPath = new URL(`${suite}.json`, dir), mdPath = new URL(`${suite}.md`, dir);
+  writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(mdPath, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  return [jsonPath.pathname, mdPath.pathname];
+}
+
+/** Formats a number with a fixed number of significant digits for tables. */
+export function fmt(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x === 0) return '0';
+  const d = Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(x))));
+  return x.toFixed(Math.min(d, 6));
+}

@@ -1,0 +1,54 @@
+/**
+ * Householder bidiagonalization of a square n×n row-major matrix, A = Q_L·B·Q_Rᵀ with B upper
+ * bidiagonal (LAPACK dgebd2 + dorgbr; Golub & Van Loan §5.4.8). Left reflectors zero the
+ * columns below the diagonal, right reflectors the rows right of the superdiagonal.
+ */
+import { applyLeft, applyRight, makeReflector } from './householder.js';
+
+/** B = diag(d) + superdiag(e) and the orthogonal factors, all row-major n×n. */
+export interface Bidiagonal {
+  readonly d: Float64Array;
+  readonly e: Float64Array;
+  /** Q_L, n×n. */
+  readonly ql: Float64Array;
+  /** Q_R, n×n (A = Q_L·B·Q_Rᵀ). */
+  readonly qr: Float64Array;
+}
+
+/** Bidiagonalizes `a` (n×n, overwritten with the reflectors) and forms Q_L and Q_R. */
+export function bidiagonalize(a: Float64Array, n: number): Bidiagonal {
+  const d = new Float64Array(n);
+  const e = new Float64Array(Math.max(n - 1, 0));
+  const tauL = new Float64Array(n);
+  const tauR = new Float64Array(n);
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const ii = i * n + i;
+    // Left reflector: column i below the diagonal → 0 (v stored in that column).
+    tauL[i] = makeReflector(a, ii, n, n - i);
+    d[i] = a[ii];
+    applyLeft(tauL[i], a, ii, n, a, ii + 1, n, n - i, n - i - 1, w);
+    if (i >= n - 1) continue;
+    // Right reflector: row i right of the superdiagonal → 0 (v stored in that row).
+    tauR[i] = makeReflector(a, ii + 1, 1, n - i - 1);
+    e[i] = a[ii + 1];
+    applyRight(tauR[i], a, ii + 1, a, ii + n + 1, n, n - i - 1, n - i - 1);
+  }
+  const ql = new Float64Array(n * n);
+  const qr = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    ql[i * n + i] = 1;
+    qr[i * n + i] = 1;
+  }
+  // Q = H₀H₁⋯ applied to I backwards: H_i only touches rows and columns ≥ its start.
+  for (let i = n - 1; i >= 0; i--) {
+    const ii = i * n + i;
+    applyLeft(tauL[i], a, ii, n, ql, ii, n, n - i, n - i, w);
+  }
+  for (let i = n - 2; i >= 0; i--) {
+    const ii = i * n + i;
+    const jj = ii + n + 1;                     // G_i acts on indices i+1..n−1
+    applyLeft(tauR[i], a, ii + 1, 1, qr, jj, n, n - i - 1, n - i - 1, w);
+  }
+  return { d, e, ql, qr };
+}

@@ -1,0 +1,110 @@
+/**
+ * Thin SVD of a row-major float64 matrix (the cpu backend's `linalg.svd` kernel), the
+ * LAPACK dgesvd path: wide inputs are transposed; tall ones are first reduced by Householder
+ * QR (qr-factor.ts) so the work is on the n×n R; R is bidiagonalized (bidiag.ts), the
+ * bidiagonal is diagonalized by implicit-shift QR (bdsqr.ts), and U = Q·[U_R; 0].
+ * Golub & Van Loan §8.6; Demmel & Kahan 1990 for the bidiagonal step.
+ */
+import { bidiagQr } from './bdsqr.js';
+import { bidiagonalize } from './bidiag.js';
+import { applyQ, qrFactor, safeScale } from './qr-factor.js';
+import { checkMatrix } from './qr.js';
+import { svdJacobi } from './svd-jacobi.js';
+
+/** Row or column norms spanning more than this ratio send svd to the Jacobi path. */
+const GRADED = 1e3;
+
+/** A = U·diag(s)·Vᵀ, k = min(m, n). */
+export interface SvdResult {
+  /** m×k, row-major, orthonormal columns (completed with a basis for zero singular values). */
+  readonly u: Float64Array;
+  /** k singular values, descending, ≥ 0. */
+  readonly s: Float64Array;
+  /** n×k, row-major, orthonormal columns (V, not Vᵀ). */
+  readonly v: Float64Array;
+}
+
+/**
+ * Thin SVD. Throws an Error naming `svd` if the bidiagonal QR iteration fails to converge
+ * (it is capped at 6·k² inner steps, which LAPACK also uses; not seen on finite input).
+ * @example
+ * const { u, s, v } = svd(new Float64Array([3, 0, 4, 5]), 2, 2); // s = [√45, √5]
+ */
+export function svd(a: Float64Array, m: number, n: number): SvdResult {
+  checkMatrix('svd', a, m, n);
+  if (m < n) {
+    const { u, s, v } = svd(transpose(a, m, n), n, m);
+    return { u: v, s, v: u };
+  }
+  const k = n;
+  if (k === 0) return { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
+  // Scale by a power of two if the entries are near over/underflow (exact; undone on s).
+  let big = 0;
+  for (let p = 0; p < m * n; p++) big = Math.max(big, Math.abs(a[p]));
+  const sc = safeScale(big);
+  let work: Float64Array = sc === 1 ? a.slice(0, m * n) : a.slice(0, m * n).map((x) => x / sc);
+  if (isGraded(work, m, n)) {
+    const r = svdJacobi(work, m, n);
+    for (let i = 0; i < k; i++) r.s[i] *= sc;
+    return r;
+  }
+  const f = m > n ? qrFactor(work, m, n) : undefined;
+  if (f !== undefined) work = upperR(f.at, m, n);
+  const { d, e, ql, qr } = bidiagonalize(work, k);
+  bidiagQr(d, e, k, ql, k, k, qr, k, k);
+  for (let i = 0; i < k; i++) d[i] *= sc;
+  if (f === undefined) return { u: ql, s: d, v: qr };
+  const u = new Float64Array(m * k);
+  u.set(ql);                                  // [U_R; 0], then U = Q·[U_R; 0]
+  applyQ(f, u, k, k);
+  return { u, s: d, v: qr };
+}
+
+/**
+ * True when the nonzero row norms or the nonzero column norms of the m×n `a` span more than
+ * GRADED: then A = D₁·B·D₂ may determine its small singular values far better than ε·‖A‖,
+ * and the Jacobi path (svd-jacobi.ts) is worth its cost. Otherwise bidiagonal QR is already
+ * as accurate as the data (perturbations of size ε·‖A‖ move σ by as much).
+ */
+function isGraded(a: Float64Array, m: number, n: number): boolean {
+  const rows = new Float64Array(m);
+  const cols = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const x = a[i * n + j] * a[i * n + j];
+      rows[i] += x;
+      cols[j] += x;
+    }
+  }
+  return spread(rows) > GRADED * GRADED || spread(cols) > GRADED * GRADED;
+}
+
+/** max/min over the nonzero entries (1 if there are none). */
+function spread(x: Float64Array): number {
+  let lo = Infinity, hi = 0;
+  for (const y of x) {
+    if (y > 0) {
+      lo = Math.min(lo, y);
+      hi = Math.max(hi, y);
+    }
+  }
+  return hi > 0 ? hi / lo : 1;
+}
+
+/** The row-major n×n upper triangle R held column-major in `at` (row stride m). */
+function upperR(at: Float64Array, m: number, n: number): Float64Array {
+  const r = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i <= j; i++) r[i * n + j] = at[j * m + i];
+  }
+  return r;
+}
+
+/** The n×m row-major transpose of the row-major m×n `a`. */
+function transpose(a: Float64Array, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j];
+  }
+  return out;
+}

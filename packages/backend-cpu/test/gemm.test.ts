@@ -1,0 +1,209 @@
+import t from 'tap';
+import { gemm, type FloatArray, type GemmArgs } from '../dist/kernels/gemm.js';
+import { PARALLEL_MIN_MNK, ThreadPool, allocShared, isShared } from '../dist/threads/pool.js';
+
+type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** Tiny seeded LCG, uniform in [-1, 1). */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+}
+
+function random(T: FloatCtor, n: number, rnd: () => number): FloatArray {
+  const x = new T(n);
+  for (let i = 0; i < n; i++) x[i] = rnd();
+  return x;
+}
+
+/** Naive float64 reference of C = op(A)·op(B) (+ C0), m×n. */
+function reference(g: GemmArgs, c0: FloatArray): Float64Array {
+  const { m, n, k, a, b, transA, transB } = g;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = g.accumulate ? c0[g.cOffset + i * n + j] : 0;
+      for (let p = 0; p < k; p++) {
+        const x = a[g.aOffset + (transA ? p * m + i : i * k + p)];
+        const y = b[g.bOffset + (transB ? j * k + p : p * n + j)];
+        s += x * y;
+      }
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+interface Case {
+  T: FloatCtor; m: number; n: number; k: number;
+  transA: boolean; transB: boolean; accumulate: boolean; offsets: boolean;
+}
+
+/** Runs one case with `run` and returns the first mismatch, or '' if all of C is right. */
+function check(run: (g: GemmArgs) => void, cs: Case, seed: number): string {
+  const { T, m, n, k } = cs;
+  const rnd = lcg(seed);
+  const [ao, bo, co] = cs.offsets ? [3, 5, 7] : [0, 0, 0];
+  const a = random(T, ao + m * k + 2, rnd);
+  const b = random(T, bo + k * n + 2, rnd);
+  const c = random(T, co + m * n + 2, rnd); // garbage C: must be overwritten unless accumulate
+  const c0 = c.slice();
+  const g: GemmArgs = {
+    m, n, k, a, aOffset: ao, transA: cs.transA, b, bOffset: bo, transB: cs.transB,
+    c, cOffset: co, accumulate: cs.accumulate,
+  };
+  run(g);
+  const want = reference(g, c0);
+  // Error bound relative to k·max|a|·max|b| (inputs are in [-1, 1)), plus |C0| when adding.
+  const eps = T === Float32Array ? 1e-5 : 1e-12;
+  const tol = eps * (Math.max(k, 1) + (cs.accumulate ? 1 : 0));
+  for (let i = 0; i < m * n; i++) {
+    const got = c[co + i];
+    if (!(Math.abs(got - want[i]) <= tol)) {
+      return `C[${Math.floor(i / n)},${i % n}] = ${got}, want ${want[i]}`;
+    }
+  }
+  for (let i = 0; i < c.length; i++) {
+    if ((i < co || i >= co + m * n) && !Object.is(c[i], c0[i])) return `wrote outside C at ${i}`;
+  }
+  return '';
+}
+
+function name(cs: Case): string {
+  return `${cs.T === Float32Array ? 'f32' : 'f64'} ${cs.m}x${cs.k}${cs.transA ? 'ᵀ' : ''}`
+    + `·${cs.k}x${cs.n}${cs.transB ? 'ᵀ' : ''}${cs.accumulate ? ' +C' : ''}`
+    + `${cs.offsets ? ' @off' : ''}`;
+}
+
+const FLAGS = [[false, false], [false, true], [true, false], [true, true]] as const;
+const SIZES = [1, 2, 3, 5, 7, 13, 17, 31, 33, 65, 129];
+
+t.test('gemm matches a naive reference: all transposes, odd sizes, offsets, accumulate', (t) => {
+  for (const T of [Float64Array, Float32Array]) {
+    let count = 0, seed = 1;
+    const failures: string[] = [];
+    for (const [transA, transB] of FLAGS) {
+      for (const m of SIZES) {
+        for (const n of SIZES) {
+          // A spread of k per (m, n), to keep the run short: small, tile-sized and > KC.
+          for (const k of [SIZES[(m + n) % SIZES.length], 4, 300]) {
+            if (k === 300 && m * n > 33 * 65) continue;
+            const accumulate = (m + n + k) % 3 === 0, offsets = seed % 2 === 0;
+            const cs: Case = { T, m, n, k, transA, transB, accumulate, offsets };
+            const err = check(gemm, cs, seed++);
+            count++;
+            if (err) failures.push(`${name(cs)}: ${err}`);
+          }
+        }
+      }
+    }
+    t.same(failures.slice(0, 10), [], `${T.name}: ${count} cases`);
+  }
+  t.end();
+});
+
+t.test('gemm: large blocks (several MC/NC/KC blocks, edge tiles)', (t) => {
+  let seed = 100;
+  for (const T of [Float64Array, Float32Array]) {
+    for (const [transA, transB] of FLAGS) {
+      for (const [m, n, k] of [[100, 520, 260], [97, 3, 515], [4, 600, 9]]) {
+        const cs: Case = { T, m, n, k, transA, transB, accumulate: transA, offsets: true };
+        t.equal(check(gemm, cs, seed++), '', name(cs));
+      }
+    }
+  }
+  t.end();
+});
+
+t.test('gemm: zero-sized dimensions', (t) => {
+  for (const T of [Float64Array, Float32Array]) {
+    const a = new T(8).fill(1), b = new T(8).fill(1);
+    const base = { a, aOffset: 0, transA: false, b, bOffset: 0, transB: false, cOffset: 1 };
+    // k = 0: C = 0, or untouched when accumulating.
+    let c = new T(8).fill(5);
+    gemm({ ...base, m: 2, n: 3, k: 0, c });
+    t.same(Array.from(c), [5, 0, 0, 0, 0, 0, 0, 5], `${T.name} k=0 clears C`);
+    c = new T(8).fill(5);
+    gemm({ ...base, m: 2, n: 3, k: 0, c, accumulate: true });
+    t.same(Array.from(c), [5, 5, 5, 5, 5, 5, 5, 5], `${T.name} k=0 accumulate leaves C`);
+    // m = 0 or n = 0: C is empty, nothing is written.
+    for (const [m, n] of [[0, 3], [3, 0], [0, 0]]) {
+      c = new T(8).fill(5);
+      gemm({ ...base, m, n, k: 2, c });
+      t.same(Array.from(c), [5, 5, 5, 5, 5, 5, 5, 5], `${T.name} m=${m} n=${n}`);
+    }
+  }
+  t.end();
+});
+
+t.test('gemm: mixed element types are rejected', (t) => {
+  const g: GemmArgs = {
+    m: 2, n: 2, k: 2, a: new Float32Array(4), aOffset: 0, transA: false,
+    b: new Float64Array(4), bOffset: 0, transB: false, c: new Float64Array(4), cOffset: 0,
+  };
+  t.throws(() => gemm(g), TypeError);
+  t.end();
+});
+
+t.test('allocShared', (t) => {
+  const x = allocShared('float32', 5), y = allocShared('float64', 3), z = allocShared('int32', 2);
+  t.ok(x instanceof Float32Array && x.length === 5 && isShared(x));
+  t.ok(y instanceof Float64Array && y.length === 3 && isShared(y));
+  t.ok(z instanceof Int32Array && z.length === 2 && isShared(z));
+  t.notOk(isShared(new Float32Array(2)));
+  t.end();
+});
+
+t.test('ThreadPool(2).gemm: above the threshold, shared and non-shared inputs', async (t) => {
+  const pool = new ThreadPool(2);
+  t.equal(pool.threads, 2);
+  t.teardown(() => pool.close());
+  // Row splits (n ≤ m), column splits (n > m), odd sizes, every transpose.
+  const shapes = [[150, 151, 149], [61, 311, 173], [300, 17, 601], [7, 700, 620]];
+  let seed = 500;
+  for (const T of [Float64Array, Float32Array]) {
+    for (const [m, n, k] of shapes) {
+      t.ok(m * n * k >= PARALLEL_MIN_MNK, `${m}x${k}x${n} is above the threshold`);
+      for (const [transA, transB] of FLAGS) {
+        const cs: Case = { T, m, n, k, transA, transB, accumulate: transB, offsets: transA };
+        t.equal(check((g) => pool.gemm(g), cs, seed++), '', `pool ${name(cs)}`);
+      }
+    }
+    // Shared operands are used in place (no copies): results must match gemm() bit for bit.
+    const shared = (len: number): FloatArray =>
+      T === Float32Array ? allocShared('float32', len) : allocShared('float64', len);
+    const [m, n, k] = [160, 150, 140];
+    const rnd = lcg(seed++);
+    const a = shared(m * k + 1), b = shared(k * n);
+    for (let i = 0; i < a.length; i++) a[i] = rnd();
+    for (let i = 0; i < b.length; i++) b[i] = rnd();
+    const c1 = shared(m * n), c2 = new T(m * n);
+    const g = { m, n, k, a, aOffset: 1, transA: false, b, bOffset: 0, transB: true };
+    pool.gemm({ ...g, c: c1, cOffset: 0 });
+    gemm({ ...g, c: c2, cOffset: 0 });
+    t.same(Array.from(c1), Array.from(c2), `${T.name}: shared in place = single thread`);
+  }
+  // Below the threshold the pool runs on the calling thread; still correct.
+  t.equal(check((g) => pool.gemm(g), {
+    T: Float32Array, m: 9, n: 10, k: 11, transA: true, transB: false,
+    accumulate: false, offsets: true,
+  }, 9), '', 'pool below threshold');
+});
+
+t.test('ThreadPool(1) runs on the calling thread; closed pools still work', async (t) => {
+  const one = new ThreadPool(1);
+  t.equal(one.threads, 1);
+  const cs: Case = {
+    T: Float64Array, m: 140, n: 150, k: 160, transA: false, transB: false,
+    accumulate: false, offsets: false,
+  };
+  t.equal(check((g) => one.gemm(g), cs, 7), '');
+  await one.close();
+  const two = new ThreadPool(2);
+  await two.close();
+  t.equal(check((g) => two.gemm(g), cs, 8), '', 'after close()');
+  t.throws(() => new ThreadPool(0));
+});
