@@ -20,8 +20,11 @@ function checkMatrix(op: string, a: Tensor, square = false): void {
   const [m, n] = a.shape.slice(-2);
   if (square && m !== n) throw new Error(`${op}: a ${fmt(a.shape)} must be square`);
   // x·0 is NaN exactly where x is NaN or ±Inf, so one reduction finds both.
-  if (a.size > 0 && Number.isNaN(tidy(() => sum(mul(a, 0))).item())) {
-    throw new Error(`${op}: a ${fmt(a.shape)} holds NaN or Inf`);
+  if (a.size > 0) {
+    const probe = tidy(() => sum(mul(a, 0)));
+    const bad = Number.isNaN(probe.item());
+    probe.dispose();
+    if (bad) throw new Error(`${op}: a ${fmt(a.shape)} holds NaN or Inf`);
   }
 }
 

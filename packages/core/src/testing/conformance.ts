@@ -23,6 +23,7 @@ import { checkForward, checkGradient, type ForwardCase, type GradCase, Inputs,
 import { autodiffApiChecks, dispatchErrorChecks, storageChecks } from './contract.js';
 import { nnGrads } from './grads-nn.js';
 import { elementwiseAndShapeGrads } from './grads.js';
+import { linalgChecks, linalgErrorChecks } from './linalg.js';
 
 export interface ConformanceOptions {
   /** The registered backend's name, as given to `setBackend`. */
@@ -73,7 +74,10 @@ export function conformance(t: TestLike, o: ConformanceOptions): void {
     group(`storage, reads, memory, dispose ${dtype}`, (tt, g) => storageChecks(tt, g, dtype));
     group(`grad, valueAndGrads, variableGrads ${dtype}`,
       (tt, g) => autodiffApiChecks(tt, g, dtype));
+    group(`linalg: qr, svd, eigh, cholesky, solveTriangular, orth ${dtype}`,
+      (tt, g) => linalgChecks(tt, g, dtype));
   }
+  group('linalg errors', linalgErrorChecks);
   group('int32 paths', forward('int32', (g) => [...int32ElementwiseCases(g),
     ...int32ShapeCases(g)]));
   group('errors at dispatch', dispatchErrorChecks);
