@@ -95,6 +95,14 @@ function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArra
   }
 }
 
+/** dY [N, O, HW] as [O, N·HW], the layout the batched GEMMs read. */
+function channelMajor(dy: FloatArray, n: number, o: number, hw: number, alloc: Alloc): FloatArray {
+  if (n === 1) return dy;
+  const out = alloc(o * n * hw);
+  swap01(dy, n, o, hw, out);
+  return out;
+}
+
 export function conv2d(run: GemmRunner, alloc: Alloc, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
@@ -117,11 +125,7 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
   // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
-  let dyT = dy;
-  if (n > 1) {
-    dyT = alloc(o * n * hw);
-    swap01(dy, n, o, hw, dyT);
-  }
+  const dyT = channelMajor(dy, n, o, hw, alloc);
   const dcols = alloc(kk * n * hw);
   run({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
     transB: false, c: dcols, cOffset: 0 });
@@ -145,11 +149,7 @@ export function conv2dBackpropFilter(run: GemmRunner, alloc: Alloc, x: FloatArra
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
   const cols = batchCols(x, n, g, alloc);
-  let dyT = dy;
-  if (n > 1) {
-    dyT = alloc(o * n * hw);
-    swap01(dy, n, o, hw, dyT);
-  }
+  const dyT = channelMajor(dy, n, o, hw, alloc);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
   run({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: true, c: dw, cOffset: 0 });
