@@ -6,6 +6,7 @@ import { runMatmul } from './matmul.js';
 
 const SUITES: Record<string, () => Promise<void>> = {
   matmul: runMatmul,
+  linalg: async () => (await import('./linalg.js')).runLinalg(),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -43,11 +43,16 @@ function relDiff(a: Float64Array, b: Float64Array): number {
   return fro(a.map((x, i) => x - b[i])) / Math.max(fro(b), 1e-300);
 }
 
-/** ‖XᵀX − I‖_F for the rows×cols row-major X. */
+/** ‖XᵀX − I‖₁ (max column sum; bounds the 2-norm) for the rows×cols row-major X. */
 function orthError(x: Float64Array, rows: number, cols: number): number {
   const g = mul(x, x, cols, rows, cols, true, false);
-  for (let i = 0; i < cols; i++) g[i * cols + i] -= 1;
-  return fro(g);
+  let worst = 0;
+  for (let j = 0; j < cols; j++) {
+    let sum = 0;
+    for (let i = 0; i < cols; i++) sum += Math.abs(g[i * cols + j] - (i === j ? 1 : 0));
+    worst = Math.max(worst, sum);
+  }
+  return worst;
 }
 
 /** An m×k matrix with exactly orthonormal columns (to rounding): k random reflectors on I. */
@@ -192,8 +197,12 @@ t.test('svd: Kahan matrices (ill-conditioned, row-graded, triangular)', async (t
     t.ok(Math.abs(ss / fro(a) ** 2 - 1) <= 1e-13, `Kahan ${n}: Σσ² = ‖K‖_F²`);
     let logDet = 0, logProd = 0;
     for (let i = 0; i < n; i++) { logDet += Math.log(a[i * n + i]); logProd += Math.log(s[i]); }
-    t.ok(Math.abs(logProd - logDet) <= 1e-6 * Math.abs(logDet),
-      `Kahan ${n}: log Πσ − log det = ${logProd - logDet}`);
+    const gap = logProd - logDet;
+    t.ok(Math.abs(gap) <= 1e-4, `Kahan ${n}: log Πσ − log|det K| = ${gap}`);
+    if (n !== 100) continue;
+    // σ₁ and σ₉₉ of this K from mpmath 1.3.0 svd_r at 40 digits (σ₁₀₀ ≈ 8.9e-17 < ε‖K‖).
+    t.ok(Math.abs(s[0] / 9.338154896646733 - 1) <= 1e-13, 'Kahan 100: σ₁ (mpmath)');
+    t.ok(Math.abs(s[98] / 0.0011794780505482902 - 1) <= 1e-12, 'Kahan 100: σ₉₉ (mpmath)');
   }
 });
 
@@ -212,7 +221,8 @@ t.test('eigh: known spectra, AV = VΛ, VᵀV = I, ascending, lower triangle only
     t.ok(err <= 1e-13 * 5, `n = ${n}: max |λ − λ_known| = ${err}`);
     const av = mul(a, v, n, n, n);
     const vl = v.map((x, i) => x * values[i % n]);
-    t.ok(relDiff(av, vl) * fro(vl) / fro(a) <= 1e-13, `n = ${n}: ‖AV − VΛ‖/‖A‖`);
+    const res = (relDiff(av, vl) * fro(vl)) / fro(a);
+    t.ok(res <= 1e-13, `n = ${n}: ‖AV − VΛ‖/‖A‖ = ${res}`);
     t.ok(orthError(v, n, n) <= 1e-13, `n = ${n}: ‖VᵀV − I‖ = ${orthError(v, n, n)}`);
   }
   const z = eigh(new Float64Array(9), 3);

@@ -104,6 +104,18 @@ export function applyLeft(
   if (tau === 0 || cols <= 0 || rows <= 0) return;
   for (let c = 0; c < cols; c++) w[c] = a[aOff + c];
   let i = 1;
+  for (; i + 8 <= rows; i += 8) {
+    const r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+    const r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda, r7 = r6 + lda;
+    const p = vOff + i * vStride;
+    const v0 = v[p], v1 = v[p + vStride], v2 = v[p + 2 * vStride], v3 = v[p + 3 * vStride];
+    const v4 = v[p + 4 * vStride], v5 = v[p + 5 * vStride], v6 = v[p + 6 * vStride];
+    const v7 = v[p + 7 * vStride];
+    for (let c = 0; c < cols; c++) {
+      w[c] += (v0 * a[r0 + c] + v1 * a[r1 + c] + v2 * a[r2 + c] + v3 * a[r3 + c])
+        + (v4 * a[r4 + c] + v5 * a[r5 + c] + v6 * a[r6 + c] + v7 * a[r7 + c]);
+    }
+  }
   for (; i + 4 <= rows; i += 4) {
     const r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
     const p = vOff + i * vStride;

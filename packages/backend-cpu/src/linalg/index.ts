@@ -11,4 +11,4 @@ export { svd, type SvdResult } from './svd.js';
 export { eigh, type EighResult } from './eigh.js';
 export { cholesky } from './cholesky.js';
 export { solveTriangular, type TriangularOptions } from './triangular.js';
-export { applyQ, extractR, qrFactor, type QrFactors } from './qr-factor.js';
+export { applyQ, extractR, formQ, qrFactor, type QrFactors } from './qr-factor.js';

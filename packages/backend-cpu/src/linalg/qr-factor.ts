@@ -8,7 +8,8 @@
  * contiguous dot product or axpy.
  */
 import { factorLeaf, LEAF_WIDTH } from './qr-leaf.js';
-import { applyBlock, mergeT, type WyBlock } from './wy.js';
+import { gemmStrided } from '../kernels/gemm.js';
+import { applyBlock, finishBlock, mergeT, type WyBlock } from './wy.js';
 
 /** Columns per top-level block (one T per block). */
 export const QR_BLOCK = 32;
@@ -17,14 +18,16 @@ const NB = QR_BLOCK;
 const LEAF = LEAF_WIDTH;
 
 /**
- * The factored form. `at` is Aᵀ/rScale overwritten (n × m, plus LEAF rows of padding):
- * R(i, j) = rScale·at[j·m + i] for i ≤ j.
- * `vt` holds the reflectors as rows (k × m, reflector j zero before column j, 1 at j).
+ * The factored form. `at` is Aᵀ/rScale overwritten (n rows of stride ld ≥ m, plus LEAF rows
+ * of padding): R(i, j) = rScale·at[j·ld + i] for i ≤ j. `vt` holds the reflectors as rows
+ * (k rows of stride ld; reflector j is zero before column j and 1 at j).
  * `t` holds one NB-wide upper triangular T per block (block b in rows b·NB.., row stride NB).
  */
 export interface QrFactors {
   readonly m: number;
   readonly n: number;
+  /** Row stride of `at` and `vt`. */
+  readonly ld: number;
   readonly k: number;
   readonly at: Float64Array;
   /** Power of two the input was divided by to keep its entries in a safe range. */
@@ -33,9 +36,15 @@ export interface QrFactors {
   readonly t: Float64Array;
 }
 
+/** Factorization updates apply Hᵀ to the column-major work copy. */
+const UPDATE = { trans: true, xt: true } as const;
+
+/** Reflectors as explicit rows plus their block T factors: all that applyQ and formQ read. */
+export type Reflectors = Pick<QrFactors, 'm' | 'k' | 'ld' | 'vt' | 't'>;
+
 /** The WY block for reflectors [jb, jb + nb) of `f`. */
-function blockAt(f: QrFactors, jb: number, nb: number): WyBlock {
-  return { vt: f.vt, vOff: jb * f.m + jb, ldv: f.m, t: f.t, tOff: jb * NB, ldt: NB, nb };
+function blockAt(f: Reflectors, jb: number, nb: number): WyBlock {
+  return { vt: f.vt, vOff: jb * f.ld + jb, ldv: f.ld, t: f.t, tOff: jb * NB, ldt: NB, nb };
 }
 
 /**
@@ -44,41 +53,53 @@ function blockAt(f: QrFactors, jb: number, nb: number): WyBlock {
  */
 export function qrFactor(a: Float64Array, m: number, n: number): QrFactors {
   const k = Math.min(m, n);
-  const at = new Float64Array((n + LEAF) * m);
-  const big = transposeInto(a, m, n, at);
+  const ld = paddedStride(m);
+  const at = new Float64Array((n + LEAF) * ld);
+  const big = transposeInto(a, m, n, at, ld);
   const rScale = safeScale(big);
-  if (rScale !== 1) for (let p = 0; p < n * m; p++) at[p] /= rScale;
+  if (rScale !== 1) for (let p = 0; p < n * ld; p++) at[p] /= rScale;
   const f: QrFactors = {
-    m, n, k, at, rScale, vt: new Float64Array(k * m), t: new Float64Array(k * NB),
+    m, n, ld, k, at, rScale, vt: new Float64Array(k * ld), t: new Float64Array(k * NB),
   };
   for (let jb = 0; jb < k; jb += NB) {
     const nb = Math.min(NB, k - jb);
     const blk = blockAt(f, jb, nb);
     factorPanel(f, blk, jb, 0, nb);
-    const rest = n - jb - nb;
-    if (rest > 0) applyBlock(blk, { trans: true, xt: true }, at, (jb + nb) * m + jb, m, m - jb, rest);
+    const rest = n - jb - nb;                     // trailing columns ← Hᵀ·(trailing columns)
+    if (rest > 0) applyBlock(blk, UPDATE, at, (jb + nb) * ld + jb, ld, m - jb, rest);
   }
   return f;
 }
 
 /**
- * at[j·m + i] = a[i·n + j] (aᵀ of the row-major m×n a) and returns max |a|.
+ * A row stride ≥ m for column-major work copies that is not a multiple of 512 doubles: the
+ * leaf streams nine columns at once, and at a 4 KiB-multiple stride they would all map to
+ * the same L1 sets (the usual leading-dimension padding; costs nothing when m is not).
+ */
+export function paddedStride(m: number): number {
+  return m % 512 === 0 ? m + 8 : m;
+}
+
+/**
+ * at[j·ld + i] = a[i·n + j] (aᵀ of the row-major m×n a) and returns max |a|.
  * Four rows at a time: V8 loops pay per iteration, so unrolling halves the copy time.
  */
-function transposeInto(a: Float64Array, m: number, n: number, at: Float64Array): number {
+function transposeInto(
+  a: Float64Array, m: number, n: number, at: Float64Array, ld: number,
+): number {
   let big = 0;
   let i = 0;
   for (; i + 4 <= m; i += 4) {
     for (let j = 0, p = i * n; j < n; j++, p++) {
       const x0 = a[p], x1 = a[p + n], x2 = a[p + 2 * n], x3 = a[p + 3 * n];
-      const o = j * m + i;
+      const o = j * ld + i;
       at[o] = x0; at[o + 1] = x1; at[o + 2] = x2; at[o + 3] = x3;
       big = Math.max(big, Math.abs(x0), Math.abs(x1), Math.abs(x2), Math.abs(x3));
     }
   }
   for (; i < m; i++) {
     for (let j = 0, p = i * n; j < n; j++, p++) {
-      at[j * m + i] = a[p];
+      at[j * ld + i] = a[p];
       big = Math.max(big, Math.abs(a[p]));
     }
   }
@@ -97,11 +118,11 @@ export function safeScale(big: number): number {
 
 /** R (k×n, row-major, upper triangular) from the factored form. */
 export function extractR(f: QrFactors): Float64Array {
-  const { m, n, k, at } = f;
+  const { ld, n, k, at } = f;
   const r = new Float64Array(k * n);
   for (let j = 0; j < n; j++) {
     const top = Math.min(j + 1, k);
-    for (let i = 0; i < top; i++) r[i * n + j] = f.rScale * at[j * m + i];
+    for (let i = 0; i < top; i++) r[i * n + j] = f.rScale * at[j * ld + i];
   }
   return r;
 }
@@ -112,42 +133,65 @@ export function extractR(f: QrFactors): Float64Array {
  */
 function factorPanel(f: QrFactors, blk: WyBlock, jb: number, j0: number, w: number): void {
   if (w <= LEAF) {
-    factorLeaf(f.at, f.vt, f.m, jb + j0, w, f.t, blk.tOff + j0 * NB + j0, NB);
+    factorLeaf(f.at, f.vt, f.m, f.ld, jb + j0, w, f.t, blk.tOff + j0 * NB + j0, NB);
     return;
   }
   const n1 = w >> 1;
   const n2 = w - n1;
-  const { m, at } = f;
+  const { m, ld, at } = f;
   factorPanel(f, blk, jb, j0, n1);
   // Right half ← H₁ᵀ·(right half), with the left half's WY form.
   const left: WyBlock = {
     ...blk, vOff: blk.vOff + j0 * blk.ldv + j0, tOff: blk.tOff + j0 * NB + j0, nb: n1,
   };
   const c0 = jb + j0;
-  applyBlock(left, { trans: true, xt: true }, at, (c0 + n1) * m + c0, m, m - c0, n2);
+  applyBlock(left, UPDATE, at, (c0 + n1) * ld + c0, ld, m - c0, n2);
   factorPanel(f, blk, jb, j0 + n1, n2);
   mergeT(blk, j0, n1, n2, m - jb);
 }
 
 /**
  * X ← Q·X for the m × cols row-major X (Q = H₀H₁⋯H_{k−1} from `f`), applying the blocks last
- * to first. Rows ≥ nzRows of X must be zero on entry (e.g. X = [I; 0] or [U; 0]). With
- * `identity` (X = [I_k; 0] on entry, cols = k), block b only touches columns ≥ its first
- * reflector: the columns before it are still unit vectors that it leaves alone (dorgqr).
+ * to first. Rows ≥ nzRows of X must be zero on entry (e.g. X = [U; 0]).
  */
-export function applyQ(
-  f: QrFactors, x: Float64Array, cols: number, nzRows = f.m, identity = false,
-): void {
+export function applyQ(f: Reflectors, x: Float64Array, cols: number, nzRows = f.m): void {
   const { m, k } = f;
   let nz = nzRows;
-  const last = Math.floor((k - 1) / NB) * NB;
-  for (let jb = last; jb >= 0; jb -= NB) {
-    const nb = Math.min(NB, k - jb);
+  for (let jb = Math.floor((k - 1) / NB) * NB; jb >= 0; jb -= NB) {
     const rowsIn = Math.min(nz, m) - jb;
     if (rowsIn <= 0) continue;                    // X is zero where this block acts
-    const c0 = identity ? jb : 0;
-    applyBlock(blockAt(f, jb, nb), { trans: false }, x, jb * cols + c0, cols, m - jb, cols - c0,
-      rowsIn);
+    const blk = blockAt(f, jb, Math.min(NB, k - jb));
+    applyBlock(blk, { trans: false }, x, jb * cols, cols, m - jb, cols, rowsIn);
     nz = m;
   }
+}
+
+/**
+ * The thin Q (m×k, row-major) = H₀⋯H_{k−1}·[I_k; 0], block by block from the last (LAPACK
+ * dorgqr). Block b acts on rows and columns ≥ jb only: its own nb columns are still unit
+ * vectors, so their part of Vᵀ·X is read off V, and the later columns are still zero in the
+ * block's first nb rows, so their part is one GEMM over the rows below.
+ */
+export function formQ(f: Reflectors): Float64Array {
+  const { m, k } = f;
+  const q = new Float64Array(m * k);
+  for (let i = 0; i < k; i++) q[i * k + i] = 1;
+  for (let jb = Math.floor((k - 1) / NB) * NB; jb >= 0; jb -= NB) {
+    const nb = Math.min(NB, k - jb);
+    const blk = blockAt(f, jb, nb);
+    const { vt, vOff, ldv } = blk;
+    const cols = k - jb;
+    const rows = m - jb;
+    const w = new Float64Array(nb * cols);          // W = Vᵀ·Q(jb:m, jb:k)
+    for (let p = 0; p < nb; p++) {
+      for (let c = 0; c < nb; c++) w[p * cols + c] = vt[vOff + p * ldv + c];
+    }
+    if (cols > nb && rows > nb) {
+      const x0 = (jb + nb) * k + jb + nb;
+      gemmStrided(nb, cols - nb, rows - nb, vt, vOff + nb, ldv, false, q, x0, k, false,
+        w, nb, cols, false);
+    }
+    finishBlock(blk, false, w, cols, q, jb * k + jb, k, rows);
+  }
+  return q;
 }

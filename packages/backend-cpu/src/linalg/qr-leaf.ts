@@ -20,22 +20,22 @@ const TINY = 1e-280;
 const HUGE = 1e280;
 
 /**
- * Factors columns c0..c0+w−1 (w ≤ 8) of `at` (n' × m row-major = A column-major, rows ≥ c0),
+ * Factors columns c0..c0+w−1 (w ≤ 8) of `at` (A column-major: column j at j·ld, m rows),
  * writes the reflectors as rows of `vt` (unit diagonal, explicit zeros before it) and the
  * leaf's T block at t[tOff + p·ldt + q].
  */
 export function factorLeaf(
-  at: Float64Array, vt: Float64Array, m: number, c0: number, w: number,
+  at: Float64Array, vt: Float64Array, m: number, ld: number, c0: number, w: number,
   t: Float64Array, tOff: number, ldt: number,
 ): void {
   const d = new Float64Array(LEAF_WIDTH);     // dots of the current x with each column
   const g = new Float64Array(LEAF_WIDTH);     // update coefficients of the current step
   const scale = new Float64Array(LEAF_WIDTH); // tail of column c = v_c·scale[c]
-  const o = c0 * m;
-  initialDots(at, o, m, c0, d);
+  const o = c0 * ld;
+  initialDots(at, o, ld, m, c0, d);
   for (let q = 0; q < w; q++) {
     const j = c0 + q;
-    const cj = j * m;
+    const cj = j * ld;
     // 1. Reflector for column j from alpha and the tail norm (LAPACK dlarfg).
     const alpha = at[cj + j];
     const ss = d[q];
@@ -58,7 +58,7 @@ export function factorLeaf(
     const sq = scale[q];
     t[tOff + q * ldt + q] = tau;
     for (let c = 0; c < LEAF_WIDTH; c++) {
-      const s = at[o + c * m + j] + d[c] / sq;
+      const s = at[o + c * ld + j] + d[c] / sq;
       g[c] = c > q && c < w ? tau * s : 0;
       if (c < q) d[c] = s / scale[c];         // V(:, c)ᵀ·v_j, reusing d as scratch
     }
@@ -68,11 +68,11 @@ export function factorLeaf(
       t[tOff + p * ldt + q] = -tau * acc;
     }
     // 3. Apply H_j to the later leaf columns, and collect the next step's dots.
-    if (q + 1 < w) fusedPass(at, o, m, j, q, g, sq, d);
+    if (q + 1 < w) fusedPass(at, o, ld, m, j, q, g, sq, d);
   }
   for (let q = 0; q < w; q++) {                // unscaled tails → v, into vt
     const j = c0 + q;
-    const cj = j * m;
+    const cj = j * ld;
     const inv = 1 / scale[q];
     vt[cj + j] = 1;
     for (let i = j + 1; i < m; i++) {
@@ -83,10 +83,12 @@ export function factorLeaf(
   }
 }
 
-/** d_c = Σ_{i > c0} col_c(i)·col_0(i) for the eight columns at o, o + m, …. */
-function initialDots(at: Float64Array, o: number, m: number, c0: number, d: Float64Array): void {
-  const o1 = o + m, o2 = o1 + m, o3 = o2 + m, o4 = o3 + m, o5 = o4 + m, o6 = o5 + m;
-  const o7 = o6 + m;
+/** d_c = Σ_{i > c0} col_c(i)·col_0(i) for the eight columns at o, o + ld, …. */
+function initialDots(
+  at: Float64Array, o: number, ld: number, m: number, c0: number, d: Float64Array,
+): void {
+  const o1 = o + ld, o2 = o1 + ld, o3 = o2 + ld, o4 = o3 + ld, o5 = o4 + ld, o6 = o5 + ld;
+  const o7 = o6 + ld;
   let d0 = 0, d1 = 0, d2 = 0, d3 = 0, d4 = 0, d5 = 0, d6 = 0, d7 = 0;
   for (let i = c0 + 1; i < m; i++) {
     const x = at[o + i];
@@ -97,17 +99,17 @@ function initialDots(at: Float64Array, o: number, m: number, c0: number, d: Floa
 }
 
 /**
- * Column c ← column c − g_c·v_j for the eight columns at o + c·m (rows ≥ j; v_j(j) = 1 and
+ * Column c ← column c − g_c·v_j for the eight columns at o + c·ld (rows ≥ j; v_j(j) = 1 and
  * v_j(i) = x(i)/sq below), then d_c = Σ_{i > j+1} col_c(i)·col_{q+1}(i) on the new values.
  */
 function fusedPass(
-  at: Float64Array, o: number, m: number, j: number, q: number,
+  at: Float64Array, o: number, ld: number, m: number, j: number, q: number,
   g: Float64Array, sq: number, d: Float64Array,
 ): void {
-  const xo = o + q * m;                        // column j (unscaled tail x)
-  const no = o + (q + 1) * m;                  // column j + 1: the next x
-  const o1 = o + m, o2 = o1 + m, o3 = o2 + m, o4 = o3 + m, o5 = o4 + m, o6 = o5 + m;
-  const o7 = o6 + m;
+  const xo = o + q * ld;                       // column j (unscaled tail x)
+  const no = o + (q + 1) * ld;                 // column j + 1: the next x
+  const o1 = o + ld, o2 = o1 + ld, o3 = o2 + ld, o4 = o3 + ld, o5 = o4 + ld, o6 = o5 + ld;
+  const o7 = o6 + ld;
   const g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6], g7 = g[7];
   at[o + j] -= g0; at[o1 + j] -= g1; at[o2 + j] -= g2; at[o3 + j] -= g3;
   at[o4 + j] -= g4; at[o5 + j] -= g5; at[o6 + j] -= g6; at[o7 + j] -= g7;

@@ -1,9 +1,9 @@
 /**
  * Thin QR decomposition of a row-major float64 matrix (the cpu backend's `linalg.qr` kernel).
- * Blocked Householder factorization (qr-factor.ts), Q formed by applying the WY blocks to
- * [I; 0], and signs chosen so that diag(R) ≥ 0 (unique R for full-rank A).
+ * Blocked Householder factorization (qr-factor.ts), Q formed from the WY blocks (formQ),
+ * and signs chosen so that diag(R) ≥ 0 (unique R for full-rank A).
  */
-import { applyQ, extractR, qrFactor } from './qr-factor.js';
+import { extractR, formQ, qrFactor } from './qr-factor.js';
 
 /** A = Q·R with Q (m×k) having orthonormal columns and R (k×n) upper triangular. */
 export interface QrResult {
@@ -32,9 +32,7 @@ export function qr(a: Float64Array, m: number, n: number): QrResult {
   checkMatrix('qr', a, m, n);
   const k = Math.min(m, n);
   const f = qrFactor(a, m, n);
-  const q = new Float64Array(m * k);
-  for (let i = 0; i < k; i++) q[i * k + i] = 1;
-  applyQ(f, q, k, k, true);
+  const q = formQ(f);
   const r = extractR(f);
   for (let i = 0; i < k; i++) {
     if (!(r[i * n + i] < 0)) continue;

@@ -5,6 +5,7 @@
  * (svd-jacobi.ts), not a hot path. The result reuses QrFactors, so applyQ works on it.
  */
 import { dot, makeReflector, norm2 } from './householder.js';
+import { reflectorT } from './wy.js';
 import { QR_BLOCK, type QrFactors } from './qr-factor.js';
 
 /** Q·R factors of A·P; column j of A·P is column perm[j] of A. */
@@ -65,7 +66,7 @@ export function qrPivoted(at: Float64Array, m: number, n: number): PivotedQr {
   return { f: factorsOf(at, m, n, k, tau), perm };
 }
 
-/** The reflectors as explicit rows (vt) and their per-block T factors (LAPACK dlarft). */
+/** The reflectors as explicit rows (vt) and their per-block T factors. */
 function factorsOf(
   at: Float64Array, m: number, n: number, k: number, tau: Float64Array,
 ): QrFactors {
@@ -74,23 +75,5 @@ function factorsOf(
     vt[j * m + j] = 1;
     for (let r = j + 1; r < m; r++) vt[j * m + r] = at[j * m + r];
   }
-  const nb = QR_BLOCK;
-  const t = new Float64Array(k * nb);
-  const z = new Float64Array(nb);
-  for (let jb = 0; jb < k; jb += nb) {
-    const w = Math.min(nb, k - jb);
-    for (let q = 0; q < w; q++) {
-      const j = jb + q;
-      t[j * nb + q] = tau[j];
-      for (let p = 0; p < q; p++) {              // z_p = V(:, jb + p)ᵀ·v_j
-        z[p] = dot(vt, (jb + p) * m + j, vt, j * m + j, m - j);
-      }
-      for (let p = 0; p < q; p++) {              // T(p, q) = −τ_j·Σ_{r ≥ p} T(p, r)·z_r
-        let acc = 0;
-        for (let r = p; r < q; r++) acc += t[(jb + p) * nb + r] * z[r];
-        t[(jb + p) * nb + q] = -tau[j] * acc;
-      }
-    }
-  }
-  return { m, n, k, at, rScale: 1, vt, t };
+  return { m, n, ld: m, k, at, rScale: 1, vt, t: reflectorT(vt, m, m, k, tau, QR_BLOCK) };
 }

@@ -34,11 +34,11 @@ export function svdJacobi(a: Float64Array, m: number, n: number): SvdResult {
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) r[i * n + j] = at[j * m + i];
   }
-  // 3. Orthogonalize the rows of R: R' = Wᵀ·R = Σ·U_xᵀ.
+  // 3. Orthogonalize the rows of R (the columns of Rᵀ): R' = Wᵀ·R = Σ·U_xᵀ.
   const wt = new Float64Array(n * n);
   for (let i = 0; i < n; i++) wt[i * n + i] = 1;
   jacobiRows(r, wt, n);
-  // 4. σ_i = ‖row i‖, V = P·U_x, U = Πᵀ·Q·W.
+  // 4. σ_i = ‖row i of R'‖; A·P = Q·R = (Q·W)·Σ·U_xᵀ, so V = P·U_x and U = Πᵀ·Q·W.
   const s = new Float64Array(n);
   const v = new Float64Array(n * n);
   const done: boolean[] = [];
@@ -49,13 +49,13 @@ export function svdJacobi(a: Float64Array, m: number, n: number): SvdResult {
     if (done[i]) for (let j = 0; j < n; j++) v[perm[j] * n + i] = r[i * n + j] / nrm;
   }
   completeBasis(v, n, done);
-  const x = new Float64Array(m * n);
+  const w = new Float64Array(m * n);               // [W; 0], then Q·[W; 0]
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < n; c++) x[i * n + c] = wt[c * n + i];
+    for (let c = 0; c < n; c++) w[i * n + c] = wt[c * n + i];
   }
-  applyQ(f, x, n, n);
+  applyQ(f, w, n, n);
   const u = new Float64Array(m * n);
-  for (let row = 0; row < m; row++) u.set(x.subarray(row * n, row * n + n), order[row] * n);
+  for (let row = 0; row < m; row++) u.set(w.subarray(row * n, row * n + n), order[row] * n);
   sortDescending(s, u, m, v, n);
   return { u, s, v };
 }

@@ -3,7 +3,9 @@
  * LAPACK dgesvd path: wide inputs are transposed; tall ones are first reduced by Householder
  * QR (qr-factor.ts) so the work is on the n×n R; R is bidiagonalized (bidiag.ts), the
  * bidiagonal is diagonalized by implicit-shift QR (bdsqr.ts), and U = Q·[U_R; 0].
- * Golub & Van Loan §8.6; Demmel & Kahan 1990 for the bidiagonal step.
+ * Golub & Van Loan §8.6; Demmel & Kahan 1990 for the bidiagonal step. Graded inputs (row or
+ * column norms spanning > 10³) take the slower Jacobi path of svd-jacobi.ts instead, which
+ * keeps small singular values accurate relative to themselves.
  */
 import { bidiagQr } from './bdsqr.js';
 import { bidiagonalize } from './bidiag.js';
@@ -25,8 +27,8 @@ export interface SvdResult {
 }
 
 /**
- * Thin SVD. Throws an Error naming `svd` if the bidiagonal QR iteration fails to converge
- * (it is capped at 6·k² inner steps, which LAPACK also uses; not seen on finite input).
+ * Thin SVD. Throws an Error naming `svd` if an iteration fails to converge (bidiagonal QR is
+ * capped at 6·k² inner steps like LAPACK's, Jacobi at 60 sweeps; not seen on finite input).
  * @example
  * const { u, s, v } = svd(new Float64Array([3, 0, 4, 5]), 2, 2); // s = [√45, √5]
  */
@@ -39,18 +41,21 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
   const k = n;
   if (k === 0) return { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
   // Scale by a power of two if the entries are near over/underflow (exact; undone on s).
-  let big = 0;
-  for (let p = 0; p < m * n; p++) big = Math.max(big, Math.abs(a[p]));
-  const sc = safeScale(big);
-  let work: Float64Array = sc === 1 ? a.slice(0, m * n) : a.slice(0, m * n).map((x) => x / sc);
-  if (isGraded(work, m, n)) {
+  let norms = squaredNorms(a, m, n);
+  const sc = safeScale(norms.big);
+  let work = a;                                // read-only below; copied when scaled
+  if (sc !== 1) {
+    work = a.slice(0, m * n).map((x) => x / sc);
+    norms = squaredNorms(work, m, n);
+  }
+  if (spread(norms.rows) > GRADED * GRADED || spread(norms.cols) > GRADED * GRADED) {
     const r = svdJacobi(work, m, n);
     for (let i = 0; i < k; i++) r.s[i] *= sc;
     return r;
   }
   const f = m > n ? qrFactor(work, m, n) : undefined;
-  if (f !== undefined) work = upperR(f.at, m, n);
-  const { d, e, ql, qr } = bidiagonalize(work, k);
+  const square = f !== undefined ? upperR(f.at, f.ld, n) : work.slice(0, n * n);
+  const { d, e, ql, qr } = bidiagonalize(square, k);
   bidiagQr(d, e, k, ql, k, k, qr, k, k);
   for (let i = 0; i < k; i++) d[i] *= sc;
   if (f === undefined) return { u: ql, s: d, v: qr };
@@ -61,22 +66,28 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
 }
 
 /**
- * True when the nonzero row norms or the nonzero column norms of the m×n `a` span more than
- * GRADED: then A = D₁·B·D₂ may determine its small singular values far better than ε·‖A‖,
- * and the Jacobi path (svd-jacobi.ts) is worth its cost. Otherwise bidiagonal QR is already
- * as accurate as the data (perturbations of size ε·‖A‖ move σ by as much).
+ * Squared row and column norms of the m×n `a`, and max |a|, in one pass. svd takes the
+ * Jacobi path (svd-jacobi.ts) when the nonzero row or column norms span more than GRADED:
+ * then A = D₁·B·D₂ may determine its small singular values far better than ε·‖A‖. Otherwise
+ * bidiagonal QR is as accurate as the data (perturbations of size ε·‖A‖ move σ as much).
  */
-function isGraded(a: Float64Array, m: number, n: number): boolean {
+function squaredNorms(a: Float64Array, m: number, n: number) {
   const rows = new Float64Array(m);
   const cols = new Float64Array(n);
+  let big = 0;
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      const x = a[i * n + j] * a[i * n + j];
-      rows[i] += x;
-      cols[j] += x;
+    let r = 0;
+    for (let j = 0, p = i * n; j < n; j++, p++) {
+      const x = a[p];
+      const x2 = x * x;
+      r += x2;
+      cols[j] += x2;
+      const ax = x < 0 ? -x : x;
+      if (ax > big) big = ax;
     }
+    rows[i] = r;
   }
-  return spread(rows) > GRADED * GRADED || spread(cols) > GRADED * GRADED;
+  return { rows, cols, big };
 }
 
 /** max/min over the nonzero entries (1 if there are none). */
@@ -91,11 +102,11 @@ function spread(x: Float64Array): number {
   return hi > 0 ? hi / lo : 1;
 }
 
-/** The row-major n×n upper triangle R held column-major in `at` (row stride m). */
-function upperR(at: Float64Array, m: number, n: number): Float64Array {
+/** The row-major n×n upper triangle R held column-major in `at` (column stride ld). */
+function upperR(at: Float64Array, ld: number, n: number): Float64Array {
   const r = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
-    for (let i = 0; i <= j; i++) r[i * n + j] = at[j * m + i];
+    for (let i = 0; i <= j; i++) r[i * n + j] = at[j * ld + i];
   }
   return r;
 }

@@ -5,6 +5,7 @@
  * vector is contiguous), and the two large products go through the packed GEMM kernel.
  */
 import { gemmStrided } from '../kernels/gemm.js';
+import { dot } from './householder.js';
 
 /** Where one WY block lives: Vt (nb × rows) at vOff with row stride ldv; T (nb × nb). */
 export interface WyBlock {
@@ -75,10 +76,22 @@ export function applyBlock(
   const xt = o.xt === true;
   const w = new Float64Array(nb * cols);                       // W = Vᵀ·X
   gemmStrided(nb, cols, rowsIn, vt, vOff, ldv, false, x, xOff, ldx, xt, w, 0, cols, false);
-  triMulLeft(blk, w, cols, o.trans, true);                     // W ← −op(T)·W
-  if (xt) {                                                    // Xᵀ += Wᵀ·Vᵀ
+  finishBlock(blk, o.trans, w, cols, x, xOff, ldx, rows, xt);
+}
+
+/**
+ * The rest of applyBlock once W = Vᵀ·X (nb × cols) is known: W ← −op(T)·W, then
+ * X += V·W (or Xᵀ += Wᵀ·Vᵀ when `xt`).
+ */
+export function finishBlock(
+  blk: WyBlock, trans: boolean, w: Float64Array, cols: number,
+  x: Float64Array, xOff: number, ldx: number, rows: number, xt = false,
+): void {
+  const { vt, vOff, ldv, nb } = blk;
+  triMulLeft(blk, w, cols, trans, true);
+  if (xt) {
     gemmStrided(cols, rows, nb, w, 0, cols, true, vt, vOff, ldv, false, x, xOff, ldx, true);
-  } else {                                                     // X += V·W
+  } else {
     gemmStrided(rows, cols, nb, vt, vOff, ldv, true, w, 0, cols, false, x, xOff, ldx, true);
   }
 }
@@ -107,4 +120,31 @@ export function mergeT(blk: WyBlock, j0: number, n1: number, n2: number, rows: n
       t[out + j] = acc;
     }
   }
+}
+
+/**
+ * The upper triangular T of each nb-wide block of k reflectors held as explicit rows of vt
+ * (row stride ld, m columns; reflector j is zero before column j and 1 at j), by LAPACK
+ * dlarft's forward recurrence T(0:q, q) = −τ_q·T(0:q, 0:q)·(V(:, 0:q)ᵀ·v_q). Block b's T is
+ * at rows b·nb.. of the result, row stride nb (the layout qr-factor.ts uses).
+ */
+export function reflectorT(
+  vt: Float64Array, ld: number, m: number, k: number, tau: Float64Array, nb: number,
+): Float64Array {
+  const t = new Float64Array(k * nb);
+  const z = new Float64Array(nb);
+  for (let jb = 0; jb < k; jb += nb) {
+    const w = Math.min(nb, k - jb);
+    for (let q = 0; q < w; q++) {
+      const j = jb + q;
+      t[j * nb + q] = tau[j];
+      for (let p = 0; p < q; p++) z[p] = dot(vt, (jb + p) * ld + j, vt, j * ld + j, m - j);
+      for (let p = 0; p < q; p++) {
+        let acc = 0;
+        for (let r = p; r < q; r++) acc += t[(jb + p) * nb + r] * z[r];
+        t[(jb + p) * nb + q] = -tau[j] * acc;
+      }
+    }
+  }
+  return t;
 }
