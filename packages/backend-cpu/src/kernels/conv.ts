@@ -19,26 +19,42 @@ function geometry(xShape: Shape, wShape: Shape, outShape: Shape, a: Conv2dAttrs)
   };
 }
 
-/** cols[(c·kh + i)·kw + j, y·wo + x] = x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside). */
-function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray): void {
-  const hw = g.ho * g.wo;
+/**
+ * The output columns xx whose input column xx·sw − pw + j·dw lies inside [0, w): a range
+ * [lo, hi), so the inner loops need no bounds test.
+ */
+function validColumns(g: Geometry, j: number): [number, number] {
+  const off = j * g.dw - g.pw;
+  const lo = Math.min(g.wo, Math.max(0, Math.ceil(-off / g.sw)));
+  const hi = Math.max(lo, Math.min(g.wo, Math.floor((g.w - 1 - off) / g.sw) + 1));
+  return [lo, hi];
+}
+
+/**
+ * cols[(c·kh + i)·kw + j, y·wo + x] = x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside).
+ * Row r of the patch matrix starts at cols[colOff + r·rowStride].
+ */
+function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray, colOff: number,
+  rowStride: number): void {
   let row = 0;
   for (let c = 0; c < g.c; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, row++) {
-        const dst = row * hw;
+        const dst = colOff + row * rowStride;
+        const [lo, hi] = validColumns(g, j);
+        const off = j * g.dw - g.pw;
         for (let y = 0; y < g.ho; y++) {
           const iy = y * g.sh - g.ph + i * g.dh;
           const d = dst + y * g.wo;
-          if (iy < 0 || iy >= g.h) {
+          if (iy < 0 || iy >= g.h || lo >= hi) {
             cols.fill(0, d, d + g.wo);
             continue;
           }
-          const src = xOff + (c * g.h + iy) * g.w;
-          for (let xx = 0; xx < g.wo; xx++) {
-            const ix = xx * g.sw - g.pw + j * g.dw;
-            cols[d + xx] = ix >= 0 && ix < g.w ? x[src + ix] : 0;
-          }
+          const src = xOff + (c * g.h + iy) * g.w + off;
+          if (lo > 0) cols.fill(0, d, d + lo);
+          if (g.sw === 1) cols.set(x.subarray(src + lo, src + hi), d + lo);
+          else for (let xx = lo; xx < hi; xx++) cols[d + xx] = x[src + xx * g.sw];
+          if (hi < g.wo) cols.fill(0, d + hi, d + g.wo);
         }
       }
     }
@@ -46,21 +62,20 @@ function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray): voi
 }
 
 /** The adjoint of im2col: adds every patch entry back onto the image it came from. */
-function col2im(cols: FloatArray, g: Geometry, dx: FloatArray, dxOff: number): void {
-  const hw = g.ho * g.wo;
+function col2im(cols: FloatArray, colOff: number, rowStride: number, g: Geometry,
+  dx: FloatArray, dxOff: number): void {
   let row = 0;
   for (let c = 0; c < g.c; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, row++) {
+        const [lo, hi] = validColumns(g, j);
+        const off = j * g.dw - g.pw;
         for (let y = 0; y < g.ho; y++) {
           const iy = y * g.sh - g.ph + i * g.dh;
           if (iy < 0 || iy >= g.h) continue;
-          const src = row * hw + y * g.wo;
-          const dst = dxOff + (c * g.h + iy) * g.w;
-          for (let xx = 0; xx < g.wo; xx++) {
-            const ix = xx * g.sw - g.pw + j * g.dw;
-            if (ix >= 0 && ix < g.w) dx[dst + ix] += cols[src + xx];
-          }
+          const src = colOff + row * rowStride + y * g.wo;
+          const dst = dxOff + (c * g.h + iy) * g.w + off;
+          for (let xx = lo; xx < hi; xx++) dx[dst + xx * g.sw] += cols[src + xx];
         }
       }
     }
@@ -77,12 +92,7 @@ function batchCols(x: FloatArray, n: number, g: Geometry, alloc: Alloc): FloatAr
   const kk = g.c * g.kh * g.kw;
   const hw = g.ho * g.wo;
   const cols = alloc(kk * n * hw);
-  const one = n === 1 ? cols : alloc(kk * hw);
-  for (let b = 0; b < n; b++) {
-    im2col(x, b * g.c * g.h * g.w, g, one);
-    if (n === 1) break;
-    for (let r = 0; r < kk; r++) cols.set(one.subarray(r * hw, (r + 1) * hw), (r * n + b) * hw);
-  }
+  for (let b = 0; b < n; b++) im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
   return cols;
 }
 
@@ -129,16 +139,7 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
   const dcols = alloc(kk * n * hw);
   run({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
     transB: false, c: dcols, cOffset: 0 });
-  const one = n === 1 ? dcols : alloc(kk * hw);
-  for (let b = 0; b < n; b++) {
-    if (n > 1) {
-      for (let r = 0; r < kk; r++) {
-        const at = (r * n + b) * hw;
-        one.set(dcols.subarray(at, at + hw), r * hw);
-      }
-    }
-    col2im(one, g, dx, b * g.c * g.h * g.w);
-  }
+  for (let b = 0; b < n; b++) col2im(dcols, b * hw, n * hw, g, dx, b * g.c * g.h * g.w);
 }
 
 export function conv2dBackpropFilter(run: GemmRunner, alloc: Alloc, x: FloatArray,
