@@ -55,7 +55,8 @@ export const ERROR_BYTES = 1024;
 /**
  * Smallest product (m·n·k multiply-adds) worth splitting. Waking a worker takes 0.1–0.6 ms on
  * the 2-vCPU VM, and a woken worker sometimes lands on the caller's vCPU for a while.
- * Measured 2-thread speedups: 128³ (2.1·10⁶) 0.8–1.35×, 128×784·784×32 (3.2·10⁶) 1.3–1.8×.
+ * Measured 2-thread speedups: 128³ (2.1·10⁶) 0.8–1.35×; 128×784·784×32 (3.2·10⁶)
+ * 1.3–1.8×.
  */
 export const PARALLEL_MIN_MNK = 3_000_000;
 
@@ -122,6 +123,12 @@ export class ThreadPool {
       // execArgv []: the worker loads compiled JS only, not the parent's loaders (e.g. tsx).
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv: [] });
       w.unref(); // a process that never calls close() still exits
+      // A worker that failed to start (or died between jobs) never joins a job: drop it.
+      w.on('error', (e) => {
+        const i = this.workers.indexOf(w);
+        if (i >= 0) this.workers.splice(i, 1);
+        process.emitWarning(`ThreadPool: a worker failed, ${this.workers.length} left: ${e}`);
+      });
       this.workers.push(w);
     }
   }
