@@ -2,7 +2,8 @@
  * matmul suite: dlrt's CPU GEMM (1 and 2 threads, float32 and float64) against ml-matrix and
  * @tensorflow/tfjs (cpu and wasm backends), on square and training-sized shapes.
  */
-import { ThreadPool, allocShared, gemm, type FloatArray } from '@dlrt/backend-cpu';
+import { closeBackends, matmul, setBackend, tensor } from '@dlrt/core';
+import '@dlrt/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Matrix } from 'ml-matrix';
@@ -34,29 +35,19 @@ function fill<T extends { length: number; [i: number]: number }>(x: T, seed: num
   return x;
 }
 
-function floats(dtype: DType, n: number, shared: boolean): FloatArray {
-  if (shared) return dtype === 'float32' ? allocShared('float32', n) : allocShared('float64', n);
+function floats(dtype: DType, n: number): Float32Array | Float64Array {
   return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
 }
 
-const pools = new Map<number, ThreadPool>();
-
 /**
- * The dlrt case: returns the timed closure for one shape, dtype and thread count. It calls
- * the GEMM kernel directly on preallocated arrays (shared memory when threaded, as the backend
- * allocates them); swap this function to benchmark the public `matmul` op instead.
+ * The dlrt case: the public `matmul` op on the cpu backend (set up by the caller with
+ * `setBackend('cpu', { threads })`), result disposed each call, as a user would run it.
  */
-export function dlrtCase(shape: Shape, dtype: DType, threads: number): () => void {
+export function dlrtCase(shape: Shape, dtype: DType): () => void {
   const { m, k, n, transA } = shape;
-  const shared = threads > 1;
-  const a = fill(floats(dtype, m * k, shared), 1), b = fill(floats(dtype, k * n, shared), 2);
-  const c = floats(dtype, m * n, shared);
-  const args = { m, n, k, a, aOffset: 0, transA, b, bOffset: 0, transB: false, c, cOffset: 0 };
-  if (threads === 1) return () => gemm(args);
-  let pool = pools.get(threads);
-  if (!pool) pools.set(threads, (pool = new ThreadPool(threads)));
-  const p = pool;
-  return () => p.gemm(args);
+  const a = tensor(fill(floats(dtype, m * k), 1), transA ? [k, m] : [m, k], dtype);
+  const b = tensor(fill(floats(dtype, k * n), 2), [k, n], dtype);
+  return () => matmul(a, b, { transposeA: transA }).dispose();
 }
 
 /** ml-matrix (float64). The transposed shape pays for `transpose()`, as a caller would. */
@@ -143,17 +134,17 @@ export async function runMatmul(): Promise<void> {
   for (const shape of SHAPES) {
     console.log(`${shape.label}  (m=${shape.m} k=${shape.k} n=${shape.n})`);
     for (const threads of [1, 2]) {
+      await setBackend('cpu', { threads });
       for (const dtype of ['float32', 'float64'] as const) {
         const runner = `dlrt ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
-        rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype, threads)));
+        rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
       }
     }
     rows.push(measure(shape, 'ml-matrix f64', 'float64', 1, () => mlMatrixCase(shape)));
     rows.push(tfRow(shape, 'tfjs-cpu f32', await onBackend('cpu')));
     rows.push(tfRow(shape, 'tfjs-wasm f32', await onBackend('wasm')));
   }
-  await Promise.all([...pools.values()].map((p) => p.close()));
-  pools.clear();
+  await closeBackends();
   const seconds = (performance.now() - started) / 1e3;
   const machine = machineInfo();
   const md = report(rows, seconds, machine);
@@ -209,8 +200,8 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     `${info.cpu}, ${info.cores} cores, Node ${info.node} (V8 ${info.v8}), ${info.platform},`
     + ` ${info.date}. Suite time ${fmt(seconds)} s.`,
     '',
-    'C = op(A)·op(B); GFLOP/s = 2·m·n·k / median time. dlrt = the packed GEMM kernel of',
-    '@dlrt/backend-cpu on preallocated arrays (2T: ThreadPool(2), shared memory). ml-matrix:',
+    'C = op(A)·op(B); GFLOP/s = 2·m·n·k / median time. dlrt = the public `matmul` op on',
+    "`setBackend('cpu', { threads })` (result allocated and disposed each call). ml-matrix:",
     '`Matrix.mmul` (float64; the ᵀ shape includes `transpose()`). tfjs: `tf.matMul` +',
     '`dataSync()` on the cpu and wasm backends (float32). Speedups > 1 mean dlrt is faster;',
     '"speed / dlrt 1T" is each runner\'s speed relative to dlrt 1 thread of the same dtype.',

@@ -14,7 +14,7 @@ import * as pool from './kernels/pool.js';
 import { reduce } from './kernels/reduce.js';
 import { perMatrix } from './kernels/linalg-batch.js';
 import * as la from './linalg/index.js';
-import { ThreadPool } from './threads/pool.js';
+import { allocShared, ThreadPool } from './threads/pool.js';
 
 /** Options of `setBackend('cpu', options)`. */
 export interface CpuBackendOptions {
@@ -63,11 +63,13 @@ export class CpuBackend implements Backend {
     else gemm(args);
   };
 
+  /** Storage for a result: on a SharedArrayBuffer when threads > 1, so the pool needs no copy. */
   private out(dtype: DType, n: number): TypedArray {
-    return allocArray(dtype, n);
+    return this.pool ? allocShared(dtype, n) : allocArray(dtype, n);
   }
 
   private floatOut(dtype: DType, n: number): FloatArray {
+    if (this.pool) return dtype === 'float64' ? allocShared('float64', n) : allocShared('float32', n);
     return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
 

@@ -47,14 +47,15 @@ function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray, colO
           const iy = y * g.sh - g.ph + i * g.dh;
           const d = dst + y * g.wo;
           if (iy < 0 || iy >= g.h || lo >= hi) {
-            cols.fill(0, d, d + g.wo);
+            for (let xx = 0; xx < g.wo; xx++) cols[d + xx] = 0;
             continue;
           }
           const src = xOff + (c * g.h + iy) * g.w + off;
-          if (lo > 0) cols.fill(0, d, d + lo);
-          if (g.sw === 1) cols.set(x.subarray(src + lo, src + hi), d + lo);
-          else for (let xx = lo; xx < hi; xx++) cols[d + xx] = x[src + xx * g.sw];
-          if (hi < g.wo) cols.fill(0, d + hi, d + g.wo);
+          for (let xx = 0; xx < lo; xx++) cols[d + xx] = 0;
+          // A plain loop: image rows are short, and a subarray view per row costs more.
+          const sw = g.sw;
+          for (let xx = lo; xx < hi; xx++) cols[d + xx] = x[src + xx * sw];
+          for (let xx = hi; xx < g.wo; xx++) cols[d + xx] = 0;
         }
       }
     }
