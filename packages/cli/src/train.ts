@@ -22,8 +22,8 @@ export interface TrainArgs {
 }
 
 /** The demo `npm start` runs: a dense MLP for about a minute. */
-export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 4, batch: 64, lr: 1e-3,
-  optimizer: 'adam', hidden: [256] };
+export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 6, batch: 64, lr: 1e-3,
+  optimizer: 'adam', hidden: [500] };
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
