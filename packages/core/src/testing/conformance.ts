@@ -13,7 +13,9 @@
 import type { FloatDType } from '../dtype.js';
 import { closeBackends, setBackend } from '../registry.js';
 import { Rng } from '../rng.js';
-import { memory } from '../scope.js';
+import { dispose, memory } from '../scope.js';
+import { tensor } from '../ops/creation.js';
+import { sum } from '../ops/reduce.js';
 import { backpropCases } from './cases-backprop.js';
 import { elementwiseCases, int32ElementwiseCases } from './cases-elementwise.js';
 import { nnCases } from './cases-nn.js';
@@ -89,6 +91,12 @@ export function conformance(t: TestLike, o: ConformanceOptions): void {
   }
   void t.test(`${label}: close`, async (tt) => {
     await closeBackends();
-    tt.ok(true, `${label}: backends closed`);
+    // After closing, the backend can be created afresh and still computes.
+    await setBackend(o.backend, o.options ?? {});
+    const x = tensor([1, 2, 3], [3], dtypes[0]);
+    const y = sum(x);
+    tt.ok(y.item() === 6, `${label}: backend re-created after close computes`);
+    dispose([x, y]);
+    await closeBackends();
   });
 }
