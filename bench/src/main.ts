@@ -7,6 +7,7 @@ import { runMatmul } from './matmul.js';
 const SUITES: Record<string, () => Promise<void>> = {
   matmul: runMatmul,
   linalg: async () => (await import('./linalg.js')).runLinalg(),
+  conv: async () => (await import('./conv.js')).runConv(),
 };
 
 async function main(argv: string[]): Promise<void> {
