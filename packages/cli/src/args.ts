@@ -13,10 +13,15 @@ export class UsageError extends Error {}
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden', 'backend',
   'threads', 'seed', 'json', 'progress'];
 
-function positiveInt(flag: string, v: string): number {
+/** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
+function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a positive integer, got '${v}'`);
+  if (v.trim() === '' || !ok(n)) throw new UsageError(`--${flag}: expected ${what}, got '${v}'`);
   return n;
+}
+
+function positiveInt(flag: string, v: string): number {
+  return number(flag, v, 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
 }
 
 function oneOf<T extends string>(flag: string, v: string, options: readonly T[]): T {
@@ -42,24 +47,20 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const a: TrainArgs = { ...DEFAULTS, ...(v.demo ? DEMO : {}) };
-  const s = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const s = (k: string): string | undefined => {
+    const x = v[k];
+    return typeof x === 'string' ? x : undefined;
+  };
   if (s('model')) a.model = oneOf('model', s('model')!, ['mlp', 'lenet5']);
   if (s('optimizer')) a.optimizer = oneOf('optimizer', s('optimizer')!, ['sgd', 'adam']);
   if (s('progress')) a.progress = oneOf('progress', s('progress')!, ['auto', 'bar', 'none']);
   if (s('epochs')) a.epochs = positiveInt('epochs', s('epochs')!);
   if (s('batch')) a.batch = positiveInt('batch', s('batch')!);
   if (s('threads')) a.threads = positiveInt('threads', s('threads')!);
-  if (s('seed')) {
-    a.seed = Number(s('seed'));
-    if (!Number.isInteger(a.seed)) throw new UsageError(`--seed: expected an integer, got '${s('seed')}'`);
-  }
-  if (s('lr')) {
-    a.lr = Number(s('lr'));
-    if (!(a.lr > 0) || !Number.isFinite(a.lr)) throw new UsageError(`--lr: expected a positive number, got '${s('lr')}'`);
-  }
+  if (s('seed')) a.seed = number('seed', s('seed')!, 'an integer', Number.isInteger);
+  if (s('lr')) a.lr = number('lr', s('lr')!, 'a positive number', (x) => x > 0 && x < Infinity);
   if (s('momentum')) {
-    a.momentum = Number(s('momentum'));
-    if (!(a.momentum >= 0 && a.momentum < 1)) throw new UsageError(`--momentum: expected a number in [0, 1), got '${s('momentum')}'`);
+    a.momentum = number('momentum', s('momentum')!, 'a number in [0, 1)', (x) => x >= 0 && x < 1);
   }
   if (s('hidden')) a.hidden = s('hidden')!.split(',').map((h) => positiveInt('hidden', h));
   if (s('backend')) a.backend = s('backend')!;
