@@ -124,5 +124,6 @@ export async function runConv(): Promise<void> {
       `${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
-  console.log(`\nwrote ${writeResults('conv', { suite: 'conv', machine, seconds, rows }, md).join(', ')}`);
+  const files = writeResults('conv', { suite: 'conv', machine, seconds, rows }, md);
+  console.log(`\nwrote ${files.join(', ')}`);
 }

@@ -28,7 +28,9 @@ class CpuData {
 }
 
 function values(x: TensorInfo): TypedArray {
-  if (!(x.dataId instanceof CpuData)) throw new Error('cpu: this tensor belongs to another backend');
+  if (!(x.dataId instanceof CpuData)) {
+    throw new Error('cpu: this tensor belongs to another backend');
+  }
   return x.dataId.values;
 }
 
@@ -69,7 +71,9 @@ export class CpuBackend implements Backend {
   }
 
   private floatOut(dtype: DType, n: number): FloatArray {
-    if (this.pool) return dtype === 'float64' ? allocShared('float64', n) : allocShared('float32', n);
+    if (this.pool) {
+      return dtype === 'float64' ? allocShared('float64', n) : allocShared('float32', n);
+    }
     return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
 

@@ -12,8 +12,8 @@ export function toNdarray(t: Tensor): NdArray<TypedArray> {
 
 /**
  * A tensor with the values of `a`, read in logical order through its strides and offset, so
- * views such as `a.transpose(1, 0)` or `a.lo(1).step(2)` copy correctly. The dtype follows `a`'s storage
- * unless given.
+ * views such as `a.transpose(1, 0)` or `a.lo(1).step(2)` copy correctly. The dtype follows
+ * `a`'s storage unless given.
  */
 export function fromNdarray(a: NdArray, dtype?: DType): Tensor {
   const d: DType = dtype ?? (a.data instanceof Float64Array ? 'float64'

@@ -12,7 +12,9 @@ export type {
 } from './backend.js';
 export { UNARY_OPS } from './backend.js';
 export type { BackendFactory, MemoryInfo } from './engine.js';
-export { registerBackend, setBackend, getBackend, listBackends, closeBackends } from './registry.js';
+export {
+  registerBackend, setBackend, getBackend, listBackends, closeBackends,
+} from './registry.js';
 export { Tensor, Variable } from './tensor.js';
 export type { NestedArray, VariableOptions } from './tensor.js';
 export { tidy, keep, dispose, memory } from './scope.js';

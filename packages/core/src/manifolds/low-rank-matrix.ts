@@ -55,10 +55,14 @@ export class LowRankMatrix {
 
   /**
    * The best approximation of W by the truncated SVD, with a fixed `rank` or a rule.
-   * @example LowRankMatrix.fromDense(w, 16); LowRankMatrix.fromDense(w, { kind: 'relative', theta: 0.1 })
+   * @example
+   * LowRankMatrix.fromDense(w, 16);
+   * LowRankMatrix.fromDense(w, { kind: 'relative', theta: 0.1 });
    */
   static fromDense(W: Tensor, rankOrRule: number | TruncationRule): LowRankMatrix {
-    if (W.rank !== 2) throw new Error(`LowRankMatrix.fromDense: W ${fmt(W.shape)} must be a matrix`);
+    if (W.rank !== 2) {
+      throw new Error(`LowRankMatrix.fromDense: W ${fmt(W.shape)} must be a matrix`);
+    }
     const k = Math.min(W.shape[0], W.shape[1]);
     if (typeof rankOrRule === 'number' && !(Number.isInteger(rankOrRule) && rankOrRule >= 0 &&
         rankOrRule <= k)) {
