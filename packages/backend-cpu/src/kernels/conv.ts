@@ -7,15 +7,18 @@ import type { FloatArray } from './gemm-types.js';
 import type { GemmRunner } from './matmul.js';
 
 interface Geometry {
-  c: number; h: number; w: number; kh: number; kw: number; ho: number; wo: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  n: number; o: number; c: number; h: number; w: number; kh: number; kw: number;
+  ho: number; wo: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  /** Rows of the patch matrix (C·kh·kw) and output positions per image (Ho·Wo). */
+  kk: number; hw: number;
 }
 
 function geometry(xShape: Shape, wShape: Shape, outShape: Shape, a: Conv2dAttrs): Geometry {
   return {
-    c: xShape[1], h: xShape[2], w: xShape[3], kh: wShape[2], kw: wShape[3],
-    ho: outShape[2], wo: outShape[3], sh: a.stride[0], sw: a.stride[1],
+    n: xShape[0], o: wShape[0], c: xShape[1], h: xShape[2], w: xShape[3], kh: wShape[2],
+    kw: wShape[3], ho: outShape[2], wo: outShape[3], sh: a.stride[0], sw: a.stride[1],
     ph: a.padding[0], pw: a.padding[1], dh: a.dilation[0], dw: a.dilation[1],
+    kk: xShape[1] * wShape[2] * wShape[3], hw: outShape[2] * outShape[3],
   };
 }
 
@@ -89,9 +92,8 @@ type Alloc = (n: number) => FloatArray;
  * The batch's patch matrices side by side, cols [C·kh·kw, N·Ho·Wo], so that each pass is one
  * large GEMM instead of N small ones (images of a batch are small; their GEMMs were not).
  */
-function batchCols(x: FloatArray, n: number, g: Geometry, alloc: Alloc): FloatArray {
-  const kk = g.c * g.kh * g.kw;
-  const hw = g.ho * g.wo;
+function batchCols(x: FloatArray, g: Geometry, alloc: Alloc): FloatArray {
+  const { n, kk, hw } = g;
   const cols = alloc(kk * n * hw);
   for (let b = 0; b < n; b++) im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
   return cols;
@@ -117,10 +119,8 @@ function channelMajor(dy: FloatArray, n: number, o: number, hw: number, alloc: A
 export function conv2d(run: GemmRunner, alloc: Alloc, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
-  const [n, o] = [xShape[0], wShape[0]];
-  const kk = g.c * g.kh * g.kw;
-  const hw = g.ho * g.wo;
-  const cols = batchCols(x, n, g, alloc);
+  const { n, o, kk, hw } = g;
+  const cols = batchCols(x, g, alloc);
   // Y [O, N·HW] = W [O, K] · cols [K, N·HW], then reorder to NCHW.
   const y = n === 1 ? out : alloc(o * n * hw);
   run({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
@@ -132,9 +132,7 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, xShape: Shape, dyShape: Shape,
   dx: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
-  const [n, o] = [xShape[0], wShape[0]];
-  const kk = g.c * g.kh * g.kw;
-  const hw = g.ho * g.wo;
+  const { n, o, kk, hw } = g;
   // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
   const dyT = channelMajor(dy, n, o, hw, alloc);
   const dcols = alloc(kk * n * hw);
@@ -147,10 +145,8 @@ export function conv2dBackpropFilter(run: GemmRunner, alloc: Alloc, x: FloatArra
   xShape: Shape, dy: FloatArray, dyShape: Shape, attrs: Conv2dAttrs, wShape: Shape,
   dw: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
-  const [n, o] = [xShape[0], wShape[0]];
-  const kk = g.c * g.kh * g.kw;
-  const hw = g.ho * g.wo;
-  const cols = batchCols(x, n, g, alloc);
+  const { n, o, kk, hw } = g;
+  const cols = batchCols(x, g, alloc);
   const dyT = channelMajor(dy, n, o, hw, alloc);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
   run({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
