@@ -22,6 +22,14 @@ t.test('truncation rules (matrix-methods.md §2, tucker-methods.md §7.1.5)', as
   t.equal(truncationRank(sigma, { kind: 'absolute', tol: 1.5, rMax: 4 }), 4);
   t.equal(truncationRank([1, 1e-9], { kind: 'relative', theta: 0.1, rMin: 2 }), 2);
   t.equal(truncationRank(sigma, { kind: 'rank', rank: 3 }), 3);
+  // T-2022 leaves σ_p out of the tail and falls back to the previous rank (§2's example).
+  t.equal(truncationRank(sigma, { kind: 'relative2022', theta: 0.1 }), 4, 'T-2022 keeps r = p/2');
+  t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative', theta: 0.1 }), 3);
+  t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative2022', theta: 0.1 }), 2,
+    'no break among σ₁…σ₃: the old rank');
+  t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative2022', theta: 0.1 },
+    { previousRank: 1 }), 1);
+  t.equal(truncationRank([5, 4, 0.1, 0.1, 0.1, 0.01], { kind: 'relative2022', theta: 0.1 }), 2);
   const r = truncateValues([3, 2, 0.4, 0.3], { kind: 'absolute', tol: 0.6 });
   t.same(r.kept, [3, 2]);
   t.same(r.dropped, [0.4, 0.3]);

@@ -16,7 +16,7 @@ export {
   registerBackend, setBackend, getBackend, listBackends, closeBackends,
 } from './registry.js';
 export { Tensor, Variable } from './tensor.js';
-export type { NestedArray, VariableOptions } from './tensor.js';
+export type { AssignOptions, NestedArray, VariableOptions } from './tensor.js';
 export { tidy, keep, dispose, memory } from './scope.js';
 export { grad, valueAndGrads, variableGrads } from './autodiff.js';
 export { Rng } from './rng.js';
@@ -37,5 +37,5 @@ export type { QR, SVD, Eigh } from './linalg/index.js';
 export { LowRankMatrix } from './manifolds/low-rank-matrix.js';
 export { TuckerTensor, modeProduct, unfold, fold } from './manifolds/tucker-tensor.js';
 export {
-  type Truncation, type TruncationRule, truncationRank, truncateValues, tailNorms,
+  type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues, tailNorms,
 } from './manifolds/truncation.js';

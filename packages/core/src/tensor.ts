@@ -150,10 +150,16 @@ export class Variable extends Tensor {
   }
 
   /** Replaces the value; shape and dtype must match. The old storage is released. */
-  assign(value: Tensor): void {
+  /**
+   * Replaces the value. The shape must stay the same unless `resize` is set: low-rank layers
+   * resize their factors when an integrator changes the rank, and keep one Variable (and its
+   * optimizer state, which the integrator transforms) across the change.
+   */
+  assign(value: Tensor, options: AssignOptions = {}): void {
     this.assertLive('assign');
     value.assertLive('assign');
-    if (!shapesEqual(value.shape, this.shape) || value.dtype !== this.dtype) {
+    const resized = options.resize === true && !shapesEqual(value.shape, this.shape);
+    if ((!resized && !shapesEqual(value.shape, this.shape)) || value.dtype !== this.dtype) {
       throw new Error(
         `assign: variable '${this.name}' is ${fmt(this.shape)} ${this.dtype}, ` +
           `value is ${fmt(value.shape)} ${value.dtype}`,
@@ -170,5 +176,16 @@ export class Variable extends Tensor {
     ENGINE.retain(value.dataId, value.size * bytesPerElement(value.dtype), value.backend);
     ENGINE.unref(this.storageId);
     this.storageId = value.dataId;
+    if (resized) {
+      const self = this as { -readonly [K in 'shape' | 'size']: Tensor[K] };
+      self.shape = Object.freeze([...value.shape]);
+      self.size = value.size;
+    }
   }
+}
+
+/** Options of `Variable.assign`. */
+export interface AssignOptions {
+  /** Allow a value of another shape (same dtype and backend). */
+  resize?: boolean;
 }

@@ -6,13 +6,26 @@ export { Module, Sequential } from './nn/module.js';
 export { Dense, type DenseOptions } from './nn/dense.js';
 export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
 export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
+export {
+  LowRankLayer, type LowRankForm, type LowRankOptions, type Factors, randomFactors,
+  factorsFromDense,
+} from './nn/low-rank-layer.js';
+export { LowRankDense } from './nn/low-rank-dense.js';
+export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
 export { type InitOptions, initRng, uniformFanIn } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
-export { Optimizer } from './optim/optimizer.js';
+export { Optimizer, type BasisChange, type SlotKind } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { type Integrator, type StepResult, NonFiniteLossError } from './integrators/integrator.js';
 export { GradientStep, type GradientStepOptions } from './integrators/gradient-step.js';
+export {
+  type LowRankIntegratorOptions, type AdaptiveOptions, type LowRankParts, lowRankParts,
+} from './integrators/low-rank-steps.js';
+export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
+export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
+export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
+export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
 export { mlp, lenet5, ToImage, type ClassifierOptions } from './models/classifiers.js';
 export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';

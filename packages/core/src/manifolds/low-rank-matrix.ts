@@ -6,20 +6,12 @@
 import { concat, slice } from '../ops/shape-ops.js';
 import { add, sub } from '../ops/arithmetic.js';
 import { matmul } from '../ops/matmul.js';
-import { tensor } from '../ops/creation.js';
+import { diag } from '../ops/creation.js';
 import { orth, svd } from '../linalg/decompositions.js';
 import { fmt } from '../shape.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { type Truncation, type TruncationRule, truncateValues } from './truncation.js';
-
-/** diag(values) as an r×r tensor of `like`'s dtype. */
-function diag(values: readonly number[], like: Tensor): Tensor {
-  const r = values.length;
-  const d = new Array<number>(r * r).fill(0);
-  values.forEach((v, i) => (d[i * r + i] = v));
-  return tensor(d, [r, r], like.dtype);
-}
 
 /** The first `r` columns of a matrix. */
 function columns(x: Tensor, r: number): Tensor {
@@ -73,7 +65,7 @@ export class LowRankMatrix {
       ? { kind: 'rank', rank: rankOrRule } : rankOrRule;
     const { u, s, v } = svd(W);
     const t = truncateValues(Array.from(s.dataSync()), rule);
-    const out = tidy(() => [columns(u, t.rank), diag(t.kept, W), columns(v, t.rank)]);
+    const out = tidy(() => [columns(u, t.rank), diag(t.kept, W.dtype), columns(v, t.rank)]);
     for (const x of [u, s, v]) x.dispose();
     return new LowRankMatrix(out[0], out[1], out[2]);
   }
@@ -110,7 +102,7 @@ export class LowRankMatrix {
   truncate(rule: TruncationRule): { matrix: LowRankMatrix } & Truncation {
     const { u: P, s, v: Q } = svd(this.S);
     const t = truncateValues(Array.from(s.dataSync()), rule);
-    const [U, S, V] = tidy(() => [matmul(this.U, columns(P, t.rank)), diag(t.kept, this.S),
+    const [U, S, V] = tidy(() => [matmul(this.U, columns(P, t.rank)), diag(t.kept, this.S.dtype),
       matmul(this.V, columns(Q, t.rank))]);
     for (const x of [P, s, Q]) x.dispose();
     return { matrix: new LowRankMatrix(U, S, V), ...t };

@@ -7,12 +7,16 @@
 /**
  * - `relative` (T-std, the default): keep the fewest values whose dropped tail has 2-norm
  *   < θ·‖σ‖₂;
- * - `absolute`: the same with the fixed threshold `tol`;
+ * - `relative2022` (T-2022, the DLRT 2022 reference code, for compatibility only): the same
+ *   search over j ≤ p−2 with a tail that leaves out σ_p; when no j qualifies the previous rank
+ *   is kept (so the rank grows only through a break at j > r);
+ * - `absolute`: the same as `relative` with the fixed threshold `tol`;
  * - `rank`: keep exactly `rank` values.
  * Every rule is then clamped to [rMin, rMax] (and to the number of values).
  */
 export type TruncationRule =
   | { kind: 'relative'; theta: number; rMin?: number; rMax?: number }
+  | { kind: 'relative2022'; theta: number; rMin?: number; rMax?: number }
   | { kind: 'absolute'; tol: number; rMin?: number; rMax?: number }
   | { kind: 'rank'; rank: number; rMin?: number; rMax?: number };
 
@@ -27,12 +31,16 @@ export interface Truncation {
 
 function check(rule: TruncationRule): void {
   const bad = (what: string) => new Error(`truncate: ${what} in ${JSON.stringify(rule)}`);
-  if (rule.kind === 'relative' && !(rule.theta >= 0)) throw bad('theta must be ≥ 0');
+  if ((rule.kind === 'relative' || rule.kind === 'relative2022') && !(rule.theta >= 0)) {
+    throw bad('theta must be ≥ 0');
+  }
   if (rule.kind === 'absolute' && !(rule.tol >= 0)) throw bad('tol must be ≥ 0');
   if (rule.kind === 'rank' && !(Number.isInteger(rule.rank) && rule.rank >= 0)) {
     throw bad('rank must be a non-negative integer');
   }
-  if (!['relative', 'absolute', 'rank'].includes(rule.kind)) throw bad('unknown kind');
+  if (!['relative', 'relative2022', 'absolute', 'rank'].includes(rule.kind)) {
+    throw bad('unknown kind');
+  }
   for (const k of ['rMin', 'rMax'] as const) {
     const v = rule[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw bad(`${k} must be an integer ≥ 0`);
@@ -46,16 +54,34 @@ export function tailNorms(sigma: readonly number[]): number[] {
   return tails;
 }
 
+/** What a rule may need besides the values. */
+export interface TruncationContext {
+  /** The rank before augmentation: T-2022 keeps it when no break is found (default ⌊p/2⌋). */
+  previousRank?: number;
+}
+
 /**
  * How many of the descending singular values `sigma` the rule keeps.
  * @example truncationRank([4, 2, 1, 0.5], { kind: 'relative', theta: 0.2 })   // 3
  */
-export function truncationRank(sigma: readonly number[], rule: TruncationRule): number {
+export function truncationRank(sigma: readonly number[], rule: TruncationRule,
+  context: TruncationContext = {}): number {
   check(rule);
   const p = sigma.length;
   let r: number;
   if (rule.kind === 'rank') r = rule.rank;
-  else {
+  else if (rule.kind === 'relative2022') {
+    // Tails of (σ_1 … σ_{p−1}): σ_p is never counted, and j stops at p − 2.
+    const tails = tailNorms(sigma.slice(0, Math.max(p - 1, 0)));
+    const tol = rule.theta * tailNorms(sigma)[0];
+    r = context.previousRank ?? Math.floor(p / 2);
+    for (let j = 0; j <= p - 2; j++) {
+      if (tails[j] < tol) {
+        r = j;
+        break;
+      }
+    }
+  } else {
     const tails = tailNorms(sigma);
     const tol = rule.kind === 'relative' ? rule.theta * tails[0] : rule.tol;
     r = p;
@@ -73,8 +99,9 @@ export function truncationRank(sigma: readonly number[], rule: TruncationRule): 
 }
 
 /** Applies `truncationRank` and reports what was kept and dropped. */
-export function truncateValues(sigma: readonly number[], rule: TruncationRule): Truncation {
-  const rank = truncationRank(sigma, rule);
+export function truncateValues(sigma: readonly number[], rule: TruncationRule,
+  context: TruncationContext = {}): Truncation {
+  const rank = truncationRank(sigma, rule, context);
   const dropped = sigma.slice(rank);
   return { rank, kept: sigma.slice(0, rank), dropped, error: tailNorms(dropped)[0] };
 }

@@ -101,6 +101,17 @@ export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
 }
 
 /**
+ * The square matrix with `values` on its diagonal.
+ * @example diag([3, 2, 1], 'float64');   // 3×3
+ */
+export function diag(values: ArrayLike<number>, dtype: DType = 'float32'): Tensor {
+  const n = values.length;
+  const v = allocArray(checkDType('diag', dtype), n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = values[i];
+  return fromValues('diag', v, [n, n], dtype);
+}
+
+/**
  * Evenly spaced values in [start, stop) (`arange(5)` is 0…4).
  * @example arange(0, 1, 0.25);   // [0, 0.25, 0.5, 0.75]
  */

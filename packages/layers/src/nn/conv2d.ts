@@ -1,5 +1,5 @@
 /** Conv2d layer over NCHW input, filters [out, in, kh, kw] as in PyTorch. */
-import { add, conv2d, type Pair, reshape, type Tensor, type Variable } from '@dlrt/core';
+import { add, conv2d, type Conv2dOptions, type Pair, reshape, type Tensor, type Variable } from '@dlrt/core';
 import { type InitOptions, initRng, uniformFanIn } from './init.js';
 import { Module } from './module.js';
 
@@ -16,7 +16,8 @@ export interface Conv2dLayerOptions extends InitOptions {
 export class Conv2d extends Module {
   readonly weight: Variable;
   readonly bias: Variable | null;
-  private readonly opts: Conv2dLayerOptions;
+  /** The convolution's stride, padding and dilation. */
+  readonly options: Conv2dOptions;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
     o: Conv2dLayerOptions = {}) {
@@ -28,7 +29,7 @@ export class Conv2d extends Module {
     const rng = initRng('Conv2d', [outChannels, inChannels, kh, kw], o);
     const dtype = o.dtype ?? 'float32';
     const fanIn = inChannels * kh * kw;
-    this.opts = o;
+    this.options = { stride: o.stride, padding: o.padding, dilation: o.dilation };
     this.weight = this.addParameter('weight',
       uniformFanIn([outChannels, inChannels, kh, kw], fanIn, rng, dtype));
     this.bias = o.bias === false ? null
@@ -36,8 +37,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const { stride, padding, dilation } = this.opts;
-    const y = conv2d(x, this.weight, { stride, padding, dilation });
+    const y = conv2d(x, this.weight, this.options);
     return this.bias ? add(y, reshape(this.bias, [1, this.outChannels, 1, 1])) : y;
   }
 }

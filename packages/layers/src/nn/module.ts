@@ -59,6 +59,13 @@ export abstract class Module {
     return [...this.children];
   }
 
+  /** Every module below this one with its dotted path ('' for this module), depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix.replace(/\.$/, ''), this]];
+    for (const [n, m] of this.children) out.push(...m.namedModules(`${prefix}${n}.`));
+    return out;
+  }
+
   /** This module and every module below it. */
   modules(): Module[] {
     return [this, ...[...this.children.values()].flatMap((m) => m.modules())];

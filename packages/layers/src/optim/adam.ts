@@ -1,6 +1,6 @@
 /** Adam (L2 weight decay in the gradient) and AdamW (decoupled weight decay). */
 import { add, div, mul, sqrt, square, sub, type Tensor, type Variable } from '@dlrt/core';
-import { checkRange, Optimizer } from './optimizer.js';
+import { checkRange, Optimizer, type SlotKind } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -35,6 +35,11 @@ export class Adam extends Optimizer {
 
   protected defaultWeightDecay(): number {
     return 0;
+  }
+
+  /** [m, v]: the second moment v transforms as a square. */
+  protected override slotKinds(): readonly SlotKind[] {
+    return ['linear', 'square'];
   }
 
   update(p: Variable, grad: Tensor): Tensor {

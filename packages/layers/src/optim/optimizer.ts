@@ -1,5 +1,14 @@
 /** Optimizer: turns a gradient into a new parameter value, keeping per-parameter state. */
-import { dispose, keep, type Tensor, tidy, type Variable } from '@dlrt/core';
+import { dispose, keep, matmul, sqrt, square, type Tensor, tidy, type Variable } from '@dlrt/core';
+
+/** How a state slot transforms under a change of basis: as the parameter, or as its square. */
+export type SlotKind = 'linear' | 'square';
+
+/** A change of basis p ← left·p·right (either side may be the identity). */
+export interface BasisChange {
+  left?: Tensor;
+  right?: Tensor;
+}
 
 /**
  * Base of SGD, Adam, AdamW. `update(v, g)` returns the new value of v (and advances its
@@ -41,6 +50,30 @@ export abstract class Optimizer {
     const old = this.slots.get(v);
     this.slots.set(v, tensors.map((t) => keep(t)));
     if (old) dispose(old.filter((t) => !tensors.includes(t)));
+  }
+
+  /**
+   * Transforms `v`'s state when an integrator changes the basis `v` is written in, so the
+   * state follows the parameter (matrix-methods.md §8): a linear slot s becomes left·s·right;
+   * a square slot (Adam's second moment) becomes (left·√s·right)∘2, as RobustDLRT does.
+   * The step count is kept. No-op for a variable without state.
+   */
+  rotateState(v: Variable, change: BasisChange): void {
+    const slots = this.slots.get(v);
+    if (!slots) return;
+    const kinds = this.slotKinds();
+    const apply = (s: Tensor) => {
+      const l = change.left ? matmul(change.left, s) : s;
+      return change.right ? matmul(l, change.right) : l;
+    };
+    const next = tidy(() => slots.map((s, i) =>
+      (kinds[i] ?? 'linear') === 'square' ? square(apply(sqrt(s))) : apply(s)));
+    this.setState(v, next);
+  }
+
+  /** How each state slot transforms under a change of basis (default: all linear). */
+  protected slotKinds(): readonly SlotKind[] {
+    return [];
   }
 
   /** Forgets `v`'s state (its next update starts afresh). */

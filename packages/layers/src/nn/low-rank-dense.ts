@@ -1,0 +1,46 @@
+/** LowRankDense: a Dense layer whose weight W (out×in) lives on the low-rank manifold. */
+import { add, clone, type FloatDType, matmul, type Tensor, type Variable } from '@dlrt/core';
+import type { Dense } from './dense.js';
+import { initRng, uniformFanIn } from './init.js';
+import { type Factors, factorsFromDense, LowRankLayer, type LowRankOptions } from './low-rank-layer.js';
+
+/**
+ * y = x·Wᵀ + b with W = U S Vᵀ, computed as ((x V) Sᵀ) Uᵀ: r(n + m) + r² multiply-adds per row
+ * instead of n·m.
+ * @example const fc = new LowRankDense(784, 500, { rank: 32, seed: 1 });
+ *          const fc2 = LowRankDense.fromDense(dense, { rank: 32 });   // truncated SVD
+ */
+export class LowRankDense extends LowRankLayer {
+  readonly bias: Variable | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, o: LowRankOptions,
+    init?: Factors & { bias?: Tensor | null }) {
+    super('LowRankDense', outFeatures, inFeatures, o, init);
+    const dtype = o.dtype ?? 'float32';
+    const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
+      : o.bias === false ? null
+      : uniformFanIn([outFeatures], inFeatures, initRng('LowRankDense.bias', [outFeatures], o), dtype);
+    this.bias = bias ? this.addParameter('bias', bias) : null;
+  }
+
+  /** The rank-r truncated SVD of a trained Dense layer (its bias is copied). */
+  static fromDense(dense: Dense, o: Omit<LowRankOptions, 'rng' | 'seed' | 'dtype'>): LowRankDense {
+    const f = factorsFromDense('LowRankDense', dense.weight, o.rank);
+    const layer = new LowRankDense(dense.inFeatures, dense.outFeatures,
+      { ...o, dtype: dense.weight.dtype as FloatDType }, { ...f, bias: dense.bias });
+    for (const x of [f.U, f.S, f.V]) x.dispose();
+    return layer;
+  }
+
+  protected apply(x: Tensor, left: Tensor, right: Tensor): Tensor {
+    if (x.shape[x.rank - 1] !== this.inFeatures) {
+      throw new Error(`LowRankDense(${this.inFeatures}→${this.outFeatures}): input [${x.shape}] ` +
+        `must end in ${this.inFeatures}`);
+    }
+    return matmul(matmul(x, right), left, { transposeB: true });
+  }
+
+  protected addBias(y: Tensor): Tensor {
+    return this.bias ? add(y, this.bias) : y;
+  }
+}
