@@ -15,7 +15,7 @@ export type ABPSIOptions = AdaptiveOptions;
 /**
  * Per mini-batch:
  *   1. K-step at rank r: K₁ = U₀S₀ − λ G V₀;
- *   2. augment the output basis, Û = orth([K₁ | U₀]), and correct backward: S̃ = ÛᵀU₀S₀, so
+ *   2. augment the output basis, Û = orth([U₀ | K₁]), and correct backward: S̃ = ÛᵀU₀S₀, so
  *      Û (V₀S̃ᵀ)ᵀ = W₀ with no gradient evaluation;
  *   3. L-step at rank 2r from L₀ = V₀S̃ᵀ: L₁ = L₀ − λ Gᵀ Û; biases and dense layers step from
  *      the same pass;
@@ -45,7 +45,7 @@ export class ABPSI implements Integrator {
     // 2. Augmented output basis and backward correction (W unchanged).
     layers.forEach((layer, i) => {
       const next = tidy(() => {
-        const Uh = linalg.orth(concat([k.next[i], layer.U], 1));
+        const Uh = linalg.orth(concat([layer.U, k.next[i]], 1));   // old first, as in RankAdaptiveBUG
         return { U: Uh, S: matmul(matmul(Uh, layer.U, { transposeA: true }), layer.S), V: layer.V };
       });
       rebase(layer, next, opt, this.coefficients);

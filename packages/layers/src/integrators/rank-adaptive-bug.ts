@@ -20,7 +20,7 @@ export interface RankAdaptiveBUGOptions extends AdaptiveOptions {
 /**
  * Per mini-batch, over all low-rank layers at once:
  *   1. K-step and L-step from the same W₀: K₁ = K₀ − λ∇_K ℓ, L₁ = L₀ − λ∇_L ℓ;
- *   2. augment: Û = orth([K₁ | U₀]), V̂ = orth([L₁ | V₀]), S̃ = (ÛᵀU₀) S₀ (V₀ᵀV̂)  (W unchanged);
+ *   2. augment: Û = orth([U₀ | K₁]), V̂ = orth([V₀ | L₁]), S̃ = (ÛᵀU₀) S₀ (V₀ᵀV̂)  (W unchanged);
  *   3. S-step at the augmented rank: Ŝ = S̃ − λ Ûᵀ G V̂; biases and dense layers step too;
  *   4. truncate Ŝ by θ.
  * @example new RankAdaptiveBUG(model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.11 })
@@ -51,8 +51,10 @@ export class RankAdaptiveBUG implements Integrator {
       : await this.basisGradients(lossFn);
     layers.forEach((layer, i) => {
       const next = tidy(() => {
-        const Uh = linalg.orth(concat([directions[i][0], layer.U], 1));
-        const Vh = linalg.orth(concat([directions[i][1], layer.V], 1));
+        // Old basis first: then ÛᵀU₀ is a signed embedding and the optimizer state's rotation
+        // is exact even for Adam's second moment (§9 item 7: the order leaves W unchanged).
+        const Uh = linalg.orth(concat([layer.U, directions[i][0]], 1));
+        const Vh = linalg.orth(concat([layer.V, directions[i][1]], 1));
         const M = matmul(Uh, layer.U, { transposeA: true });
         const N = matmul(layer.V, Vh, { transposeA: true });
         return { U: Uh, S: matmul(matmul(M, layer.S), N), V: Vh };
