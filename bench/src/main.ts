@@ -8,6 +8,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   matmul: runMatmul,
   linalg: async () => (await import('./linalg.js')).runLinalg(),
   conv: async () => (await import('./conv.js')).runConv(),
+  steps: async () => (await import('./steps.js')).runSteps(),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,9 +1,12 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
+import { METHODS } from '@dlrt/layers';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--batch B] [--lr X]
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
+                  [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
+                  [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
                   [--backend cpu] [--threads T] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
@@ -11,7 +14,7 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
 export class UsageError extends Error {}
 
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden', 'backend',
-  'threads', 'seed', 'json', 'progress'];
+  'threads', 'seed', 'json', 'progress', 'method', 'tol', 'rank', 'max-rank', 'truncation'];
 
 /** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
 function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
@@ -61,6 +64,14 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('lr')) a.lr = number('lr', s('lr')!, 'a positive number', (x) => x > 0 && x < Infinity);
   if (s('momentum')) {
     a.momentum = number('momentum', s('momentum')!, 'a number in [0, 1)', (x) => x >= 0 && x < 1);
+  }
+  if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
+  if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
+  if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
+  if (s('rank')) a.rank = positiveInt('rank', s('rank')!);
+  if (s('max-rank')) a.maxRank = positiveInt('max-rank', s('max-rank')!);
+  if (a.rank !== undefined && a.maxRank !== undefined && a.maxRank < a.rank) {
+    throw new UsageError(`--max-rank ${a.maxRank} is below --rank ${a.rank}`);
   }
   if (s('hidden')) a.hidden = s('hidden')!.split(',').map((h) => positiveInt('hidden', h));
   if (s('backend')) a.backend = s('backend')!;

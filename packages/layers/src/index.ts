@@ -8,7 +8,7 @@ export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
 export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
 export {
   LowRankLayer, type LowRankForm, type LowRankOptions, type Factors, randomFactors,
-  factorsFromDense,
+  factorsFromDense, parameterCounts, type ParameterCounts,
 } from './nn/low-rank-layer.js';
 export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
@@ -26,7 +26,10 @@ export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
 export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
-export { mlp, lenet5, ToImage, type ClassifierOptions } from './models/classifiers.js';
+export { METHODS, type Method, integratorFor } from './integrators/methods.js';
+export {
+  mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
+} from './models/classifiers.js';
 export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';
 export { Trainer, evaluate, formatEpoch, type TrainerOptions, type EpochLog, type LabeledData }

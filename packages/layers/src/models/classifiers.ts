@@ -1,16 +1,49 @@
-/** The reference classifiers for 28×28 digits: an MLP and the DLRT papers' LeNet5. */
-import type { Rng } from '@dlrt/core';
+/**
+ * The reference classifiers for 28×28 digits: an MLP and the DLRT papers' LeNet5, dense or
+ * with low-rank layers.
+ */
+import { reshape, type Rng, type Tensor } from '@dlrt/core';
 import { Conv2d } from '../nn/conv2d.js';
 import { Dense } from '../nn/dense.js';
+import { LowRankConv2d } from '../nn/low-rank-conv2d.js';
+import { LowRankDense } from '../nn/low-rank-dense.js';
 import { Module, Sequential } from '../nn/module.js';
 import { Flatten, MaxPool2d, ReLU } from '../nn/simple.js';
-import type { Tensor } from '@dlrt/core';
-import { reshape } from '@dlrt/core';
+
+/**
+ * Which layers become low-rank and at what rank. Every layer but the classifier does. As in
+ * the DLRT reference code (papers/matrix-methods.md §3.1) each layer's cap is
+ * ⌊min(n, m)/2⌋ (lowered to `maxRank` if given) and it starts at `rank`, capped by that.
+ */
+export interface LowRankSpec {
+  /** Starting rank of every low-rank layer (default: its cap). */
+  rank?: number;
+  /** Upper bound on every layer's cap. */
+  maxRank?: number;
+}
 
 export interface ClassifierOptions {
   rng: Rng;
   inputSize?: number;
   numClasses?: number;
+  /** Build the hidden layers low-rank (default: dense). */
+  lowRank?: LowRankSpec;
+}
+
+/** maxRank and rank of an n×m layer under `spec` (§3.1's caps). */
+export function lowRankSize(n: number, m: number, spec: LowRankSpec): { rank: number; maxRank: number } {
+  const maxRank = Math.max(1, Math.min(spec.maxRank ?? Infinity, Math.floor(Math.min(n, m) / 2)));
+  return { rank: Math.min(spec.rank ?? maxRank, maxRank), maxRank };
+}
+
+function dense(inF: number, outF: number, rng: Rng, spec?: LowRankSpec): Module {
+  return spec ? new LowRankDense(inF, outF, { rng, ...lowRankSize(outF, inF, spec) })
+    : new Dense(inF, outF, { rng });
+}
+
+function conv(inC: number, outC: number, k: number, rng: Rng, spec?: LowRankSpec): Module {
+  return spec ? new LowRankConv2d(inC, outC, k, { rng, ...lowRankSize(outC, inC * k * k, spec) })
+    : new Conv2d(inC, outC, k, { rng });
 }
 
 /**
@@ -23,7 +56,8 @@ export function mlp(o: ClassifierOptions & { hidden?: readonly number[] }): Sequ
   const layers: Module[] = [new Flatten()];
   for (let i = 0; i + 1 < sizes.length; i++) {
     if (i > 0) layers.push(new ReLU());
-    layers.push(new Dense(sizes[i], sizes[i + 1], { rng: o.rng }));
+    const last = i + 2 === sizes.length;
+    layers.push(dense(sizes[i], sizes[i + 1], o.rng, last ? undefined : o.lowRank));
   }
   return new Sequential(layers);
 }
@@ -42,16 +76,17 @@ export class ToImage extends Module {
 /**
  * LeNet5 as in the DLRT papers' code (papers/matrix-methods.md §3.1): conv 1→20 (5×5), ReLU,
  * maxpool 2, conv 20→50 (5×5), ReLU, maxpool 2, flatten 800, dense 800→500, ReLU, dense 500→10.
- * 430,500 weights without biases. Input [N, 784] or [N, 1, 28, 28].
+ * 430,500 weights without biases. Input [N, 784] or [N, 1, 28, 28]. With `lowRank`, the two
+ * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250).
  */
 export function lenet5(o: ClassifierOptions): Sequential {
   const rng = o.rng;
   return new Sequential([
     new ToImage(1, 28, 28),
-    new Conv2d(1, 20, 5, { rng }), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    new Conv2d(20, 50, 5, { rng }), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv(1, 20, 5, rng, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv(20, 50, 5, rng, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
     new Flatten(),
-    new Dense(800, 500, { rng }), new ReLU(),
+    dense(800, 500, rng, o.lowRank), new ReLU(),
     new Dense(500, o.numClasses ?? 10, { rng }),
   ]);
 }

@@ -163,3 +163,22 @@ export function factorsFromDense(kind: string, W: Tensor, r: number): Factors {
   for (const x of [u, s, v]) x.dispose();
   return f;
 }
+
+/** What a model stores against what its dense twin would. */
+export interface ParameterCounts {
+  /** Scalars stored now (low-rank layers count r(n + m) + r² plus the bias). */
+  parameters: number;
+  /** Scalars of the same model with every low-rank layer dense. */
+  dense: number;
+  /** 1 − parameters / dense. */
+  compression: number;
+}
+
+export function parameterCounts(model: Module): ParameterCounts {
+  const parameters = model.numParameters();
+  let dense = parameters;
+  for (const m of model.modules()) {
+    if (m instanceof LowRankLayer) dense += m.denseParameters - m.numParameters();
+  }
+  return { parameters, dense, compression: 1 - parameters / dense };
+}

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { argmax, crossEntropy, memory, type Rng, type Tensor, tensor, tidy } from '@dlrt/core';
 import { gatherRows, shuffledBatches } from '../data/batches.js';
 import { type Integrator, NonFiniteLossError } from '../integrators/integrator.js';
+import { parameterCounts } from '../nn/low-rank-layer.js';
 import type { Module } from '../nn/module.js';
 import { Progress, type ProgressMode } from './progress.js';
 
@@ -46,7 +47,10 @@ export interface EpochLog {
   seconds: number;
   evalSeconds: number;
   ranks: Record<string, number>;
+  /** Scalars stored (low-rank layers: r(n + m) + r² + bias). */
   parameters: number;
+  /** 1 − parameters / the dense model's count. */
+  compression: number;
   liveTensors: number;
 }
 
@@ -122,7 +126,8 @@ export class Trainer {
           const r = await o.integrator.step(() => lossFn(o.model.forward(x), y));
           lossSum += r.loss;
           ranks = r.ranks;
-          bar.tick(i + 1, `loss ${r.loss.toFixed(4)}`);
+          const rs = Object.values(r.ranks);
+          bar.tick(i + 1, `loss ${r.loss.toFixed(4)}${rs.length ? `  ranks [${rs.join(', ')}]` : ''}`);
         } catch (e) {
           bar.done();
           if (e instanceof NonFiniteLossError) {
@@ -139,10 +144,12 @@ export class Trainer {
       const seconds = (performance.now() - t0) / 1000;
       const t1 = performance.now();
       const test = o.test ? evaluate(o.model, o.test, { loss: lossFn }) : null;
+      const counts = parameterCounts(o.model);
       const entry: EpochLog = {
         epoch, loss: lossSum / batches.length, testLoss: test?.loss ?? null,
         testAccuracy: test?.accuracy ?? null, seconds, evalSeconds: (performance.now() - t1) / 1000,
-        ranks, parameters: o.model.numParameters(), liveTensors: memory().numTensors,
+        ranks, parameters: counts.parameters, compression: counts.compression,
+        liveTensors: memory().numTensors,
       };
       this.history.push(entry);
       log(formatEpoch(entry, o.epochs));
@@ -161,7 +168,10 @@ export function formatEpoch(e: EpochLog, epochs: number): string {
   if (e.testLoss !== null) parts.push(`test loss ${e.testLoss.toFixed(4)}`);
   if (e.testAccuracy !== null) parts.push(`test acc ${(100 * e.testAccuracy).toFixed(2)}%`);
   const ranks = Object.values(e.ranks);
-  if (ranks.length) parts.push(`ranks [${ranks.join(', ')}]`);
+  if (ranks.length) {
+    parts.push(`ranks [${ranks.join(', ')}]`, `params ${e.parameters.toLocaleString('en')} ` +
+      `(${(100 * e.compression).toFixed(1)}% compression)`);
+  }
   parts.push(`${e.seconds.toFixed(1)} s`);
   return parts.join('  ');
 }

@@ -1,0 +1,102 @@
+/**
+ * steps suite: one training step of each integrator against a dense step, for the
+ * 784-500-500-500-500-10 MLP at ranks 8, 32 and 128, batch 128, float32 (issue 5).
+ * Ranks are held fixed (tol 0, maxRank = rank): every adaptive step still augments to 2r and
+ * truncates back, which is the cost of a step at rank r. Timed with benchmark.js (deferred).
+ */
+import Benchmark from 'benchmark';
+import { closeBackends, crossEntropy, dispose, randn, Rng, setBackend, tensor } from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import { integratorFor, type Method, METHODS, mlp, SGD } from '@dlrt/layers';
+import { fmt, machineInfo, markdownTable, type Timing, writeResults } from './report.js';
+
+const HIDDEN = [500, 500, 500, 500];
+const BATCH = 128;
+const RANKS = [8, 32, 128];
+
+interface Row {
+  backend: string; method: Method; rank: number | null; medianMs?: number; rme?: number;
+  samples?: number; vsDense?: number; error?: string;
+}
+
+/** benchmark.js in deferred mode: `fn` returns a promise per call. */
+function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: true, minSamples: 5, maxTime: 3, initCount: 1,
+      fn: (d: { resolve(): void }) => { fn().then(() => d.resolve(), reject); },
+    });
+    bench.on('complete', () => {
+      if (bench.error) return reject(bench.error);
+      const s = [...bench.stats.sample].sort((x, y) => x - y);
+      const mid = s.length >> 1;
+      const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+      resolve({ medianMs: median * 1e3, meanMs: bench.stats.mean * 1e3, rme: bench.stats.rme,
+        samples: s.length });
+    });
+    bench.run({ async: true });
+  });
+}
+
+async function measure(backend: string, method: Method, rank: number | null): Promise<Row> {
+  const row: Row = { backend, method, rank };
+  const rng = new Rng(1);
+  const model = mlp({ rng, hidden: HIDDEN,
+    lowRank: rank === null ? undefined : { rank, maxRank: rank } });
+  const integrator = integratorFor(method, model, { optimizer: new SGD({ lr: 0.01 }), tol: 0 });
+  const x = randn([BATCH, 784], { rng });
+  const y = tensor(Int32Array.from({ length: BATCH }, () => rng.int(10)), [BATCH], 'int32');
+  const step = () => integrator.step(() => crossEntropy(model.forward(x), y));
+  try {
+    await step();   // warm-up, and the first step's one-off work (optimizer state)
+    const t = await timeAsync(`${method} r=${rank}`, step);
+    Object.assign(row, { medianMs: t.medianMs, rme: t.rme, samples: t.samples });
+    console.log(`  ${backend.padEnd(10)} ${method.padEnd(10)} r=${String(rank ?? '–').padEnd(4)}` +
+      ` ${fmt(t.medianMs).padStart(7)} ms  ±${fmt(t.rme, 2)}%  n=${t.samples}`);
+  } catch (e) {
+    row.error = e instanceof Error ? e.message : String(e);
+    console.log(`  ${backend} ${method} r=${rank} skipped: ${row.error}`);
+  } finally {
+    dispose([x, y]);
+    model.dispose();
+  }
+  return row;
+}
+
+export async function runSteps(): Promise<void> {
+  const started = performance.now();
+  const rows: Row[] = [];
+  const backends: [string, string, Record<string, unknown>][] = [['cpu', 'cpu', {}]];
+  for (const [label, name, options] of backends) {
+    await setBackend(name, options);
+    const dense = await measure(label, 'dense', null);
+    rows.push(dense);
+    for (const rank of RANKS) {
+      for (const method of METHODS.filter((m) => m !== 'dense')) {
+        const r = await measure(label, method, rank);
+        if (r.medianMs && dense.medianMs) r.vsDense = r.medianMs / dense.medianMs;
+        rows.push(r);
+      }
+    }
+  }
+  await closeBackends();
+  const seconds = (performance.now() - started) / 1e3;
+  const machine = machineInfo();
+  const md = [
+    '# One training step: low-rank integrators against dense', '',
+    `MLP 784-${HIDDEN.join('-')}-10, batch ${BATCH}, float32, SGD, cross-entropy. ` +
+      `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}. ` +
+      `Suite time ${fmt(seconds)} s.`, '',
+    'Median of benchmark.js samples per step. Ranks are held at r (tol 0, maxRank r): ' +
+      'adaptive steps augment to 2r and truncate back. "× dense" < 1 means faster than dense.', '',
+    markdownTable(['backend', 'method', 'rank', 'median ms', '× dense', 'samples'],
+      rows.map((r) => [r.backend, r.method, r.rank === null ? '–' : String(r.rank),
+        r.error ? 'skipped' : fmt(r.medianMs ?? NaN), r.vsDense ? fmt(r.vsDense) : '–',
+        String(r.samples ?? 0)])),
+    '', ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.backend} ${r.method} r=${r.rank}: ` +
+      `${r.error}`),
+  ].join('\n');
+  console.log(`\n${md}`);
+  const files = writeResults('steps', { suite: 'steps', machine, seconds, rows }, md);
+  console.log(`\nwrote ${files.join(', ')}`);
+}

@@ -1,0 +1,34 @@
+/** Training methods by name, as the CLI, the experiments and the benches choose them. */
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { ABPSI } from './abpsi.js';
+import { FixedRankBUG } from './fixed-rank-bug.js';
+import { GradientStep } from './gradient-step.js';
+import type { Integrator } from './integrator.js';
+import type { AdaptiveOptions } from './low-rank-steps.js';
+import { ParallelBUG } from './parallel-bug.js';
+import { RankAdaptiveBUG } from './rank-adaptive-bug.js';
+
+/**
+ * - `dense`: plain training (GradientStep);
+ * - `bug`: RankAdaptiveBUG, the 3-pass DLRT step; `bug-2pass`: its single-basis-backprop variant;
+ * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI.
+ */
+export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** The integrator for `method`; `tol` and the truncation options matter for adaptive ones. */
+export function integratorFor(method: Method, model: Module,
+  o: { optimizer: Optimizer } & Partial<Omit<AdaptiveOptions, 'optimizer'>>): Integrator {
+  const adaptive: AdaptiveOptions = { ...o, tol: o.tol ?? 0.1 };
+  switch (method) {
+    case 'dense': return new GradientStep(model, { optimizer: o.optimizer });
+    case 'bug': return new RankAdaptiveBUG(model, adaptive);
+    case 'bug-2pass': return new RankAdaptiveBUG(model, { ...adaptive, passes: 2 });
+    case 'bug-fixed': return new FixedRankBUG(model, { optimizer: o.optimizer });
+    case 'parallel': return new ParallelBUG(model, adaptive);
+    case 'abpsi': return new ABPSI(model, adaptive);
+    default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
+      `known: ${METHODS.join(', ')}`);
+  }
+}
