@@ -34,7 +34,9 @@ export * from './ops/conv.js';
 export * as linalg from './linalg/index.js';
 export type { TriangularOptions } from './backend.js';
 export type { QR, SVD, Eigh } from './linalg/index.js';
-export { LowRankMatrix } from './manifolds/low-rank-matrix.js';
+export {
+  LowRankMatrix, type MatrixFactors, augmentFactors, truncateFactors,
+} from './manifolds/low-rank-matrix.js';
 export { TuckerTensor, modeProduct, unfold, fold } from './manifolds/tucker-tensor.js';
 export {
   type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues, tailNorms,

@@ -11,11 +11,54 @@ import { orth, svd } from '../linalg/decompositions.js';
 import { fmt } from '../shape.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { type Truncation, type TruncationRule, truncateValues } from './truncation.js';
+import {
+  type Truncation, type TruncationContext, type TruncationRule, truncateValues,
+} from './truncation.js';
 
 /** The first `r` columns of a matrix. */
 function columns(x: Tensor, r: number): Tensor {
   return slice(x, [0, 0], [x.shape[0], r]);
+}
+
+/**
+ * The factors of W = U S Vᵀ: U n×p and V m×q with orthonormal columns, S p×q (square except in
+ * the middle of an integrator step). Functions on factors return new tensors and own nothing.
+ */
+export interface MatrixFactors {
+  U: Tensor;
+  S: Tensor;
+  V: Tensor;
+}
+
+/**
+ * Augmentation: Û = orth([U | dU]), V̂ = orth([V | dV]), S̃ = (ÛᵀU) S (VᵀV̂), so Û S̃ V̂ᵀ = U S Vᵀ
+ * exactly because span U ⊆ span Û (matrix-methods.md §1.3, B2). The old basis comes first:
+ * then ÛᵀU is a signed embedding, which keeps transformed optimizer state exact (§8).
+ */
+export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): MatrixFactors {
+  return tidy(() => {
+    const U = orth(concat([f.U, dU], 1));
+    const V = orth(concat([f.V, dV], 1));
+    const M = matmul(U, f.U, { transposeA: true });
+    const N = matmul(f.V, V, { transposeA: true });
+    return { U, S: matmul(matmul(M, f.S), N), V };
+  });
+}
+
+/**
+ * Truncation: S = P Σ Qᵀ, keep r₁ values by `rule`; U ← U P₁, S ← Σ₁, V ← V Q₁ (columns of Q,
+ * not of Qᵀ: the DLRT 2022 code's transposition, §3.3 item 4, is not repeated). The Frobenius
+ * change of W equals ‖dropped‖₂.
+ */
+export function truncateFactors(f: MatrixFactors, rule: TruncationRule,
+  context: TruncationContext = {}): MatrixFactors & { truncation: Truncation } {
+  const { u: P, s, v: Q } = svd(f.S);
+  const truncation = truncateValues(Array.from(s.dataSync()), rule, context);
+  const r = truncation.rank;
+  const out = tidy(() => ({ U: matmul(f.U, columns(P, r)), S: diag(truncation.kept, f.S.dtype),
+    V: matmul(f.V, columns(Q, r)) }));
+  for (const x of [P, s, Q]) x.dispose();
+  return { ...out, truncation };
 }
 
 export class LowRankMatrix {
@@ -85,13 +128,7 @@ export class LowRankMatrix {
       throw new Error(`LowRankMatrix.augment: dU ${fmt(dU.shape)} and dV ${fmt(dV.shape)} must ` +
         `have ${n} and ${m} rows`);
     }
-    const [U, S, V] = tidy(() => {
-      const Uh = orth(concat([this.U, dU], 1));
-      const Vh = orth(concat([this.V, dV], 1));
-      const M = matmul(Uh, this.U, { transposeA: true });
-      const N = matmul(this.V, Vh, { transposeA: true });
-      return [Uh, matmul(matmul(M, this.S), N), Vh];
-    });
+    const { U, S, V } = augmentFactors(this, dU, dV);
     return new LowRankMatrix(U, S, V);
   }
 
@@ -100,12 +137,8 @@ export class LowRankMatrix {
    * change of W equals ‖dropped‖₂.
    */
   truncate(rule: TruncationRule): { matrix: LowRankMatrix } & Truncation {
-    const { u: P, s, v: Q } = svd(this.S);
-    const t = truncateValues(Array.from(s.dataSync()), rule);
-    const [U, S, V] = tidy(() => [matmul(this.U, columns(P, t.rank)), diag(t.kept, this.S.dtype),
-      matmul(this.V, columns(Q, t.rank))]);
-    for (const x of [P, s, Q]) x.dispose();
-    return { matrix: new LowRankMatrix(U, S, V), ...t };
+    const { U, S, V, truncation } = truncateFactors(this, rule);
+    return { matrix: new LowRankMatrix(U, S, V), ...truncation };
   }
 
   /** The orthogonal projection of Z (n×m) onto the tangent space at W: UUᵀZ + ZVVᵀ − UUᵀZVVᵀ. */

@@ -4,8 +4,8 @@
  * state following), and truncation (papers/matrix-methods.md §2, §3.2, §8).
  */
 import {
-  diag, dispose, type FloatDType, linalg, matmul, slice, type Tensor, tidy,
-  type Truncation, type TruncationRule, truncateValues, valueAndGrads, Variable,
+  dispose, matmul, type Tensor, tidy, type Truncation, truncateFactors, type TruncationRule,
+  valueAndGrads, Variable,
 } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import { type Factors, type LowRankForm, LowRankLayer } from '../nn/low-rank-layer.js';
@@ -178,24 +178,13 @@ export function rebase(layer: LowRankLayer, next: Factors, optimizer: Optimizer,
   layer.setFactors(next);
 }
 
-/**
- * Truncation: S = P Σ Qᵀ, keep r₁ values by `rule`; U ← U P₁, V ← V Q₁, S ← Σ₁. (V takes
- * columns of Q, not of Qᵀ: the DLRT 2022 code's transposition bug, §3.3 item 4, is not
- * repeated.) ‖W_before − W_after‖_F = ‖σ_tail‖.
- */
+/** Truncates `layer` by `rule` (core's truncateFactors), the optimizer state following. */
 export function truncateLayer(layer: LowRankLayer, rule: TruncationRule, optimizer: Optimizer,
   o: { coefficients?: Coefficients; previousRank?: number } = {}): Truncation {
-  const { u: P, s, v: Q } = linalg.svd(layer.S);
-  const t = truncateValues(Array.from(s.dataSync()), rule, { previousRank: o.previousRank });
-  const next = tidy(() => ({
-    U: matmul(layer.U, slice(P, [0, 0], [P.shape[0], t.rank])),
-    S: diag(t.kept, layer.S.dtype as FloatDType),
-    V: matmul(layer.V, slice(Q, [0, 0], [Q.shape[0], t.rank])),
-  }));
-  dispose([P, s, Q]);
+  const next = truncateFactors(layer, rule, { previousRank: o.previousRank });
   rebase(layer, next, optimizer, o.coefficients);
   dispose([next.U, next.S, next.V]);
-  return t;
+  return next.truncation;
 }
 
 /** Applies the optimizer to `vars` with `grads` (same order) and disposes the gradients. */

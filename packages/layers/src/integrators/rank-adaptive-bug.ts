@@ -4,7 +4,7 @@
  * `passes: 2` it is the single-basis-backprop variant (§4): one pass gives both basis
  * gradients, which span the same augmented bases.
  */
-import { concat, dispose, linalg, matmul, type Tensor, tidy } from '@dlrt/core';
+import { augmentFactors, dispose, type Tensor } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
@@ -50,15 +50,7 @@ export class RankAdaptiveBUG implements Integrator {
       ? await this.kAndLSteps(lossFn)
       : await this.basisGradients(lossFn);
     layers.forEach((layer, i) => {
-      const next = tidy(() => {
-        // Old basis first: then ÛᵀU₀ is a signed embedding and the optimizer state's rotation
-        // is exact even for Adam's second moment (§9 item 7: the order leaves W unchanged).
-        const Uh = linalg.orth(concat([layer.U, directions[i][0]], 1));
-        const Vh = linalg.orth(concat([layer.V, directions[i][1]], 1));
-        const M = matmul(Uh, layer.U, { transposeA: true });
-        const N = matmul(layer.V, Vh, { transposeA: true });
-        return { U: Uh, S: matmul(matmul(M, layer.S), N), V: Vh };
-      });
+      const next = augmentFactors(layer, directions[i][0], directions[i][1]);
       rebase(layer, next, opt, this.coefficients);
       dispose([next.U, next.S, next.V, directions[i]]);
     });

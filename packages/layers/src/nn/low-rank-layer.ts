@@ -8,8 +8,8 @@
  * ∇_S ℓ = Uᵀ G V, where G = ∇_W ℓ is never formed.
  */
 import {
-  concat, diag, type FloatDType, linalg, matmul, type Rng, randn, slice, sub, type Tensor, tidy,
-  type Variable,
+  concat, diag, type FloatDType, linalg, LowRankMatrix, type MatrixFactors, matmul, type Rng,
+  randn, sub, type Tensor, tidy, type Variable,
 } from '@dlrt/core';
 import { type InitOptions, initRng } from './init.js';
 import { Module } from './module.js';
@@ -37,12 +37,8 @@ export interface LowRankOptions extends InitOptions {
   bias?: boolean;
 }
 
-/** The three factors of a weight. */
-export interface Factors {
-  U: Tensor;
-  S: Tensor;
-  V: Tensor;
-}
+/** The three factors of a weight (core's MatrixFactors). */
+export type Factors = MatrixFactors;
 
 export abstract class LowRankLayer extends Module {
   readonly U: Variable;
@@ -148,20 +144,14 @@ export function randomFactors(n: number, m: number, r: number, rng: Rng, dtype: 
   });
 }
 
-/** The rank-r truncated SVD of a dense n×m weight as factors. */
+/** The rank-r truncated SVD of a dense n×m weight as factors (the caller owns them). */
 export function factorsFromDense(kind: string, W: Tensor, r: number): Factors {
   const [n, m] = W.shape;
   if (!Number.isInteger(r) || r < 1 || r > Math.min(n, m)) {
     throw new Error(`${kind}.fromDense: rank ${r} is outside [1, min(${n}, ${m})]`);
   }
-  const { u, s, v } = linalg.svd(W);
-  const sigma = Array.from(s.dataSync()).slice(0, r);
-  const f = tidy(() => ({
-    U: slice(u, [0, 0], [n, r]), S: diag(sigma, W.dtype as FloatDType),
-    V: slice(v, [0, 0], [m, r]),
-  }));
-  for (const x of [u, s, v]) x.dispose();
-  return f;
+  const { U, S, V } = LowRankMatrix.fromDense(W, r);
+  return { U, S, V };
 }
 
 /** What a model stores against what its dense twin would. */

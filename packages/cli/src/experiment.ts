@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * `pnpm experiment <name> [--seeds 0,1,2] [--only <id part>] [--report]`: trains the runs of an
+ * experiment that are not finished yet, then writes its table to docs/results/<name>.md.
+ * --report only rebuilds the table from the runs on disk.
+ */
+import { parseArgs } from 'node:util';
+import * as lenet5Sweep from './experiments/lenet5-sweep.js';
+import * as mlpIntegrators from './experiments/mlp-integrators.js';
+import { runAll } from './experiments/runs.js';
+
+interface Experiment {
+  NAME: string;
+  runs(seeds?: readonly number[]): import('./experiments/runs.js').Run[];
+  report(seeds?: readonly number[]): void;
+}
+
+const EXPERIMENTS: Record<string, Experiment> = {
+  [lenet5Sweep.NAME]: lenet5Sweep, [mlpIntegrators.NAME]: mlpIntegrators,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: {
+    seeds: { type: 'string' }, only: { type: 'string' }, report: { type: 'boolean' } } });
+  const names = Object.keys(EXPERIMENTS);
+  if (positionals.length !== 1 || !(positionals[0] in EXPERIMENTS)) {
+    console.error(`usage: pnpm experiment ${names.join('|')} [--seeds 0,1,2] [--only ID] [--report]`);
+    return 2;
+  }
+  const exp = EXPERIMENTS[positionals[0]];
+  const seeds = values.seeds?.split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers, got '${s}'`);
+    return n;
+  });
+  if (!values.report) await runAll(exp.NAME, exp.runs(seeds), values.only);
+  exp.report(seeds);
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  console.error(`experiment: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,59 @@
+/** Tables of experiment runs: one row per group, mean ± sd over its finished seeds. */
+import { meanSd, readRun, type Run } from './runs.js';
+
+export interface GroupSummary {
+  group: string;
+  runs: number;
+  planned: number;
+  /** Epochs of the finished runs (a range when they differ). */
+  epochs: string;
+  accuracy: { mean: number; sd: number } | null;
+  compression: { mean: number; sd: number } | null;
+  /** Ranks of the first finished run, e.g. "[10, 20, 48]". */
+  ranks: string;
+  parameters: string;
+  secondsPerEpoch: number | null;
+  /** Machines and partial runs worth a footnote. */
+  notes: string[];
+}
+
+export function summarize(experiment: string, runs: readonly Run[]): GroupSummary[] {
+  const groups = [...new Set(runs.map((r) => r.group))];
+  return groups.map((group) => {
+    const planned = runs.filter((r) => r.group === group);
+    const records = planned.map((r) => ({ run: r, rec: readRun(experiment, r.id) }))
+      .filter((x) => x.rec && x.rec.epochs.length > 0);
+    const finished = records.filter((x) => x.rec!.epochs.length >= x.run.args.epochs);
+    const last = finished.map((x) => x.rec!.epochs[x.rec!.epochs.length - 1]);
+    const notes = records.filter((x) => x.rec!.epochs.length < x.run.args.epochs)
+      .map((x) => `Unfinished: ${x.run.id} stopped after ${x.rec!.epochs.length} of ` +
+        `${x.run.args.epochs} epochs (test acc ${pct(x.rec!.epochs.at(-1)!.testAccuracy ?? 0)}%).`);
+    const allEpochs = finished.flatMap((x) => x.rec!.epochs);
+    const ranks = last[0] ? Object.values(last[0].ranks) : [];
+    return {
+      group, runs: finished.length, planned: planned.length,
+      epochs: finished.length ? [...new Set(finished.map((x) => x.rec!.epochs.length))].join('/') : '–',
+      accuracy: last.length ? meanSd(last.map((e) => e.testAccuracy ?? NaN)) : null,
+      compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
+      ranks: ranks.length ? `[${ranks.join(', ')}]` : '–',
+      parameters: last[0] ? last[0].parameters.toLocaleString('en') : '–',
+      secondsPerEpoch: allEpochs.length
+        ? allEpochs.reduce((s, e) => s + e.seconds, 0) / allEpochs.length : null,
+      notes,
+    };
+  });
+}
+
+/** 0.9725 → "97.25". */
+export function pct(x: number): string {
+  return (100 * x).toFixed(2);
+}
+
+/** A markdown table; numeric-looking columns are right-aligned. */
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const numeric = headers.map((_, i) => rows.length > 0 &&
+    rows.every((r) => /^[-+]?[\d.,]+( ± [\d.]+)?[×%]?$|^–$/.test(r[i] ?? '')));
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map((_, i) => (numeric[i] ? '---:' : '---'))),
+    ...rows.map(line)].join('\n');
+}
