@@ -63,6 +63,8 @@ export class GpuBackend implements Backend {
   readonly name = 'gpu';
   /** Host kernels for the small linear algebra the device does not do (see linalg.ts). */
   readonly host = new CpuBackend();
+  /** The algorithm of the latest QR factorization (see linalg.ts), for tests and curious users. */
+  lastQrMethod: la.QrMethod | null = null;
   private bytes = 0;
   private buffers = 0;
 

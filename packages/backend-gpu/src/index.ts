@@ -13,4 +13,4 @@ registerBackend('gpu', (options) => GpuBackend.create(options as GpuBackendOptio
 
 export { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
 export { availableModes, GPU_MODES, type GpuMode, probeWebGPU } from './modes.js';
-export { HOST_MAX, ORTH_TOL } from './linalg.js';
+export { HOST_MAX, ORTH_TOL, type QrMethod } from './linalg.js';

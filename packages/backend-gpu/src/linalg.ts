@@ -149,13 +149,22 @@ function cholQrN(b: GpuBackend, a: TensorInfo, m: number, n: number, shifted: bo
   return { q: q!, r: b.write(Float32Array.from(r!), [n, n], a.dtype) };
 }
 
+/** Which algorithm produced a QR factorization (GpuBackend.lastQrMethod reports it). */
+export type QrMethod = 'CholeskyQR2' | 'shifted CholeskyQR3' | 'Householder (host)';
+
 export function qr(b: GpuBackend, a: TensorInfo): { q: DataId; r: DataId } {
   const [m, n, batch] = dims(a);
   const tallSkinny = batch.length === 0 && m >= n && n <= HOST_MAX && n > 0;
   if (tallSkinny) {
-    const got = cholQrN(b, a, m, n, false) ?? cholQrN(b, a, m, n, true);
+    let got = cholQrN(b, a, m, n, false);
+    b.lastQrMethod = 'CholeskyQR2';
+    if (!got) {
+      got = cholQrN(b, a, m, n, true);
+      b.lastQrMethod = 'shifted CholeskyQR3';
+    }
     if (got) return got;
   }
+  b.lastQrMethod = 'Householder (host)';
   return hostQr(b, a);
 }
 

@@ -1,0 +1,94 @@
+// The gpu backend's own contract: modes, the float32 policy, and where linalg runs. Oracles:
+// the error messages the issue asks for, float64 identities computed on the host, and the
+// algorithm each QR reports.
+import t from 'tap';
+import { linalg, randn, setBackend, tensor, type Tensor } from '@dlrt/core';
+import { availableModes, type GpuBackend } from '@dlrt/backend-gpu';
+
+t.test('an unavailable mode is an error that lists the available ones', async (t) => {
+  const available = await availableModes();
+  t.ok(available.includes('webgpu') && available.includes('webasm') && available.includes('cpu'),
+    `available here: ${available.join(', ')}`);
+  await t.rejects(setBackend('gpu', { mode: 'webgl2' }),
+    new RegExp(`mode 'webgl2' is not available here; available: ${available.join(', ')}`));
+  await t.rejects(setBackend('gpu', { mode: 'vulkan' }), /unknown mode 'vulkan'/);
+});
+
+t.test('float64 is refused unless allowDowncast is set', async (t) => {
+  await setBackend('gpu', { mode: 'webasm' });
+  t.throws(() => tensor([1, 2], [2], 'float64'),
+    /gpu write: float64 tensors are not supported .*allowDowncast: true/);
+  await setBackend('gpu', { mode: 'webasm', allowDowncast: true });
+  const x = tensor([1 / 3, 2], [2], 'float64');
+  const v = x.dataSync();
+  t.ok(x.dtype === 'float64' && v instanceof Float64Array && v[0] === Math.fround(1 / 3),
+    `downcast: stored as float32, read as float64 (${v[0]})`);
+  x.dispose();
+});
+
+/** ‖A − QR‖/‖A‖ and ‖QᵀQ − I‖_F in float64 on the host. */
+function qrErrors(a: Tensor, q: Tensor, r: Tensor): [number, number] {
+  const [m, n] = a.shape;
+  const [A, Q, R] = [a.dataSync(), q.dataSync(), r.dataSync()];
+  let res = 0;
+  let nrm = 0;
+  let orth = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < n; p++) s += Q[i * n + p] * R[p * n + j];
+      res += (A[i * n + j] - s) ** 2;
+      nrm += A[i * n + j] ** 2;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < m; p++) s += Q[p * n + i] * Q[p * n + j];
+      orth += (s - (i === j ? 1 : 0)) ** 2;
+    }
+  }
+  return [Math.sqrt(res / nrm), Math.sqrt(orth)];
+}
+
+/** m×n with singular values 10^(−k·e/(n−1)), k = 0..n−1, from random orthonormal factors. */
+function graded(m: number, n: number, e: number): Tensor {
+  const u = linalg.qr(randn([m, n], { seed: 11 })).q;
+  const v = linalg.qr(randn([n, n], { seed: 12 })).q;
+  const s = tensor(Array.from({ length: n }, (_, k) => 10 ** (-(k * e) / (n - 1))), [1, n]);
+  return u.mul(s).matmul(v, { transposeB: true });
+}
+
+for (const mode of ['webgpu', 'webasm']) {
+  t.test(`QR on the device (${mode}): CholeskyQR2, shifted CholeskyQR3, Householder`,
+    async (t) => {
+      const b = (await setBackend('gpu', { mode })) as GpuBackend;
+      const cases: [string, Tensor, string][] = [
+        ['random 400×24', randn([400, 24], { seed: 1 }), 'CholeskyQR2'],
+        ['graded 300×16, κ = 1e5', graded(300, 16, 5), 'shifted CholeskyQR3'],
+        ['rank 1, 200×8', randn([200, 1], { seed: 3 }).matmul(randn([1, 8], { seed: 4 })),
+          'Householder (host)'],
+      ];
+      for (const [name, a, want] of cases) {
+        const { q, r } = linalg.qr(a);
+        const [res, orth] = qrErrors(a, q, r);
+        t.ok(b.lastQrMethod === want && res < 1e-5 && orth < 2e-5,
+          `${name}: ${b.lastQrMethod} (want ${want}), ‖A−QR‖/‖A‖ ${res.toExponential(1)}, ` +
+          `‖QᵀQ−I‖ ${orth.toExponential(1)}`);
+        for (const z of [a, q, r]) z.dispose();
+      }
+    });
+}
+
+t.test('SVD of a tall matrix beyond 256 rows: device QR, host SVD of R', async (t) => {
+  await setBackend('gpu', { mode: 'webgpu' });
+  const a = graded(600, 12, 3);
+  const { u, s, v } = linalg.svd(a);
+  const S = s.dataSync();
+  const want = Array.from({ length: 12 }, (_, k) => 10 ** (-(k * 3) / 11));
+  const worst = Math.max(...want.map((w, k) => Math.abs(S[k] - w)));
+  const back = u.mul(s.reshape([1, 12])).matmul(v, { transposeB: true });
+  const err = Math.max(...Array.from(back.sub(a).abs().dataSync()));
+  t.ok(u.shape.join() === '600,12' && worst < 1e-5 && err < 1e-5,
+    `σ within ${worst.toExponential(1)} of the spectrum, max |A − USVᵀ| ${err.toExponential(1)}`);
+});
