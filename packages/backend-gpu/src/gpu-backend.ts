@@ -120,8 +120,9 @@ export class GpuBackend implements Backend {
   }
 
   private alloc(size: number, op: string): GpuData {
-    if (size >= MAX_ELEMENTS) {
-      throw new Error(`gpu ${op}: ${size} elements exceed the backend's limit of 2^24 per tensor`);
+    if (size > MAX_ELEMENTS) {
+      throw new Error(`gpu ${op}: ${size} elements exceed the limit of 2^24 per tensor ` +
+        '(indices are exact float32 integers)');
     }
     this.bytes += 4 * size;
     this.buffers++;

@@ -8,8 +8,9 @@
  * 2^24, which `gpu-backend.ts` checks), so one compiled kernel serves every shape: the shapes
  * are arguments, not constants, and nothing recompiles when they change.
  *
- * Index decomposition divides with `Math.floor((r + 0.5) / size)`: the half keeps the quotient
- * off an integer boundary, so float rounding in the division never drops it by one.
+ * Index decomposition divides in float32 and then corrects the quotient by one either way, so
+ * that GPU division (WGSL and GLSL allow a few ulps of error) is exact for every index below
+ * 2^24, the limit of exact integers in float32.
  */
 /** The part of gpu.js's `this` that kernels use. */
 export interface KernelThis {
@@ -105,7 +106,9 @@ export function binaryKernel(this: KernelThis, a: F, b: F, m: F): number {
   for (let j = 0; j < 6; j++) {
     const d = 5 - j;
     const size = m[2 + d];
-    const q = Math.floor((rem + 0.5) / size);
+    let q = Math.floor(rem / size);
+    if (rem - q * size < 0) q -= 1;
+    if (rem - q * size >= size) q += 1;
     const c = rem - q * size;
     ia += c * m[8 + d];
     ib += c * m[14 + d];
@@ -176,7 +179,9 @@ export function whereKernel(this: KernelThis, c: F, a: F, b: F, m: F): number {
   for (let j = 0; j < 6; j++) {
     const d = 5 - j;
     const size = m[2 + d];
-    const q = Math.floor((rem + 0.5) / size);
+    let q = Math.floor(rem / size);
+    if (rem - q * size < 0) q -= 1;
+    if (rem - q * size >= size) q += 1;
     const k = rem - q * size;
     ic += k * m[8 + d];
     ia += k * m[14 + d];
@@ -197,7 +202,9 @@ export function stridedKernel(this: KernelThis, x: F, m: F): number {
   for (let j = 0; j < 6; j++) {
     const d = 5 - j;
     const size = m[2 + d];
-    const q = Math.floor((rem + 0.5) / size);
+    let q = Math.floor(rem / size);
+    if (rem - q * size < 0) q -= 1;
+    if (rem - q * size >= size) q += 1;
     ix += (rem - q * size) * m[8 + d];
     rem = q;
   }
@@ -212,7 +219,9 @@ export function padKernel(this: KernelThis, x: F, m: F): number {
   for (let j = 0; j < 6; j++) {
     const d = 5 - j;
     const size = m[2 + d];
-    const q = Math.floor((rem + 0.5) / size);
+    let q = Math.floor(rem / size);
+    if (rem - q * size < 0) q -= 1;
+    if (rem - q * size >= size) q += 1;
     const c = rem - q * size - m[14 + d];
     if (c < 0 || c >= m[8 + d]) inside = 0;
     ix += c * m[20 + d];
@@ -228,9 +237,13 @@ export function concatKernel(this: KernelThis, a: F, b: F, m: F): number {
   const na = m[0];
   const nb = m[1];
   const inner = m[2];
-  const q = Math.floor((i + 0.5) / inner);
+  let q = Math.floor(i / inner);
+  if (i - q * inner < 0) q -= 1;
+  if (i - q * inner >= inner) q += 1;
   const r = i - q * inner;
-  const o = Math.floor((q + 0.5) / (na + nb));
+  let o = Math.floor(q / (na + nb));
+  if (q - o * (na + nb) < 0) o -= 1;
+  if (q - o * (na + nb) >= (na + nb)) o += 1;
   const p = q - o * (na + nb);
   if (p < na) return a[(o * na + p) * inner + r];
   return b[(o * nb + p - na) * inner + r];
@@ -240,9 +253,13 @@ export function concatKernel(this: KernelThis, a: F, b: F, m: F): number {
 export function gatherKernel(this: KernelThis, x: F, idx: F, m: F): number {
   const i = this.thread.x + 0.5 - 0.5;
   const inner = m[2];
-  const q = Math.floor((i + 0.5) / inner);
+  let q = Math.floor(i / inner);
+  if (i - q * inner < 0) q -= 1;
+  if (i - q * inner >= inner) q += 1;
   const r = i - q * inner;
-  const o = Math.floor((q + 0.5) / m[1]);
+  let o = Math.floor(q / m[1]);
+  if (q - o * m[1] < 0) o -= 1;
+  if (q - o * m[1] >= m[1]) o += 1;
   const j = q - o * m[1];
   return x[(o * m[0] + idx[j]) * inner + r];
 }
@@ -252,9 +269,13 @@ export function scatterAddKernel(this: KernelThis, u: F, idx: F, m: F): number {
   const i = this.thread.x + 0.5 - 0.5;
   const inner = m[2];
   const n = m[1];
-  const q = Math.floor((i + 0.5) / inner);
+  let q = Math.floor(i / inner);
+  if (i - q * inner < 0) q -= 1;
+  if (i - q * inner >= inner) q += 1;
   const r = i - q * inner;
-  const o = Math.floor((q + 0.5) / m[0]);
+  let o = Math.floor(q / m[0]);
+  if (q - o * m[0] < 0) o -= 1;
+  if (q - o * m[0] >= m[0]) o += 1;
   const p = q - o * m[0];
   let s = 0.5 - 0.5;
   for (let j = 0; j < n; j++) {
@@ -314,16 +335,22 @@ export function matmulKernel(this: KernelThis, a: F, b: F, m: F): number {
   const rows = m[0];
   const cols = m[1];
   const depth = m[2];
-  const q = Math.floor((i + 0.5) / cols);
+  let q = Math.floor(i / cols);
+  if (i - q * cols < 0) q -= 1;
+  if (i - q * cols >= cols) q += 1;
   const col = i - q * cols;
-  let batch = Math.floor((q + 0.5) / rows);
+  let batch = Math.floor(q / rows);
+  if (q - batch * rows < 0) batch -= 1;
+  if (q - batch * rows >= rows) batch += 1;
   const row = q - batch * rows;
   let aBase = row * m[3];
   let bBase = col * m[6];
   for (let j = 0; j < 4; j++) {
     const d = 3 - j;
     const size = m[8 + d];
-    const bq = Math.floor((batch + 0.5) / size);
+    let bq = Math.floor(batch / size);
+    if (batch - bq * size < 0) bq -= 1;
+    if (batch - bq * size >= size) bq += 1;
     const c = batch - bq * size;
     aBase += c * m[12 + d];
     bBase += c * m[16 + d];
@@ -359,11 +386,17 @@ export function conv2dKernel(this: KernelThis, x: F, w: F, m: F): number {
   const kw = m[6];
   const OH = m[7];
   const OW = m[8];
-  const q1 = Math.floor((i + 0.5) / OW);
+  let q1 = Math.floor(i / OW);
+  if (i - q1 * OW < 0) q1 -= 1;
+  if (i - q1 * OW >= OW) q1 += 1;
   const ox = i - q1 * OW;
-  const q2 = Math.floor((q1 + 0.5) / OH);
+  let q2 = Math.floor(q1 / OH);
+  if (q1 - q2 * OH < 0) q2 -= 1;
+  if (q1 - q2 * OH >= OH) q2 += 1;
   const oy = q1 - q2 * OH;
-  const n = Math.floor((q2 + 0.5) / O);
+  let n = Math.floor(q2 / O);
+  if (q2 - n * O < 0) n -= 1;
+  if (q2 - n * O >= O) n += 1;
   const o = q2 - n * O;
   let s = 0.5 - 0.5;
   for (let c = 0; c < C; c++) {
@@ -393,20 +426,30 @@ export function conv2dDxKernel(this: KernelThis, dy: F, w: F, m: F): number {
   const kw = m[6];
   const OH = m[7];
   const OW = m[8];
-  const q1 = Math.floor((i + 0.5) / W);
+  let q1 = Math.floor(i / W);
+  if (i - q1 * W < 0) q1 -= 1;
+  if (i - q1 * W >= W) q1 += 1;
   const xx = i - q1 * W;
-  const q2 = Math.floor((q1 + 0.5) / H);
+  let q2 = Math.floor(q1 / H);
+  if (q1 - q2 * H < 0) q2 -= 1;
+  if (q1 - q2 * H >= H) q2 += 1;
   const y = q1 - q2 * H;
-  const n = Math.floor((q2 + 0.5) / C);
+  let n = Math.floor(q2 / C);
+  if (q2 - n * C < 0) n -= 1;
+  if (q2 - n * C >= C) n += 1;
   const c = q2 - n * C;
   let s = 0.5 - 0.5;
   for (let u = 0; u < kh; u++) {
     const ty = y + m[11] - u * m[13];
-    const oy = Math.floor((ty + 0.5) / m[9]);
+    let oy = Math.floor(ty / m[9]);
+    if (ty - oy * m[9] < 0) oy -= 1;
+    if (ty - oy * m[9] >= m[9]) oy += 1;
     if (ty >= 0 && oy * m[9] === ty && oy < OH) {
       for (let v = 0; v < kw; v++) {
         const tx = xx + m[12] - v * m[14];
-        const ox = Math.floor((tx + 0.5) / m[10]);
+        let ox = Math.floor(tx / m[10]);
+        if (tx - ox * m[10] < 0) ox -= 1;
+        if (tx - ox * m[10] >= m[10]) ox += 1;
         if (tx >= 0 && ox * m[10] === tx && ox < OW) {
           for (let o = 0; o < O; o++) {
             s += dy[((n * O + o) * OH + oy) * OW + ox] * w[((o * C + c) * kh + u) * kw + v];
@@ -430,11 +473,17 @@ export function conv2dDwKernel(this: KernelThis, x: F, dy: F, m: F): number {
   const kw = m[6];
   const OH = m[7];
   const OW = m[8];
-  const q1 = Math.floor((i + 0.5) / kw);
+  let q1 = Math.floor(i / kw);
+  if (i - q1 * kw < 0) q1 -= 1;
+  if (i - q1 * kw >= kw) q1 += 1;
   const v = i - q1 * kw;
-  const q2 = Math.floor((q1 + 0.5) / kh);
+  let q2 = Math.floor(q1 / kh);
+  if (q1 - q2 * kh < 0) q2 -= 1;
+  if (q1 - q2 * kh >= kh) q2 += 1;
   const u = q1 - q2 * kh;
-  const o = Math.floor((q2 + 0.5) / C);
+  let o = Math.floor(q2 / C);
+  if (q2 - o * C < 0) o -= 1;
+  if (q2 - o * C >= C) o += 1;
   const c = q2 - o * C;
   let s = 0.5 - 0.5;
   for (let n = 0; n < N; n++) {
@@ -463,9 +512,13 @@ export function poolKernel(this: KernelThis, x: F, m: F): number {
   const W = m[2];
   const OH = m[3];
   const OW = m[4];
-  const q1 = Math.floor((i + 0.5) / OW);
+  let q1 = Math.floor(i / OW);
+  if (i - q1 * OW < 0) q1 -= 1;
+  if (i - q1 * OW >= OW) q1 += 1;
   const ox = i - q1 * OW;
-  const plane = Math.floor((q1 + 0.5) / OH);
+  let plane = Math.floor(q1 / OH);
+  if (q1 - plane * OH < 0) plane -= 1;
+  if (q1 - plane * OH >= OH) plane += 1;
   const oy = q1 - plane * OH;
   let best = -3.4e38;
   let seen = 0.5 - 0.5;
@@ -504,18 +557,26 @@ export function poolDxKernel(this: KernelThis, dy: F, x: F, m: F): number {
   const OW = m[4];
   const kh = m[5];
   const kw = m[6];
-  const q1 = Math.floor((i + 0.5) / W);
+  let q1 = Math.floor(i / W);
+  if (i - q1 * W < 0) q1 -= 1;
+  if (i - q1 * W >= W) q1 += 1;
   const xx = i - q1 * W;
-  const plane = Math.floor((q1 + 0.5) / H);
+  let plane = Math.floor(q1 / H);
+  if (q1 - plane * H < 0) plane -= 1;
+  if (q1 - plane * H >= H) plane += 1;
   const y = q1 - plane * H;
   let s = 0.5 - 0.5;
   for (let u = 0; u < kh; u++) {
     const ty = y + m[9] - u;
-    const oy = Math.floor((ty + 0.5) / m[7]);
+    let oy = Math.floor(ty / m[7]);
+    if (ty - oy * m[7] < 0) oy -= 1;
+    if (ty - oy * m[7] >= m[7]) oy += 1;
     if (ty >= 0 && oy * m[7] === ty && oy < OH) {
       for (let v = 0; v < kw; v++) {
         const tx = xx + m[10] - v;
-        const ox = Math.floor((tx + 0.5) / m[8]);
+        let ox = Math.floor(tx / m[8]);
+        if (tx - ox * m[8] < 0) ox -= 1;
+        if (tx - ox * m[8] >= m[8]) ox += 1;
         if (tx >= 0 && ox * m[8] === tx && ox < OW) {
           const g = dy[(plane * OH + oy) * OW + ox];
           // The window at (oy, ox): its in-bounds count, and whether (y, xx) is its first max.

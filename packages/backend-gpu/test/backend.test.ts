@@ -92,3 +92,19 @@ t.test('SVD of a tall matrix beyond 256 rows: device QR, host SVD of R', async (
   t.ok(u.shape.join() === '600,12' && worst < 1e-5 && err < 1e-5,
     `σ within ${worst.toExponential(1)} of the spectrum, max |A − USVᵀ| ${err.toExponential(1)}`);
 });
+
+t.test('indices past 2^22 decompose exactly (float32 division corrected by one)', async (t) => {
+  await setBackend('gpu', { mode: 'webasm' });
+  const [rows, cols] = [3, 1_500_001];
+  const v = Float32Array.from({ length: rows * cols }, (_, i) => i % 65_537);
+  const x = tensor(v, [rows, cols]);
+  const y = x.transpose().dataSync();
+  let bad = 0;
+  for (let j = 0; j < cols; j++) {
+    for (let i = 0; i < rows; i++) if (y[j * rows + i] !== v[i * cols + j]) bad++;
+  }
+  t.ok(bad === 0, `transpose of [${rows},${cols}] (${rows * cols} elements): ${bad} wrong`);
+  x.dispose();
+  t.throws(() => tensor(new Float32Array(2 ** 24 + 1), [2 ** 24 + 1]),
+    /gpu write: 16777217 elements exceed the limit of 2\^24/);
+});
