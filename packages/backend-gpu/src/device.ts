@@ -5,7 +5,9 @@
  * this thread stay synchronous and a synchronous read can block on Atomics until the worker
  * has the values.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import {
+  MessageChannel, type MessagePort, receiveMessageOnPort, Worker,
+} from 'node:worker_threads';
 import { Executor, type RunCommand } from './executor.js';
 import type { GpuMode } from './modes.js';
 
@@ -36,7 +38,8 @@ export class LocalDevice implements Device {
   }
 
   get info(): string {
-    return `gpu.js ${this.mode} (${this.exec.kernelClass('unary') ?? 'kernel class chosen on first use'})`;
+    const kernel = this.exec.kernelClass('unary') ?? 'kernel class chosen on first use';
+    return `gpu.js ${this.mode} (${kernel})`;
   }
 
   run(c: RunCommand): void {

@@ -140,7 +140,9 @@ export class GpuBackend implements Backend {
   }
 
   private id(x: TensorInfo): number {
-    if (!(x.dataId instanceof GpuData)) throw new Error('gpu: this tensor belongs to another backend');
+    if (!(x.dataId instanceof GpuData)) {
+      throw new Error('gpu: this tensor belongs to another backend');
+    }
     return x.dataId.id;
   }
 

@@ -1,5 +1,6 @@
 /**
- * The gpu.js kernel sources. gpu.js transpiles each function to WGSL (webgpu), GLSL (webgl,
+ * The gpu.js kernel sources (over 500 lines: the 15 kernels of the backend sit together, since
+ * each must be self-contained JS for gpu.js to transpile and they share one index scheme). gpu.js transpiles each function to WGSL (webgpu), GLSL (webgl,
  * headlessgl), WebAssembly (webasm) or JavaScript (cpu), so the bodies keep to the subset all
  * of them accept: numbers, flat array reads, `if`, `for` and `Math.*`; no helper functions.
  *
@@ -170,7 +171,10 @@ export function binaryKernel(this: KernelThis, a: F, b: F, m: F): number {
   return 0;
 }
 
-/** out = c ≠ 0 ? a : b, broadcast. m = [_, _, outShape(6), cStrides(6), aStrides(6), bStrides(6)]. */
+/**
+ * out = c ≠ 0 ? a : b, broadcast.
+ * m = [_, _, outShape(6), cStrides(6), aStrides(6), bStrides(6)].
+ */
 export function whereKernel(this: KernelThis, c: F, a: F, b: F, m: F): number {
   let rem = this.thread.x + 0.5 - 0.5;
   let ic = 0.5 - 0.5;
