@@ -5,9 +5,7 @@
  * this thread stay synchronous and a synchronous read can block on Atomics until the worker
  * has the values.
  */
-import {
-  MessageChannel, type MessagePort, receiveMessageOnPort, Worker,
-} from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { Executor, type RunCommand } from './executor.js';
 import type { GpuMode } from './modes.js';
 
@@ -19,7 +17,8 @@ export interface Device {
   newId(): number;
   run(c: RunCommand): void;
   upload(id: number, values: Float32Array): void;
-  readSync(id: number): Float32Array;
+  /** The `size` values of buffer `id`, waiting for the device work that writes them. */
+  readSync(id: number, size: number): Float32Array;
   read(id: number): Promise<Float32Array>;
   free(id: number): void;
   close(): Promise<void>;
@@ -74,7 +73,7 @@ export type ToWorker =
   | { t: 'run'; c: RunCommand }
   | { t: 'upload'; id: number; values: Float32Array }
   | { t: 'free'; id: number }
-  | { t: 'read'; id: number; req: number; sync: boolean };
+  | { t: 'read'; id: number; req: number; shared?: SharedArrayBuffer };
 
 /** Replies: `ready` once, then one per read (values, or the first device error since). */
 export type FromWorker =
@@ -83,6 +82,9 @@ export type FromWorker =
   | { t: 'read'; req: number; values?: Float32Array; error?: string };
 
 const SYNC_READ_TIMEOUT_MS = 120_000;
+/** A synchronous read's reply: state and error length (int32 each), then the payload. */
+export const SYNC_HEADER = 8;
+const SYNC_ERROR_BYTES = 4096;
 
 type ReadReply = FromWorker & { t: 'read' };
 
@@ -98,8 +100,7 @@ class DeviceThread {
   private nextId = 1;
   private readonly pending = new Map<number, (m: ReadReply) => void>();
 
-  private constructor(private readonly worker: Worker, readonly info: string,
-    private readonly flag: Int32Array, private readonly port: MessagePort) {
+  private constructor(private readonly worker: Worker, readonly info: string) {
     worker.on('message', (m: FromWorker) => {
       if (m.t !== 'read') return;
       this.pending.get(m.req)?.(m);
@@ -118,10 +119,7 @@ class DeviceThread {
   private static async start(): Promise<DeviceThread> {
     // Dawn's GLES fallback reads this from the process environment, which a worker inherits.
     process.env.EGL_PLATFORM = 'surfaceless';
-    const flag = new Int32Array(new SharedArrayBuffer(4));
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(new URL('./worker.js', import.meta.url),
-      { workerData: { flag, port: port2 }, transferList: [port2] });
+    const worker = new Worker(new URL('./worker.js', import.meta.url));
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -130,7 +128,7 @@ class DeviceThread {
       await worker.terminate();
       throw new Error(first.t === 'failed' ? first.error : 'the webgpu worker did not start');
     }
-    return new DeviceThread(worker, first.info, flag, port1);
+    return new DeviceThread(worker, first.info);
   }
 
   newId(): number {
@@ -141,21 +139,31 @@ class DeviceThread {
     this.worker.postMessage(m);
   }
 
-  readSync(id: number): Float32Array {
-    const req = this.nextReq++;
-    Atomics.store(this.flag, 0, 0);
-    this.post({ t: 'read', id, req, sync: true });
-    if (Atomics.wait(this.flag, 0, 0, SYNC_READ_TIMEOUT_MS) === 'timed-out') {
-      throw new Error(`gpu webgpu: a read of buffer ${id} took over ${SYNC_READ_TIMEOUT_MS} ms`);
+  /**
+   * Posts the read with a shared buffer for the reply, then blocks until the worker has filled
+   * it: int32 state (1 values, 2 error), int32 error length, then the values or the message.
+   */
+  readSync(id: number, size: number): Float32Array {
+    const shared = new SharedArrayBuffer(SYNC_HEADER + Math.max(4 * size, SYNC_ERROR_BYTES));
+    const head = new Int32Array(shared, 0, 2);
+    this.post({ t: 'read', id, req: this.nextReq++, shared });
+    while (Atomics.load(head, 0) === 0) {
+      if (Atomics.wait(head, 0, 0, SYNC_READ_TIMEOUT_MS) === 'timed-out') {
+        throw new Error(`gpu webgpu: a read of buffer ${id} took over ${SYNC_READ_TIMEOUT_MS} ms`);
+      }
     }
-    return values(receiveMessageOnPort(this.port)?.message as ReadReply | undefined, id);
+    if (head[0] !== 1) {
+      const text = new TextDecoder().decode(new Uint8Array(shared, SYNC_HEADER, head[1]).slice());
+      throw new Error(`gpu webgpu: device error: ${text}`);
+    }
+    return new Float32Array(shared, SYNC_HEADER, size).slice();
   }
 
   read(id: number): Promise<Float32Array> {
     const req = this.nextReq++;
     const done = new Promise<ReadReply>((resolve) => this.pending.set(req, resolve));
     this.worker.ref();
-    this.post({ t: 'read', id, req, sync: false });
+    this.post({ t: 'read', id, req });
     return done.then((m) => values(m, id));
   }
 }
@@ -203,9 +211,9 @@ export class WorkerDevice implements Device {
     this.thread.post({ t: 'upload', id, values });
   }
 
-  readSync(id: number): Float32Array {
+  readSync(id: number, size: number): Float32Array {
     this.check();
-    return this.thread.readSync(id);
+    return this.thread.readSync(id, size);
   }
 
   read(id: number): Promise<Float32Array> {

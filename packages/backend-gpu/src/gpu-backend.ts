@@ -168,7 +168,12 @@ export class GpuBackend implements Backend {
       const d = x instanceof GpuData ? x : (this.id(x), x.dataId as GpuData);
       return d.size > 0 ? d.id : this.placeholder();
     });
-    this.device.run({ kernel, out: out.id, size, inputs: ids, meta: Float32Array.from(meta) });
+    try {
+      this.device.run({ kernel, out: out.id, size, inputs: ids, meta: Float32Array.from(meta) });
+    } catch (e) {
+      this.free(out);
+      throw e;
+    }
     return out;
   }
 
@@ -188,7 +193,8 @@ export class GpuBackend implements Backend {
   }
 
   readSync(x: TensorInfo): TypedArray {
-    return this.typed(this.device.readSync(this.id(x)), x.dtype);
+    const d = x.dataId as GpuData;
+    return this.typed(this.device.readSync(this.id(x), d.size), x.dtype);
   }
 
   async read(x: TensorInfo): Promise<TypedArray> {
@@ -204,10 +210,6 @@ export class GpuBackend implements Backend {
     this.bytes -= 4 * d.size;
     this.buffers--;
     this.device.free(d.id);
-  }
-
-  memory(): { scratchBytes: number } {
-    return { scratchBytes: 0 };
   }
 
   async close(): Promise<void> {

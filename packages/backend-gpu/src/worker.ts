@@ -3,12 +3,11 @@
  * launches, uploads and frees are queued on the device; a read waits for its buffer and
  * replies. The first device error is kept and returned with the next read.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './device.js';
+import { parentPort } from 'node:worker_threads';
+import { type FromWorker, SYNC_HEADER, type ToWorker } from './device.js';
 import { Executor } from './executor.js';
 import { installWebGPU } from './modes.js';
 
-const { flag, port } = workerData as { flag: Int32Array; port: MessagePort };
 const parent = parentPort!;
 let exec: Executor;
 let failure: string | undefined;
@@ -30,14 +29,30 @@ async function handle(m: ToWorker): Promise<void> {
         reply = { t: 'read', req: m.req, error: (e as Error).message };
       }
     }
-    if (m.sync) {
-      port.postMessage(reply);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
+    if (m.shared) {
+      answer(m.shared, reply);
     } else {
       parent.postMessage(reply);
     }
   }
+}
+
+/** Writes a synchronous read's reply into its shared buffer and wakes the reader. */
+function answer(shared: SharedArrayBuffer, reply: FromWorker & { t: 'read' }): void {
+  const head = new Int32Array(shared, 0, 2);
+  const room = shared.byteLength - SYNC_HEADER;
+  let state = 1;
+  if (reply.values && 4 * reply.values.length <= room) {
+    new Float32Array(shared, SYNC_HEADER, reply.values.length).set(reply.values);
+  } else {
+    const text = new TextEncoder().encode(reply.error ?? 'the buffer is larger than the read');
+    const n = Math.min(text.length, room);
+    new Uint8Array(shared, SYNC_HEADER, n).set(text.subarray(0, n));
+    head[1] = n;
+    state = 2;
+  }
+  Atomics.store(head, 0, state);
+  Atomics.notify(head, 0);
 }
 
 try {

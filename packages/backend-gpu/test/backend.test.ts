@@ -108,3 +108,19 @@ t.test('indices past 2^22 decompose exactly (float32 division corrected by one)'
   t.throws(() => tensor(new Float32Array(2 ** 24 + 1), [2 ** 24 + 1]),
     /gpu write: 16777217 elements exceed the limit of 2\^24/);
 });
+
+t.test('webgpu: each synchronous read returns its own buffer, in any interleaving', async (t) => {
+  await setBackend('gpu', { mode: 'webgpu' });
+  const xs = [3, 4096, 17, 1].map((n, k) => tensor(Float32Array.from({ length: n },
+    (_, i) => k * 10_000 + i), [n]));
+  let wrong = 0;
+  for (let r = 0; r < 200; r++) {
+    const k = (r * 7) % xs.length;
+    const y = xs[k].add(1);
+    const v = r % 3 === 0 ? await y.data() : y.dataSync();
+    if (v.length !== xs[k].size || v.some((z, i) => z !== k * 10_000 + i + 1)) wrong++;
+    y.dispose();
+  }
+  t.ok(wrong === 0, `200 reads of 4 buffers (sync and async mixed): ${wrong} wrong`);
+  for (const x of xs) x.dispose();
+});
