@@ -86,7 +86,7 @@ export function dispatchErrorChecks(t: TestLike, g: Inputs, float64 = true): voi
     ['matmul transposed inner dims', () => matmul(f32([2, 3]), f32([4, 5]), { transposeB: true }),
       /^matmul: a \[2,3\] · b \[4,5\]ᵀ: inner dims 3 ≠ 5/],
     [`matmul float32 vs ${float64 ? 'float64' : 'int32'}`, () => matmul(f32([2, 3]), f64([3, 2])),
-      /^matmul: .*(dtypes|float)/],
+      /^matmul: .*dtypes/],
     ['matmul batch dims', () => matmul(f32([2, 2, 3]), f32([3, 3, 2])), /^matmul: shapes \[2\]/],
     ['conv2d channels', () => conv2d(f32([1, 3, 5, 5]), f32([2, 1, 3, 3])),
       /^conv2d: x \[1,3,5,5\] vs w \[2,1,3,3\]: channels 3 ≠ 1/],
