@@ -14,6 +14,13 @@ t.test('an unavailable mode is an error that lists the available ones', async (t
   await t.rejects(setBackend('gpu', { mode: 'vulkan' }), /unknown mode 'vulkan'/);
 });
 
+t.test('auto mode takes the first available mode and names its adapter', async (t) => {
+  const [best] = await availableModes();
+  const b = (await setBackend('gpu', {})) as GpuBackend;
+  t.ok(b.mode === best, `auto → ${b.mode} (first available: ${best})`);
+  t.ok(b.device.info.length > 0, `adapter: ${b.device.info}`);
+});
+
 t.test('float64 is refused unless allowDowncast is set', async (t) => {
   await setBackend('gpu', { mode: 'webasm' });
   t.throws(() => tensor([1, 2], [2], 'float64'),
