@@ -1,12 +1,16 @@
 /**
  * conv suite: conv2d of LeNet5's two layers (the DLRT papers' variant, batch 128), forward and
- * forward + backward, on dlrt cpu (1 and 2 threads) against @tensorflow/tfjs cpu and wasm.
+ * forward + backward, on dlrt cpu (1 and 2 threads) and the gpu backend in every gpu.js mode
+ * available here (with a read of the results), against @tensorflow/tfjs cpu and wasm.
  * tfjs gets the same tensors in its native NHWC layout (same arithmetic, its fastest path).
  */
-import { closeBackends, conv2d, dispose, randn, setBackend, sum, valueAndGrads } from '@dlrt/core';
+import {
+  closeBackends, conv2d, dispose, randn, setBackend, sum, type Tensor, valueAndGrads,
+} from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { gpuModes, useGpu } from './gpu.js';
 import { fmt, machineInfo, markdownTable, time, writeResults } from './report.js';
 
 interface Layer {
@@ -35,13 +39,21 @@ function flops(l: Layer, pass: Row['pass']): number {
   return pass === 'forward' ? fwd : fwd * (l.inputGrad ? 3 : 2);
 }
 
-function dlrt(l: Layer, pass: Row['pass']): () => void {
+/** dlrt's conv2d; `readBack` reads every result (the gpu backend otherwise only queues work). */
+function dlrt(l: Layer, pass: Row['pass'], readBack = false): () => void {
   const x = randn(l.x, { seed: 1 });
   const w = randn(l.w, { seed: 2, std: 0.1 });
-  if (pass === 'forward') return () => conv2d(x, w).dispose();
+  const read = (ts: Tensor[]): void => {
+    if (readBack) for (const t of ts) t.dataSync();
+    dispose(ts);
+  };
+  if (pass === 'forward') return () => read([conv2d(x, w)]);
   const f = valueAndGrads((w) => sum(conv2d(x, w)));
   const g = valueAndGrads((x, w) => sum(conv2d(x, w)));
-  return () => dispose(l.inputGrad ? g([x, w]) : f([w]));
+  return () => {
+    const r = l.inputGrad ? g([x, w]) : f([w]);
+    read([r.value, ...r.grads]);
+  };
 }
 
 function tfjs(l: Layer, pass: Row['pass']): () => void {
@@ -92,12 +104,17 @@ function measure(l: Layer, pass: Row['pass'], runner: string, make: () => () => 
 export async function runConv(): Promise<void> {
   const rows: Row[] = [];
   const started = performance.now();
+  const modes = await gpuModes();
   for (const l of LAYERS) {
     console.log(l.label);
     for (const pass of ['forward', 'forward+backward'] as const) {
       for (const threads of [1, 2]) {
         await setBackend('cpu', { threads });
         rows.push(measure(l, pass, `dlrt ${threads}T f32`, () => dlrt(l, pass)));
+      }
+      for (const mode of modes) {
+        const runner = await useGpu(mode);
+        rows.push(measure(l, pass, runner, () => dlrt(l, pass, true)));
       }
       for (const backend of ['cpu', 'wasm']) {
         await tf.setBackend(backend);
@@ -116,7 +133,9 @@ export async function runConv(): Promise<void> {
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}. ` +
       `Suite time ${fmt(seconds)} s.`, '',
     'Median of benchmark.js samples. GFLOP/s counts 2·N·O·Ho·Wo·C·kh·kw per conv pass; ' +
-      'backward runs the filter pass, and the input pass where the input needs a gradient.', '',
+      'backward runs the filter pass, and the input pass where the input needs a gradient.',
+    'gpu rows: the gpu backend (direct conv kernels) in each gpu.js mode available here, with',
+    'a read of every result; without a GPU, webgpu runs on Mesa llvmpipe on these CPU cores.', '',
     markdownTable(['layer', 'pass', 'runner', 'median ms', 'GFLOP/s', 'samples'],
       rows.map((r) => [r.layer, r.pass, r.runner, r.error ? 'skipped' : fmt(r.medianMs ?? NaN),
         r.error ? '–' : fmt(r.gflops ?? NaN), String(r.samples ?? 0)])),

@@ -2,9 +2,14 @@
  * linalg suite: dlrt's dense float64 kernels (QR, SVD, eigh) against numpy (LAPACK through
  * OpenBLAS, timed by one python3 process case by case, right before dlrt) and ml-matrix.
  * float32 rows time the whole float32 → float64 → kernel → float32 round trip of the backend.
+ * gpu rows time the public `linalg` op on the gpu backend in each gpu.js mode available here
+ * (QR by CholeskyQR2 on the device, SVD of a tall matrix through that QR; see docs/gpu.md),
+ * reading every factor back.
  * Results: bench/results/linalg.{json,md}; run it 2–3 times, the shared VM's speed drifts.
  */
 import { linalgKernels } from '@dlrt/backend-cpu';
+import { dispose, linalg, tensor } from '@dlrt/core';
+import { gpuModes, useGpu } from './gpu.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
@@ -60,6 +65,17 @@ function dlrtCase(c: Case, dtype: DType): () => void {
   if (dtype === 'float64') return () => { call(a); };
   const a32 = Float32Array.from(a);
   return () => { call(Float64Array.from(a32)).map((x) => Float32Array.from(x)); };
+}
+
+/** The public op on the active (gpu) backend, float32, every factor read back. */
+function gpuCase(c: Case): () => void {
+  const a = tensor(Float32Array.from(input(c)), [c.m, c.n]);
+  const op = c.op === 'qr' ? linalg.qr : c.op === 'svd' ? linalg.svd : linalg.eigh;
+  return () => {
+    const parts = Object.values(op(a));
+    for (const p of parts) p.dataSync();
+    dispose(parts);
+  };
 }
 
 /** ml-matrix (float64), including the extraction of the factors a caller needs. */
@@ -240,6 +256,7 @@ export async function runLinalg(): Promise<void> {
   const load = [os.loadavg()[0]];
   const np = await startNumpy();
   const rows: Row[] = [];
+  const modes = await gpuModes();
   for (const c of CASES) {
     console.log(`${c.label}`);
     await np.time(c);
@@ -248,6 +265,10 @@ export async function runLinalg(): Promise<void> {
         () => dlrtCase(c, dtype)));
     }
     rows.push(measure(c.label, 'ml-matrix f64', 'float64', () => mlMatrixCase(c)));
+    for (const mode of modes) {
+      const runner = await useGpu(mode);
+      rows.push(measure(c.label, runner, 'float32', () => gpuCase(c)));
+    }
   }
   np.close();
   load.push(os.loadavg()[0]);
@@ -296,6 +317,9 @@ function report(rows: Row[], numpy: Numpy): string {
       + ' default thread count and 1 thread. numpy float32 runs LAPACK in single precision;'
       + ' dlrt float32 converts to float64 and back (included in its time).'
     : numpy.note ?? 'numpy not run';
+  const gpuRunners = [...new Set(rows.map((r) => r.runner).filter((r) => r.startsWith('gpu ')))];
+  const gpu = CASES.map((c) => [c.label, fmt(find(c, 'dlrt f32')?.medianMs ?? NaN),
+    ...gpuRunners.map((r) => fmt(find(c, r)?.medianMs ?? NaN))]);
   return [
     '## linalg: dlrt kernels vs numpy and ml-matrix (medians)', '',
     markdownTable(['case', 'dlrt median ms', 'numpy ms', 'ml-matrix ms', 'dlrt/numpy',
@@ -303,5 +327,10 @@ function report(rows: Row[], numpy: Numpy): string {
     '## fastest calls (float64)', '',
     markdownTable(['case', 'dlrt min ms', 'numpy min ms', 'dlrt/numpy', 'target met'], mins),
     '', note, '',
+    '## gpu backend (float32, medians in ms; every factor read back)', '',
+    markdownTable(['case', 'cpu kernel f32', ...gpuRunners], gpu), '',
+    'QR on the gpu backend is CholeskyQR2: AᵀA and A·R⁻¹ on the device, the n×n Cholesky on',
+    'the host; SVD 1024×64 is that QR plus a host SVD of R; SVD 64×64 and eigh run on the host.',
+    'Without a GPU, webgpu is Mesa llvmpipe on these CPU cores.', '',
   ].join('\n');
 }

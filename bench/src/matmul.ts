@@ -1,12 +1,14 @@
 /**
- * matmul suite: dlrt's CPU GEMM (1 and 2 threads, float32 and float64) against ml-matrix and
- * @tensorflow/tfjs (cpu and wasm backends), on square and training-sized shapes.
+ * matmul suite: dlrt's CPU GEMM (1 and 2 threads, float32 and float64) and the gpu backend in
+ * every gpu.js mode available here, against ml-matrix and @tensorflow/tfjs (cpu and wasm
+ * backends), on square and training-sized shapes.
  */
 import { closeBackends, matmul, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Matrix } from 'ml-matrix';
+import { gpuModes, useGpu } from './gpu.js';
 import { fmt, machineInfo, markdownTable, time, type Timing, writeResults } from './report.js';
 
 /** C (m×n) = op(A)·op(B); with transA, A is stored k×m (e.g. a batch of activations). */
@@ -43,11 +45,16 @@ function floats(dtype: DType, n: number): Float32Array | Float64Array {
  * The dlrt case: the public `matmul` op on the cpu backend (set up by the caller with
  * `setBackend('cpu', { threads })`), result disposed each call, as a user would run it.
  */
-export function dlrtCase(shape: Shape, dtype: DType): () => void {
+export function dlrtCase(shape: Shape, dtype: DType, readBack = false): () => void {
   const { m, k, n, transA } = shape;
   const a = tensor(fill(floats(dtype, m * k), 1), transA ? [k, m] : [m, k], dtype);
   const b = tensor(fill(floats(dtype, k * n), 2), [k, n], dtype);
-  return () => matmul(a, b, { transposeA: transA }).dispose();
+  if (!readBack) return () => matmul(a, b, { transposeA: transA }).dispose();
+  return () => {
+    const c = matmul(a, b, { transposeA: transA });
+    c.dataSync();
+    c.dispose();
+  };
 }
 
 /** ml-matrix (float64). The transposed shape pays for `transpose()`, as a caller would. */
@@ -131,6 +138,7 @@ function tfRow(shape: Shape, runner: string, failure: string | null): Row {
 export async function runMatmul(): Promise<void> {
   const rows: Row[] = [];
   const started = performance.now();
+  const modes = await gpuModes();
   for (const shape of SHAPES) {
     console.log(`${shape.label}  (m=${shape.m} k=${shape.k} n=${shape.n})`);
     for (const threads of [1, 2]) {
@@ -139,6 +147,10 @@ export async function runMatmul(): Promise<void> {
         const runner = `dlrt ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
         rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
       }
+    }
+    for (const mode of modes) {
+      const runner = await useGpu(mode);
+      rows.push(measure(shape, runner, 'float32', 1, () => dlrtCase(shape, 'float32', true)));
     }
     rows.push(measure(shape, 'ml-matrix f64', 'float64', 1, () => mlMatrixCase(shape)));
     rows.push(tfRow(shape, 'tfjs-cpu f32', await onBackend('cpu')));
@@ -194,6 +206,13 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
       ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'),
     ]),
   );
+  const gpuRunners = [...new Set(rows.map((r) => r.runner).filter((r) => r.startsWith('gpu ')))];
+  const gpu = markdownTable(
+    ['shape', 'dlrt cpu 1T f32 ms', ...gpuRunners.map((r) => `${r} ms (vs cpu)`)],
+    shapes.map((s) => [s, fmt(get(s, 'dlrt 1T f32')?.medianMs ?? NaN),
+      ...gpuRunners.map((r) => `${fmt(get(s, r)?.medianMs ?? NaN)} (${ratio(s, r, 'dlrt 1T f32')}`
+        + ' slower)')]),
+  );
   return [
     '# matmul benchmark',
     '',
@@ -205,6 +224,13 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     '`Matrix.mmul` (float64; the ᵀ shape includes `transpose()`). tfjs: `tf.matMul` +',
     '`dataSync()` on the cpu and wasm backends (float32). Speedups > 1 mean dlrt is faster;',
     '"speed / dlrt 1T" is each runner\'s speed relative to dlrt 1 thread of the same dtype.',
+    "gpu rows: the same op on `setBackend('gpu', { mode })` for each gpu.js mode available here,",
+    'plus `dataSync()` (the read that waits for device work). On a machine without a GPU,',
+    'webgpu is Dawn → OpenGL ES → Mesa llvmpipe: software rendering on the same CPU cores.',
+    '',
+    '## cpu backend vs gpu backend modes (float32)',
+    '',
+    gpu,
     '',
     '## Speedups of dlrt',
     '',

@@ -7,14 +7,18 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
-                  [--backend cpu] [--threads T] [--seed S] [--json FILE]
+                  [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
 
 export class UsageError extends Error {}
 
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden', 'backend',
-  'threads', 'seed', 'json', 'progress', 'method', 'tol', 'rank', 'max-rank', 'truncation'];
+  'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
+  'truncation'];
+
+/** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */
+const GPU_MODES = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
 
 /** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
 function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
@@ -76,5 +80,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('hidden')) a.hidden = s('hidden')!.split(',').map((h) => positiveInt('hidden', h));
   if (s('backend')) a.backend = s('backend')!;
   if (s('json')) a.json = s('json');
+  if (s('gpu-mode')) {
+    a.gpuMode = oneOf('gpu-mode', s('gpu-mode')!, GPU_MODES);
+    if (a.backend !== 'gpu') throw new UsageError('--gpu-mode: needs --backend gpu');
+  }
   return a;
 }

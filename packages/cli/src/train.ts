@@ -26,6 +26,8 @@ export interface TrainArgs {
   hidden: number[];
   backend: string;
   threads: number;
+  /** gpu.js mode of the gpu backend ('auto' picks the best available). */
+  gpuMode: string;
   seed: number;
   json?: string;
   progress: 'auto' | 'bar' | 'none';
@@ -38,7 +40,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 64, lr
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
   method: 'dense', tol: 0.1, truncation: 'std',
-  hidden: [500], backend: 'cpu', threads: 1, seed: 0, progress: 'auto',
+  hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
 function makeOptimizer(a: TrainArgs): Optimizer {
@@ -47,7 +49,9 @@ function makeOptimizer(a: TrainArgs): Optimizer {
 }
 
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
-  await setBackend(a.backend, { threads: a.threads });
+  const gpu = a.backend === 'gpu';
+  if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
+  const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
   const data = mnist();
   const rng = new Rng(a.seed);
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
@@ -61,7 +65,9 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
     `${a.optimizer} lr ${a.lr}, batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
-    `(${a.threads} thread${a.threads > 1 ? 's' : ''}), seed ${a.seed}`);
+    `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
+      : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
+    `seed ${a.seed}`);
   const layers = lowRankParts(model).layers;
   if (layers.length > 0) {
     log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +

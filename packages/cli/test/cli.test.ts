@@ -72,3 +72,19 @@ t.test('a one-epoch rank-adaptive run prints ranks, parameters and compression',
   t.ok(Math.abs(e.compression - (1 - e.parameters / (784 * 64 + 64 + 650))) < 1e-12);
   t.ok(e.testAccuracy > 0.75, `test accuracy ${e.testAccuracy}`);
 });
+
+t.test('--backend gpu --gpu-mode webgpu trains end to end; an unavailable mode exits 1',
+  async (t) => {
+    const r = dlrt('train', '--backend', 'gpu', '--gpu-mode', 'webgpu', '--epochs', '1',
+      '--hidden', '32', '--batch', '200', '--progress', 'none');
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /backend gpu \(mode webgpu\)/);
+    const acc = Number(/test accuracy: ([\d.]+)%/.exec(r.stdout)?.[1]);
+    t.ok(acc > 70, `test accuracy ${acc}% after one epoch on webgpu`);
+    const bad = dlrt('train', '--backend', 'gpu', '--gpu-mode', 'webgl2', '--epochs', '1');
+    t.equal(bad.status, 1);
+    t.match(bad.stderr, /mode 'webgl2' is not available here; available: webgpu, webasm, cpu/);
+    t.throws(() => parseTrainArgs(['--gpu-mode', 'webgpu']), /--gpu-mode: needs --backend gpu/);
+    t.throws(() => parseTrainArgs(['--backend', 'gpu', '--gpu-mode', 'metal']),
+      /--gpu-mode: expected one of auto\|webgpu\|webgl2\|webgl\|headlessgl\|webasm\|cpu/);
+  });

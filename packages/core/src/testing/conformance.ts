@@ -22,7 +22,8 @@ import { nnCases } from './cases-nn.js';
 import { int32ShapeCases, shapeCases } from './cases-shape.js';
 import { checkForward, checkGradient, type ForwardCase, type GradCase, Inputs,
   type TestLike } from './check.js';
-import { autodiffApiChecks, dispatchErrorChecks, storageChecks } from './contract.js';
+import { autodiffApiChecks, dispatchErrorChecks, float64RefusedChecks, storageChecks } from
+  './contract.js';
 import { nnGrads } from './grads-nn.js';
 import { elementwiseAndShapeGrads } from './grads.js';
 import { linalgChecks, linalgErrorChecks } from './linalg.js';
@@ -36,6 +37,14 @@ export interface ConformanceOptions {
   dtypes?: FloatDType[];
   /** Seed of the random inputs (default 1). */
   seed?: number;
+  /**
+   * Whether the backend stores float64 tensors (default true). A float32-only backend (gpu)
+   * sets false: then `dtypes` must be ['float32'], the checks that need float64 input (casts
+   * to float64, mixed float32/float64 errors, float64 linalg errors) use float32 or int32
+   * instead, the finite-difference gradient groups (float64 only) do not run, and a group
+   * checks that float64 is refused with an error naming it.
+   */
+  float64?: boolean;
 }
 
 /**
@@ -45,7 +54,11 @@ export interface ConformanceOptions {
  * @example conformance(t, { backend: 'cpu', options: { threads: 2 }, dtypes: ['float32'] });
  */
 export function conformance(t: TestLike, o: ConformanceOptions): void {
-  const dtypes = o.dtypes ?? ['float32', 'float64'];
+  const float64 = o.float64 ?? true;
+  const dtypes = o.dtypes ?? (float64 ? ['float32', 'float64'] : ['float32']);
+  if (!float64 && dtypes.includes('float64')) {
+    throw new Error('conformance: float64: false needs dtypes without float64');
+  }
   const label = o.options ? `${o.backend} ${JSON.stringify(o.options)}` : o.backend;
   const seed = o.seed ?? 1;
 
@@ -69,7 +82,7 @@ export function conformance(t: TestLike, o: ConformanceOptions): void {
   };
 
   for (const dtype of dtypes) {
-    group(`elementwise ${dtype}`, forward(dtype, (g) => elementwiseCases(g, dtype)));
+    group(`elementwise ${dtype}`, forward(dtype, (g) => elementwiseCases(g, dtype, float64)));
     group(`reductions and shape ops ${dtype}`, forward(dtype, shapeCases));
     group(`matmul, softmax, cross-entropy, conv2d, pooling ${dtype}`, forward(dtype, nnCases));
     group(`large matmul and conv2d gradients ${dtype}`, forward(dtype, backpropCases));
@@ -79,10 +92,11 @@ export function conformance(t: TestLike, o: ConformanceOptions): void {
     group(`linalg: qr, svd, eigh, cholesky, solveTriangular, orth ${dtype}`,
       (tt, g) => linalgChecks(tt, g, dtype));
   }
-  group('linalg errors', linalgErrorChecks);
+  group('linalg errors', (tt) => linalgErrorChecks(tt, float64 ? 'float64' : 'float32'));
   group('int32 paths', forward('int32', (g) => [...int32ElementwiseCases(g),
     ...int32ShapeCases(g)]));
-  group('errors at dispatch', dispatchErrorChecks);
+  group('errors at dispatch', (tt, g) => dispatchErrorChecks(tt, g, float64));
+  if (!float64) group('float64 refused', float64RefusedChecks);
   if (dtypes.includes('float64')) {
     group('finite-difference gradients: elementwise, reductions, shape ops (float64)',
       gradients(elementwiseAndShapeGrads));

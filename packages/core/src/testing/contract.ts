@@ -12,7 +12,7 @@ import { matmul } from '../ops/matmul.js';
 import { max, sum } from '../ops/reduce.js';
 import { concat, gather, reshape, slice, transpose } from '../ops/shape-ops.js';
 import { crossEntropy, softmax } from '../ops/softmax.js';
-import { abs, exp, relu, square } from '../ops/unary.js';
+import { abs, cast, exp, relu, square } from '../ops/unary.js';
 import { memory, tidy } from '../scope.js';
 import { type Tensor, Variable } from '../tensor.js';
 import { checkThrows, compare, type Inputs, type TestLike, toTensor, tolFor } from './check.js';
@@ -70,20 +70,23 @@ export async function storageChecks(t: TestLike, g: Inputs, dtype: FloatDType): 
 }
 
 /** Shape and dtype errors are thrown at dispatch and name the op and shapes. */
-export function dispatchErrorChecks(t: TestLike, g: Inputs): void {
+export function dispatchErrorChecks(t: TestLike, g: Inputs, float64 = true): void {
   const f32 = (shape: number[]) => toTensor(g.normal(shape), 'float32');
-  const f64 = (shape: number[]) => toTensor(g.normal(shape), 'float64');
+  // Without float64 storage, mixed-dtype errors are checked against int32 instead.
+  const f64 = (shape: number[]) => toTensor(g.normal(shape), float64 ? 'float64' : 'int32');
   const i32 = (shape: number[]) => toTensor(g.ints(shape, 0, 1), 'int32');
   const cases: [string, () => unknown, RegExp][] = [
     ['add [2,3] vs [4]', () => add(f32([2, 3]), f32([4])),
       /^add: shapes \[2,3\] and \[4\] do not broadcast/],
-    ['add float32 vs float64', () => add(f32([2]), f64([2])), /^add: dtypes differ/],
+    [`add float32 vs ${float64 ? 'float64' : 'int32'}`, () => add(f32([2]), f64([2])),
+      /^add: dtypes differ/],
     ['mul [2,1,4] vs [3,2]', () => mul(f32([2, 1, 4]), f32([3, 2])), /^mul: shapes \[2,1,4\]/],
     ['matmul inner dims', () => matmul(f32([2, 3]), f32([4, 5])),
       /^matmul: a \[2,3\] · b \[4,5\]: inner dims 3 ≠ 4/],
     ['matmul transposed inner dims', () => matmul(f32([2, 3]), f32([4, 5]), { transposeB: true }),
       /^matmul: a \[2,3\] · b \[4,5\]ᵀ: inner dims 3 ≠ 5/],
-    ['matmul float32 vs float64', () => matmul(f32([2, 3]), f64([3, 2])), /^matmul: .*dtypes/],
+    [`matmul float32 vs ${float64 ? 'float64' : 'int32'}`, () => matmul(f32([2, 3]), f64([3, 2])),
+      /^matmul: .*dtypes/],
     ['matmul batch dims', () => matmul(f32([2, 2, 3]), f32([3, 3, 2])), /^matmul: shapes \[2\]/],
     ['conv2d channels', () => conv2d(f32([1, 3, 5, 5]), f32([2, 1, 3, 3])),
       /^conv2d: x \[1,3,5,5\] vs w \[2,1,3,3\]: channels 3 ≠ 1/],
@@ -175,4 +178,15 @@ export function autodiffApiChecks(t: TestLike, g: Inputs, dtype: FloatDType): vo
   } finally {
     for (const v of [w1, w2, unused, frozen]) v.dispose();
   }
+}
+
+/**
+ * A float32-only backend refuses float64 with an error that says so: on write and on cast,
+ * never a silent downcast.
+ */
+export function float64RefusedChecks(t: TestLike, g: Inputs): void {
+  checkThrows(t, 'tensor float64 on a float32-only backend',
+    () => toTensor(g.normal([2, 2]), 'float64'), /float64/);
+  checkThrows(t, 'cast to float64 on a float32-only backend',
+    () => cast(toTensor(g.normal([2, 2]), 'float32'), 'float64'), /float64/);
 }

@@ -1,0 +1,235 @@
+/**
+ * Where kernels run. `LocalDevice` runs gpu.js in this thread (webasm, cpu, webgl2, webgl,
+ * headlessgl: their kernel calls are synchronous). `WorkerDevice` runs it in a worker thread
+ * (webgpu: kernel builds and buffer reads are asynchronous there), so that kernel launches from
+ * this thread stay synchronous and a synchronous read can block on Atomics until the worker
+ * has the values.
+ */
+import { Worker } from 'node:worker_threads';
+import { Executor, type RunCommand } from './executor.js';
+import type { GpuMode } from './modes.js';
+
+export interface Device {
+  readonly mode: GpuMode;
+  /** The adapter or engine that runs the kernels, in words. */
+  readonly info: string;
+  /** A fresh buffer id. */
+  newId(): number;
+  run(c: RunCommand): void;
+  upload(id: number, values: Float32Array): void;
+  /** The `size` values of buffer `id`, waiting for the device work that writes them. */
+  readSync(id: number, size: number): Float32Array;
+  read(id: number): Promise<Float32Array>;
+  free(id: number): void;
+  close(): Promise<void>;
+}
+
+export class LocalDevice implements Device {
+  private readonly exec: Executor;
+  private nextId = 1;
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  constructor(readonly mode: GpuMode) {
+    this.exec = new Executor(mode);
+  }
+
+  get info(): string {
+    const kernel = this.exec.kernelClass('unary') ?? 'kernel class chosen on first use';
+    return `gpu.js ${this.mode} (${kernel})`;
+  }
+
+  run(c: RunCommand): void {
+    void this.exec.run(c);
+  }
+
+  upload(id: number, values: Float32Array): void {
+    void this.exec.upload(id, values);
+  }
+
+  readSync(id: number): Float32Array {
+    const v = this.exec.read(id);
+    if (v instanceof Promise) throw new Error(`gpu ${this.mode}: this mode reads asynchronously`);
+    return v;
+  }
+
+  async read(id: number): Promise<Float32Array> {
+    return this.readSync(id);
+  }
+
+  free(id: number): void {
+    this.exec.free(id);
+  }
+
+  async close(): Promise<void> {
+    this.exec.destroy();
+  }
+}
+
+/** Messages to the worker (worker.ts). */
+export type ToWorker =
+  | { t: 'run'; c: RunCommand }
+  | { t: 'upload'; id: number; values: Float32Array }
+  | { t: 'free'; id: number }
+  | { t: 'read'; id: number; req: number; shared?: SharedArrayBuffer };
+
+/** Replies: `ready` once, then one per read (values, or the first device error since). */
+export type FromWorker =
+  | { t: 'ready'; info: string }
+  | { t: 'failed'; error: string }
+  | { t: 'read'; req: number; values?: Float32Array; error?: string };
+
+const SYNC_READ_TIMEOUT_MS = 120_000;
+/** A synchronous read's reply: state and error length (int32 each), then the payload. */
+export const SYNC_HEADER = 8;
+const SYNC_ERROR_BYTES = 4096;
+
+type ReadReply = FromWorker & { t: 'read' };
+
+/**
+ * The one webgpu worker of the process. Dawn is started once and kept: starting and stopping
+ * a Dawn device per backend instance is slow (≈2 s here) and tearing one down while another
+ * thread starts one crashed Dawn's GLES backend in our tests. The worker is unref'd, so it
+ * never keeps the process alive, except while an asynchronous read waits for it.
+ */
+class DeviceThread {
+  private static shared: Promise<DeviceThread> | null = null;
+  private nextReq = 1;
+  private nextId = 1;
+  private readonly pending = new Map<number, (m: ReadReply) => void>();
+
+  private constructor(private readonly worker: Worker, readonly info: string) {
+    worker.on('message', (m: FromWorker) => {
+      if (m.t !== 'read') return;
+      this.pending.get(m.req)?.(m);
+      this.pending.delete(m.req);
+      if (this.pending.size === 0) worker.unref();
+    });
+    worker.unref();
+  }
+
+  /** The shared thread, started on first use; a failed start is remembered. */
+  static get(): Promise<DeviceThread> {
+    DeviceThread.shared ??= DeviceThread.start();
+    return DeviceThread.shared;
+  }
+
+  private static async start(): Promise<DeviceThread> {
+    // Dawn's GLES fallback reads this from the process environment, which a worker inherits.
+    process.env.EGL_PLATFORM = 'surfaceless';
+    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    const first = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (first.t !== 'ready') {
+      await worker.terminate();
+      throw new Error(first.t === 'failed' ? first.error : 'the webgpu worker did not start');
+    }
+    return new DeviceThread(worker, first.info);
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /**
+   * Posts the read with a shared buffer for the reply, then blocks until the worker has filled
+   * it: int32 state (1 values, 2 error), int32 error length, then the values or the message.
+   */
+  readSync(id: number, size: number): Float32Array {
+    const shared = new SharedArrayBuffer(SYNC_HEADER + Math.max(4 * size, SYNC_ERROR_BYTES));
+    const head = new Int32Array(shared, 0, 2);
+    this.post({ t: 'read', id, req: this.nextReq++, shared });
+    while (Atomics.load(head, 0) === 0) {
+      if (Atomics.wait(head, 0, 0, SYNC_READ_TIMEOUT_MS) === 'timed-out') {
+        throw new Error(`gpu webgpu: a read of buffer ${id} took over ${SYNC_READ_TIMEOUT_MS} ms`);
+      }
+    }
+    if (head[0] !== 1) {
+      const text = new TextDecoder().decode(new Uint8Array(shared, SYNC_HEADER, head[1]).slice());
+      throw new Error(`gpu webgpu: device error: ${text}`);
+    }
+    return new Float32Array(shared, SYNC_HEADER, size).slice();
+  }
+
+  read(id: number): Promise<Float32Array> {
+    const req = this.nextReq++;
+    const done = new Promise<ReadReply>((resolve) => this.pending.set(req, resolve));
+    this.worker.ref();
+    this.post({ t: 'read', id, req });
+    return done.then((m) => values(m, id));
+  }
+}
+
+function values(m: ReadReply | undefined, id: number): Float32Array {
+  if (!m) throw new Error(`gpu webgpu: no reply to the read of buffer ${id}`);
+  if (m.error !== undefined) throw new Error(`gpu webgpu: device error: ${m.error}`);
+  return m.values!;
+}
+
+/** One backend instance's view of the webgpu thread: its buffers, freed on close. */
+export class WorkerDevice implements Device {
+  readonly mode = 'webgpu' as const;
+  private readonly live = new Set<number>();
+  private closed = false;
+
+  private constructor(private readonly thread: DeviceThread) {}
+
+  /** Starts (or joins) the webgpu thread; throws when Dawn finds no adapter. */
+  static async start(): Promise<WorkerDevice> {
+    return new WorkerDevice(await DeviceThread.get());
+  }
+
+  get info(): string {
+    return this.thread.info;
+  }
+
+  newId(): number {
+    return this.thread.newId();
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('gpu webgpu: the backend was closed');
+  }
+
+  run(c: RunCommand): void {
+    this.check();
+    this.live.add(c.out);
+    this.thread.post({ t: 'run', c });
+  }
+
+  upload(id: number, values: Float32Array): void {
+    this.check();
+    this.live.add(id);
+    this.thread.post({ t: 'upload', id, values });
+  }
+
+  readSync(id: number, size: number): Float32Array {
+    this.check();
+    return this.thread.readSync(id, size);
+  }
+
+  read(id: number): Promise<Float32Array> {
+    this.check();
+    return this.thread.read(id);
+  }
+
+  free(id: number): void {
+    if (this.closed || !this.live.delete(id)) return;
+    this.thread.post({ t: 'free', id });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const id of this.live) this.thread.post({ t: 'free', id });
+    this.live.clear();
+    this.closed = true;
+  }
+}
