@@ -2,12 +2,15 @@
  * steps suite: one training step of each integrator against a dense step, for the
  * 784-500-500-500-500-10 MLP at ranks 8, 32 and 128, batch 128, float32 (issue 5).
  * Ranks are held fixed (tol 0, maxRank = rank): every adaptive step still augments to 2r and
- * truncates back, which is the cost of a step at rank r. Timed with benchmark.js (deferred).
+ * truncates back, which is the cost of a step at rank r. Timed with benchmark.js (deferred),
+ * on the cpu backend and then the gpu backend in every gpu.js mode available (fewer samples:
+ * without a GPU those run on these CPU cores, through llvmpipe or WebAssembly).
  */
 import Benchmark from 'benchmark';
 import { closeBackends, crossEntropy, dispose, randn, Rng, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { integratorFor, type Method, METHODS, mlp, SGD } from '@dlrt/layers';
+import { gpuModes } from './gpu.js';
 import { fmt, machineInfo, markdownTable, type Timing, writeResults } from './report.js';
 
 const HIDDEN = [500, 500, 500, 500];
@@ -20,10 +23,11 @@ interface Row {
 }
 
 /** benchmark.js in deferred mode: `fn` returns a promise per call. */
-function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
+function timeAsync(name: string, fn: () => Promise<unknown>, minSamples: number, maxTime: number):
+  Promise<Timing> {
   return new Promise((resolve, reject) => {
     const bench = new Benchmark(name, {
-      defer: true, minSamples: 5, maxTime: 3, initCount: 1,
+      defer: true, minSamples, maxTime, initCount: 1,
       fn: (d: { resolve(): void }) => { fn().then(() => d.resolve(), reject); },
     });
     bench.on('complete', () => {
@@ -38,7 +42,8 @@ function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
   });
 }
 
-async function measure(backend: string, method: Method, rank: number | null): Promise<Row> {
+async function measure(backend: string, method: Method, rank: number | null, quick: boolean):
+  Promise<Row> {
   const row: Row = { backend, method, rank };
   const rng = new Rng(1);
   const model = mlp({ rng, hidden: HIDDEN,
@@ -49,7 +54,7 @@ async function measure(backend: string, method: Method, rank: number | null): Pr
   const step = () => integrator.step(() => crossEntropy(model.forward(x), y));
   try {
     await step();   // warm-up, and the first step's one-off work (optimizer state)
-    const t = await timeAsync(`${method} r=${rank}`, step);
+    const t = await timeAsync(`${method} r=${rank}`, step, quick ? 2 : 5, quick ? 1 : 3);
     Object.assign(row, { medianMs: t.medianMs, rme: t.rme, samples: t.samples });
     console.log(`  ${backend.padEnd(10)} ${method.padEnd(10)} r=${String(rank ?? '–').padEnd(4)}` +
       ` ${fmt(t.medianMs).padStart(7)} ms  ±${fmt(t.rme, 2)}%  n=${t.samples}`);
@@ -66,14 +71,17 @@ async function measure(backend: string, method: Method, rank: number | null): Pr
 export async function runSteps(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
-  const backends: [string, string, Record<string, unknown>][] = [['cpu', 'cpu', {}]];
+  const backends: [string, string, Record<string, unknown>][] = [['cpu', 'cpu', {}],
+    ...(await gpuModes()).map((mode): [string, string, Record<string, unknown>] =>
+      [`gpu ${mode}`, 'gpu', { mode }])];
   for (const [label, name, options] of backends) {
     await setBackend(name, options);
-    const dense = await measure(label, 'dense', null);
+    const quick = name !== 'cpu';
+    const dense = await measure(label, 'dense', null, quick);
     rows.push(dense);
     for (const rank of RANKS) {
       for (const method of METHODS.filter((m) => m !== 'dense')) {
-        const r = await measure(label, method, rank);
+        const r = await measure(label, method, rank, quick);
         if (r.medianMs && dense.medianMs) r.vsDense = r.medianMs / dense.medianMs;
         rows.push(r);
       }
@@ -87,8 +95,10 @@ export async function runSteps(): Promise<void> {
     `MLP 784-${HIDDEN.join('-')}-10, batch ${BATCH}, float32, SGD, cross-entropy. ` +
       `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}. ` +
       `Suite time ${fmt(seconds)} s.`, '',
-    'Median of benchmark.js samples per step. Ranks are held at r (tol 0, maxRank r): ' +
-      'adaptive steps augment to 2r and truncate back. "× dense" < 1 means faster than dense.', '',
+    'Median of benchmark.js samples per step (at least 5 on cpu, 2 on the gpu modes). Ranks ' +
+      'are held at r (tol 0, maxRank r): adaptive steps augment to 2r and truncate back. ' +
+      '"× dense" is the step time over the dense step on the same backend (< 1: faster). ' +
+      'Without a GPU, the gpu modes run on these CPU cores (webgpu through Mesa llvmpipe).', '',
     markdownTable(['backend', 'method', 'rank', 'median ms', '× dense', 'samples'],
       rows.map((r) => [r.backend, r.method, r.rank === null ? '–' : String(r.rank),
         r.error ? 'skipped' : fmt(r.medianMs ?? NaN), r.vsDense ? fmt(r.vsDense) : '–',
