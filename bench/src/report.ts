@@ -48,17 +48,7 @@ export function machineInfo(): Record<string, string | number> {
   };
 }
 
-/** A markdown table; numeric-looking columns are right-aligned. */
-export function markdownTable(headers: string[], rows: string[][]): string {
-  const numeric = headers.map((_, i) => rows.length > 0
-    && rows.every((r) => /^[-+]?[\d.,]+[×%]?$|^–$|^skipped/.test(r[i] ?? '')));
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [
-    line(headers),
-    line(headers.map((_, i) => (numeric[i] ? '---:' : '---'))),
-    ...rows.map(line),
-  ].join('\n');
-}
+export { markdownTable } from '@dlrt/cli';
 
 /** Writes bench/results/<suite>.json and .md; returns their paths. */
 export function writeResults(suite: string, json: unknown, markdown: string): string[] {

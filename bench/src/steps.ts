@@ -103,8 +103,8 @@ export async function runSteps(): Promise<void> {
       rows.map((r) => [r.backend, r.method, r.rank === null ? '–' : String(r.rank),
         r.error ? 'skipped' : fmt(r.medianMs ?? NaN), r.vsDense ? fmt(r.vsDense) : '–',
         String(r.samples ?? 0)])),
-    '', ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.backend} ${r.method} r=${r.rank}: ` +
-      `${r.error}`),
+    '', ...rows.filter((r) => r.error)
+      .map((r) => `Skipped: ${r.backend} ${r.method} r=${r.rank}: ${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
   const files = writeResults('steps', { suite: 'steps', machine, seconds, rows }, md);

@@ -13,8 +13,8 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
 
 export class UsageError extends Error {}
 
-const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden', 'backend',
-  'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
+const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden',
+  'backend', 'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
   'truncation'];
 
 /** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */

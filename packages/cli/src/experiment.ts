@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
     seeds: { type: 'string' }, only: { type: 'string' }, report: { type: 'boolean' } } });
   const names = Object.keys(EXPERIMENTS);
   if (positionals.length !== 1 || !(positionals[0] in EXPERIMENTS)) {
-    console.error(`usage: pnpm experiment ${names.join('|')} [--seeds 0,1,2] [--only ID] [--report]`);
+    console.error(`usage: pnpm experiment ${names.join('|')} [--seeds 0,1,2] [--only ID] ` +
+      '[--report]');
     return 2;
   }
   const exp = EXPERIMENTS[positionals[0]];

@@ -39,5 +39,6 @@ export {
 } from './manifolds/low-rank-matrix.js';
 export { TuckerTensor, modeProduct, unfold, fold } from './manifolds/tucker-tensor.js';
 export {
-  type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues, tailNorms,
+  type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues,
+  tailNorms,
 } from './manifolds/truncation.js';

@@ -3,9 +3,8 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  */
-import { writeFileSync } from 'node:fs';
-import { markdownTable, pct, summarize } from './summary.js';
-import { RESULTS, type Run, runArgs } from './runs.js';
+import { markdownTable, pct, ratio, summarize, writeReport } from './summary.js';
+import { type Run, runArgs } from './runs.js';
 
 export const NAME = 'lenet5-sweep';
 export const THETAS = [0.09, 0.11, 0.15, 0.2, 0.3];
@@ -27,11 +26,11 @@ export function runs(seeds: readonly number[] = SEEDS): Run[] {
 export function report(seeds: readonly number[] = SEEDS): void {
   const groups = summarize(NAME, runs(seeds));
   const dense = groups.find((g) => g.group === 'dense');
+  const pm = (x: { mean: number; sd: number } | null) => x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
   const rows = groups.map((g) => [
-    g.group, `${g.runs}/${g.planned}`, g.epochs, g.accuracy ? `${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd)}` : '–',
-    g.ranks, g.parameters, g.compression ? `${pct(g.compression.mean)} ± ${pct(g.compression.sd)}` : '–',
-    g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
-    g.secondsPerEpoch && dense?.secondsPerEpoch ? (g.secondsPerEpoch / dense.secondsPerEpoch).toFixed(2) : '–',
+    g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), g.ranks, g.parameters,
+    pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
+    ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
   ]);
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
@@ -48,7 +47,5 @@ export function report(seeds: readonly number[] = SEEDS): void {
       's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');
-  writeFileSync(new URL(`${NAME}.md`, RESULTS), `${md}\n`);
-  writeFileSync(new URL(`${NAME}.json`, RESULTS), `${JSON.stringify({ experiment: NAME, groups }, null, 2)}\n`);
-  console.log(`\n${md}`);
+  writeReport(NAME, md, groups);
 }

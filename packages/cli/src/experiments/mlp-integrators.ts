@@ -4,10 +4,9 @@
  * tolerance 0.01, initial rank 20; our own initialization (orthonormal random bases and a
  * diagonal core scaled like the dense init) instead of the reference code's Gaussian S.
  */
-import { writeFileSync } from 'node:fs';
 import { METHODS } from '@dlrt/layers';
-import { markdownTable, pct, summarize } from './summary.js';
-import { RESULTS, type Run, runArgs } from './runs.js';
+import { markdownTable, pct, ratio, summarize, writeReport } from './summary.js';
+import { type Run, runArgs } from './runs.js';
 
 export const NAME = 'mlp-integrators';
 
@@ -27,7 +26,7 @@ export function report(seeds: readonly number[] = [0]): void {
     g.group, `${g.runs}/${g.planned}`, g.accuracy ? pct(g.accuracy.mean) : '–', g.ranks,
     g.parameters, g.compression ? pct(g.compression.mean) : '–',
     g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
-    g.secondsPerEpoch && dense?.secondsPerEpoch ? (g.secondsPerEpoch / dense.secondsPerEpoch).toFixed(2) : '–',
+    ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
   ]);
   const md = [
     '# MLP 784-500-500-500-500-10 under every integrator', '',
@@ -41,7 +40,5 @@ export function report(seeds: readonly number[] = [0]): void {
       's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');
-  writeFileSync(new URL(`${NAME}.md`, RESULTS), `${md}\n`);
-  writeFileSync(new URL(`${NAME}.json`, RESULTS), `${JSON.stringify({ experiment: NAME, groups }, null, 2)}\n`);
-  console.log(`\n${md}`);
+  writeReport(NAME, md, groups);
 }

@@ -1,5 +1,8 @@
 /** Tables of experiment runs: one row per group, mean ± sd over its finished seeds. */
-import { meanSd, readRun, type Run } from './runs.js';
+import { writeFileSync } from 'node:fs';
+import { meanSd, readRun, RESULTS, type Run } from './runs.js';
+
+export { markdownTable } from '../markdown.js';
 
 export interface GroupSummary {
   group: string;
@@ -32,7 +35,8 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
     const ranks = last[0] ? Object.values(last[0].ranks) : [];
     return {
       group, runs: finished.length, planned: planned.length,
-      epochs: finished.length ? [...new Set(finished.map((x) => x.rec!.epochs.length))].join('/') : '–',
+      epochs: finished.length
+        ? [...new Set(finished.map((x) => x.rec!.epochs.length))].join('/') : '–',
       accuracy: last.length ? meanSd(last.map((e) => e.testAccuracy ?? NaN)) : null,
       compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
       ranks: ranks.length ? `[${ranks.join(', ')}]` : '–',
@@ -49,11 +53,15 @@ export function pct(x: number): string {
   return (100 * x).toFixed(2);
 }
 
-/** A markdown table; numeric-looking columns are right-aligned. */
-export function markdownTable(headers: string[], rows: string[][]): string {
-  const numeric = headers.map((_, i) => rows.length > 0 &&
-    rows.every((r) => /^[-+]?[\d.,]+( ± [\d.]+)?[×%]?$|^–$/.test(r[i] ?? '')));
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map((_, i) => (numeric[i] ? '---:' : '---'))),
-    ...rows.map(line)].join('\n');
+/** a / b to two decimals, or '–'. */
+export function ratio(a: number | null | undefined, b: number | null | undefined): string {
+  return a && b ? (a / b).toFixed(2) : '–';
+}
+
+/** Writes docs/results/<name>.md and .json and prints the table. */
+export function writeReport(name: string, md: string, groups: GroupSummary[]): void {
+  writeFileSync(new URL(`${name}.md`, RESULTS), `${md}\n`);
+  writeFileSync(new URL(`${name}.json`, RESULTS),
+    `${JSON.stringify({ experiment: name, groups }, null, 2)}\n`);
+  console.log(`\n${md}`);
 }

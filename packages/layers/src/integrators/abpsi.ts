@@ -45,7 +45,7 @@ export class ABPSI implements Integrator {
     // 2. Augmented output basis and backward correction (W unchanged).
     layers.forEach((layer, i) => {
       const next = tidy(() => {
-        const Uh = linalg.orth(concat([layer.U, k.next[i]], 1));   // old first, as in RankAdaptiveBUG
+        const Uh = linalg.orth(concat([layer.U, k.next[i]], 1));   // old first, as augmentFactors
         return { U: Uh, S: matmul(matmul(Uh, layer.U, { transposeA: true }), layer.S), V: layer.V };
       });
       rebase(layer, next, opt, this.coefficients);

@@ -8,8 +8,8 @@ import { augmentFactors, dispose, type Tensor } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
-  type AdaptiveOptions, checkAdaptive, Coefficients, coefficientStep, gradientPass, lowRankParts, ranksOf,
-  rebase, ruleFor, stepAll, truncateLayer,
+  type AdaptiveOptions, checkAdaptive, Coefficients, coefficientStep, gradientPass, lowRankParts,
+  ranksOf, rebase, ruleFor, stepAll, truncateLayer,
 } from './low-rank-steps.js';
 
 export interface RankAdaptiveBUGOptions extends AdaptiveOptions {

@@ -31,7 +31,8 @@ export interface ClassifierOptions {
 }
 
 /** maxRank and rank of an n×m layer under `spec` (§3.1's caps). */
-export function lowRankSize(n: number, m: number, spec: LowRankSpec): { rank: number; maxRank: number } {
+export function lowRankSize(n: number, m: number, spec: LowRankSpec):
+  { rank: number; maxRank: number } {
   const maxRank = Math.max(1, Math.min(spec.maxRank ?? Infinity, Math.floor(Math.min(n, m) / 2)));
   return { rank: Math.min(spec.rank ?? maxRank, maxRank), maxRank };
 }

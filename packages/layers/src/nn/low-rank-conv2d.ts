@@ -8,7 +8,9 @@ import {
 } from '@dlrt/core';
 import type { Conv2d } from './conv2d.js';
 import { initRng, uniformFanIn } from './init.js';
-import { type Factors, factorsFromDense, LowRankLayer, type LowRankOptions } from './low-rank-layer.js';
+import {
+  type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
+} from './low-rank-layer.js';
 
 export interface LowRankConv2dOptions extends LowRankOptions, Conv2dOptions {}
 

@@ -2,7 +2,9 @@
 import { add, clone, type FloatDType, matmul, type Tensor, type Variable } from '@dlrt/core';
 import type { Dense } from './dense.js';
 import { initRng, uniformFanIn } from './init.js';
-import { type Factors, factorsFromDense, LowRankLayer, type LowRankOptions } from './low-rank-layer.js';
+import {
+  type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
+} from './low-rank-layer.js';
 
 /**
  * y = x·Wᵀ + b with W = U S Vᵀ, computed as ((x V) Sᵀ) Uᵀ: r(n + m) + r² multiply-adds per row
@@ -19,7 +21,8 @@ export class LowRankDense extends LowRankLayer {
     const dtype = o.dtype ?? 'float32';
     const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
       : o.bias === false ? null
-      : uniformFanIn([outFeatures], inFeatures, initRng('LowRankDense.bias', [outFeatures], o), dtype);
+      : uniformFanIn([outFeatures], inFeatures, initRng('LowRankDense.bias', [outFeatures], o),
+        dtype);
     this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 

@@ -56,7 +56,9 @@ export abstract class LowRankLayer extends Module {
     o: LowRankOptions, init?: Factors) {
     super();
     for (const [k, v] of [['outputs', n], ['inputs', m]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${kind}: ${k} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) {
+        throw new Error(`${kind}: ${k} must be a positive integer, got ${v}`);
+      }
     }
     const full = Math.min(n, m);
     const maxRank = o.maxRank ?? full;

@@ -127,7 +127,8 @@ export class Trainer {
           lossSum += r.loss;
           ranks = r.ranks;
           const rs = Object.values(r.ranks);
-          bar.tick(i + 1, `loss ${r.loss.toFixed(4)}${rs.length ? `  ranks [${rs.join(', ')}]` : ''}`);
+          const shown = rs.length ? `  ranks [${rs.join(', ')}]` : '';
+          bar.tick(i + 1, `loss ${r.loss.toFixed(4)}${shown}`);
         } catch (e) {
           bar.done();
           if (e instanceof NonFiniteLossError) {
