@@ -33,9 +33,12 @@ export interface TrainArgs {
   progress: 'auto' | 'bar' | 'none';
 }
 
-/** The demo `npm start` runs: a rank-adaptive MLP for about a minute. */
-export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 64, lr: 0.05,
-  momentum: 0.9, optimizer: 'sgd', hidden: [500], method: 'bug', tol: 0.05, rank: 100 };
+/**
+ * The demo `npm start` runs: a rank-adaptive MLP (ParallelBUG, one pass per step) for about a
+ * minute, its hidden layer starting at rank 100 and shrinking.
+ */
+export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, lr: 0.1,
+  momentum: 0.9, optimizer: 'sgd', hidden: [500], method: 'parallel', tol: 0.05, rank: 100 };
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
