@@ -6,7 +6,7 @@ import { dispose, linalg, matmul, type Tensor, tidy } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
-  Coefficients, coefficientStep, gradientPass, type LowRankIntegratorOptions, lowRankParts,
+  Coefficients, gradientPass, kAndLSteps, type LowRankIntegratorOptions, lowRankParts,
   ranksOf, rebase, stepAll,
 } from './low-rank-steps.js';
 
@@ -33,32 +33,25 @@ export class FixedRankBUG implements Integrator {
     const opt = this.options.optimizer;
 
     // 1. K- and L-steps (both at W₀).
-    const k = await coefficientStep('K', this.name, lossFn, parts, opt, this.coefficients);
-    let l;
-    try {
-      l = await coefficientStep('L', this.name, lossFn, parts, opt, this.coefficients);
-    } catch (e) {
-      dispose(k.next);
-      throw e;
-    }
+    const { loss, K1, L1 } = await kAndLSteps(this.name, lossFn, parts, opt, this.coefficients);
 
     // 2. The new bases and the old coefficients written in them.
     layers.forEach((layer, i) => {
       const next = tidy(() => {
-        const U1 = linalg.orth(k.next[i]);
-        const V1 = linalg.orth(l.next[i]);
+        const U1 = linalg.orth(K1[i]);
+        const V1 = linalg.orth(L1[i]);
         const M = matmul(U1, layer.U, { transposeA: true });
         const N = matmul(layer.V, V1, { transposeA: true });
         return { U: U1, S: matmul(matmul(M, layer.S), N), V: V1 };
       });
       rebase(layer, next, opt, this.coefficients);
-      dispose([next.U, next.S, next.V, k.next[i], l.next[i]]);
+      dispose([next.U, next.S, next.V, K1[i], L1[i]]);
     });
 
     // 3. S-step in the new bases, with the biases and dense layers.
     const vars = [...layers.map((x) => x.S), ...others];
     const s = await gradientPass(this.name, lossFn, parts, null, vars);
     stepAll(opt, vars, s.grads);
-    return { loss: k.loss, ranks: ranksOf(parts) };
+    return { loss, ranks: ranksOf(parts) };
   }
 }

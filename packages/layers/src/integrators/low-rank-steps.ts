@@ -158,6 +158,23 @@ export async function coefficientStep(which: 'K' | 'L', integrator: string,
 }
 
 /**
+ * The K-step and the L-step of every layer, both from W₀ (they could run in parallel): the
+ * first loss and the stepped K₁, L₁ per layer.
+ */
+export async function kAndLSteps(integrator: string, lossFn: () => Tensor, parts: LowRankParts,
+  optimizer: Optimizer, coefficients: Coefficients):
+  Promise<{ loss: number; K1: Tensor[]; L1: Tensor[] }> {
+  const k = await coefficientStep('K', integrator, lossFn, parts, optimizer, coefficients);
+  try {
+    const l = await coefficientStep('L', integrator, lossFn, parts, optimizer, coefficients);
+    return { loss: k.loss, K1: k.next, L1: l.next };
+  } catch (e) {
+    dispose(k.next);
+    throw e;
+  }
+}
+
+/**
  * Moves `layer` to new factors. The optimizer state follows the change of basis
  * U_a → U_b, V_a → V_b (§8): S's state s ← (U_bᵀU_a) s (V_aᵀV_b), K's (which lives in the
  * V basis) k ← k (V_aᵀV_b), L's l ← l (U_aᵀU_b). `next` stays owned by the caller.

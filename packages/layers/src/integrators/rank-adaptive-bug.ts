@@ -8,7 +8,7 @@ import { augmentFactors, dispose, type Tensor } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
-  type AdaptiveOptions, checkAdaptive, Coefficients, coefficientStep, gradientPass, lowRankParts,
+  type AdaptiveOptions, checkAdaptive, Coefficients, gradientPass, kAndLSteps, lowRankParts,
   ranksOf, rebase, ruleFor, stepAll, truncateLayer,
 } from './low-rank-steps.js';
 
@@ -47,7 +47,7 @@ export class RankAdaptiveBUG implements Integrator {
 
     // 1–2. New directions for the bases, then the augmented bases.
     const { loss, directions } = this.passes === 3
-      ? await this.kAndLSteps(lossFn)
+      ? await this.kAndL(lossFn)
       : await this.basisGradients(lossFn);
     layers.forEach((layer, i) => {
       const next = augmentFactors(layer, directions[i][0], directions[i][1]);
@@ -66,20 +66,12 @@ export class RankAdaptiveBUG implements Integrator {
     return { loss, ranks: ranksOf(parts) };
   }
 
-  /** The paper's K- and L-passes, both at W₀ (they could run in parallel). */
-  private async kAndLSteps(lossFn: () => Tensor):
+  /** The paper's K- and L-passes: the directions are K₁ and L₁. */
+  private async kAndL(lossFn: () => Tensor):
     Promise<{ loss: number; directions: [Tensor, Tensor][] }> {
-    const parts = lowRankParts(this.model);
-    const opt = this.options.optimizer;
-    const k = await coefficientStep('K', this.name, lossFn, parts, opt, this.coefficients);
-    let l;
-    try {
-      l = await coefficientStep('L', this.name, lossFn, parts, opt, this.coefficients);
-    } catch (e) {
-      dispose(k.next);
-      throw e;
-    }
-    return { loss: k.loss, directions: k.next.map((K1, i) => [K1, l.next[i]]) };
+    const { loss, K1, L1 } = await kAndLSteps(this.name, lossFn, lowRankParts(this.model),
+      this.options.optimizer, this.coefficients);
+    return { loss, directions: K1.map((k, i) => [k, L1[i]]) };
   }
 
   /** §4: one pass at W = U S Vᵀ; ∇_U = G V Sᵀ and ∇_V = Gᵀ U S span the same new directions. */
