@@ -8,12 +8,10 @@ import {
   truncateValues, truncationRank, type Tensor, transpose, zeros,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import { orthonormalityError } from '@dlrt/core/testing';
 
 const relErr = (a: Tensor, b: Tensor): number =>
   tidy(() => linalg.norm(sub(a, b)) / Math.max(linalg.norm(b), 1e-300));
-const orthErr = (q: Tensor): number =>
-  tidy(() => linalg.norm(sub(matmul(q, q, { transposeA: true }), eye(q.shape[1], q.shape[1], q.dtype))));
-
 t.test('truncation rules (matrix-methods.md §2, tucker-methods.md §7.1.5)', async (t) => {
   t.equal(truncationRank([4, 2, 1, 0.5], { kind: 'relative', theta: 0.2 }), 3);
   const sigma = [5, 4, 3, 2, 1.5, 1.2, 1.0, 0.9];
@@ -44,14 +42,14 @@ t.test('LowRankMatrix: fromDense, augment keeps W, truncate error = ‖σ_tail�
     randn([6, 30], { rng, dtype: 'float64' })));
   const X = LowRankMatrix.fromDense(W, 6);
   t.ok(relErr(X.toDense(), W) < 1e-13, 'a rank-6 matrix is recovered at rank 6');
-  t.ok(orthErr(X.U) < 1e-13 && orthErr(X.V) < 1e-13, 'orthonormal bases');
+  t.ok(orthonormalityError(X.U) < 1e-13 && orthonormalityError(X.V) < 1e-13, 'orthonormal bases');
   const dU = randn([40, 6], { rng, dtype: 'float64' });
   const dV = randn([30, 6], { rng, dtype: 'float64' });
   const Y = X.augment(dU, dV);
   t.equal(Y.rank, 12);
   const e = relErr(Y.toDense(), W);
   t.ok(e < 1e-13, `augment leaves W unchanged (${e.toExponential(2)})`);
-  t.ok(orthErr(Y.U) < 1e-13 && orthErr(Y.V) < 1e-13, 'augmented bases orthonormal');
+  t.ok(orthonormalityError(Y.U) < 1e-13 && orthonormalityError(Y.V) < 1e-13, 'augmented bases orthonormal');
   // Perturb S so truncation has a real tail, then check error and tolerance.
   const noisy = new LowRankMatrix(Y.U, tidy(() => add(Y.S, mul(rand([12, 12], { rng,
     dtype: 'float64' }), 1e-3))), Y.V);

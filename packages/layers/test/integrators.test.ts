@@ -6,6 +6,7 @@ import {
   diag, dispose, eye, linalg, matmul, mul, randn, Rng, sub, sum, square, type Tensor, tensor, tidy,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
 import {
   ABPSI, crossEntropy, Dense, FixedRankBUG, GradientStep, type Integrator, LowRankConv2d,
   LowRankDense, type Module, ParallelBUG, RankAdaptiveBUG, ReLU, Flatten, Sequential, SGD,
@@ -14,13 +15,6 @@ import {
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));
-const maxDiff = (a: Tensor, b: Tensor): number => {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-};
 
 /** The integrators under test, built for `model` with plain SGD at `lr` and tolerance θ. */
 const schemes: [string, (m: Module, lr: number, tol: number) => Integrator][] = [
@@ -52,9 +46,6 @@ function lowRankStart(rng: Rng, r: number): LowRankDense {
   return new LowRankDense(40, 30, { rank: r, dtype: f64, bias: false }, f);
 }
 
-const orthErr = (q: Tensor): number =>
-  tidy(() => linalg.norm(sub(matmul(q, q, { transposeA: true }), eye(q.shape[1], q.shape[1], f64))));
-
 t.test('least-squares rank recovery: rank 4, error ≤ 1e-10, loss never increases (§10.2)',
   async (t) => {
     const cases: [string, (m: Module, lr: number) => Integrator, number][] = [
@@ -78,7 +69,7 @@ t.test('least-squares rank recovery: rank 4, error ≤ 1e-10, loss never increas
         const off = tidy(() => fro(sub(layer.S, mul(layer.S, eye(r, r, f64)))));
         const s = Array.from(tidy(() => layer.S.mul(eye(r, r, f64)).sum(1)).dataSync());
         worst = {
-          orth: Math.max(worst.orth, orthErr(layer.U), orthErr(layer.V)),
+          orth: Math.max(worst.orth, orthonormalityError(layer.U), orthonormalityError(layer.V)),
           rank: [Math.min(worst.rank[0], r), Math.max(worst.rank[1], r)],
           diag: Math.max(worst.diag, name.startsWith('Fixed') ? 0
             : off + (s.every((v, j) => v > 0 && (j === 0 || v <= s[j - 1])) ? 0 : 1)),
@@ -182,11 +173,11 @@ t.test('full rank: each step equals a dense SGD step within 1e-10 (§10.2)', asy
       for (const [l, d] of pairs) {
         if (l instanceof LowRankDense || l instanceof LowRankConv2d) {
           const dw = (d as Dense | Conv2d).weight;
-          worst = Math.max(worst, maxDiff(l.weightMatrix(), dw.reshape([dw.shape[0], -1])),
-            maxDiff(l.bias!, (d as Dense).bias!));
+          worst = Math.max(worst, maxAbsDiff(l.weightMatrix(), dw.reshape([dw.shape[0], -1])),
+            maxAbsDiff(l.bias!, (d as Dense).bias!));
         } else if (l instanceof Dense) {
-          worst = Math.max(worst, maxDiff(l.weight, (d as Dense).weight),
-            maxDiff(l.bias!, (d as Dense).bias!));
+          worst = Math.max(worst, maxAbsDiff(l.weight, (d as Dense).weight),
+            maxAbsDiff(l.bias!, (d as Dense).bias!));
         }
       }
     }

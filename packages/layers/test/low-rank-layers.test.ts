@@ -7,30 +7,21 @@ import {
   valueAndGrads,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
 import { Conv2d, Dense, LowRankConv2d, LowRankDense, type LowRankLayer } from '../dist/index.js';
 
 const f64 = 'float64' as const;
-const maxDiff = (a: Tensor, b: Tensor): number => {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
-  return m;
-};
-const orthErr = (q: Tensor): number =>
-  tidy(() => linalg.norm(sub(matmul(q, q, { transposeA: true }), eye(q.shape[1], q.shape[1], f64))));
-
 t.test('LowRankDense: orthonormal random factors and the dense twin', async (t) => {
   const l = new LowRankDense(30, 20, { rank: 6, dtype: f64, seed: 4 });
   t.equal(l.rank, 6);
   t.equal(l.maxRank, 20, 'maxRank defaults to min(n, m)');
-  t.ok(orthErr(l.U) < 1e-14 && orthErr(l.V) < 1e-14, 'U and V orthonormal');
+  t.ok(orthonormalityError(l.U) < 1e-14 && orthonormalityError(l.V) < 1e-14, 'U and V orthonormal');
   t.equal(l.numParameters(), 6 * (20 + 30) + 36 + 20, 'r(n + m) + r² + bias');
   t.equal(l.denseParameters, 20 * 30 + 20);
   const x = randn([7, 30], { seed: 5, dtype: f64 });
   const W = l.weightMatrix();
   const want = tidy(() => matmul(x, W, { transposeB: true }).add(l.bias!));
-  t.ok(maxDiff(l.forward(x), want) < 1e-13, 'forward = x Wᵀ + b');
+  t.ok(maxAbsDiff(l.forward(x), want) < 1e-13, 'forward = x Wᵀ + b');
   const s = Array.from(linalg.svd(l.S).s.dataSync());
   t.ok(s.every((v, i) => i === 0 || v <= s[i - 1]), 'S is diagonal with sorted values');
 });
@@ -38,8 +29,8 @@ t.test('LowRankDense: orthonormal random factors and the dense twin', async (t) 
 t.test('LowRankDense.fromDense is the truncated SVD', async (t) => {
   const d = new Dense(12, 9, { seed: 2, dtype: f64 });
   const full = LowRankDense.fromDense(d, { rank: 9 });
-  t.ok(maxDiff(full.weightMatrix(), d.weight) < 1e-13, 'full rank reproduces W');
-  t.ok(maxDiff(full.bias!, d.bias!) === 0, 'bias copied');
+  t.ok(maxAbsDiff(full.weightMatrix(), d.weight) < 1e-13, 'full rank reproduces W');
+  t.ok(maxAbsDiff(full.bias!, d.bias!) === 0, 'bias copied');
   const r3 = LowRankDense.fromDense(d, { rank: 3 });
   const sigma = Array.from(linalg.svd(d.weight).s.dataSync());
   const err = tidy(() => linalg.norm(sub(r3.weightMatrix(), d.weight)));
@@ -53,12 +44,12 @@ t.test('LowRankConv2d equals a Conv2d with the folded kernel', async (t) => {
     c.weight.assign(tidy(() => reshape(l.weightMatrix(), [5, 3, 3, 2])));
     c.bias!.assign(l.bias!);
     const x = randn([2, 3, 7, 6], { seed: 3, dtype: f64 });
-    t.ok(maxDiff(l.forward(x), c.forward(x)) < 1e-13, `forward ${JSON.stringify(o)}`);
+    t.ok(maxAbsDiff(l.forward(x), c.forward(x)) < 1e-13, `forward ${JSON.stringify(o)}`);
   }
   const c = new Conv2d(2, 4, 3, { dtype: f64, seed: 9, padding: 1 });
   const back = LowRankConv2d.fromConv2d(c, { rank: 4 });
   const x = randn([1, 2, 5, 5], { seed: 1, dtype: f64 });
-  t.ok(maxDiff(back.forward(x), c.forward(x)) < 1e-12, 'fromConv2d at full rank keeps padding');
+  t.ok(maxAbsDiff(back.forward(x), c.forward(x)) < 1e-12, 'fromConv2d at full rank keeps padding');
   t.equal(back.numParameters(), 4 * (4 + 18) + 16 + 4);
 });
 
@@ -83,15 +74,15 @@ t.test('gradient identities of each form (§1.2)', async (t) => {
     const GtU = matmul(G, l.U, { transposeA: true });
     const UtGV = matmul(matmul(l.U, G, { transposeA: true }), l.V);
     l.form = { kind: 'K', K };
-    t.ok(maxDiff(valueAndGrads(() => loss(l.forward(x)))([K]).grads[0], GV) < 1e-12, `${name}: ∇_K = G V`);
+    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([K]).grads[0], GV) < 1e-12, `${name}: ∇_K = G V`);
     l.form = { kind: 'L', L };
-    t.ok(maxDiff(valueAndGrads(() => loss(l.forward(x)))([L]).grads[0], GtU) < 1e-12, `${name}: ∇_L = Gᵀ U`);
+    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([L]).grads[0], GtU) < 1e-12, `${name}: ∇_L = Gᵀ U`);
     l.form = { kind: 'USV' };
-    t.ok(maxDiff(valueAndGrads(() => loss(l.forward(x)))([l.S]).grads[0], UtGV) < 1e-12, `${name}: ∇_S = Uᵀ G V`);
+    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([l.S]).grads[0], UtGV) < 1e-12, `${name}: ∇_S = Uᵀ G V`);
     l.form = { kind: 'tangent', K, L };
     const g = valueAndGrads(() => loss(l.forward(x)))([K, L, l.S]).grads;
-    t.ok(maxDiff(g[0], GV) < 1e-12 && maxDiff(g[1], GtU) < 1e-12 &&
-      maxDiff(g[2], UtGV.neg()) < 1e-12, `${name}: tangent form gives G V, Gᵀ U, −Uᵀ G V`);
+    t.ok(maxAbsDiff(g[0], GV) < 1e-12 && maxAbsDiff(g[1], GtU) < 1e-12 &&
+      maxAbsDiff(g[2], UtGV.neg()) < 1e-12, `${name}: tangent form gives G V, Gᵀ U, −Uᵀ G V`);
     l.form = { kind: 'USV' };
   }
 });
@@ -110,10 +101,10 @@ t.test('bad ranks name the layer and the values', async (t) => {
 t.test('the seed decides the init; an rng is shared', async (t) => {
   const a = new LowRankDense(9, 7, { rank: 3, seed: 1 });
   const b = new LowRankDense(9, 7, { rank: 3, seed: 1 });
-  t.equal(maxDiff(a.weightMatrix(), b.weightMatrix()), 0);
+  t.equal(maxAbsDiff(a.weightMatrix(), b.weightMatrix()), 0);
   const rng = new Rng(5);
   const c = new LowRankDense(9, 7, { rank: 3, rng });
   const d = new LowRankDense(9, 7, { rank: 3, rng });
-  t.ok(maxDiff(c.weightMatrix(), d.weightMatrix()) > 0);
+  t.ok(maxAbsDiff(c.weightMatrix(), d.weightMatrix()) > 0);
   t.ok(transpose(a.U).shape[0] === 3);
 });

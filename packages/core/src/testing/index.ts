@@ -14,3 +14,4 @@ export {
 } from './check.js';
 export * from './reference.js';
 export * from './reference-nn.js';
+export { maxAbsDiff, orthonormalityError } from './measures.js';

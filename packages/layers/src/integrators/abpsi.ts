@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
   type AdaptiveOptions, checkAdaptive, Coefficients, coefficientStep, lowRankParts, ranksOf,
-  rebase, ruleFor, stepAll, truncateLayer,
+  rebase, stepAll, truncateAll,
 } from './low-rank-steps.js';
 
 export type ABPSIOptions = AdaptiveOptions;
@@ -67,8 +67,7 @@ export class ABPSI implements Integrator {
     });
 
     // 5. Truncate.
-    layers.forEach((layer, i) => truncateLayer(layer, ruleFor(this.options, layer), opt,
-      { coefficients: this.coefficients, previousRank: ranks[i] }));
+    truncateAll(parts, this.options, this.coefficients, ranks);
     return { loss: k.loss, ranks: ranksOf(parts) };
   }
 }

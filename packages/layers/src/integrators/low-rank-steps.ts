@@ -204,6 +204,13 @@ export function truncateLayer(layer: LowRankLayer, rule: TruncationRule, optimiz
   return next.truncation;
 }
 
+/** Truncates every layer by its rule (T-2022 falls back to each layer's rank before the step). */
+export function truncateAll(parts: LowRankParts, o: AdaptiveOptions, coefficients: Coefficients,
+  previousRanks: readonly number[]): void {
+  parts.layers.forEach((layer, i) => truncateLayer(layer, ruleFor(o, layer), o.optimizer,
+    { coefficients, previousRank: previousRanks[i] }));
+}
+
 /** Applies the optimizer to `vars` with `grads` (same order) and disposes the gradients. */
 export function stepAll(optimizer: Optimizer, vars: readonly Variable[], grads: readonly Tensor[]):
   void {

@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
   type AdaptiveOptions, checkAdaptive, Coefficients, gradientPass, lowRankParts, ranksOf,
-  rebase, ruleFor, stepAll, truncateLayer,
+  rebase, stepAll, truncateAll,
 } from './low-rank-steps.js';
 
 export type ParallelBUGOptions = AdaptiveOptions;
@@ -68,8 +68,7 @@ export class ParallelBUG implements Integrator {
     });
 
     // 4. Truncate.
-    layers.forEach((layer, i) => truncateLayer(layer, ruleFor(this.options, layer), opt,
-      { coefficients: this.coefficients, previousRank: ranks[i] }));
+    truncateAll(parts, this.options, this.coefficients, ranks);
     return { loss, ranks: ranksOf(parts) };
   }
 }

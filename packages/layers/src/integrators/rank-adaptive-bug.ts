@@ -9,7 +9,7 @@ import type { Module } from '../nn/module.js';
 import type { Integrator, StepResult } from './integrator.js';
 import {
   type AdaptiveOptions, checkAdaptive, Coefficients, gradientPass, kAndLSteps, lowRankParts,
-  ranksOf, rebase, ruleFor, stepAll, truncateLayer,
+  ranksOf, rebase, stepAll, truncateAll,
 } from './low-rank-steps.js';
 
 export interface RankAdaptiveBUGOptions extends AdaptiveOptions {
@@ -61,8 +61,7 @@ export class RankAdaptiveBUG implements Integrator {
     stepAll(opt, vars, s.grads);
 
     // 4. Truncate.
-    layers.forEach((layer, i) => truncateLayer(layer, ruleFor(this.options, layer), opt,
-      { coefficients: this.coefficients, previousRank: ranks[i] }));
+    truncateAll(parts, this.options, this.coefficients, ranks);
     return { loss, ranks: ranksOf(parts) };
   }
 
