@@ -1,12 +1,13 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
-import { METHODS } from '@dlrt/layers';
+import { METHODS, WEIGHT_INITS } from '@dlrt/layers';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--batch B] [--lr X]
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
+                  [--init uniform|he]
                   [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
@@ -15,7 +16,7 @@ export class UsageError extends Error {}
 
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden',
   'backend', 'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
-  'truncation'];
+  'truncation', 'init'];
 
 /** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */
 const GPU_MODES = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
@@ -71,6 +72,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   }
   if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
   if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
+  if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);
   if (s('max-rank')) a.maxRank = positiveInt('max-rank', s('max-rank')!);

@@ -4,7 +4,7 @@ import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Adam, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist, type Optimizer,
-  lowRankParts, parameterCounts, SGD, Trainer,
+  lowRankParts, parameterCounts, SGD, Trainer, type WeightInit,
 } from '@dlrt/layers';
 
 export interface TrainArgs {
@@ -23,6 +23,8 @@ export interface TrainArgs {
   /** Upper bound on each low-rank layer's cap. */
   maxRank?: number;
   truncation: 'std' | '2022';
+  /** Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets). */
+  init: WeightInit;
   hidden: number[];
   backend: string;
   threads: number;
@@ -42,7 +44,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, l
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
-  method: 'dense', tol: 0.1, truncation: 'std',
+  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform',
   hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
@@ -58,8 +60,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const data = mnist();
   const rng = new Rng(a.seed);
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
-  const model = a.model === 'lenet5' ? lenet5({ rng, lowRank })
-    : mlp({ rng, hidden: a.hidden, lowRank });
+  const model = a.model === 'lenet5' ? lenet5({ rng, lowRank, init: a.init })
+    : mlp({ rng, hidden: a.hidden, lowRank, init: a.init });
   const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
     truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
@@ -67,7 +69,7 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const method = a.method === 'dense' ? 'dense'
     : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
-    `${a.optimizer} lr ${a.lr}, batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
+    `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init, `}batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
     `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
       : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
     `seed ${a.seed}`);

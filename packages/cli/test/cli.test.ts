@@ -55,6 +55,13 @@ t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
     /--max-rank 10 is below --rank 30/);
 });
 
+t.test('--init picks the weight init and names bad values', async (t) => {
+  t.equal(parseTrainArgs([]).init, 'uniform');
+  t.equal(parseTrainArgs(['--init', 'he']).init, 'he');
+  t.throws(() => parseTrainArgs(['--init', 'xavier']),
+    /--init: expected one of uniform\|he, got 'xavier'/);
+});
+
 t.test('a one-epoch rank-adaptive run prints ranks, parameters and compression', async (t) => {
   const dir = t.testdir({});
   const r = dlrt('train', '--epochs', '1', '--hidden', '64', '--batch', '100', '--method', 'bug',

@@ -12,7 +12,10 @@ export {
 } from './nn/low-rank-layer.js';
 export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
-export { type InitOptions, initRng, uniformFanIn } from './nn/init.js';
+export {
+  initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
+  weightVariance,
+} from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
 export { Optimizer, type BasisChange, type SlotKind } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';

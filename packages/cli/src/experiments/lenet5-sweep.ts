@@ -28,7 +28,8 @@ export function report(seeds: readonly number[] = SEEDS): void {
   const dense = groups.find((g) => g.group === 'dense');
   const pm = (x: { mean: number; sd: number } | null) => x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
   const rows = groups.map((g) => [
-    g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), g.ranks, g.parameters,
+    g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy),
+    g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks, g.parameters,
     pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
     ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
   ]);
@@ -38,13 +39,14 @@ export function report(seeds: readonly number[] = SEEDS): void {
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; T-std truncation with ' +
       'relative θ; seeds 0, 1, 2. Regenerate with `pnpm experiment lenet5-sweep` (runs that ' +
       'already have a complete file in docs/results/runs/lenet5-sweep/ are skipped).', '',
-    'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch. ' +
-      'Ranks [conv1, conv2, fc1] and test parameters (r(n + m) + r² per low-rank layer, plus ' +
-      'biases and the dense classifier) are those of the seed-0 run (or the first finished). ' +
+    'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
+      'train loss: the mean over the last epoch\'s batches, averaged over the seeds. ' +
+      'Ranks [conv1, conv2, fc1] of each finished seed in seed order; test parameters ' +
+      '(r(n + m) + r² per low-rank layer, plus biases and the dense classifier): their mean. ' +
       'Compression is 1 − parameters / 431,080 (the dense count with biases). s/epoch is the ' +
       'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.', '',
-    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'ranks', 'test params', 'compression %',
-      's/epoch', '× dense'], rows),
+    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'train loss', 'ranks per seed',
+      'test params', 'compression %', 's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(NAME, md, groups);

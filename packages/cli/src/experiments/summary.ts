@@ -11,9 +11,12 @@ export interface GroupSummary {
   /** Epochs of the finished runs (a range when they differ). */
   epochs: string;
   accuracy: { mean: number; sd: number } | null;
+  /** Mean training loss of the last epoch (tells under-training from over-fitting). */
+  trainLoss: { mean: number; sd: number } | null;
   compression: { mean: number; sd: number } | null;
-  /** Ranks of the first finished run, e.g. "[10, 20, 48]". */
+  /** Ranks of each finished run in run order, e.g. "[10, 20, 48] · [9, 18, 50]". */
   ranks: string;
+  /** Mean parameter count of the finished runs. */
   parameters: string;
   secondsPerEpoch: number | null;
   /** Machines and partial runs worth a footnote. */
@@ -32,15 +35,17 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
       .map((x) => `Unfinished: ${x.run.id} stopped after ${x.rec!.epochs.length} of ` +
         `${x.run.args.epochs} epochs (test acc ${pct(x.rec!.epochs.at(-1)!.testAccuracy ?? 0)}%).`);
     const allEpochs = finished.flatMap((x) => x.rec!.epochs);
-    const ranks = last[0] ? Object.values(last[0].ranks) : [];
     return {
       group, runs: finished.length, planned: planned.length,
       epochs: finished.length
         ? [...new Set(finished.map((x) => x.rec!.epochs.length))].join('/') : '–',
       accuracy: last.length ? meanSd(last.map((e) => e.testAccuracy ?? NaN)) : null,
+      trainLoss: last.length ? meanSd(last.map((e) => e.loss)) : null,
       compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
-      ranks: ranks.length ? `[${ranks.join(', ')}]` : '–',
-      parameters: last[0] ? last[0].parameters.toLocaleString('en') : '–',
+      ranks: last.some((e) => Object.keys(e.ranks).length > 0)
+        ? last.map((e) => `[${Object.values(e.ranks).join(', ')}]`).join(' · ') : '–',
+      parameters: last.length ? Math.round(meanSd(last.map((e) => e.parameters)).mean)
+        .toLocaleString('en') : '–',
       secondsPerEpoch: allEpochs.length
         ? allEpochs.reduce((s, e) => s + e.seconds, 0) / allEpochs.length : null,
       notes,

@@ -4,6 +4,7 @@
  */
 import { reshape, type Rng, type Tensor } from '@dlrt/core';
 import { Conv2d } from '../nn/conv2d.js';
+import type { WeightInit } from '../nn/init.js';
 import { Dense } from '../nn/dense.js';
 import { LowRankConv2d } from '../nn/low-rank-conv2d.js';
 import { LowRankDense } from '../nn/low-rank-dense.js';
@@ -28,6 +29,8 @@ export interface ClassifierOptions {
   numClasses?: number;
   /** Build the hidden layers low-rank (default: dense). */
   lowRank?: LowRankSpec;
+  /** Weight init of every layer (default 'uniform', PyTorch's; 'he' for deep ReLU stacks). */
+  init?: WeightInit;
 }
 
 /** maxRank and rank of an n×m layer under `spec` (§3.1's caps). */
@@ -37,14 +40,16 @@ export function lowRankSize(n: number, m: number, spec: LowRankSpec):
   return { rank: Math.min(spec.rank ?? maxRank, maxRank), maxRank };
 }
 
-function dense(inF: number, outF: number, rng: Rng, spec?: LowRankSpec): Module {
-  return spec ? new LowRankDense(inF, outF, { rng, ...lowRankSize(outF, inF, spec) })
-    : new Dense(inF, outF, { rng });
+type Draw = { rng: Rng; init?: WeightInit };
+
+function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec): Module {
+  return spec ? new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec) })
+    : new Dense(inF, outF, d);
 }
 
-function conv(inC: number, outC: number, k: number, rng: Rng, spec?: LowRankSpec): Module {
-  return spec ? new LowRankConv2d(inC, outC, k, { rng, ...lowRankSize(outC, inC * k * k, spec) })
-    : new Conv2d(inC, outC, k, { rng });
+function conv(inC: number, outC: number, k: number, d: Draw, spec?: LowRankSpec): Module {
+  return spec ? new LowRankConv2d(inC, outC, k, { ...d, ...lowRankSize(outC, inC * k * k, spec) })
+    : new Conv2d(inC, outC, k, d);
 }
 
 /**
@@ -58,7 +63,8 @@ export function mlp(o: ClassifierOptions & { hidden?: readonly number[] }): Sequ
   for (let i = 0; i + 1 < sizes.length; i++) {
     if (i > 0) layers.push(new ReLU());
     const last = i + 2 === sizes.length;
-    layers.push(dense(sizes[i], sizes[i + 1], o.rng, last ? undefined : o.lowRank));
+    layers.push(dense(sizes[i], sizes[i + 1], { rng: o.rng, init: o.init },
+      last ? undefined : o.lowRank));
   }
   return new Sequential(layers);
 }
@@ -81,13 +87,13 @@ export class ToImage extends Module {
  * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250).
  */
 export function lenet5(o: ClassifierOptions): Sequential {
-  const rng = o.rng;
+  const d: Draw = { rng: o.rng, init: o.init };
   return new Sequential([
     new ToImage(1, 28, 28),
-    conv(1, 20, 5, rng, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    conv(20, 50, 5, rng, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv(1, 20, 5, d, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv(20, 50, 5, d, o.lowRank), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
     new Flatten(),
-    dense(800, 500, rng, o.lowRank), new ReLU(),
-    new Dense(500, o.numClasses ?? 10, { rng }),
+    dense(800, 500, d, o.lowRank), new ReLU(),
+    new Dense(500, o.numClasses ?? 10, d),
   ]);
 }

@@ -1,6 +1,6 @@
 /** Conv2d layer over NCHW input, filters [out, in, kh, kw] as in PyTorch. */
 import { add, conv2d, type Conv2dOptions, type Pair, reshape, type Tensor, type Variable } from '@dlrt/core';
-import { type InitOptions, initRng, uniformFanIn } from './init.js';
+import { initBias, type InitOptions, initRng, initWeight } from './init.js';
 import { Module } from './module.js';
 
 export interface Conv2dLayerOptions extends InitOptions {
@@ -27,13 +27,12 @@ export class Conv2d extends Module {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${k} must be a positive integer, got ${v}`);
     }
     const rng = initRng('Conv2d', [outChannels, inChannels, kh, kw], o);
-    const dtype = o.dtype ?? 'float32';
     const fanIn = inChannels * kh * kw;
     this.options = { stride: o.stride, padding: o.padding, dilation: o.dilation };
     this.weight = this.addParameter('weight',
-      uniformFanIn([outChannels, inChannels, kh, kw], fanIn, rng, dtype));
+      initWeight('Conv2d', [outChannels, inChannels, kh, kw], fanIn, rng, o));
     this.bias = o.bias === false ? null
-      : this.addParameter('bias', uniformFanIn([outChannels], fanIn, rng, dtype));
+      : this.addParameter('bias', initBias('Conv2d', [outChannels], fanIn, rng, o));
   }
 
   forward(x: Tensor): Tensor {

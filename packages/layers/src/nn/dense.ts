@@ -1,6 +1,6 @@
 /** Dense (fully connected) layer: y = x·Wᵀ + b with W stored [out, in] as in PyTorch. */
 import { add, matmul, type Tensor, type Variable } from '@dlrt/core';
-import { type InitOptions, initRng, uniformFanIn } from './init.js';
+import { initBias, type InitOptions, initRng, initWeight } from './init.js';
 import { Module } from './module.js';
 
 export interface DenseOptions extends InitOptions {
@@ -21,10 +21,10 @@ export class Dense extends Module {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Dense: ${k} must be a positive integer, got ${v}`);
     }
     const rng = initRng('Dense', [outFeatures, inFeatures], o);
-    const dtype = o.dtype ?? 'float32';
-    this.weight = this.addParameter('weight', uniformFanIn([outFeatures, inFeatures], inFeatures, rng, dtype));
+    this.weight = this.addParameter('weight',
+      initWeight('Dense', [outFeatures, inFeatures], inFeatures, rng, o));
     this.bias = o.bias === false ? null
-      : this.addParameter('bias', uniformFanIn([outFeatures], inFeatures, rng, dtype));
+      : this.addParameter('bias', initBias('Dense', [outFeatures], inFeatures, rng, o));
   }
 
   forward(x: Tensor): Tensor {

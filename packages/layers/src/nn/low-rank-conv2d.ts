@@ -7,7 +7,7 @@ import {
   transpose, type Variable,
 } from '@dlrt/core';
 import type { Conv2d } from './conv2d.js';
-import { initRng, uniformFanIn } from './init.js';
+import { initBias, initRng } from './init.js';
 import {
   type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
 } from './low-rank-layer.js';
@@ -41,8 +41,8 @@ export class LowRankConv2d extends LowRankLayer {
     const fanIn = inChannels * kh * kw;
     const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
       : o.bias === false ? null
-      : uniformFanIn([outChannels], fanIn, initRng('LowRankConv2d.bias', [outChannels], o),
-        o.dtype ?? 'float32');
+      : initBias('LowRankConv2d', [outChannels], fanIn,
+        initRng('LowRankConv2d.bias', [outChannels], o), o);
     this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 

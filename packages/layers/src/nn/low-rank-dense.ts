@@ -1,7 +1,7 @@
 /** LowRankDense: a Dense layer whose weight W (out×in) lives on the low-rank manifold. */
 import { add, clone, type FloatDType, matmul, type Tensor, type Variable } from '@dlrt/core';
 import type { Dense } from './dense.js';
-import { initRng, uniformFanIn } from './init.js';
+import { initBias, initRng } from './init.js';
 import {
   type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
 } from './low-rank-layer.js';
@@ -18,11 +18,10 @@ export class LowRankDense extends LowRankLayer {
   constructor(readonly inFeatures: number, readonly outFeatures: number, o: LowRankOptions,
     init?: Factors & { bias?: Tensor | null }) {
     super('LowRankDense', outFeatures, inFeatures, o, init);
-    const dtype = o.dtype ?? 'float32';
     const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
       : o.bias === false ? null
-      : uniformFanIn([outFeatures], inFeatures, initRng('LowRankDense.bias', [outFeatures], o),
-        dtype);
+      : initBias('LowRankDense', [outFeatures], inFeatures,
+        initRng('LowRankDense.bias', [outFeatures], o), o);
     this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 

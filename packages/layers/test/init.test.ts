@@ -1,0 +1,94 @@
+// Weight init schemes. Oracles: the laws themselves (U(±1/√fan_in) has variance 1/(3·fan_in),
+// He's N(0, 2/fan_in) has 2/fan_in), E‖W‖²_F = n·m·variance for the low-rank cores, and the
+// reason He exists: a deep ReLU stack keeps its activations' scale under it and loses it under
+// the uniform law (about 6× in squared norm per layer).
+import t from 'tap';
+import { mean, Rng, square, tensor, type Tensor, tidy } from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import { Conv2d, Dense, LowRankConv2d, LowRankDense, type Module, mlp } from '../dist/index.js';
+
+const f64 = 'float64' as const;
+
+function moments(x: Tensor): { mean: number; variance: number; maxAbs: number } {
+  const d = x.dataSync();
+  let s = 0, s2 = 0, maxAbs = 0;
+  for (const v of d) { s += v; s2 += v * v; maxAbs = Math.max(maxAbs, Math.abs(v)); }
+  const mu = s / d.length;
+  return { mean: mu, variance: s2 / d.length - mu * mu, maxAbs };
+}
+
+t.test('uniform: U(±1/√fan_in) weights and biases', async (t) => {
+  const l = new Dense(500, 400, { seed: 1, dtype: f64 });
+  const w = moments(l.weight);
+  t.ok(w.maxAbs <= 1 / Math.sqrt(500), `max |w| ${w.maxAbs}`);
+  t.ok(Math.abs(w.variance * 3 * 500 - 1) < 0.03, `variance × 3·fan_in = ${w.variance * 1500}`);
+  t.ok(moments(l.bias!).maxAbs <= 1 / Math.sqrt(500));
+  t.ok(moments(l.bias!).maxAbs > 0, 'biases are drawn, not zero');
+  l.dispose();
+});
+
+t.test('he: N(0, 2/fan_in) weights, zero biases, Dense and Conv2d (fan_in = in·k·k)', async (t) => {
+  const layers: [Module & { weight: Tensor; bias: Tensor | null }, number][] = [
+    [new Dense(500, 400, { seed: 2, dtype: f64, init: 'he' }), 500],
+    [new Conv2d(20, 400, 5, { seed: 3, dtype: f64, init: 'he' }), 20 * 25],
+  ];
+  for (const [l, fanIn] of layers) {
+    const w = moments(l.weight);
+    t.ok(Math.abs(w.variance * fanIn / 2 - 1) < 0.03, `variance × fan_in/2 = ${w.variance * fanIn / 2}`);
+    t.ok(Math.abs(w.mean) < 3 * Math.sqrt(2 / fanIn / l.weight.size), `mean ${w.mean}`);
+    t.equal(moments(l.bias!).maxAbs, 0);
+    l.dispose();
+  }
+});
+
+t.test('low-rank cores: E‖W‖²_F = n·m·variance of the chosen law', async (t) => {
+  // Σσ² of r = 200 draws has relative sd √(2/r) = 10%; the mean over 6 seeds has ~4%.
+  for (const [init, variance] of [['uniform', 1 / (3 * 600)], ['he', 2 / 600]] as const) {
+    let total = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const l = new LowRankDense(600, 500, { rank: 200, seed, dtype: f64, init });
+      total += tidy(() => Number(mean(square(l.S)).dataSync()[0])) * 200 * 200;
+      l.dispose();
+    }
+    const ratio = total / 6 / (500 * 600 * variance);
+    t.ok(Math.abs(ratio - 1) < 0.12, `${init}: mean ‖W‖² / (n·m·variance) = ${ratio}`);
+  }
+  const c = new LowRankConv2d(20, 50, 5, { rank: 20, seed: 1, init: 'he' });
+  t.equal(moments(c.bias!).maxAbs, 0, 'he zeroes the low-rank biases too');
+  c.dispose();
+});
+
+t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async (t) => {
+  const x = tensor(Array.from({ length: 64 * 784 }, (_, i) => (i * 7919 % 256) / 255), [64, 784]);
+  const rms = (init: 'uniform' | 'he', lowRank: boolean): number[] => {
+    const m = mlp({ rng: new Rng(5), hidden: [500, 500, 500, 500], init,
+      lowRank: lowRank ? { rank: 20 } : undefined });
+    const out: number[] = [];
+    let h: Tensor = x;
+    for (const l of m.layers) {
+      const y = l.forward(h);
+      if (h !== x) h.dispose();
+      h = y;
+      if (l instanceof Dense || l instanceof LowRankDense) {
+        out.push(Math.sqrt(Number(tidy(() => mean(square(h))).dataSync()[0])));
+      }
+    }
+    h.dispose();
+    m.dispose();
+    return out;
+  };
+  for (const lowRank of [false, true]) {
+    const he = rms('he', lowRank), uni = rms('uniform', lowRank);
+    t.ok(he[3] / he[0] > 0.5 && he[3] / he[0] < 2, `he, lowRank ${lowRank}: ${he.map((v) => v.toFixed(3))}`);
+    t.ok(uni[3] / uni[0] < 0.25, `uniform, lowRank ${lowRank}: ${uni.map((v) => v.toFixed(3))}`);
+  }
+  x.dispose();
+});
+
+t.test('an unknown init names the layer and the value', async (t) => {
+  const bad = { init: 'xavier' as 'he' };
+  t.throws(() => new Dense(3, 3, bad), /Dense: init 'xavier' is not one of uniform, he/);
+  t.throws(() => new Conv2d(1, 2, 3, bad), /Conv2d: init 'xavier' is not one of uniform, he/);
+  t.throws(() => new LowRankDense(4, 4, { rank: 2, ...bad }),
+    /LowRankDense: init 'xavier' is not one of uniform, he/);
+});
