@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Rng, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
-import { Dense, lenet5, mlp, Module, ReLU, Sequential } from '../dist/index.js';
+import { Dense, lenet5, LowRankLayer, mlp, Module, ReLU, Sequential } from '../dist/index.js';
 
 t.test('namedParameters uses dotted paths in registration order', async (t) => {
   const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);
@@ -23,6 +23,22 @@ t.test('lenet5 has the papers\' 430,500 weights plus 580 biases', async (t) => {
   t.same(y.shape, [2, 10]);
   y.dispose();
   m.dispose();
+});
+
+t.test('lowRank ranks: one number for all layers, or a list per low-rank layer', async (t) => {
+  const ranks = (m: Module) => m.modules().filter((x) => x instanceof LowRankLayer)
+    .map((x) => [(x as LowRankLayer).rank, (x as LowRankLayer).maxRank]);
+  const caps = lenet5({ rng: new Rng(0), lowRank: {} });
+  t.same(ranks(caps), [[10, 10], [25, 25], [250, 250]], 'caps ⌊min(n, m)/2⌋');
+  const listed = lenet5({ rng: new Rng(0), lowRank: { rank: [7, 12, 36], maxRank: [7, 12, 36] } });
+  t.same(ranks(listed), [[7, 7], [12, 12], [36, 36]]);
+  const capped = mlp({ rng: new Rng(0), hidden: [40, 30], lowRank: { rank: [5, 50] } });
+  t.same(ranks(capped), [[5, 20], [15, 15]], 'a listed rank above the cap is capped');
+  t.throws(() => lenet5({ rng: new Rng(0), lowRank: { rank: [7, 12] } }),
+    /lenet5: lowRank.rank lists 2 values \[7, 12\] for 3 low-rank layers/);
+  t.throws(() => mlp({ rng: new Rng(0), hidden: [8], lowRank: { maxRank: [2, 2] } }),
+    /mlp: lowRank.maxRank lists 2 values \[2, 2\] for 1 low-rank layers/);
+  for (const m of [caps, listed, capped]) m.dispose();
 });
 
 t.test('train()/eval() reach every submodule', async (t) => {
