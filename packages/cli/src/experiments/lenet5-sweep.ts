@@ -28,7 +28,7 @@ export function report(seeds: readonly number[] = SEEDS): void {
   const dense = groups.find((g) => g.group === 'dense');
   const pm = (x: { mean: number; sd: number } | null) => x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
   const rows = groups.map((g) => [
-    g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy),
+    g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), pm(g.lastThree),
     g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks, g.parameters,
     pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
     ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
@@ -40,12 +40,15 @@ export function report(seeds: readonly number[] = SEEDS): void {
       'relative θ; seeds 0, 1, 2. Regenerate with `pnpm experiment lenet5-sweep` (runs that ' +
       'already have a complete file in docs/results/runs/lenet5-sweep/ are skipped).', '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
-      'train loss: the mean over the last epoch\'s batches, averaged over the seeds. ' +
+      '"last 3 epochs": each run\'s test accuracy averaged over epochs 18–20, then mean ± sd ' +
+      'over the seeds (with SGD at lr 0.05 one epoch\'s test accuracy can drop by several ' +
+      'points and recover in the next; see the runs\' files); train loss: the mean over the ' +
+      'last epoch\'s batches, averaged over the seeds. ' +
       'Ranks [conv1, conv2, fc1] of each finished seed in seed order; test parameters ' +
       '(r(n + m) + r² per low-rank layer, plus biases and the dense classifier): their mean. ' +
       'Compression is 1 − parameters / 431,080 (the dense count with biases). s/epoch is the ' +
       'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.', '',
-    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'train loss', 'ranks per seed',
+    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %', 'train loss', 'ranks per seed',
       'test params', 'compression %', 's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');

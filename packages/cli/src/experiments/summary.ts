@@ -11,6 +11,8 @@ export interface GroupSummary {
   /** Epochs of the finished runs (a range when they differ). */
   epochs: string;
   accuracy: { mean: number; sd: number } | null;
+  /** Test accuracy averaged over each run's last three epochs (less noisy than the last). */
+  lastThree: { mean: number; sd: number } | null;
   /** Mean training loss of the last epoch (tells under-training from over-fitting). */
   trainLoss: { mean: number; sd: number } | null;
   compression: { mean: number; sd: number } | null;
@@ -40,6 +42,10 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
       epochs: finished.length
         ? [...new Set(finished.map((x) => x.rec!.epochs.length))].join('/') : '–',
       accuracy: last.length ? meanSd(last.map((e) => e.testAccuracy ?? NaN)) : null,
+      lastThree: last.length ? meanSd(finished.map((x) => {
+        const tail = x.rec!.epochs.slice(-3);
+        return tail.reduce((a, e) => a + (e.testAccuracy ?? NaN), 0) / tail.length;
+      })) : null,
       trainLoss: last.length ? meanSd(last.map((e) => e.loss)) : null,
       compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
       ranks: last.some((e) => Object.keys(e.ranks).length > 0)
