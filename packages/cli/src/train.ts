@@ -69,7 +69,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const method = a.method === 'dense' ? 'dense'
     : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
-    `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init, `}batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
+    `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init, `}` +
+    `batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
     `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
       : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
     `seed ${a.seed}`);

@@ -48,8 +48,8 @@ export function report(seeds: readonly number[] = SEEDS): void {
       '(r(n + m) + r² per low-rank layer, plus biases and the dense classifier): their mean. ' +
       'Compression is 1 − parameters / 431,080 (the dense count with biases). s/epoch is the ' +
       'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.', '',
-    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %', 'train loss', 'ranks per seed',
-      'test params', 'compression %', 's/epoch', '× dense'], rows),
+    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %', 'train loss',
+      'ranks per seed', 'test params', 'compression %', 's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(NAME, md, groups);

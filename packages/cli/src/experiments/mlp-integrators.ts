@@ -42,8 +42,8 @@ export function report(seeds: readonly number[] = [0]): void {
       'Regenerate with `pnpm experiment mlp-integrators`.', '',
     'Final test accuracy, mean training loss of the last epoch, ranks of the four hidden ' +
       'layers, parameters (r(n + m) + r² per low-rank layer plus biases and the dense ' +
-      'classifier), compression against the dense ' +
-      'model\'s 1,149,010 (biases included), and mean training seconds per epoch on one thread.', '',
+      'classifier), compression against the dense model\'s 1,149,010 (biases included), and ' +
+      'mean training seconds per epoch on one thread.', '',
     markdownTable(['method', 'runs', 'test acc %', 'train loss', 'ranks', 'parameters',
       'compression %', 's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
