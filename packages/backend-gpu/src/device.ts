@@ -75,11 +75,15 @@ export type ToWorker =
   | { t: 'free'; id: number }
   | { t: 'read'; id: number; req: number; shared?: SharedArrayBuffer };
 
-/** Replies: `ready` once, then one per read (values, or the first device error since). */
+/**
+ * Replies: `ready` once, then one per read (values, or the first device error since), and
+ * `idle` whenever the worker's queue drains (with how many messages it has handled in all).
+ */
 export type FromWorker =
   | { t: 'ready'; info: string }
   | { t: 'failed'; error: string }
-  | { t: 'read'; req: number; values?: Float32Array; error?: string };
+  | { t: 'read'; req: number; values?: Float32Array; error?: string }
+  | { t: 'idle'; handled: number };
 
 const SYNC_READ_TIMEOUT_MS = 120_000;
 /** A synchronous read's reply: state and error length (int32 each), then the payload. */
@@ -91,23 +95,39 @@ type ReadReply = FromWorker & { t: 'read' };
 /**
  * The one webgpu worker of the process. Dawn is started once and kept: starting and stopping
  * a Dawn device per backend instance is slow (≈2 s here) and tearing one down while another
- * thread starts one crashed Dawn's GLES backend in our tests. The worker is unref'd, so it
- * never keeps the process alive, except while an asynchronous read waits for it.
+ * thread starts one crashed Dawn's GLES backend in our tests. The worker keeps the process
+ * alive only while it has work: from a post until it reports every posted message handled
+ * (and no asynchronous read waits). Exiting while it was inside a Dawn call killed the process
+ * with a fatal N-API error after the last test of a file had passed.
  */
 class DeviceThread {
   private static shared: Promise<DeviceThread> | null = null;
   private nextReq = 1;
   private nextId = 1;
   private readonly pending = new Map<number, (m: ReadReply) => void>();
+  private posted = 0;
+  private handled = 0;
+  private busy = false;
 
   private constructor(private readonly worker: Worker, readonly info: string) {
     worker.on('message', (m: FromWorker) => {
-      if (m.t !== 'read') return;
-      this.pending.get(m.req)?.(m);
-      this.pending.delete(m.req);
-      if (this.pending.size === 0) worker.unref();
+      if (m.t === 'idle') {
+        this.handled = m.handled;
+      } else if (m.t === 'read') {
+        this.pending.get(m.req)?.(m);
+        this.pending.delete(m.req);
+      }
+      this.releaseIfIdle();
     });
     worker.unref();
+  }
+
+  /** Lets the process exit once the worker has handled every message and no read waits. */
+  private releaseIfIdle(): void {
+    if (this.busy && this.handled === this.posted && this.pending.size === 0) {
+      this.worker.unref();
+      this.busy = false;
+    }
   }
 
   /** The shared thread, started on first use; a failed start is remembered. */
@@ -119,7 +139,9 @@ class DeviceThread {
   private static async start(): Promise<DeviceThread> {
     // Dawn's GLES fallback reads this from the process environment, which a worker inherits.
     process.env.EGL_PLATFORM = 'surfaceless';
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    // A worker inherits the process's flags; `--input-type` (node -e) is refused for a file.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv });
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -136,6 +158,11 @@ class DeviceThread {
   }
 
   post(m: ToWorker): void {
+    this.posted++;
+    if (!this.busy) {
+      this.worker.ref();
+      this.busy = true;
+    }
     this.worker.postMessage(m);
   }
 
@@ -162,7 +189,6 @@ class DeviceThread {
   read(id: number): Promise<Float32Array> {
     const req = this.nextReq++;
     const done = new Promise<ReadReply>((resolve) => this.pending.set(req, resolve));
-    this.worker.ref();
     this.post({ t: 'read', id, req });
     return done.then((m) => values(m, id));
   }

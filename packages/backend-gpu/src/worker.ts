@@ -1,7 +1,8 @@
 /**
  * The webgpu device thread (see device.ts). It handles messages strictly in order: kernel
  * launches, uploads and frees are queued on the device; a read waits for its buffer and
- * replies. The first device error is kept and returned with the next read.
+ * replies. The first device error is kept and returned with the next read. When the queue
+ * drains it says so (`idle`), so the main thread can let the process exit between Dawn calls.
  */
 import { parentPort } from 'node:worker_threads';
 import { type FromWorker, SYNC_HEADER, type ToWorker } from './device.js';
@@ -12,6 +13,7 @@ const parent = parentPort!;
 let exec: Executor;
 let failure: string | undefined;
 let queue: Promise<void> = Promise.resolve();
+let handled = 0;
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.t === 'run') await exec.run(m.c);
@@ -59,11 +61,15 @@ try {
   const info = await installWebGPU();
   exec = new Executor('webgpu');
   parent.on('message', (m: ToWorker) => {
-    queue = queue.then(() => handle(m)).catch((e: Error) => {
+    const next: Promise<void> = queue.then(() => handle(m)).catch((e: Error) => {
       // gpu.js appends the whole generated shader to compile errors; the head says enough.
       const head = e.message.split('--- generated')[0].trim().slice(0, 500);
       failure ??= `${m.t === 'run' ? `kernel ${m.c.kernel}: ` : ''}${head}`;
+    }).then(() => {
+      handled++;
+      if (queue === next) parent.postMessage({ t: 'idle', handled } satisfies FromWorker);
     });
+    queue = next;
   });
   parent.postMessage({ t: 'ready', info } satisfies FromWorker);
 } catch (e) {

@@ -1,6 +1,8 @@
 // The gpu backend's own contract: modes, the float32 policy, and where linalg runs. Oracles:
 // the error messages the issue asks for, float64 identities computed on the host, and the
 // algorithm each QR reports.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { linalg, randn, setBackend, tensor, type Tensor } from '@dlrt/core';
 import { availableModes, type GpuBackend } from '@dlrt/backend-gpu';
@@ -130,4 +132,28 @@ t.test('webgpu: each synchronous read returns its own buffer, in any interleavin
   }
   t.ok(wrong === 0, `200 reads of 4 buffers (sync and async mixed): ${wrong} wrong`);
   for (const x of xs) x.dispose();
+});
+
+t.test('a process that exits with webgpu work still queued exits cleanly', async (t) => {
+  // The webgpu worker must not be torn down inside a Dawn call: that aborted the process with
+  // a fatal N-API error (seen in 2 of 15 runs of this script before the worker reported idle).
+  // Through `node --input-type=module -e`, which the worker must not inherit.
+  if (!(await availableModes()).includes('webgpu')) {
+    t.comment('webgpu is not available here: nothing to check');
+    return;
+  }
+  const script = [
+    "import { add, matmul, randn, setBackend } from '@dlrt/core';",
+    "import '@dlrt/backend-gpu';",
+    "await setBackend('gpu', { mode: 'webgpu' });",
+    'let x = randn([192, 192], { seed: 1 });',
+    'x.dataSync();',
+    'for (let i = 0; i < 30; i++) x = add(matmul(x, x), x);   // queued, never read',
+  ].join('\n');
+  for (let run = 1; run <= 3; run++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 120_000 });
+    t.ok(r.status === 0 && !/FATAL/.test(r.stderr),
+      `run ${run}: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`);
+  }
 });
