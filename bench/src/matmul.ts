@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Matrix } from 'ml-matrix';
 import { gpuModes, useGpu } from './gpu.js';
 import { fmt, machineInfo, markdownTable, time, type Timing, writeResults } from './report.js';
+import { yardstickMatmul } from './yardstick.js';
 
 /** C (m×n) = op(A)·op(B); with transA, A is stored k×m (e.g. a batch of activations). */
 export interface Shape {
@@ -26,6 +27,8 @@ const SHAPES: Shape[] = [
   { label: '(128×784)ᵀ · 128×32', m: 784, k: 128, n: 32, transA: true },
   { label: '1024×1024 · 1024×32', m: 1024, k: 1024, n: 32, transA: false },
 ];
+
+const YARDSTICK = 'yardstick 4×4 f64';
 
 /** Deterministic inputs in [-1, 1) (a tiny LCG), so runs compare like with like. */
 function fill<T extends { length: number; [i: number]: number }>(x: T, seed: number): T {
@@ -78,6 +81,13 @@ function tfjsCase(shape: Shape): { run: () => void; dispose: () => void } {
     },
     dispose: () => { a.dispose(); b.dispose(); },
   };
+}
+
+/** The machine-speed yardstick (yardstick.ts), float64, on the same inputs. */
+function yardstickCase(shape: Shape): () => void {
+  const { m, k, n, transA } = shape;
+  const a = fill(new Float64Array(m * k), 1), b = fill(new Float64Array(k * n), 2);
+  return () => yardstickMatmul(a, b, new Float64Array(m * n), m, k, n, transA);
 }
 
 interface Row extends Partial<Timing> {
@@ -152,6 +162,7 @@ export async function runMatmul(): Promise<void> {
       const runner = await useGpu(mode);
       rows.push(measure(shape, runner, 'float32', 1, () => dlrtCase(shape, 'float32', true)));
     }
+    rows.push(measure(shape, YARDSTICK, 'float64', 1, () => yardstickCase(shape)));
     rows.push(measure(shape, 'ml-matrix f64', 'float64', 1, () => mlMatrixCase(shape)));
     rows.push(tfRow(shape, 'tfjs-cpu f32', await onBackend('cpu')));
     rows.push(tfRow(shape, 'tfjs-wasm f32', await onBackend('wasm')));
@@ -198,10 +209,11 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
   );
   const shapes = [...new Set(rows.map((r) => r.shape))];
   const summary = markdownTable(
-    ['shape', 'f64 1T vs ml-matrix', 'f32 1T vs tfjs-cpu', 'f32 1T vs tfjs-wasm',
-      'f32 2T/1T', 'f64 2T/1T'],
+    ['shape', 'f64 1T vs yardstick', 'f32 1T vs yardstick', 'f64 1T vs ml-matrix',
+      'f32 1T vs tfjs-cpu', 'f32 1T vs tfjs-wasm', 'f32 2T/1T', 'f64 2T/1T'],
     shapes.map((s) => [
-      s, ratio(s, 'ml-matrix f64', 'dlrt 1T f64'), ratio(s, 'tfjs-cpu f32', 'dlrt 1T f32'),
+      s, ratio(s, YARDSTICK, 'dlrt 1T f64'), ratio(s, YARDSTICK, 'dlrt 1T f32'),
+      ratio(s, 'ml-matrix f64', 'dlrt 1T f64'), ratio(s, 'tfjs-cpu f32', 'dlrt 1T f32'),
       ratio(s, 'tfjs-wasm f32', 'dlrt 1T f32'), ratio(s, 'dlrt 1T f32', 'dlrt 2T f32'),
       ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'),
     ]),
@@ -227,6 +239,9 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     "gpu rows: the same op on `setBackend('gpu', { mode })` for each gpu.js mode available here,",
     'plus `dataSync()` (the read that waits for device work). On a machine without a GPU,',
     'webgpu is Dawn → OpenGL ES → Mesa llvmpipe: software rendering on the same CPU cores.',
+    'The yardstick is a plain 4×4 register-tiled float64 kernel without packing (bench/src/',
+    'yardstick.ts; issue 2 measured such a kernel at about 5.5 GFLOP/s): "vs yardstick" divides',
+    "out the VM's speed of the moment, which swings by 2× or more between runs on a shared host.",
     '',
     '## cpu backend vs gpu backend modes (float32)',
     '',
