@@ -2,7 +2,9 @@
  * A machine-speed yardstick for the matmul suite: the straightforward 4×4 register-tiled
  * float64 kernel that issue 2 quotes ("about 5.5 GFLOP/s here" when it was written). It has no
  * packing and no cache blocking, so its speed tracks the VM's current phase rather than any
- * tuning of ours; dlrt's GFLOP/s divided by it is comparable across runs on a noisy host.
+ * tuning of ours; dlrt's GFLOP/s divided by it is comparable across runs on a noisy host. Read
+ * it on shapes whose B fits in cache (128², 256², n = 32): from 512² on, each tile walks a column
+ * of B through memory and the yardstick measures the memory system instead.
  */
 
 /** C (m×n) = op(A)·B, row-major; A is m×k, or k×m with `transA`. m and n multiples of 4. */
