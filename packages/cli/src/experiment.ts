@@ -5,7 +5,7 @@
  * --report only rebuilds the table from the runs on disk.
  */
 import { parseArgs } from 'node:util';
-import * as lenet5Sweep from './experiments/lenet5-sweep.js';
+import { sweep } from './experiments/lenet5-sweep.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
 import { runAll } from './experiments/runs.js';
 
@@ -15,9 +15,9 @@ interface Experiment {
   report(seeds?: readonly number[]): void;
 }
 
-const EXPERIMENTS: Record<string, Experiment> = {
-  [lenet5Sweep.NAME]: lenet5Sweep, [mlpIntegrators.NAME]: mlpIntegrators,
-};
+const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
+  [sweep('lenet5-sweep', 'uniform'), sweep('lenet5-sweep-he', 'he'), mlpIntegrators]
+    .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: {

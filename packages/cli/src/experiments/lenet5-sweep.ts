@@ -2,16 +2,29 @@
  * lenet5-sweep: RankAdaptiveBUG on LeNet5 for θ ∈ {0.09, 0.11, 0.15, 0.2, 0.3} against dense,
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
+ * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
+ * `lenet5-sweep-he` the same runs with He initialization (`--init he`).
  */
 import { markdownTable, pct, ratio, summarize, writeReport } from './summary.js';
+import type { WeightInit } from '@dlrt/layers';
 import { type Run, runArgs } from './runs.js';
 
-export const NAME = 'lenet5-sweep';
 export const THETAS = [0.09, 0.11, 0.15, 0.2, 0.3];
 export const SEEDS = [0, 1, 2];
 
-export function runs(seeds: readonly number[] = SEEDS): Run[] {
-  const base = { model: 'lenet5', optimizer: 'sgd', lr: 0.05, batch: 128, epochs: 20 } as const;
+/** The sweep with one initialization law; `name` is its directory under docs/results/. */
+export function sweep(name: string, init: WeightInit) {
+  return {
+    NAME: name,
+    runs: (seeds: readonly number[] = SEEDS) => runs(init, seeds),
+    report: (seeds: readonly number[] = SEEDS) => report(name, init, seeds),
+  };
+}
+
+function runs(init: WeightInit, seeds: readonly number[]): Run[] {
+  const base = {
+    model: 'lenet5', optimizer: 'sgd', lr: 0.05, batch: 128, epochs: 20, init,
+  } as const;
   const out: Run[] = [];
   for (const seed of seeds) {
     out.push({ id: `dense-seed${seed}`, group: 'dense', args: runArgs({ ...base, seed }) });
@@ -23,10 +36,11 @@ export function runs(seeds: readonly number[] = SEEDS): Run[] {
   return out;
 }
 
-export function report(seeds: readonly number[] = SEEDS): void {
-  const groups = summarize(NAME, runs(seeds));
+function report(name: string, init: WeightInit, seeds: readonly number[]): void {
+  const groups = summarize(name, runs(init, seeds));
   const dense = groups.find((g) => g.group === 'dense');
-  const pm = (x: { mean: number; sd: number } | null) => x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
+  const pm = (x: { mean: number; sd: number } | null) =>
+    x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
   const rows = groups.map((g) => [
     g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), pm(g.lastThree),
     g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks, g.parameters,
@@ -37,8 +51,11 @@ export function report(seeds: readonly number[] = SEEDS): void {
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
     'MNIST 8,000/2,000 split (DESIGN.md, Data); SGD lr 0.05, batch 128, 20 epochs, every ' +
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; T-std truncation with ' +
-      'relative θ; seeds 0, 1, 2. Regenerate with `pnpm experiment lenet5-sweep` (runs that ' +
-      'already have a complete file in docs/results/runs/lenet5-sweep/ are skipped).', '',
+      `relative θ; ${init === 'he'
+        ? 'He initialization (N(0, 2/fan_in) weights, zero biases)'
+        : "PyTorch's default initialization, as in the reference code"}; seeds 0, 1, 2. ` +
+      `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +
+      `docs/results/runs/${name}/ are skipped).`, '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
       '"last 3 epochs": each run\'s test accuracy averaged over epochs 18–20, then mean ± sd ' +
       'over the seeds (with SGD at lr 0.05 one epoch\'s test accuracy can drop by several ' +
@@ -52,5 +69,5 @@ export function report(seeds: readonly number[] = SEEDS): void {
       'ranks per seed', 'test params', 'compression %', 's/epoch', '× dense'], rows),
     '', ...groups.flatMap((g) => g.notes),
   ].join('\n');
-  writeReport(NAME, md, groups);
+  writeReport(name, md, groups);
 }
