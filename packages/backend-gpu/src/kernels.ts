@@ -550,7 +550,7 @@ export function poolKernel(this: KernelThis, x: F, m: F): number {
 
 /**
  * Pooling gradients: each input pixel gathers from the windows that hold it. Max routes to the
- * window's first arg-max (recomputed from x); average spreads dy over the in-bounds count.
+ * window's first arg-max, or its first NaN (recomputed from x); average spreads dy over the in-bounds count.
  * m as poolKernel.
  */
 export function poolDxKernel(this: KernelThis, dy: F, x: F, m: F): number {
@@ -588,6 +588,7 @@ export function poolDxKernel(this: KernelThis, dy: F, x: F, m: F): number {
           let best = -3.4e38;
           let argY = -1;
           let argX = -1;
+          let nan = 0;
           for (let a = 0; a < kh; a++) {
             const wy = oy * m[7] - m[9] + a;
             if (wy >= 0 && wy < H) {
@@ -595,7 +596,13 @@ export function poolDxKernel(this: KernelThis, dy: F, x: F, m: F): number {
                 const wx = ox * m[8] - m[10] + c;
                 if (wx >= 0 && wx < W) {
                   const val = x[(plane * H + wy) * W + wx];
-                  if (count === 0 || val > best) {
+                  // The first NaN wins (the forward pass propagates it), else the first max.
+                  if (nan === 0 && val !== val) {
+                    nan = 1;
+                    argY = wy;
+                    argX = wx;
+                  }
+                  if (nan === 0 && (count === 0 || val > best)) {
                     best = val;
                     argY = wy;
                     argX = wx;

@@ -94,9 +94,19 @@ type Alloc = (n: number) => FloatArray;
  */
 function batchCols(x: FloatArray, g: Geometry, alloc: Alloc): FloatArray {
   const { n, kk, hw } = g;
+  if (pointwise(g)) return channelMajor(x, n, g.c, hw, alloc);
   const cols = alloc(kk * n * hw);
   for (let b = 0; b < n; b++) im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
   return cols;
+}
+
+/**
+ * A 1×1 kernel at stride 1 without padding: each image's patch matrix is the image itself
+ * ([C, H·W]), so im2col is a block copy and col2im a block add (the low-rank convolutions'
+ * second factor is such a kernel).
+ */
+function pointwise(g: Geometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 }
 
 /** [A, N, B] ↔ [N, A, B] block swap (NCHW planes against channel-major batch layout). */
@@ -138,6 +148,16 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
   const dcols = alloc(kk * n * hw);
   run({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
     transB: false, c: dcols, cOffset: 0 });
+  if (pointwise(g)) {
+    // dx[b, c, :] += dcols[c, b·HW : (b+1)·HW]
+    for (let b = 0; b < n; b++) {
+      for (let c = 0; c < g.c; c++) {
+        const d = (b * g.c + c) * hw, s = (c * n + b) * hw;
+        for (let t = 0; t < hw; t++) dx[d + t] += dcols[s + t];
+      }
+    }
+    return;
+  }
   for (let b = 0; b < n; b++) col2im(dcols, b * hw, n * hw, g, dx, b * g.c * g.h * g.w);
 }
 

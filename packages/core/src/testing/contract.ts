@@ -137,7 +137,8 @@ export function autodiffApiChecks(t: TestLike, g: Inputs, dtype: FloatDType): vo
     near('valueAndGrads with dy (oracle dy·b)', grads[0], binaryRef('mul', refOf(dy), refOf(dy)));
   });
   // Conventions at kinks and ties (hand values): relu′(0) = abs′(0) = 0; d/dx x⁰ = 0 at 0;
-  // max shares dy evenly among tied maxima; maxPool2d routes it to the first maximum.
+  // max shares dy evenly among tied maxima; maxPool2d routes it to the first maximum, or to
+  // the first NaN (which it propagates, as PyTorch does).
   const conventions: [string, (x: Tensor) => Tensor, number[], number[], number[]][] = [
     ['relu at 0', (a) => relu(a), [3], [0, -1, 2], [0, 0, 1]],
     ['abs at 0', (a) => abs(a), [3], [0, -1, 2], [0, -1, 1]],
@@ -145,6 +146,10 @@ export function autodiffApiChecks(t: TestLike, g: Inputs, dtype: FloatDType): vo
     ['max with ties', (a) => max(a), [4], [1, 3, 3, 0], [0, 0.5, 0.5, 0]],
     ['maxPool2d with ties', (a) => maxPool2d(a, { kernelSize: 2 }), [1, 1, 2, 2], [5, 5, 5, 5],
       [1, 0, 0, 0]],
+    ['maxPool2d with NaN', (a) => maxPool2d(a, { kernelSize: 2 }), [1, 1, 2, 2], [1, NaN, NaN, 0],
+      [0, 1, 0, 0]],
+    ['maxPool2d 1×3 with NaN', (a) => maxPool2d(a, { kernelSize: [1, 3] }), [1, 1, 1, 3],
+      [1, NaN, NaN], [0, 1, 0]],
   ];
   for (const [name, f, shape, values, want] of conventions) {
     tidy(() => near(`grad of ${name}`, grad((a) => sum(f(a)))(toTensor(makeRef(shape, values),

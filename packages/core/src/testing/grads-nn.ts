@@ -66,6 +66,9 @@ function convGrads(g: Inputs): GradCase[] {
     [[1, 2, 6, 5], [2, 2, 3, 3], { stride: 2, padding: 1 }],
     [[1, 2, 7, 7], [2, 2, 2, 3], { padding: [2, 1], dilation: 2 }],
     [[2, 1, 6, 6], [2, 1, 3, 2], { stride: [1, 2], padding: 1, dilation: [2, 1] }],
+    // 1×1 kernels: the pointwise path (a batch of 2), and a strided one that is not.
+    [[2, 3, 4, 3], [2, 3, 1, 1], {}],
+    [[2, 2, 5, 5], [3, 2, 1, 1], { stride: 2 }],
   ];
   return plans.map(([sx, sw, o]) => ({
     op: 'conv2d', name: `x ${fmtShape(sx)} w ${fmtShape(sw)} ${JSON.stringify(o)}`,
