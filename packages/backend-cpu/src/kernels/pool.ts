@@ -1,7 +1,8 @@
 /**
  * 2-D max and average pooling over NCHW, and their backward passes. Windows are clipped to
- * the image (padding never wins a max nor counts in a mean). The loops are written out in each
- * kernel: a visitor callback per output position made pooling ~10× slower than these loops.
+ * the image (padding never wins a max nor counts in a mean). Max and average pooling walk the
+ * windows with the same loop header (written out in each, so each body stays monomorphic); the
+ * common 2×2 max pool at stride 2 has its own loop, about 2× faster (measured on LeNet5's pools).
  */
 import type { Pool2dAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
