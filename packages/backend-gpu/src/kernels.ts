@@ -550,8 +550,8 @@ export function poolKernel(this: KernelThis, x: F, m: F): number {
 
 /**
  * Pooling gradients: each input pixel gathers from the windows that hold it. Max routes to the
- * window's first arg-max, or its first NaN (recomputed from x); average spreads dy over the in-bounds count.
- * m as poolKernel.
+ * window's first arg-max, or its first NaN (recomputed from x); average spreads dy over the
+ * in-bounds count. m as poolKernel.
  */
 export function poolDxKernel(this: KernelThis, dy: F, x: F, m: F): number {
   const i = this.thread.x + 0.5 - 0.5;
