@@ -5,7 +5,7 @@
  * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
  * `lenet5-sweep-he` the same runs with He initialization (`--init he`).
  */
-import { markdownTable, pct, ratio, summarize, writeReport } from './summary.js';
+import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { WeightInit } from '@dlrt/layers';
 import { type Run, runArgs } from './runs.js';
 
@@ -45,7 +45,7 @@ function report(name: string, init: WeightInit, seeds: readonly number[]): void 
     g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), pm(g.lastThree),
     g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks, g.parameters,
     pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
-    ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
+    timeRatio(g, dense),
   ]);
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
@@ -67,7 +67,7 @@ function report(name: string, init: WeightInit, seeds: readonly number[]): void 
       'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.', '',
     markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %', 'train loss',
       'ranks per seed', 'test params', 'compression %', 's/epoch', '× dense'], rows),
-    '', ...groups.flatMap((g) => g.notes),
+    '', ...machineNote(groups), ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(name, md, groups);
 }

@@ -7,7 +7,7 @@
  * activations about 6× per ReLU layer, and with it this 5-layer net barely trains in 10 epochs.
  */
 import { METHODS } from '@dlrt/layers';
-import { markdownTable, pct, ratio, summarize, writeReport } from './summary.js';
+import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import { type Run, runArgs } from './runs.js';
 
 export const NAME = 'mlp-integrators';
@@ -29,7 +29,7 @@ export function report(seeds: readonly number[] = [0]): void {
     g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks,
     g.parameters, g.compression ? pct(g.compression.mean) : '–',
     g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
-    ratio(g.secondsPerEpoch, dense?.secondsPerEpoch),
+    timeRatio(g, dense),
   ]);
   const md = [
     '# MLP 784-500-500-500-500-10 under every integrator', '',
@@ -46,7 +46,7 @@ export function report(seeds: readonly number[] = [0]): void {
       'mean training seconds per epoch on one thread.', '',
     markdownTable(['method', 'runs', 'test acc %', 'train loss', 'ranks', 'parameters',
       'compression %', 's/epoch', '× dense'], rows),
-    '', ...groups.flatMap((g) => g.notes),
+    '', ...machineNote(groups), ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(NAME, md, groups);
 }

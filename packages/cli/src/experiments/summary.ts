@@ -21,6 +21,8 @@ export interface GroupSummary {
   /** Mean parameter count of the finished runs. */
   parameters: string;
   secondsPerEpoch: number | null;
+  /** CPU models of the finished runs, distinct, in run order. */
+  machines: string[];
   /** Machines and partial runs worth a footnote. */
   notes: string[];
 }
@@ -54,6 +56,7 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
         .toLocaleString('en') : '–',
       secondsPerEpoch: allEpochs.length
         ? allEpochs.reduce((s, e) => s + e.seconds, 0) / allEpochs.length : null,
+      machines: [...new Set(finished.map((x) => String(x.rec!.machine?.cpu ?? 'unknown CPU')))],
       notes,
     };
   });
@@ -67,6 +70,26 @@ export function pct(x: number): string {
 /** a / b to two decimals, or '–'. */
 export function ratio(a: number | null | undefined, b: number | null | undefined): string {
   return a && b ? (a / b).toFixed(2) : '–';
+}
+
+/**
+ * s/epoch of a group over the baseline's, only when both ran on the same single CPU model
+ * (runs of one sweep may come from different machines; a cross-machine ratio means little).
+ */
+export function timeRatio(g: GroupSummary, base: GroupSummary | undefined): string {
+  if (!base || g.machines.length !== 1 || base.machines.length !== 1) return '–';
+  return g.machines[0] === base.machines[0] ? ratio(g.secondsPerEpoch, base.secondsPerEpoch) : '–';
+}
+
+/** A note naming each group's CPU, when the runs of a table come from more than one. */
+export function machineNote(groups: readonly GroupSummary[]): string[] {
+  const all = new Set(groups.flatMap((g) => g.machines));
+  if (all.size <= 1) return [];
+  const by = [...all].map((cpu) => `${cpu}: ${groups.filter((g) => g.machines.includes(cpu))
+    .map((g) => g.group).join(', ')}`);
+  return [`Runs come from more than one machine (${by.join('; ')}), so s/epoch compares ` +
+    'loosely across them and "× dense" is given only where a row and dense ran on the same ' +
+    'CPU model.'];
 }
 
 /** Writes docs/results/<name>.md and .json and prints the table. */
