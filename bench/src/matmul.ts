@@ -29,6 +29,14 @@ const SHAPES: Shape[] = [
 ];
 
 const YARDSTICK = 'yardstick 4×4 f64';
+const DETACHED = 'dlrt 1T f64 after a detach';
+
+/** Detaches a small ArrayBuffer, as a transfer or a wasm memory growth does (see runMatmul). */
+function detachOneBuffer(): void {
+  const buffer = new ArrayBuffer(8);
+  structuredClone(buffer, { transfer: [buffer] });
+  if (buffer.byteLength !== 0) throw new Error('matmul bench: the buffer was not detached');
+}
 
 /** Deterministic inputs in [-1, 1) (a tiny LCG), so runs compare like with like. */
 function fill<T extends { length: number; [i: number]: number }>(x: T, seed: number): T {
@@ -100,7 +108,7 @@ interface Row extends Partial<Timing> {
 function timingFor(pilotMs: number): { minSamples: number; maxTime: number } {
   if (pilotMs > 2000) return { minSamples: 2, maxTime: 0.1 };
   if (pilotMs > 1000) return { minSamples: 3, maxTime: 0.5 };
-  if (pilotMs > 150) return { minSamples: 5, maxTime: 1 };
+  if (pilotMs > 150) return { minSamples: 8, maxTime: 2 };
   return { minSamples: 10, maxTime: 1.5 };
 }
 
@@ -165,7 +173,19 @@ export async function runMatmul(): Promise<void> {
     rows.push(measure(shape, YARDSTICK, 'float64', 1, () => yardstickCase(shape)));
     rows.push(measure(shape, 'ml-matrix f64', 'float64', 1, () => mlMatrixCase(shape)));
     rows.push(tfRow(shape, 'tfjs-cpu f32', await onBackend('cpu')));
+  }
+  // tfjs-wasm grows its WebAssembly.Memory, which detaches an ArrayBuffer: from then on V8
+  // checks every typed-array load in the process for detachment, slowing every JS runner. So
+  // it runs after all of them, and dlrt is measured once more after it, under those checks.
+  for (const shape of SHAPES) {
+    console.log(`${shape.label}  (tfjs-wasm)`);
     rows.push(tfRow(shape, 'tfjs-wasm f32', await onBackend('wasm')));
+  }
+  detachOneBuffer();
+  await setBackend('cpu', { threads: 1 });
+  for (const shape of SHAPES) {
+    console.log(`${shape.label}  (after a detach)`);
+    rows.push(measure(shape, DETACHED, 'float64', 1, () => dlrtCase(shape, 'float64')));
   }
   await closeBackends();
   const seconds = (performance.now() - started) / 1e3;
@@ -210,12 +230,13 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
   const shapes = [...new Set(rows.map((r) => r.shape))];
   const summary = markdownTable(
     ['shape', 'f64 1T vs yardstick', 'f32 1T vs yardstick', 'f64 1T vs ml-matrix',
-      'f32 1T vs tfjs-cpu', 'f32 1T vs tfjs-wasm', 'f32 2T/1T', 'f64 2T/1T'],
+      'f32 1T vs tfjs-cpu', 'f32 1T vs tfjs-wasm', 'f32 2T/1T', 'f64 2T/1T',
+      'f64 1T slowdown after a detach'],
     shapes.map((s) => [
       s, ratio(s, YARDSTICK, 'dlrt 1T f64'), ratio(s, YARDSTICK, 'dlrt 1T f32'),
       ratio(s, 'ml-matrix f64', 'dlrt 1T f64'), ratio(s, 'tfjs-cpu f32', 'dlrt 1T f32'),
       ratio(s, 'tfjs-wasm f32', 'dlrt 1T f32'), ratio(s, 'dlrt 1T f32', 'dlrt 2T f32'),
-      ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'),
+      ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'), ratio(s, DETACHED, 'dlrt 1T f64'),
     ]),
   );
   const gpuRunners = [...new Set(rows.map((r) => r.runner).filter((r) => r.startsWith('gpu ')))];
@@ -243,6 +264,9 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     'yardstick.ts; issue 2 measured such a kernel at about 5.5 GFLOP/s): "vs yardstick" divides',
     "out the VM's speed of the moment, which swings by 2× or more between runs on a shared host",
     '(read it where B fits in cache: 128², 256² and the n = 32 shapes).',
+    'tfjs-wasm runs after every other runner: growing its wasm memory detaches an ArrayBuffer,',
+    'after which V8 checks each typed-array load of the process for detachment, which slows',
+    'every JS kernel; the last rows measure dlrt 1T f64 again under those checks.',
     '',
     '## cpu backend vs gpu backend modes (float32)',
     '',
