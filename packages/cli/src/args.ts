@@ -7,7 +7,7 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
-                  [--init uniform|he]
+                  [--init uniform|he|orthogonal] [--standardize]
                   [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
@@ -48,6 +48,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((k) => [k, { type: 'string' as const }])),
         demo: { type: 'boolean' as const },
+        standardize: { type: 'boolean' as const },
       },
     });
   } catch (e) {
@@ -73,6 +74,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
   if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
   if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
+  if (v.standardize) a.standardize = true;
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);
   if (s('max-rank')) a.maxRank = positiveInt('max-rank', s('max-rank')!);

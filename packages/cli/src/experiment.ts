@@ -16,7 +16,10 @@ interface Experiment {
 }
 
 const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
-  [sweep('lenet5-sweep', 'uniform'), sweep('lenet5-sweep-he', 'he'), mlpIntegrators]
+  [sweep('lenet5-sweep', { init: 'uniform', standardize: false }),
+    sweep('lenet5-sweep-he', { init: 'he', standardize: false }),
+    sweep('lenet5-sweep-he-std', { init: 'he', standardize: true }),
+    sweep('lenet5-sweep-orth', { init: 'orthogonal', standardize: false }), mlpIntegrators]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {

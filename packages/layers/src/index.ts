@@ -14,7 +14,7 @@ export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
 export {
   initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
-  weightVariance,
+  flatSpectrum, weightVariance,
 } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
 export { Optimizer, type BasisChange, type SlotKind } from './optim/optimizer.js';
@@ -34,6 +34,7 @@ export {
   mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
 } from './models/classifiers.js';
 export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
+export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';
 export { Trainer, evaluate, formatEpoch, type TrainerOptions, type EpochLog, type LabeledData }
   from './train/trainer.js';

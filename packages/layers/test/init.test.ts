@@ -41,6 +41,48 @@ t.test('he: N(0, 2/fan_in) weights, zero biases, Dense and Conv2d (fan_in = in·
   }
 });
 
+t.test('orthogonal: equal singular values with He\'s energy, zero biases', async (t) => {
+  // n×m weight (m = fan_in) with orthonormal rows (n ≤ m) or columns (n > m), scaled to
+  // σ² = n·m·(2/m)/min(n, m): W Wᵀ = σ² I or Wᵀ W = σ² I.
+  const gram = (w: Tensor, n: number, m: number): { maxOff: number; diag: number[] } => {
+    const d = w.dataSync();
+    const k = Math.min(n, m);
+    let maxOff = 0;
+    const diag: number[] = [];
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        if (n <= m) for (let c = 0; c < m; c++) s += d[i * m + c]! * d[j * m + c]!;
+        else for (let r = 0; r < n; r++) s += d[r * m + i]! * d[r * m + j]!;
+        if (i === j) diag.push(s); else maxOff = Math.max(maxOff, Math.abs(s));
+      }
+    }
+    return { maxOff, diag };
+  };
+  const cases: [Module & { weight: Tensor; bias: Tensor | null }, number, number][] = [
+    [new Dense(500, 400, { seed: 2, dtype: f64, init: 'orthogonal' }), 400, 500],
+    [new Dense(30, 60, { seed: 4, dtype: f64, init: 'orthogonal' }), 60, 30],
+    [new Conv2d(20, 40, 5, { seed: 3, dtype: f64, init: 'orthogonal' }), 40, 500],
+  ];
+  for (const [l, n, m] of cases) {
+    const sigma2 = (n * m * (2 / m)) / Math.min(n, m);
+    const g = gram(l.weight, n, m);
+    t.ok(g.maxOff < 1e-12, `${l.constructor.name} ${n}×${m}: off-diagonal ${g.maxOff}`);
+    t.ok(g.diag.every((v) => Math.abs(v - sigma2) < 1e-12), `diagonal = σ² = ${sigma2}`);
+    t.equal(moments(l.bias!).maxAbs, 0, 'zero biases');
+    l.dispose();
+  }
+  const lr = new LowRankDense(600, 500, { rank: 200, seed: 1, dtype: f64, init: 'orthogonal' });
+  const s = lr.S.dataSync();
+  const sigma = Math.sqrt((500 * 600 * (2 / 600)) / 200);
+  let worst = 0;
+  for (let i = 0; i < 200; i++) {
+    for (let j = 0; j < 200; j++) worst = Math.max(worst, Math.abs(s[i * 200 + j]! - (i === j ? sigma : 0)));
+  }
+  t.ok(worst < 1e-12, `low-rank core S = σ·I with σ = ${sigma} (max deviation ${worst})`);
+  lr.dispose();
+});
+
 t.test('low-rank cores: E‖W‖²_F = n·m·variance of the chosen law', async (t) => {
   // Σσ² of r = 200 draws has relative sd √(2/r) = 10%; the mean over 6 seeds has ~4%.
   for (const [init, variance] of [['uniform', 1 / (3 * 600)], ['he', 2 / 600]] as const) {
@@ -60,7 +102,7 @@ t.test('low-rank cores: E‖W‖²_F = n·m·variance of the chosen law', async 
 
 t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async (t) => {
   const x = tensor(Array.from({ length: 64 * 784 }, (_, i) => (i * 7919 % 256) / 255), [64, 784]);
-  const rms = (init: 'uniform' | 'he', lowRank: boolean): number[] => {
+  const rms = (init: 'uniform' | 'he' | 'orthogonal', lowRank: boolean): number[] => {
     const m = mlp({ rng: new Rng(5), hidden: [500, 500, 500, 500], init,
       lowRank: lowRank ? { rank: 20 } : undefined });
     const out: number[] = [];
@@ -79,7 +121,10 @@ t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async 
   };
   for (const lowRank of [false, true]) {
     const he = rms('he', lowRank), uni = rms('uniform', lowRank);
+    const orth = rms('orthogonal', lowRank);
     t.ok(he[3] / he[0] > 0.5 && he[3] / he[0] < 2, `he, lowRank ${lowRank}: ${he.map((v) => v.toFixed(3))}`);
+    t.ok(orth[3] / orth[0] > 0.5 && orth[3] / orth[0] < 2,
+      `orthogonal, lowRank ${lowRank}: ${orth.map((v) => v.toFixed(3))}`);
     t.ok(uni[3] / uni[0] < 0.25, `uniform, lowRank ${lowRank}: ${uni.map((v) => v.toFixed(3))}`);
   }
   x.dispose();
@@ -87,8 +132,8 @@ t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async 
 
 t.test('an unknown init names the layer and the value', async (t) => {
   const bad = { init: 'xavier' as 'he' };
-  t.throws(() => new Dense(3, 3, bad), /Dense: init 'xavier' is not one of uniform, he/);
-  t.throws(() => new Conv2d(1, 2, 3, bad), /Conv2d: init 'xavier' is not one of uniform, he/);
+  t.throws(() => new Dense(3, 3, bad), /Dense: init 'xavier' is not one of uniform, he, orthogonal/);
+  t.throws(() => new Conv2d(1, 2, 3, bad), /Conv2d: init 'xavier' is not one of uniform, he, orthogonal/);
   t.throws(() => new LowRankDense(4, 4, { rank: 2, ...bad }),
-    /LowRankDense: init 'xavier' is not one of uniform, he/);
+    /LowRankDense: init 'xavier' is not one of uniform, he, orthogonal/);
 });

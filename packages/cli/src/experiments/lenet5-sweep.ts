@@ -3,7 +3,9 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
- * `lenet5-sweep-he` the same runs with He initialization (`--init he`).
+ * `lenet5-sweep-he` the same runs with He initialization (`--init he`), and
+ * `lenet5-sweep-he-std` with He initialization and standardized inputs (`--standardize`), and
+ * `lenet5-sweep-orth` with orthogonal initialization (`--init orthogonal`).
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { WeightInit } from '@dlrt/layers';
@@ -12,18 +14,24 @@ import { type Run, runArgs } from './runs.js';
 export const THETAS = [0.09, 0.11, 0.15, 0.2, 0.3];
 export const SEEDS = [0, 1, 2];
 
-/** The sweep with one initialization law; `name` is its directory under docs/results/. */
-export function sweep(name: string, init: WeightInit) {
+/** What differs between the sweeps: the init law and whether inputs are standardized. */
+export interface SweepSetup {
+  init: WeightInit;
+  standardize: boolean;
+}
+
+/** The sweep under `setup`; `name` is its directory under docs/results/. */
+export function sweep(name: string, setup: SweepSetup) {
   return {
     NAME: name,
-    runs: (seeds: readonly number[] = SEEDS) => runs(init, seeds),
-    report: (seeds: readonly number[] = SEEDS) => report(name, init, seeds),
+    runs: (seeds: readonly number[] = SEEDS) => runs(setup, seeds),
+    report: (seeds: readonly number[] = SEEDS) => report(name, setup, seeds),
   };
 }
 
-function runs(init: WeightInit, seeds: readonly number[]): Run[] {
+function runs(setup: SweepSetup, seeds: readonly number[]): Run[] {
   const base = {
-    model: 'lenet5', optimizer: 'sgd', lr: 0.05, batch: 128, epochs: 20, init,
+    model: 'lenet5', optimizer: 'sgd', lr: 0.05, batch: 128, epochs: 20, ...setup,
   } as const;
   const out: Run[] = [];
   for (const seed of seeds) {
@@ -36,8 +44,15 @@ function runs(init: WeightInit, seeds: readonly number[]): Run[] {
   return out;
 }
 
-function report(name: string, init: WeightInit, seeds: readonly number[]): void {
-  const groups = summarize(name, runs(init, seeds));
+const INIT_TEXT: Record<WeightInit, string> = {
+  uniform: "PyTorch's default initialization, as in the reference code",
+  he: 'He initialization (N(0, 2/fan_in) weights, zero biases)',
+  orthogonal: 'orthogonal initialization (He\'s energy spread evenly over the singular values: ' +
+    'semi-orthogonal dense weights, S = σ·I in the low-rank layers; zero biases)',
+};
+
+function report(name: string, setup: SweepSetup, seeds: readonly number[]): void {
+  const groups = summarize(name, runs(setup, seeds));
   const dense = groups.find((g) => g.group === 'dense');
   const pm = (x: { mean: number; sd: number } | null) =>
     x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
@@ -51,9 +66,9 @@ function report(name: string, init: WeightInit, seeds: readonly number[]): void 
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
     'MNIST 8,000/2,000 split (DESIGN.md, Data); SGD lr 0.05, batch 128, 20 epochs, every ' +
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; T-std truncation with ' +
-      `relative θ; ${init === 'he'
-        ? 'He initialization (N(0, 2/fan_in) weights, zero biases)'
-        : "PyTorch's default initialization, as in the reference code"}; seeds 0, 1, 2. ` +
+      `relative θ; ${INIT_TEXT[setup.init]}; ${setup.standardize
+        ? 'pixels standardized to mean 0, sd 1 with the train split\'s statistics'
+        : 'pixels in [0, 1], as in the reference code'}; seeds 0, 1, 2. ` +
       `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +
       `docs/results/runs/${name}/ are skipped).`, '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +

@@ -1,14 +1,20 @@
 /** Parameter initialisation and the seed options layers share. */
-import { type FloatDType, rand, randn, Rng, type Shape, type Tensor, zeros } from '@dlrt/core';
+import {
+  type FloatDType, linalg, mul, rand, randn, reshape, Rng, type Shape, type Tensor, tidy,
+  transpose, zeros,
+} from '@dlrt/core';
 
 /**
  * Weight init schemes. 'uniform': U(−1/√fanIn, 1/√fanIn), PyTorch's default (variance
  * 1/(3·fanIn)), biases from the same law. 'he': N(0, 2/fanIn) with zero biases (He et al. 2015),
  * which keeps the activations' scale through a deep ReLU stack where 'uniform' shrinks it by
- * about 6× per layer.
+ * about 6× per layer. 'orthogonal': He's energy (E‖W‖²_F = 2n for an n×m weight with m = fanIn)
+ * spread evenly over the singular values of a random (semi-)orthogonal matrix (Saxe et al. 2014,
+ * gain √2), zero biases; low-rank layers get S = σ·I, so truncation has no small values to cut
+ * until training makes some.
  */
-export type WeightInit = 'uniform' | 'he';
-export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he'];
+export type WeightInit = 'uniform' | 'he' | 'orthogonal';
+export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal'];
 
 /** How a layer draws its initial weights; layers default to a seed derived from their shape. */
 export interface InitOptions {
@@ -50,21 +56,46 @@ function scheme(kind: string, o: InitOptions): WeightInit {
 /** Variance of one weight entry under `o.init` for a layer with `fanIn` inputs per output. */
 export function weightVariance(kind: string, fanIn: number, o: InitOptions): number {
   const f = Math.max(fanIn, 1);
-  return scheme(kind, o) === 'he' ? 2 / f : 1 / (3 * f);
+  return scheme(kind, o) === 'uniform' ? 1 / (3 * f) : 2 / f;
 }
 
-/** A weight tensor drawn under `o.init` ('uniform' or 'he'). */
+/** Whether `o.init` draws a flat spectrum (every singular value equal). */
+export function flatSpectrum(kind: string, o: InitOptions): boolean {
+  return scheme(kind, o) === 'orthogonal';
+}
+
+/** A weight tensor drawn under `o.init`. */
 export function initWeight(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {
   const dtype = o.dtype ?? 'float32';
-  return scheme(kind, o) === 'he'
-    ? randn(shape, { rng, std: Math.sqrt(weightVariance(kind, fanIn, o)), dtype })
-    : uniformFanIn(shape, fanIn, rng, dtype);
+  switch (scheme(kind, o)) {
+    case 'he': return randn(shape, { rng, std: Math.sqrt(weightVariance(kind, fanIn, o)), dtype });
+    case 'orthogonal': return orthogonalWeight(shape, fanIn, weightVariance(kind, fanIn, o), rng,
+      dtype);
+    default: return uniformFanIn(shape, fanIn, rng, dtype);
+  }
 }
 
-/** A bias under `o.init`: U(±1/√fanIn) for 'uniform', zeros for 'he'. */
+/**
+ * The n×m matrix (m = fanIn, n = the rest of `shape`) with orthonormal rows or columns, scaled so
+ * that E‖W‖²_F = n·m·variance, reshaped to `shape`.
+ */
+function orthogonalWeight(shape: Shape, fanIn: number, variance: number, rng: Rng,
+  dtype: FloatDType): Tensor {
+  const m = Math.max(fanIn, 1);
+  const n = shape.reduce((a, b) => a * b, 1) / m;
+  return tidy(() => {
+    const q = n >= m ? linalg.orth(randn([n, m], { rng, dtype }))
+      : transpose(linalg.orth(randn([m, n], { rng, dtype })));
+    const sigma = Math.sqrt((n * m * variance) / Math.min(n, m));
+    return reshape(mul(q, sigma), shape);
+  });
+}
+
+/** A bias under `o.init`: U(±1/√fanIn) for 'uniform', zeros otherwise. */
 export function initBias(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {
   const dtype = o.dtype ?? 'float32';
-  return scheme(kind, o) === 'he' ? zeros(shape, dtype) : uniformFanIn(shape, fanIn, rng, dtype);
+  return scheme(kind, o) === 'uniform' ? uniformFanIn(shape, fanIn, rng, dtype)
+    : zeros(shape, dtype);
 }

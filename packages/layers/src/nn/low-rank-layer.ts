@@ -11,7 +11,7 @@ import {
   concat, diag, type FloatDType, linalg, LowRankMatrix, type MatrixFactors, matmul, type Rng,
   randn, sub, type Tensor, tidy, type Variable,
 } from '@dlrt/core';
-import { type InitOptions, initRng, weightVariance } from './init.js';
+import { flatSpectrum, type InitOptions, initRng, weightVariance } from './init.js';
 import { Module } from './module.js';
 
 /**
@@ -71,7 +71,8 @@ export abstract class LowRankLayer extends Module {
     }
     this.maxRank = maxRank;
     const f = init ?? randomFactors(n, m, o.rank, initRng(kind, [n, m], o),
-      { dtype: o.dtype ?? 'float32', variance: weightVariance(kind, m, o) });
+      { dtype: o.dtype ?? 'float32', variance: weightVariance(kind, m, o),
+        flat: flatSpectrum(kind, o) });
     // U and V are moved only by integrators (they stay orthonormal); S trains like a weight.
     this.U = this.addParameter('U', f.U, { trainable: false });
     this.S = this.addParameter('S', f.S);
@@ -134,16 +135,17 @@ export abstract class LowRankLayer extends Module {
 /**
  * Orthonormal U, V from the QR of Gaussian matrices and S = diag(σ) with sorted |N(0, s²)|
  * draws, s² = n·m·variance / r: then E‖W‖²_F = n·m·variance, as for a dense layer whose
- * entries have that variance (1/(3m) for the U(±1/√m) init gives s² = n/(3r)).
+ * entries have that variance (1/(3m) for the U(±1/√m) init gives s² = n/(3r)). With `flat`,
+ * S = s·I instead (the same energy, every singular value equal).
  */
 export function randomFactors(n: number, m: number, r: number, rng: Rng,
-  o: { dtype: FloatDType; variance: number }): Factors {
+  o: { dtype: FloatDType; variance: number; flat?: boolean }): Factors {
   const dtype = o.dtype;
   return tidy(() => {
     const U = linalg.orth(randn([n, r], { rng, dtype }));
     const V = linalg.orth(randn([m, r], { rng, dtype }));
     const s = Math.sqrt((n * m * o.variance) / r);
-    const sigma = Array.from({ length: r }, () => Math.abs(s * rng.normal()))
+    const sigma = Array.from({ length: r }, () => o.flat ? s : Math.abs(s * rng.normal()))
       .sort((a, b) => b - a);
     return { U, S: diag(sigma, dtype), V };
   });
