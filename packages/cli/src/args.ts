@@ -7,7 +7,8 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
-                  [--init uniform|he|orthogonal] [--standardize]
+                  [--init uniform|he|orthogonal] [--output-gain relu|linear]
+                  [--standardize]
                   [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
@@ -16,7 +17,7 @@ export class UsageError extends Error {}
 
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden',
   'backend', 'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
-  'truncation', 'init'];
+  'truncation', 'init', 'output-gain'];
 
 /** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */
 const GPU_MODES = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
@@ -74,6 +75,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
   if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
   if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
+  if (s('output-gain')) a.outputGain = oneOf('output-gain', s('output-gain')!, ['relu', 'linear']);
   if (v.standardize) a.standardize = true;
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);

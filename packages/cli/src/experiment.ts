@@ -19,7 +19,9 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
   [sweep('lenet5-sweep', { init: 'uniform', standardize: false }),
     sweep('lenet5-sweep-he', { init: 'he', standardize: false }),
     sweep('lenet5-sweep-he-std', { init: 'he', standardize: true }),
-    sweep('lenet5-sweep-orth', { init: 'orthogonal', standardize: false }), mlpIntegrators]
+    sweep('lenet5-sweep-orth', { init: 'orthogonal', standardize: false }),
+    sweep('lenet5-sweep-he-std-lin', { init: 'he', standardize: true, outputGain: 'linear' }),
+    mlpIntegrators]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {

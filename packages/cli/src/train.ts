@@ -26,6 +26,8 @@ export interface TrainArgs {
   truncation: 'std' | '2022';
   /** Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets). */
   init: WeightInit;
+  /** Gain of the output layer's 'he'/'orthogonal' init ('linear': variance 1/fan_in). */
+  outputGain: 'relu' | 'linear';
   /** Shift and scale the pixels to mean 0, sd 1 with the train split's statistics. */
   standardize: boolean;
   hidden: number[];
@@ -47,7 +49,8 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, l
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
-  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', standardize: false,
+  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', outputGain: 'relu',
+  standardize: false,
   hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
@@ -72,8 +75,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const data = loadData(a.standardize);
   const rng = new Rng(a.seed);
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
-  const model = a.model === 'lenet5' ? lenet5({ rng, lowRank, init: a.init })
-    : mlp({ rng, hidden: a.hidden, lowRank, init: a.init });
+  const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain };
+  const model = a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
   const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
     truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
@@ -81,7 +84,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   const method = a.method === 'dense' ? 'dense'
     : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
-    `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init, `}` +
+    `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init` +
+      `${a.outputGain === 'linear' ? ' (linear gain on the output layer)' : ''}, `}` +
     `batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
     `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
       : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +

@@ -62,6 +62,13 @@ t.test('--init picks the weight init and names bad values', async (t) => {
     /--init: expected one of uniform\|he\|orthogonal, got 'xavier'/);
 });
 
+t.test('--output-gain picks the output layer\'s init gain', async (t) => {
+  t.equal(parseTrainArgs([]).outputGain, 'relu');
+  t.equal(parseTrainArgs(['--output-gain', 'linear']).outputGain, 'linear');
+  t.throws(() => parseTrainArgs(['--output-gain', 'tanh']),
+    /--output-gain: expected one of relu\|linear, got 'tanh'/);
+});
+
 t.test('--standardize is off by default and takes no value', async (t) => {
   t.equal(parseTrainArgs([]).standardize, false);
   t.equal(parseTrainArgs(['--standardize']).standardize, true);

@@ -83,6 +83,37 @@ t.test('orthogonal: equal singular values with He\'s energy, zero biases', async
   lr.dispose();
 });
 
+t.test('gain linear halves the variance of he and orthogonal; models apply it to the output only',
+  async (t) => {
+    const relu = new Dense(500, 400, { seed: 2, dtype: f64, init: 'he' });
+    const lin = new Dense(500, 400, { seed: 2, dtype: f64, init: 'he', gain: 'linear' });
+    const a = relu.weight.dataSync(), b = lin.weight.dataSync();
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! / Math.SQRT2 - b[i]!));
+    t.ok(worst < 1e-15, `same draws scaled by 1/√2 (max deviation ${worst})`);
+    relu.dispose();
+    lin.dispose();
+    const o = new Dense(300, 200, { seed: 1, dtype: f64, init: 'orthogonal', gain: 'linear' });
+    let sq = 0;
+    for (const v of o.weight.dataSync()) sq += v * v;
+    t.ok(Math.abs(sq - 200) < 1e-9, `orthogonal: ‖W‖²_F = n·m·(1/fan_in) = 200 (got ${sq})`);
+    o.dispose();
+    t.throws(() => new Dense(3, 3, { init: 'he', gain: 'tanh' as 'relu' }),
+      /Dense: gain 'tanh' is not one of relu, linear/);
+
+    const weights = (outputGain?: 'relu' | 'linear') => {
+      const m = mlp({ rng: new Rng(3), hidden: [40], init: 'he', outputGain });
+      const ws = m.layers.filter((l) => l instanceof Dense).map((l) => (l as Dense).weight.dataSync());
+      m.dispose();
+      return ws;
+    };
+    const [h0, out0] = weights(), [h1, out1] = weights('linear');
+    t.same(h1, h0, 'hidden layer unchanged');
+    let dev = 0;
+    for (let i = 0; i < out0!.length; i++) dev = Math.max(dev, Math.abs(out0![i]! / Math.SQRT2 - out1![i]!));
+    t.ok(dev < 1e-7, `output layer scaled by 1/√2 (max deviation ${dev})`);
+  });
+
 t.test('low-rank cores: E‖W‖²_F = n·m·variance of the chosen law', async (t) => {
   // Σσ² of r = 200 draws has relative sd √(2/r) = 10%; the mean over 6 seeds has ~4%.
   for (const [init, variance] of [['uniform', 1 / (3 * 600)], ['he', 2 / 600]] as const) {

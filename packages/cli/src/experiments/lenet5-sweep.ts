@@ -5,7 +5,9 @@
  * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
  * `lenet5-sweep-he` the same runs with He initialization (`--init he`), and
  * `lenet5-sweep-he-std` with He initialization and standardized inputs (`--standardize`), and
- * `lenet5-sweep-orth` with orthogonal initialization (`--init orthogonal`).
+ * `lenet5-sweep-orth` with orthogonal initialization (`--init orthogonal`), and
+ * `lenet5-sweep-he-std-lin` with He init, gain 1 on the output layer (`--output-gain linear`) and
+ * standardized inputs.
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { WeightInit } from '@dlrt/layers';
@@ -18,6 +20,8 @@ export const SEEDS = [0, 1, 2];
 export interface SweepSetup {
   init: WeightInit;
   standardize: boolean;
+  /** The output layer's init gain (default 'relu', the hidden layers'). */
+  outputGain?: 'relu' | 'linear';
 }
 
 /** The sweep under `setup`; `name` is its directory under docs/results/. */
@@ -66,7 +70,9 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
     'MNIST 8,000/2,000 split (DESIGN.md, Data); SGD lr 0.05, batch 128, 20 epochs, every ' +
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; T-std truncation with ' +
-      `relative θ; ${INIT_TEXT[setup.init]}; ${setup.standardize
+      `relative θ; ${INIT_TEXT[setup.init]}${setup.outputGain === 'linear'
+        ? ', except the output layer at gain 1 (variance 1/fan_in: no ReLU follows the logits)'
+        : ''}; ${setup.standardize
         ? 'pixels standardized to mean 0, sd 1 with the train split\'s statistics'
         : 'pixels in [0, 1], as in the reference code'}; seeds 0, 1, 2. ` +
       `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +

@@ -32,6 +32,11 @@ export interface ClassifierOptions {
   lowRank?: LowRankSpec;
   /** Weight init of every layer (default 'uniform', PyTorch's; 'he' for deep ReLU stacks). */
   init?: WeightInit;
+  /**
+   * Gain of the output layer under 'he' and 'orthogonal': 'relu' (default, the hidden layers'
+   * law) or 'linear' (variance 1/fanIn: no ReLU follows the logits).
+   */
+  outputGain?: 'relu' | 'linear';
 }
 
 /** maxRank and rank of the `index`-th low-rank layer (n×m) under `spec` (§3.1's caps). */
@@ -55,7 +60,7 @@ function checkLists(model: string, spec: LowRankSpec | undefined, layers: number
   }
 }
 
-type Draw = { rng: Rng; init?: WeightInit };
+type Draw = { rng: Rng; init?: WeightInit; gain?: 'relu' | 'linear' };
 
 function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec, index = 0): Module {
   return spec ? new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec, index) })
@@ -81,7 +86,8 @@ export function mlp(o: ClassifierOptions & { hidden?: readonly number[] }): Sequ
   for (let i = 0; i + 1 < sizes.length; i++) {
     if (i > 0) layers.push(new ReLU());
     const last = i + 2 === sizes.length;
-    layers.push(dense(sizes[i], sizes[i + 1], { rng: o.rng, init: o.init },
+    layers.push(dense(sizes[i], sizes[i + 1],
+      { rng: o.rng, init: o.init, gain: last ? o.outputGain : undefined },
       last ? undefined : o.lowRank, i));
   }
   return new Sequential(layers);
@@ -113,6 +119,6 @@ export function lenet5(o: ClassifierOptions): Sequential {
     conv(20, 50, 5, d, o.lowRank, 1), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
     new Flatten(),
     dense(800, 500, d, o.lowRank, 2), new ReLU(),
-    new Dense(500, o.numClasses ?? 10, d),
+    new Dense(500, o.numClasses ?? 10, { ...d, gain: o.outputGain }),
   ]);
 }

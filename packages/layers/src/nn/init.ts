@@ -24,6 +24,11 @@ export interface InitOptions {
   dtype?: FloatDType;
   /** Weight init scheme (default 'uniform'). */
   init?: WeightInit;
+  /**
+   * What follows the layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain
+   * names): 'relu' (default) gives weight variance 2/fanIn, 'linear' (an output layer) 1/fanIn.
+   */
+  gain?: 'relu' | 'linear';
 }
 
 /**
@@ -56,7 +61,12 @@ function scheme(kind: string, o: InitOptions): WeightInit {
 /** Variance of one weight entry under `o.init` for a layer with `fanIn` inputs per output. */
 export function weightVariance(kind: string, fanIn: number, o: InitOptions): number {
   const f = Math.max(fanIn, 1);
-  return scheme(kind, o) === 'uniform' ? 1 / (3 * f) : 2 / f;
+  if (scheme(kind, o) === 'uniform') return 1 / (3 * f);
+  const gain = o.gain ?? 'relu';
+  if (gain !== 'relu' && gain !== 'linear') {
+    throw new Error(`${kind}: gain '${String(gain)}' is not one of relu, linear`);
+  }
+  return (gain === 'relu' ? 2 : 1) / f;
 }
 
 /** Whether `o.init` draws a flat spectrum (every singular value equal). */
