@@ -3,9 +3,9 @@ import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, type DigitSplit, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist, type Optimizer,
-  lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized, Trainer,
-  type WeightInit,
+  Adam, type DigitSplit, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist,
+  type Optimizer, lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized,
+  Trainer, type WeightInit,
 } from '@dlrt/layers';
 
 export interface TrainArgs {

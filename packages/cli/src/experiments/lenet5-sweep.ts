@@ -3,11 +3,11 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
- * `lenet5-sweep-he` the same runs with He initialization (`--init he`), and
- * `lenet5-sweep-he-std` with He initialization and standardized inputs (`--standardize`), and
- * `lenet5-sweep-orth` with orthogonal initialization (`--init orthogonal`), and
- * `lenet5-sweep-he-std-lin` with He init, gain 1 on the output layer (`--output-gain linear`) and
- * standardized inputs.
+ * the others run the same grid with another setup:
+ * - `lenet5-sweep-he`: He initialization (`--init he`);
+ * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
+ * - `lenet5-sweep-he-std-lin`: as he-std, with gain 1 on the output layer (`--output-gain linear`);
+ * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`).
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { WeightInit } from '@dlrt/layers';

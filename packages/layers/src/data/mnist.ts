@@ -18,7 +18,10 @@ const TRAIN_COUNT = 8000;
 
 /** One split of the data set: `count` images with their labels. */
 export interface DigitSplit {
-  /** `count × 784` pixels, row-major (one image per row), float32 values in [0, 1]. */
+  /**
+   * `count × 784` pixels, row-major (one image per row): float32 values in [0, 1] as `mnist()`
+   * loads them (`standardized` maps them to mean 0, sd 1).
+   */
   images: Float32Array;
   /** `count` labels, each 0…9. */
   labels: Uint8Array;
