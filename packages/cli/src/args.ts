@@ -1,6 +1,6 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
-import { METHODS, WEIGHT_INITS } from '@dlrt/layers';
+import { INIT_GAINS, METHODS, WEIGHT_INITS } from '@dlrt/layers';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--batch B] [--lr X]
@@ -75,7 +75,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
   if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
   if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
-  if (s('output-gain')) a.outputGain = oneOf('output-gain', s('output-gain')!, ['relu', 'linear']);
+  if (s('output-gain')) a.outputGain = oneOf('output-gain', s('output-gain')!, INIT_GAINS);
   if (v.standardize) a.standardize = true;
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);

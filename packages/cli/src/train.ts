@@ -3,7 +3,7 @@ import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, type DigitSplit, type EpochLog, integratorFor, lenet5, type Method, mlp, mnist,
+  Adam, type DigitSplit, type EpochLog, type InitGain, integratorFor, lenet5, type Method, mlp, mnist,
   type Optimizer, lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized,
   Trainer, type WeightInit,
 } from '@dlrt/layers';
@@ -27,7 +27,7 @@ export interface TrainArgs {
   /** Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets). */
   init: WeightInit;
   /** Gain of the output layer's 'he'/'orthogonal' init ('linear': variance 1/fan_in). */
-  outputGain: 'relu' | 'linear';
+  outputGain: InitGain;
   /** Shift and scale the pixels to mean 0, sd 1 with the train split's statistics. */
   standardize: boolean;
   hidden: number[];

@@ -10,7 +10,7 @@
  * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`).
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
-import type { WeightInit } from '@dlrt/layers';
+import type { InitGain, WeightInit } from '@dlrt/layers';
 import { type Run, runArgs } from './runs.js';
 
 export const THETAS = [0.09, 0.11, 0.15, 0.2, 0.3];
@@ -21,7 +21,7 @@ export interface SweepSetup {
   init: WeightInit;
   standardize: boolean;
   /** The output layer's init gain (default 'relu', the hidden layers'). */
-  outputGain?: 'relu' | 'linear';
+  outputGain?: InitGain;
 }
 
 /** The sweep under `setup`; `name` is its directory under docs/results/. */

@@ -4,7 +4,7 @@
  */
 import { reshape, type Rng, type Tensor } from '@dlrt/core';
 import { Conv2d } from '../nn/conv2d.js';
-import type { WeightInit } from '../nn/init.js';
+import type { InitGain, WeightInit } from '../nn/init.js';
 import { Dense } from '../nn/dense.js';
 import { LowRankConv2d } from '../nn/low-rank-conv2d.js';
 import { LowRankDense } from '../nn/low-rank-dense.js';
@@ -36,7 +36,7 @@ export interface ClassifierOptions {
    * Gain of the output layer under 'he' and 'orthogonal': 'relu' (default, the hidden layers'
    * law) or 'linear' (variance 1/fanIn: no ReLU follows the logits).
    */
-  outputGain?: 'relu' | 'linear';
+  outputGain?: InitGain;
 }
 
 /** maxRank and rank of the `index`-th low-rank layer (n×m) under `spec` (§3.1's caps). */
@@ -60,7 +60,7 @@ function checkLists(model: string, spec: LowRankSpec | undefined, layers: number
   }
 }
 
-type Draw = { rng: Rng; init?: WeightInit; gain?: 'relu' | 'linear' };
+type Draw = { rng: Rng; init?: WeightInit; gain?: InitGain };
 
 function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec, index = 0): Module {
   return spec ? new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec, index) })

@@ -16,6 +16,10 @@ import {
 export type WeightInit = 'uniform' | 'he' | 'orthogonal';
 export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal'];
 
+/** What follows a layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain names). */
+export type InitGain = 'relu' | 'linear';
+export const INIT_GAINS: readonly InitGain[] = ['relu', 'linear'];
+
 /** How a layer draws its initial weights; layers default to a seed derived from their shape. */
 export interface InitOptions {
   /** A generator shared across layers (preferred: one seed for the whole model). */
@@ -28,7 +32,7 @@ export interface InitOptions {
    * What follows the layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain
    * names): 'relu' (default) gives weight variance 2/fanIn, 'linear' (an output layer) 1/fanIn.
    */
-  gain?: 'relu' | 'linear';
+  gain?: InitGain;
 }
 
 /**
@@ -63,8 +67,8 @@ export function weightVariance(kind: string, fanIn: number, o: InitOptions): num
   const f = Math.max(fanIn, 1);
   if (scheme(kind, o) === 'uniform') return 1 / (3 * f);
   const gain = o.gain ?? 'relu';
-  if (gain !== 'relu' && gain !== 'linear') {
-    throw new Error(`${kind}: gain '${String(gain)}' is not one of relu, linear`);
+  if (!INIT_GAINS.includes(gain)) {
+    throw new Error(`${kind}: gain '${String(gain)}' is not one of ${INIT_GAINS.join(', ')}`);
   }
   return (gain === 'relu' ? 2 : 1) / f;
 }
