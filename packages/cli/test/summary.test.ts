@@ -4,7 +4,7 @@ import { machineNote, timeRatio, type GroupSummary } from '../dist/experiments/s
 
 const group = (name: string, seconds: number, machines: string[]): GroupSummary => ({
   group: name, runs: 3, planned: 3, epochs: '20', accuracy: null, lastThree: null,
-  trainLoss: null, compression: null, ranks: '–', parameters: '–', secondsPerEpoch: seconds,
+  selected: null, trainLoss: null, compression: null, ranks: '–', parameters: '–', secondsPerEpoch: seconds,
   machines, notes: [],
 });
 

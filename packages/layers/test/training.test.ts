@@ -5,7 +5,8 @@ import t from 'tap';
 import { matmul, memory, mul, randn, Rng, tidy } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, crossEntropy, Dense, GradientStep, mlp, mnist, mse, SGD, Trainer,
+  Adam, bestValidationEpoch, crossEntropy, Dense, evaluate, GradientStep, holdOut, mlp, mnist, mse,
+  SGD, Trainer,
 } from '../dist/index.js';
 
 t.test('GradientStep recovers a linear teacher (least squares)', async (t) => {
@@ -81,5 +82,54 @@ t.test('Trainer rejects bad settings', async (t) => {
     train: { images: new Float32Array(784 * 2), labels: [0, 1], count: 2 }, rng: new Rng(0) };
   t.throws(() => new Trainer({ ...base, epochs: 0, batchSize: 1 }), /epochs must be a positive integer/);
   t.throws(() => new Trainer({ ...base, epochs: 1, batchSize: 1.5 }), /batchSize must be/);
+  model.dispose();
+});
+
+t.test('Trainer with a validation hold-out: logs its loss and accuracy, selects an epoch',
+  async (t) => {
+    const { train: all } = mnist();
+    const { train, validation } = holdOut(all, 1000);
+    const rng = new Rng(1);
+    const model = mlp({ rng, hidden: [32] });
+    const lines: string[] = [];
+    const h = await new Trainer({
+      model, integrator: new GradientStep(model, { optimizer: new Adam({ lr: 2e-3 }) }),
+      train, validation, epochs: 2, batchSize: 100, rng, progress: 'none',
+      log: (l) => lines.push(l),
+    }).fit();
+    const now = evaluate(model, validation);
+    t.equal(h[1].validationLoss, now.loss, 'the last validation loss is the model\'s');
+    t.equal(h[1].validationAccuracy, now.accuracy);
+    t.ok(now.accuracy > 0.85, `validation accuracy ${now.accuracy}`);
+    t.equal(h[1].testAccuracy, null, 'no test split, no test numbers');
+    t.match(lines[1], /val loss \d\.\d{4} {2}val acc \d+\.\d\d%/);
+    t.equal(bestValidationEpoch(h).validationLoss,
+      Math.min(h[0].validationLoss!, h[1].validationLoss!));
+    model.dispose();
+  });
+
+t.test('bestValidationEpoch: lowest validation loss, first of equals; errors without one',
+  async (t) => {
+    const e = (epoch: number, validationLoss: number | null) => ({
+      epoch, loss: 1, testLoss: null, testAccuracy: 0.9 + epoch / 100, validationLoss,
+      validationAccuracy: null, seconds: 1, evalSeconds: 0, ranks: {}, parameters: 1,
+      compression: 0, liveTensors: 0,
+    });
+    t.equal(bestValidationEpoch([e(1, 0.5), e(2, 0.3), e(3, 0.3), e(4, 0.4)]).epoch, 2);
+    t.equal(bestValidationEpoch([e(1, 0.2)]).epoch, 1);
+    t.throws(() => bestValidationEpoch([]), /bestValidationEpoch: the history is empty/);
+    t.throws(() => bestValidationEpoch([e(1, 0.2), e(2, null)]),
+      /bestValidationEpoch: epoch 2 has no validation loss/);
+  });
+
+t.test('Trainer rejects test or validation rows that do not match train\'s', async (t) => {
+  const model = mlp({ rng: new Rng(0), hidden: [4] });
+  const base = { model, integrator: new GradientStep(model, { optimizer: new SGD({ lr: 1 }) }),
+    train: { images: new Float32Array(784 * 2), labels: [0, 1], count: 2 }, rng: new Rng(0),
+    epochs: 1, batchSize: 1 };
+  const bad = { images: new Float32Array(783 * 2), labels: [0, 1], count: 2 };
+  t.throws(() => new Trainer({ ...base, validation: bad }),
+    /Trainer: validation has 1566 values for 2 rows; expected rows of 784 values/);
+  t.throws(() => new Trainer({ ...base, test: bad }), /Trainer: test has 1566 values/);
   model.dispose();
 });

@@ -7,7 +7,10 @@
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-he-std-lin`: as he-std, with gain 1 on the output layer (`--output-gain linear`);
- * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`).
+ * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`);
+ * - `lenet5-sweep-he-std-val`: as he-std, with the last 1,000 train digits held out to pick
+ *   each run's epoch of lowest validation loss, the reference code's model selection
+ *   (`--validation 1000`).
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { InitGain, WeightInit } from '@dlrt/layers';
@@ -22,6 +25,8 @@ export interface SweepSetup {
   standardize: boolean;
   /** The output layer's init gain (default 'relu', the hidden layers'). */
   outputGain?: InitGain;
+  /** Train rows held out for epoch selection (default 0: none). */
+  validation?: number;
 }
 
 /** The sweep under `setup`; `name` is its directory under docs/results/. */
@@ -60,8 +65,11 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
   const dense = groups.find((g) => g.group === 'dense');
   const pm = (x: { mean: number; sd: number } | null) =>
     x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
+  const val = (setup.validation ?? 0) > 0;
   const rows = groups.map((g) => [
     g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), pm(g.lastThree),
+    ...(val ? [pm(g.selected?.accuracy ?? null), pm(g.selected?.compression ?? null),
+      g.selected ? g.selected.epochs.join(', ') : '–'] : []),
     g.trainLoss ? g.trainLoss.mean.toFixed(3) : '–', g.ranks, g.parameters,
     pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
     timeRatio(g, dense),
@@ -74,7 +82,11 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
         ? ', except the output layer at gain 1 (variance 1/fan_in: no ReLU follows the logits)'
         : ''}; ${setup.standardize
         ? 'pixels standardized to mean 0, sd 1 with the train split\'s statistics'
-        : 'pixels in [0, 1], as in the reference code'}; seeds 0, 1, 2. ` +
+        : 'pixels in [0, 1], as in the reference code'}${val
+        ? `; the last ${setup.validation!.toLocaleString('en')} train digits (the same number ` +
+          'of every class) held out as a validation set, so the nets train on ' +
+          `${(8000 - setup.validation!).toLocaleString('en')}`
+        : ''}; seeds 0, 1, 2. ` +
       `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +
       `docs/results/runs/${name}/ are skipped).`, '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
@@ -85,8 +97,13 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
       'Ranks [conv1, conv2, fc1] of each finished seed in seed order; test parameters ' +
       '(r(n + m) + r² per low-rank layer, plus biases and the dense classifier): their mean. ' +
       'Compression is 1 − parameters / 431,080 (the dense count with biases). s/epoch is the ' +
-      'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.', '',
-    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %', 'train loss',
+      'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.' +
+      (val ? ' "At min val loss": each run\'s test accuracy and compression at its epoch of ' +
+        'lowest validation loss (the epochs listed in seed order), mean ± sd over the seeds: ' +
+        'how the reference code reports its LeNet5 runs (papers/matrix-methods.md §3.6, on a ' +
+        '50k/10k train/validation split).' : ''), '',
+    markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %',
+      ...(val ? ['at min val loss: test acc %', 'compression %', 'epoch'] : []), 'train loss',
       'ranks per seed', 'test params', 'compression %', 's/epoch', '× dense'], rows),
     '', ...machineNote(groups), ...groups.flatMap((g) => g.notes),
   ].join('\n');

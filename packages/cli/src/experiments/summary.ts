@@ -1,5 +1,6 @@
 /** Tables of experiment runs: one row per group, mean ± sd over its finished seeds. */
 import { writeFileSync } from 'node:fs';
+import { bestValidationEpoch } from '@dlrt/layers';
 import { meanSd, readRun, RESULTS, type Run } from './runs.js';
 
 export { markdownTable } from '../markdown.js';
@@ -13,6 +14,12 @@ export interface GroupSummary {
   accuracy: { mean: number; sd: number } | null;
   /** Test accuracy averaged over each run's last three epochs (less noisy than the last). */
   lastThree: { mean: number; sd: number } | null;
+  /**
+   * With a validation hold-out: test accuracy and compression at each run's epoch of lowest
+   * validation loss (the reference code's selection), and those epochs in run order.
+   */
+  selected: { accuracy: { mean: number; sd: number }; compression: { mean: number; sd: number };
+    epochs: number[] } | null;
   /** Mean training loss of the last epoch (tells under-training from over-fitting). */
   trainLoss: { mean: number; sd: number } | null;
   compression: { mean: number; sd: number } | null;
@@ -39,6 +46,9 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
       .map((x) => `Unfinished: ${x.run.id} stopped after ${x.rec!.epochs.length} of ` +
         `${x.run.args.epochs} epochs (test acc ${pct(x.rec!.epochs.at(-1)!.testAccuracy ?? 0)}%).`);
     const allEpochs = finished.flatMap((x) => x.rec!.epochs);
+    const validated = finished.length > 0 &&
+      finished.every((x) => x.rec!.epochs.every((e) => e.validationLoss != null));
+    const best = validated ? finished.map((x) => bestValidationEpoch(x.rec!.epochs)) : [];
     return {
       group, runs: finished.length, planned: planned.length,
       epochs: finished.length
@@ -48,6 +58,10 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
         const tail = x.rec!.epochs.slice(-3);
         return tail.reduce((a, e) => a + (e.testAccuracy ?? NaN), 0) / tail.length;
       })) : null,
+      selected: best.length ? {
+        accuracy: meanSd(best.map((e) => e.testAccuracy ?? NaN)),
+        compression: meanSd(best.map((e) => e.compression)), epochs: best.map((e) => e.epoch),
+      } : null,
       trainLoss: last.length ? meanSd(last.map((e) => e.loss)) : null,
       compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
       ranks: last.some((e) => Object.keys(e.ranks).length > 0)

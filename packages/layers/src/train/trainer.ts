@@ -20,6 +20,11 @@ export interface TrainerOptions {
   integrator: Integrator;
   train: LabeledData;
   test?: LabeledData;
+  /**
+   * Held-out training rows (see `holdOut`), evaluated after every epoch to select an epoch
+   * (`bestValidationEpoch`) without looking at the test split.
+   */
+  validation?: LabeledData;
   epochs: number;
   batchSize: number;
   /** Shuffles the training rows each epoch. */
@@ -43,6 +48,9 @@ export interface EpochLog {
   loss: number;
   testLoss: number | null;
   testAccuracy: number | null;
+  /** Loss and accuracy on the validation rows (null without `validation`). */
+  validationLoss: number | null;
+  validationAccuracy: number | null;
   /** Training seconds (evaluation excluded). */
   seconds: number;
   evalSeconds: number;
@@ -107,6 +115,13 @@ export class Trainer {
     if (o.train.count < 1 || o.train.images.length % o.train.count !== 0) {
       throw new Error(`Trainer: train has ${o.train.images.length} values for ${o.train.count} rows`);
     }
+    const rowLen = o.train.images.length / o.train.count;
+    for (const [name, d] of [['test', o.test], ['validation', o.validation]] as const) {
+      if (d && (d.count < 1 || d.images.length !== d.count * rowLen)) {
+        throw new Error(`Trainer: ${name} has ${d.images.length} values for ${d.count} rows; ` +
+          `expected rows of ${rowLen} values, as in train`);
+      }
+    }
   }
 
   async fit(): Promise<EpochLog[]> {
@@ -145,10 +160,12 @@ export class Trainer {
       const seconds = (performance.now() - t0) / 1000;
       const t1 = performance.now();
       const test = o.test ? evaluate(o.model, o.test, { loss: lossFn }) : null;
+      const val = o.validation ? evaluate(o.model, o.validation, { loss: lossFn }) : null;
       const counts = parameterCounts(o.model);
       const entry: EpochLog = {
         epoch, loss: lossSum / batches.length, testLoss: test?.loss ?? null,
-        testAccuracy: test?.accuracy ?? null, seconds, evalSeconds: (performance.now() - t1) / 1000,
+        testAccuracy: test?.accuracy ?? null, validationLoss: val?.loss ?? null,
+        validationAccuracy: val?.accuracy ?? null, seconds, evalSeconds: (performance.now() - t1) / 1000,
         ranks, parameters: counts.parameters, compression: counts.compression,
         liveTensors: memory().numTensors,
       };
@@ -162,12 +179,36 @@ export class Trainer {
   }
 }
 
+/**
+ * The epoch with the lowest validation loss (the first of equals). The reference DLRT code
+ * reports each LeNet5 run's test accuracy at this epoch (its `produce_results.py`, on a 50k/10k
+ * train/validation split; the table of papers/matrix-methods.md §3.6).
+ *
+ * @throws Error naming `bestValidationEpoch` if the history is empty or has no validation loss.
+ */
+export function bestValidationEpoch(history: readonly EpochLog[]): EpochLog {
+  let best: EpochLog | undefined;
+  for (const e of history) {
+    if (e.validationLoss == null) {
+      throw new Error(`bestValidationEpoch: epoch ${e.epoch} has no validation loss ` +
+        '(train with a validation set)');
+    }
+    if (best === undefined || e.validationLoss < best.validationLoss!) best = e;
+  }
+  if (!best) throw new Error('bestValidationEpoch: the history is empty');
+  return best;
+}
+
 /** `epoch  3/10  loss 0.1234  test loss 0.0987  test acc 97.10%  12.3 s` */
 export function formatEpoch(e: EpochLog, epochs: number): string {
   const w = String(epochs).length;
   const parts = [`epoch ${String(e.epoch).padStart(w)}/${epochs}`, `loss ${e.loss.toFixed(4)}`];
   if (e.testLoss !== null) parts.push(`test loss ${e.testLoss.toFixed(4)}`);
   if (e.testAccuracy !== null) parts.push(`test acc ${(100 * e.testAccuracy).toFixed(2)}%`);
+  if (e.validationLoss != null) parts.push(`val loss ${e.validationLoss.toFixed(4)}`);
+  if (e.validationAccuracy != null) {
+    parts.push(`val acc ${(100 * e.validationAccuracy).toFixed(2)}%`);
+  }
   const ranks = Object.values(e.ranks);
   if (ranks.length) {
     parts.push(`ranks [${ranks.join(', ')}]`, `params ${e.parameters.toLocaleString('en')} ` +
