@@ -6,6 +6,7 @@
  * the others run the same grid with another setup:
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
+ * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
  * - `lenet5-sweep-he-std-lin`: as he-std, with gain 1 on the output layer (`--output-gain linear`);
  * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`);
  * - `lenet5-sweep-he-std-val`: as he-std, with the last 1,000 train digits held out to pick
