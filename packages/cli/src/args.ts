@@ -79,8 +79,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (v.standardize) a.standardize = true;
   if (s('validation')) {
     // holdOut checks the upper bound against the train split's size
-    a.validation = number('validation', s('validation')!, 'an integer ≥ 0 (train rows to hold out)',
-      (x) => Number.isInteger(x) && x >= 0);
+    a.validation = number('validation', s('validation')!,
+      'an integer ≥ 0 (train rows to hold out)', (x) => Number.isInteger(x) && x >= 0);
   }
   if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
   if (s('rank')) a.rank = positiveInt('rank', s('rank')!);

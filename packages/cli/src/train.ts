@@ -3,9 +3,9 @@ import os from 'node:os';
 import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, bestValidationEpoch, type DigitSplit, holdOut, type EpochLog, type InitGain, integratorFor, lenet5, type Method, mlp, mnist,
-  type Optimizer, lowRankParts, parameterCounts, pixelStats, type PixelStats, SGD, standardized,
-  Trainer, type WeightInit,
+  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
+  lenet5, type Method, mlp, mnist, type Optimizer, lowRankParts, parameterCounts, pixelStats,
+  type PixelStats, SGD, standardized, Trainer, type WeightInit,
 } from '@dlrt/layers';
 
 export interface TrainArgs {
@@ -118,8 +118,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     (data.stats ? `, standardized with the train split's mean ${data.stats.mean.toFixed(4)} ` +
       `and sd ${data.stats.std.toFixed(4)}` : ''));
   const trainer = new Trainer({
-    model, integrator, train: data.train, test: data.test, validation: data.validation, epochs: a.epochs,
-    batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,
+    model, integrator, train: data.train, test: data.test, validation: data.validation,
+    epochs: a.epochs, batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,
     meta: {
       command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
@@ -138,8 +138,8 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
       `(${perEpoch.toFixed(1)} s per epoch)`);
     if (data.validation) {
       const best = bestValidationEpoch(history);
-      log(`at the lowest validation loss (epoch ${best.epoch}, ${best.validationLoss!.toFixed(4)}):` +
-        ` test accuracy ${(100 * (best.testAccuracy ?? 0)).toFixed(2)}%, ` +
+      log(`at the lowest validation loss (epoch ${best.epoch}, ` +
+        `${best.validationLoss!.toFixed(4)}): test accuracy ${(100 * (best.testAccuracy ?? 0)).toFixed(2)}%, ` +
         `${(100 * best.compression).toFixed(1)}% compression`);
     }
     return history;

@@ -4,8 +4,8 @@ import { machineNote, timeRatio, type GroupSummary } from '../dist/experiments/s
 
 const group = (name: string, seconds: number, machines: string[]): GroupSummary => ({
   group: name, runs: 3, planned: 3, epochs: '20', accuracy: null, lastThree: null,
-  selected: null, trainLoss: null, compression: null, ranks: '–', parameters: '–', secondsPerEpoch: seconds,
-  machines, notes: [],
+  selected: null, trainLoss: null, compression: null, ranks: '–', parameters: '–',
+  secondsPerEpoch: seconds, machines, notes: [],
 });
 
 t.test('timeRatio: same CPU gives the ratio, other or mixed CPUs give –', async (t) => {

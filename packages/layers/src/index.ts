@@ -37,6 +37,8 @@ export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
 export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
 export { holdOut, type HeldOut } from './data/hold-out.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';
-export { Trainer, evaluate, formatEpoch, bestValidationEpoch, type TrainerOptions, type EpochLog, type LabeledData }
-  from './train/trainer.js';
+export {
+  Trainer, evaluate, formatEpoch, bestValidationEpoch, type TrainerOptions, type EpochLog,
+  type LabeledData,
+} from './train/trainer.js';
 export { Progress, type ProgressMode } from './train/progress.js';

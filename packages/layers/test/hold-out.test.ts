@@ -36,7 +36,8 @@ t.test('holdOut(mnist().train, 1000): rows 7000–7999, 100 of every class', asy
 
 t.test('holdOut errors name the function and the values', async (t) => {
   const split = { images: new Float32Array(8), labels: new Uint8Array(4), count: 4 };
-  t.throws(() => holdOut(split, 0), /holdOut: count must be an integer in \[1, 3\] for a split of 4 rows, got 0/);
+  t.throws(() => holdOut(split, 0),
+    /holdOut: count must be an integer in \[1, 3\] for a split of 4 rows, got 0/);
   t.throws(() => holdOut(split, 4), /got 4/);
   t.throws(() => holdOut(split, 1.5), /got 1.5/);
   t.throws(() => holdOut({ ...split, labels: new Uint8Array(3) }, 1),

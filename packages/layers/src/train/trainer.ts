@@ -165,7 +165,8 @@ export class Trainer {
       const entry: EpochLog = {
         epoch, loss: lossSum / batches.length, testLoss: test?.loss ?? null,
         testAccuracy: test?.accuracy ?? null, validationLoss: val?.loss ?? null,
-        validationAccuracy: val?.accuracy ?? null, seconds, evalSeconds: (performance.now() - t1) / 1000,
+        validationAccuracy: val?.accuracy ?? null, seconds,
+        evalSeconds: (performance.now() - t1) / 1000,
         ranks, parameters: counts.parameters, compression: counts.compression,
         liveTensors: memory().numTensors,
       };
