@@ -3,7 +3,7 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
- * the others run the same grid with another setup:
+ * the others change the setup (and two of them run only part of the θ grid):
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
