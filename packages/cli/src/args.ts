@@ -7,7 +7,7 @@ export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--bat
                   [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
                   [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
                   [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
-                  [--init uniform|he|orthogonal] [--output-gain relu|linear]
+                  [--init uniform|he|orthogonal|dlrt-net] [--output-gain relu|linear]
                   [--standardize] [--validation N]
                   [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
                   [--progress auto|bar|none] [--demo]

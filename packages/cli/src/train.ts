@@ -24,7 +24,10 @@ export interface TrainArgs {
   /** Upper bound on each low-rank layer's cap. */
   maxRank?: number;
   truncation: 'std' | '2022';
-  /** Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets). */
+  /**
+   * Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets,
+   * 'dlrt-net' the DLRT reference code's).
+   */
   init: WeightInit;
   /** Gain of the output layer's 'he'/'orthogonal' init ('linear': variance 1/fan_in). */
   outputGain: InitGain;

@@ -14,7 +14,7 @@ export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
 export {
   initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
-  flatSpectrum, INIT_GAINS, type InitGain, weightVariance,
+  type CoreSpectrum, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
 } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
 export { Optimizer, type BasisChange, type SlotKind } from './optim/optimizer.js';

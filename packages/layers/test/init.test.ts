@@ -131,6 +131,61 @@ t.test('low-rank cores: E‖W‖²_F = n·m·variance of the chosen law', async 
   c.dispose();
 });
 
+t.test('dlrt-net: the reference code\'s law; dense layers as uniform, low-rank cores of unit scale',
+  async (t) => {
+    // Dense layers and biases are drawn exactly as under 'uniform' (same seed, same numbers).
+    for (const make of [(init: 'uniform' | 'dlrt-net') => new Dense(50, 40, { seed: 7, init }),
+      (init: 'uniform' | 'dlrt-net') => new Conv2d(3, 8, 5, { seed: 7, init })]) {
+      const a = make('uniform'), b = make('dlrt-net');
+      t.same(b.weight.dataSync(), a.weight.dataSync(), `${a.constructor.name}: weights as uniform`);
+      t.same(b.bias!.dataSync(), a.bias!.dataSync(), `${a.constructor.name}: biases as uniform`);
+      a.dispose();
+      b.dispose();
+    }
+    // Low-rank: S = the r largest of 2·maxRank |N(0, 1)| draws. With r = maxRank that is the
+    // top half, whose mean square is (1 − (2Φ(a) − 1 − 2aφ(a)))/0.5 = 1.8573 at the median
+    // a = 0.67449 of |N(0, 1)|, and whose smallest value sits near a. Nothing scales with n, m.
+    let meanSq = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const l = new LowRankDense(600, 500, { rank: 200, maxRank: 200, seed, dtype: f64,
+        init: 'dlrt-net' });
+      const s = l.S.dataSync();
+      const sigma = Array.from({ length: 200 }, (_, i) => s[i * 201]!);
+      let off = 0;
+      for (let i = 0; i < 200; i++) for (let j = 0; j < 200; j++) if (i !== j) off = Math.max(off, Math.abs(s[i * 200 + j]!));
+      t.equal(off, 0, 'S is diagonal');
+      t.ok(sigma.every((v, i) => v > 0 && (i === 0 || v <= sigma[i - 1]!)), 'σ positive, descending');
+      t.ok(Math.abs(sigma[199]! - 0.6745) < 0.15, `seed ${seed}: σ_min ${sigma[199]} near the median of |N(0, 1)|`);
+      meanSq += sigma.reduce((a, v) => a + v * v, 0) / 200 / 6;
+      const gram = (x: Tensor, k: number) => {
+        const d = x.dataSync(), rows = x.shape[0]!;
+        let worst = 0;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) {
+            let g = 0;
+            for (let r = 0; r < rows; r++) g += d[r * k + i]! * d[r * k + j]!;
+            worst = Math.max(worst, Math.abs(g - (i === j ? 1 : 0)));
+          }
+        }
+        return worst;
+      };
+      if (seed === 0) {
+        t.ok(gram(l.U, 200) < 1e-12 && gram(l.V, 200) < 1e-12, 'U, V orthonormal');
+        t.ok(moments(l.bias!).maxAbs <= 1 / Math.sqrt(600) && moments(l.bias!).maxAbs > 0,
+          'bias U(±1/√fan_in)');
+      }
+      l.dispose();
+    }
+    t.ok(Math.abs(meanSq / 1.8573 - 1) < 0.05, `mean σ² ${meanSq} ≈ 1.8573`);
+    // Starting below the cap keeps the largest r of the 2·maxRank draws: rank 50 of 400 draws
+    // lies above the 87.5% quantile 1.534 of |N(0, 1)|.
+    const low = new LowRankConv2d(20, 500, 5, { rank: 50, maxRank: 200, seed: 3, dtype: f64,
+      init: 'dlrt-net' });
+    const s = low.S.dataSync();
+    t.ok(Math.abs(s[49 * 51]! - 1.534) < 0.25, `σ_50 of 400 draws ${s[49 * 51]} near 1.534`);
+    low.dispose();
+  });
+
 t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async (t) => {
   const x = tensor(Array.from({ length: 64 * 784 }, (_, i) => (i * 7919 % 256) / 255), [64, 784]);
   const rms = (init: 'uniform' | 'he' | 'orthogonal', lowRank: boolean): number[] => {

@@ -2,8 +2,10 @@
  * lenet5-sweep: RankAdaptiveBUG on LeNet5 for θ ∈ {0.09, 0.11, 0.15, 0.2, 0.3} against dense,
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
- * `lenet5-sweep` uses PyTorch's default initialization, as the reference code does;
- * the others change the setup (and two of them run only part of the θ grid):
+ * `lenet5-sweep` uses PyTorch's default initialization's law for every layer;
+ * the others change the setup (and three of them run only part of the θ grid):
+ * - `lenet5-sweep-dlrt-net`: the reference code's own init (`--init dlrt-net`: low-rank layers
+ *   from scratch with unit-scale singular values), θ = 0.11 and 0.2 only;
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
@@ -58,7 +60,11 @@ function runs(setup: SweepSetup, seeds: readonly number[]): Run[] {
 }
 
 const INIT_TEXT: Record<WeightInit, string> = {
-  uniform: "PyTorch's default initialization, as in the reference code",
+  uniform: "PyTorch's default initialization's law (U(±1/√fan_in); low-rank layers: random " +
+    'orthonormal bases and a diagonal core with the same expected energy)',
+  'dlrt-net': "the reference code's initialization (dense classifier and biases PyTorch's " +
+    'default; low-rank layers: random orthonormal bases, S = the r largest of 2·cap draws of ' +
+    '|N(0, 1)|)',
   he: 'He initialization (N(0, 2/fan_in) weights, zero biases)',
   orthogonal: 'orthogonal initialization (He\'s energy spread evenly over the singular values: ' +
     'semi-orthogonal dense weights, S = σ·I in the low-rank layers; zero biases)',

@@ -11,10 +11,13 @@ import {
  * about 6× per layer. 'orthogonal': He's energy (E‖W‖²_F = 2n for an n×m weight with m = fanIn)
  * spread evenly over the singular values of a random (semi-)orthogonal matrix (Saxe et al. 2014,
  * gain √2), zero biases; low-rank layers get S = σ·I, so truncation has no small values to cut
- * until training makes some.
+ * until training makes some. 'dlrt-net': what the DLRT reference code (COMPiLELab/DLRT-Net,
+ * papers/matrix-methods.md §3.3) does: dense layers and every bias as 'uniform', and a low-rank
+ * layer drawn from scratch, with orthonormal random bases and S = diag of the r largest of
+ * 2·maxRank draws of |N(0, 1)|, not scaled to the layer's size (see `randomFactors`).
  */
-export type WeightInit = 'uniform' | 'he' | 'orthogonal';
-export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal'];
+export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net';
+export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net'];
 
 /** What follows a layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain names). */
 export type InitGain = 'relu' | 'linear';
@@ -65,7 +68,7 @@ function scheme(kind: string, o: InitOptions): WeightInit {
 /** Variance of one weight entry under `o.init` for a layer with `fanIn` inputs per output. */
 export function weightVariance(kind: string, fanIn: number, o: InitOptions): number {
   const f = Math.max(fanIn, 1);
-  if (scheme(kind, o) === 'uniform') return 1 / (3 * f);
+  if (uniformLaw(kind, o)) return 1 / (3 * f);
   const gain = o.gain ?? 'relu';
   if (!INIT_GAINS.includes(gain)) {
     throw new Error(`${kind}: gain '${String(gain)}' is not one of ${INIT_GAINS.join(', ')}`);
@@ -73,9 +76,22 @@ export function weightVariance(kind: string, fanIn: number, o: InitOptions): num
   return (gain === 'relu' ? 2 : 1) / f;
 }
 
-/** Whether `o.init` draws a flat spectrum (every singular value equal). */
-export function flatSpectrum(kind: string, o: InitOptions): boolean {
-  return scheme(kind, o) === 'orthogonal';
+/** Whether dense weights and biases follow the U(±1/√fanIn) law under `o.init`. */
+function uniformLaw(kind: string, o: InitOptions): boolean {
+  const s = scheme(kind, o);
+  return s === 'uniform' || s === 'dlrt-net';
+}
+
+/**
+ * How a low-rank layer draws its core's singular values under `o.init` (see `randomFactors`):
+ * 'gaussian' sorted |N(0, s²)| with the dense law's energy, 'flat' all equal to that s,
+ * 'unit' the largest of 2·maxRank draws of |N(0, 1)|.
+ */
+export type CoreSpectrum = 'gaussian' | 'flat' | 'unit';
+
+export function coreSpectrum(kind: string, o: InitOptions): CoreSpectrum {
+  const s = scheme(kind, o);
+  return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' ? 'unit' : 'gaussian';
 }
 
 /** A weight tensor drawn under `o.init`. */
@@ -106,10 +122,10 @@ function orthogonalWeight(shape: Shape, fanIn: number, variance: number, rng: Rn
   });
 }
 
-/** A bias under `o.init`: U(±1/√fanIn) for 'uniform', zeros otherwise. */
+/** A bias under `o.init`: U(±1/√fanIn) for 'uniform' and 'dlrt-net', zeros otherwise. */
 export function initBias(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {
   const dtype = o.dtype ?? 'float32';
-  return scheme(kind, o) === 'uniform' ? uniformFanIn(shape, fanIn, rng, dtype)
+  return uniformLaw(kind, o) ? uniformFanIn(shape, fanIn, rng, dtype)
     : zeros(shape, dtype);
 }

@@ -11,7 +11,9 @@ import {
   concat, diag, type FloatDType, linalg, LowRankMatrix, type MatrixFactors, matmul, type Rng,
   randn, sub, type Tensor, tidy, type Variable,
 } from '@dlrt/core';
-import { flatSpectrum, type InitOptions, initRng, weightVariance } from './init.js';
+import {
+  type CoreSpectrum, coreSpectrum, type InitOptions, initRng, weightVariance,
+} from './init.js';
 import { Module } from './module.js';
 
 /**
@@ -72,7 +74,7 @@ export abstract class LowRankLayer extends Module {
     this.maxRank = maxRank;
     const f = init ?? randomFactors(n, m, o.rank, initRng(kind, [n, m], o),
       { dtype: o.dtype ?? 'float32', variance: weightVariance(kind, m, o),
-        flat: flatSpectrum(kind, o) });
+        spectrum: coreSpectrum(kind, o), pool: 2 * maxRank });
     // U and V are moved only by integrators (they stay orthonormal); S trains like a weight.
     this.U = this.addParameter('U', f.U, { trainable: false });
     this.S = this.addParameter('S', f.S);
@@ -133,20 +135,29 @@ export abstract class LowRankLayer extends Module {
 }
 
 /**
- * Orthonormal U, V from the QR of Gaussian matrices and S = diag(σ) with sorted |N(0, s²)|
- * draws, s² = n·m·variance / r: then E‖W‖²_F = n·m·variance, as for a dense layer whose
- * entries have that variance (1/(3m) for the U(±1/√m) init gives s² = n/(3r)). With `flat`,
- * S = s·I instead (the same energy, every singular value equal).
+ * Orthonormal U, V from the QR of Gaussian matrices and a diagonal S = diag(σ), σ sorted
+ * descending, drawn by `spectrum`:
+ * - 'gaussian' (default): |N(0, s²)| draws, s² = n·m·variance / r, so E‖W‖²_F = n·m·variance
+ *   as for a dense layer whose entries have that variance (1/(3m) for the U(±1/√m) init gives
+ *   s² = n/(3r));
+ * - 'flat': every σ = s (the same energy, no small values for truncation to cut);
+ * - 'unit': the r largest of `pool` (default 2r) draws of |N(0, 1)|, whatever the layer's size,
+ *   as the DLRT reference code does with pool = 2·maxRank (papers/matrix-methods.md §3.3).
  */
 export function randomFactors(n: number, m: number, r: number, rng: Rng,
-  o: { dtype: FloatDType; variance: number; flat?: boolean }): Factors {
-  const dtype = o.dtype;
+  o: { dtype: FloatDType; variance: number; spectrum?: CoreSpectrum; pool?: number }): Factors {
+  const { dtype, spectrum = 'gaussian', pool = 2 * r } = o;
+  if (spectrum === 'unit' && !(Number.isInteger(pool) && pool >= r)) {
+    throw new Error(`randomFactors: pool ${pool} must be an integer ≥ rank ${r}`);
+  }
   return tidy(() => {
     const U = linalg.orth(randn([n, r], { rng, dtype }));
     const V = linalg.orth(randn([m, r], { rng, dtype }));
     const s = Math.sqrt((n * m * o.variance) / r);
-    const sigma = Array.from({ length: r }, () => o.flat ? s : Math.abs(s * rng.normal()))
-      .sort((a, b) => b - a);
+    const draw = spectrum === 'flat' ? () => s
+      : spectrum === 'unit' ? () => Math.abs(rng.normal()) : () => Math.abs(s * rng.normal());
+    const sigma = Array.from({ length: spectrum === 'unit' ? pool : r }, draw)
+      .sort((a, b) => b - a).slice(0, r);
     return { U, S: diag(sigma, dtype), V };
   });
 }
