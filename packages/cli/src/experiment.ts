@@ -22,7 +22,10 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
     sweep('lenet5-sweep-orth', { init: 'orthogonal', standardize: false }),
     sweep('lenet5-sweep-he-std-lin', { init: 'he', standardize: true, outputGain: 'linear' }),
     sweep('lenet5-sweep-std', { init: 'uniform', standardize: true, thetas: [0.11] }),
-    sweep('lenet5-sweep-dlrt-net', { init: 'dlrt-net', standardize: false, thetas: [0.11, 0.2] }),
+    sweep('lenet5-sweep-dlrt-net', { init: 'dlrt-net', standardize: false, thetas: [0.11, 0.2],
+      dense: false }),
+    sweep('lenet5-sweep-dlrt-net-2022', { init: 'dlrt-net', standardize: false, thetas: [0.11],
+      truncation: '2022', dense: false }),
     sweep('lenet5-sweep-he-std-val', { init: 'he', standardize: true, validation: 1000,
       thetas: [0.11, 0.2] }),
     mlpIntegrators]

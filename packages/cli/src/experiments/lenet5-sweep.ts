@@ -3,9 +3,12 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  * `lenet5-sweep` uses PyTorch's default initialization's law for every layer;
- * the others change the setup (and three of them run only part of the θ grid):
+ * the others change the setup (and four of them run only part of the θ grid):
  * - `lenet5-sweep-dlrt-net`: the reference code's own init (`--init dlrt-net`: low-rank layers
- *   from scratch with unit-scale singular values), θ = 0.11 and 0.2 only;
+ *   from scratch with unit-scale singular values), θ = 0.11 and 0.2 only, and no dense runs
+ *   (that init draws a dense net exactly as `lenet5-sweep` does);
+ * - `lenet5-sweep-dlrt-net-2022`: the same at θ = 0.11 with the reference's truncation rule
+ *   too (`--truncation 2022`);
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
@@ -32,6 +35,10 @@ export interface SweepSetup {
   validation?: number;
   /** The tolerances run (default THETAS, the whole grid). */
   thetas?: readonly number[];
+  /** The truncation rule (default 'std'; '2022' is the reference code's). */
+  truncation?: 'std' | '2022';
+  /** Run the dense baseline (default true). */
+  dense?: boolean;
 }
 
 /** The sweep under `setup`; `name` is its directory under docs/results/. */
@@ -44,13 +51,15 @@ export function sweep(name: string, setup: SweepSetup) {
 }
 
 function runs(setup: SweepSetup, seeds: readonly number[]): Run[] {
-  const { thetas = THETAS, ...train } = setup;
+  const { thetas = THETAS, dense = true, ...train } = setup;
   const base = {
     model: 'lenet5', optimizer: 'sgd', lr: 0.05, batch: 128, epochs: 20, ...train,
   } as const;
   const out: Run[] = [];
   for (const seed of seeds) {
-    out.push({ id: `dense-seed${seed}`, group: 'dense', args: runArgs({ ...base, seed }) });
+    if (dense) {
+      out.push({ id: `dense-seed${seed}`, group: 'dense', args: runArgs({ ...base, seed }) });
+    }
     for (const tol of thetas) {
       out.push({ id: `bug-theta${tol}-seed${seed}`, group: `θ = ${tol}`,
         args: runArgs({ ...base, seed, method: 'bug', tol }) });
@@ -87,8 +96,10 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
     'MNIST 8,000/2,000 split (DESIGN.md, Data); SGD lr 0.05, batch 128, 20 epochs, every ' +
-      'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; T-std truncation with ' +
-      `relative θ; ${INIT_TEXT[setup.init]}${setup.outputGain === 'linear'
+      'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; ' +
+      `${setup.truncation === '2022' ? 'T-2022 truncation (the reference code\'s rule)'
+        : 'T-std truncation'} with relative θ; ${INIT_TEXT[setup.init]}${
+        setup.outputGain === 'linear'
         ? ', except the output layer at gain 1 (variance 1/fan_in: no ReLU follows the logits)'
         : ''}; ${setup.standardize
         ? 'pixels standardized to mean 0, sd 1 with the train split\'s statistics'
@@ -97,6 +108,8 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
           'of every class) held out as a validation set, so the nets train on ' +
           `${(8000 - setup.validation!).toLocaleString('en')}`
         : ''}; seeds 0, 1, 2. ` +
+      (setup.dense === false ? 'No dense runs here: under this init a dense LeNet5 is drawn ' +
+        'exactly as in `lenet5-sweep`, whose dense runs are the baseline. ' : '') +
       `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +
       `docs/results/runs/${name}/ are skipped).`, '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
