@@ -3,12 +3,14 @@
  * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
  * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
  * `lenet5-sweep` uses PyTorch's default initialization's law for every layer;
- * the others change the setup (and four of them run only part of the θ grid):
+ * the others change the setup (and five of them run only part of the θ grid):
  * - `lenet5-sweep-dlrt-net`: the reference code's own init (`--init dlrt-net`: low-rank layers
  *   from scratch with unit-scale singular values), θ = 0.11 and 0.2 only, and no dense runs
  *   (that init draws a dense net exactly as `lenet5-sweep` does);
  * - `lenet5-sweep-dlrt-net-2022`: the same at θ = 0.11 with the reference's truncation rule
  *   too (`--truncation 2022`);
+ * - `lenet5-sweep-dlrt-net-std`: the reference's init with standardized pixels, θ = 0.11 only,
+ *   no dense runs (`lenet5-sweep-std` has them);
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
@@ -109,7 +111,8 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
           `${(8000 - setup.validation!).toLocaleString('en')}`
         : ''}; seeds 0, 1, 2. ` +
       (setup.dense === false ? 'No dense runs here: under this init a dense LeNet5 is drawn ' +
-        'exactly as in `lenet5-sweep`, whose dense runs are the baseline. ' : '') +
+        `exactly as in \`${setup.standardize ? 'lenet5-sweep-std' : 'lenet5-sweep'}\`, whose ` +
+        'dense runs are the baseline. ' : '') +
       `Regenerate with \`pnpm experiment ${name}\` (runs that already have a complete file in ` +
       `docs/results/runs/${name}/ are skipped).`, '',
     'Accuracy and compression: mean ± sd over the finished seeds, after the last epoch; ' +
