@@ -58,8 +58,9 @@ t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
 t.test('--init picks the weight init and names bad values', async (t) => {
   t.equal(parseTrainArgs([]).init, 'uniform');
   t.equal(parseTrainArgs(['--init', 'he']).init, 'he');
+  t.equal(parseTrainArgs(['--init', 'dlrt-net']).init, 'dlrt-net');
   t.throws(() => parseTrainArgs(['--init', 'xavier']),
-    /--init: expected one of uniform\|he\|orthogonal, got 'xavier'/);
+    /--init: expected one of uniform\|he\|orthogonal\|dlrt-net, got 'xavier'/);
 });
 
 t.test('--output-gain picks the output layer\'s init gain', async (t) => {
