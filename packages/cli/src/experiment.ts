@@ -26,8 +26,8 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       dense: false }),
     sweep('lenet5-sweep-dlrt-net-2022', { init: 'dlrt-net', standardize: false, thetas: [0.11],
       truncation: '2022', dense: false }),
-    sweep('lenet5-sweep-dlrt-net-std', { init: 'dlrt-net', standardize: true, thetas: [0.11],
-      dense: false }),
+    sweep('lenet5-sweep-dlrt-net-std', { init: 'dlrt-net', standardize: true,
+      thetas: [0.11, 0.2], dense: false }),
     sweep('lenet5-sweep-he-std-val', { init: 'he', standardize: true, validation: 1000,
       thetas: [0.11, 0.2] }),
     mlpIntegrators]

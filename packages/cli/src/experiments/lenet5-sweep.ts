@@ -9,8 +9,8 @@
  *   (that init draws a dense net exactly as `lenet5-sweep` does);
  * - `lenet5-sweep-dlrt-net-2022`: the same at θ = 0.11 with the reference's truncation rule
  *   too (`--truncation 2022`);
- * - `lenet5-sweep-dlrt-net-std`: the reference's init with standardized pixels, θ = 0.11 only,
- *   no dense runs (`lenet5-sweep-std` has them);
+ * - `lenet5-sweep-dlrt-net-std`: the reference's init with standardized pixels, θ = 0.11 and
+ *   0.2 only, no dense runs (`lenet5-sweep-std` has them);
  * - `lenet5-sweep-he`: He initialization (`--init he`);
  * - `lenet5-sweep-he-std`: He, and pixels standardized (`--standardize`);
  * - `lenet5-sweep-std`: PyTorch's default init with standardized pixels, θ = 0.11 only;
