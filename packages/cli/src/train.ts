@@ -141,8 +141,9 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
       `(${perEpoch.toFixed(1)} s per epoch)`);
     if (data.validation) {
       const best = bestValidationEpoch(history);
+      const accuracy = (100 * (best.testAccuracy ?? 0)).toFixed(2);
       log(`at the lowest validation loss (epoch ${best.epoch}, ` +
-        `${best.validationLoss!.toFixed(4)}): test accuracy ${(100 * (best.testAccuracy ?? 0)).toFixed(2)}%, ` +
+        `${best.validationLoss!.toFixed(4)}): test accuracy ${accuracy}%, ` +
         `${(100 * best.compression).toFixed(1)}% compression`);
     }
     return history;
