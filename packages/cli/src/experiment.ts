@@ -2,17 +2,19 @@
 /**
  * `pnpm experiment <name> [--seeds 0,1,2] [--only <id part>] [--report]`: trains the runs of an
  * experiment that are not finished yet, then writes its table to docs/results/<name>.md.
+ * (init-ranks trains nothing: it only draws models.)
  * --report only rebuilds the table from the runs on disk.
  */
 import { parseArgs } from 'node:util';
 import { sweep } from './experiments/lenet5-sweep.js';
+import * as initRanks from './experiments/init-ranks.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
 import { runAll } from './experiments/runs.js';
 
 interface Experiment {
   NAME: string;
   runs(seeds?: readonly number[]): import('./experiments/runs.js').Run[];
-  report(seeds?: readonly number[]): void;
+  report(seeds?: readonly number[]): void | Promise<void>;
 }
 
 const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
@@ -30,7 +32,7 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2], dense: false }),
     sweep('lenet5-sweep-he-std-val', { init: 'he', standardize: true, validation: 1000,
       thetas: [0.11, 0.2] }),
-    mlpIntegrators]
+    mlpIntegrators, initRanks]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
@@ -48,8 +50,9 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers, got '${s}'`);
     return n;
   });
-  if (!values.report) await runAll(exp.NAME, exp.runs(seeds), values.only);
-  exp.report(seeds);
+  const runs = exp.runs(seeds);
+  if (!values.report && runs.length > 0) await runAll(exp.NAME, runs, values.only);
+  await exp.report(seeds);
   return 0;
 }
 

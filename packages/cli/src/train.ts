@@ -5,7 +5,7 @@ import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, mnist, type Optimizer, lowRankParts, parameterCounts, pixelStats,
-  type PixelStats, SGD, standardized, Trainer, type WeightInit,
+  type PixelStats, type Sequential, SGD, standardized, Trainer, type WeightInit,
 } from '@dlrt/layers';
 
 export interface TrainArgs {
@@ -88,15 +88,20 @@ function loadData(a: Pick<TrainArgs, 'standardize' | 'validation'>): Data {
   return { train: z(train), test: z(all.test), validation: validation && z(validation), stats };
 }
 
+/** The model `a` asks for, its weights the first draws from `rng`. */
+export function drawModel(a: TrainArgs, rng: Rng): Sequential {
+  const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
+  const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain };
+  return a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
+}
+
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
   const gpu = a.backend === 'gpu';
   if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
   const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
   const data = loadData(a);
   const rng = new Rng(a.seed);
-  const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
-  const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain };
-  const model = a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
+  const model = drawModel(a, rng);
   const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
     truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';

@@ -23,7 +23,8 @@ export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
 export { type Integrator, type StepResult, NonFiniteLossError } from './integrators/integrator.js';
 export { GradientStep, type GradientStepOptions } from './integrators/gradient-step.js';
 export {
-  type LowRankIntegratorOptions, type AdaptiveOptions, type LowRankParts, lowRankParts,
+  type LowRankIntegratorOptions, type AdaptiveOptions, type TruncationOptions, type LowRankParts,
+  lowRankParts, ruleFor,
 } from './integrators/low-rank-steps.js';
 export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';

@@ -106,10 +106,12 @@ export function machineNote(groups: readonly GroupSummary[]): string[] {
     'CPU model.'];
 }
 
-/** Writes docs/results/<name>.md and .json and prints the table. */
-export function writeReport(name: string, md: string, groups: GroupSummary[]): void {
+/** Writes docs/results/<name>.md and .json (the sweep's groups, or `data`) and prints the table. */
+export function writeReport(name: string, md: string,
+  data: GroupSummary[] | Record<string, unknown>): void {
+  const body = Array.isArray(data) ? { groups: data } : data;
   writeFileSync(new URL(`${name}.md`, RESULTS), `${md}\n`);
   writeFileSync(new URL(`${name}.json`, RESULTS),
-    `${JSON.stringify({ experiment: name, groups }, null, 2)}\n`);
+    `${JSON.stringify({ experiment: name, ...body }, null, 2)}\n`);
   console.log(`\n${md}`);
 }

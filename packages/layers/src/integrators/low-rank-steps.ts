@@ -21,8 +21,8 @@ export interface LowRankIntegratorOptions {
   optimizer: Optimizer;
 }
 
-/** What the rank-adaptive integrators add. */
-export interface AdaptiveOptions extends LowRankIntegratorOptions {
+/** How the rank-adaptive integrators truncate. */
+export interface TruncationOptions {
   /** Truncation tolerance θ ≥ 0: relative to ‖σ‖₂ (default) or absolute. */
   tol: number;
   tolerance?: 'relative' | 'absolute';
@@ -32,8 +32,11 @@ export interface AdaptiveOptions extends LowRankIntegratorOptions {
   rMin?: number;
 }
 
+/** What the rank-adaptive integrators add. */
+export interface AdaptiveOptions extends LowRankIntegratorOptions, TruncationOptions {}
+
 /** Validates the adaptive options; names the integrator and the value. */
-export function checkAdaptive(name: string, o: AdaptiveOptions): void {
+export function checkAdaptive(name: string, o: TruncationOptions): void {
   if (!(o.tol >= 0) || !Number.isFinite(o.tol)) {
     throw new Error(`${name}: tol must be a finite number ≥ 0, got ${o.tol}`);
   }
@@ -46,7 +49,7 @@ export function checkAdaptive(name: string, o: AdaptiveOptions): void {
 }
 
 /** The truncation rule for one layer: θ, clamped to [min(rMin, maxRank), maxRank]. */
-export function ruleFor(o: AdaptiveOptions, layer: LowRankLayer): TruncationRule {
+export function ruleFor(o: TruncationOptions, layer: LowRankLayer): TruncationRule {
   const bounds = { rMin: Math.min(o.rMin ?? 2, layer.maxRank), rMax: layer.maxRank };
   if (o.truncation === '2022') return { kind: 'relative2022', theta: o.tol, ...bounds };
   return o.tolerance === 'absolute' ? { kind: 'absolute', tol: o.tol, ...bounds }
