@@ -81,7 +81,8 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
   const compared = INITS.flatMap(({ init, sweep }) => THETAS.map((tol) => {
     const drawn = seeds.map((seed) => settledLeNet5(init, seed, tol));
     const trained = seeds.map((seed) => readRun(sweep, `bug-theta${tol}-seed${seed}`))
-      .filter((rec) => rec && rec.epochs.length >= rec.args.epochs).map((rec) => rec!.epochs.at(-1)!);
+      .filter((rec) => rec && rec.epochs.length >= rec.args.epochs)
+      .map((rec) => rec!.epochs.at(-1)!);
     return {
       init, tol, sweep, settled: drawn.map((d) => d.ranks),
       settledCompression: meanSd(drawn.map((d) => d.compression)).mean,
@@ -117,8 +118,8 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
       'targets: mean ± sd and range over the seeds, how many seeds reach the target, and how ' +
       `many of the ${SPREAD_SEEDS.length / 3} seed triples (0–2, 3–5, …) reach it with their ` +
       'mean, as a 3-seed sweep would report it.', '',
-    markdownTable(['init', 'θ', 'target', 'compression %', 'range %', 'seeds reaching it',
-      'triples reaching it'], spread.map((s) => [
+    markdownTable(['init', 'θ', 'target', 'compression %', 'range %',
+      'seeds reaching it', 'triples reaching it'], spread.map((s) => [
       s.init, String(s.tol), `≥ ${pct(s.target)}`, `${pct(s.mean)} ± ${pct(s.sd)}`,
       `${pct(s.min)}–${pct(s.max)}`, `${s.seedsMeeting}/${SPREAD_SEEDS.length}`,
       `${s.triplesMeeting}/${s.triples}`])),
