@@ -109,7 +109,7 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
         ? `; the last ${setup.validation!.toLocaleString('en')} train digits (the same number ` +
           'of every class) held out as a validation set, so the nets train on ' +
           `${(8000 - setup.validation!).toLocaleString('en')}`
-        : ''}; seeds 0, 1, 2. ` +
+        : ''}; seeds ${seeds.join(', ')}. ` +
       (setup.dense === false ? 'No dense runs here: under this init a dense LeNet5 is drawn ' +
         `exactly as in \`${setup.standardize ? 'lenet5-sweep-std' : 'lenet5-sweep'}\`, whose ` +
         'dense runs are the baseline. ' : '') +
