@@ -16,4 +16,5 @@ export { toNdarray, fromNdarray } from './ndarray.js';
 export { gemm } from './kernels/gemm.js';
 export type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
 export { ThreadPool, allocShared } from './threads/pool.js';
+export { startWorker } from './threads/start-worker.js';
 export * as linalgKernels from './linalg/index.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { gemm, type FloatArray, type GemmArgs } from '../dist/kernels/gemm.js';
-import { PARALLEL_MIN_MNK, ThreadPool, allocShared, isShared } from '../dist/threads/pool.js';
+import { gemm, type FloatArray, type GemmArgs } from '../src/kernels/gemm.js';
+import { PARALLEL_MIN_MNK, ThreadPool, allocShared, isShared } from '../src/threads/pool.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -160,6 +160,8 @@ t.test('allocShared', (t) => {
 t.test('ThreadPool(2).gemm: above the threshold, shared and non-shared inputs', async (t) => {
   const pool = new ThreadPool(2);
   t.equal(pool.threads, 2);
+  // From built JS and from the sources alike (the tests run the sources through tsx).
+  t.equal(await pool.ready(), 1, 'its worker thread started');
   t.teardown(() => pool.close());
   // Row splits (n ≤ m), column splits (n > m), odd sizes, every transpose.
   const shapes = [[150, 151, 149], [61, 311, 173], [300, 17, 601], [7, 700, 620]];

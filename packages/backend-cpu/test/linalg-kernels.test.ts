@@ -2,11 +2,11 @@
 // A = USVᵀ, AV = VΛ, A = LLᵀ, op(A)X = B with QᵀQ = I, and spectra known by construction
 // (A = U·diag(σ)·Vᵀ from exactly orthogonal Householder products built here, not by qr).
 import t from 'tap';
-import { cholesky } from '../dist/linalg/cholesky.js';
-import { eigh } from '../dist/linalg/eigh.js';
-import { qr } from '../dist/linalg/qr.js';
-import { svd } from '../dist/linalg/svd.js';
-import { solveTriangular } from '../dist/linalg/triangular.js';
+import { cholesky } from '../src/linalg/cholesky.js';
+import { eigh } from '../src/linalg/eigh.js';
+import { qr } from '../src/linalg/qr.js';
+import { svd } from '../src/linalg/svd.js';
+import { solveTriangular } from '../src/linalg/triangular.js';
 
 /** Tiny seeded LCG, uniform in [-1, 1). */
 function lcg(seed: number): () => number {

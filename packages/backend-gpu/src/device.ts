@@ -5,7 +5,8 @@
  * this thread stay synchronous and a synchronous read can block on Atomics until the worker
  * has the values.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '@dlrt/backend-cpu';
 import { Executor, type RunCommand } from './executor.js';
 import type { GpuMode } from './modes.js';
 
@@ -141,7 +142,7 @@ class DeviceThread {
     process.env.EGL_PLATFORM = 'surfaceless';
     // A worker inherits the process's flags; `--input-type` (node -e) is refused for a file.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { execArgv });
+    const worker = startWorker('worker', import.meta.url, { execArgv });
     const first = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

@@ -151,7 +151,8 @@ t.test('a process that exits with webgpu work still queued exits cleanly', async
     'for (let i = 0; i < 30; i++) x = add(matmul(x, x), x);   // queued, never read',
   ].join('\n');
   for (let run = 1; run <= 3; run++) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script],
+    const r = spawnSync(process.execPath,
+      ['--import=tsx', '--conditions=development', '--input-type=module', '-e', script],
       { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 120_000 });
     t.ok(r.status === 0 && !/FATAL/.test(r.stderr),
       `run ${run}: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`);

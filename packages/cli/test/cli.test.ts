@@ -4,10 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { DEFAULTS, parseTrainArgs } from '../dist/index.js';
+import { DEFAULTS, parseTrainArgs } from '../src/index.js';
 
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const dlrt = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+// The command runs from its sources, as the tests do (see .taprc), so an unbuilt edit is tested.
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const dlrt = (...args: string[]) => spawnSync(process.execPath,
+  ['--import=tsx', '--conditions=development', main, ...args], { encoding: 'utf8' });
 
 t.test('parseTrainArgs: defaults, flags, and errors that name the flag', async (t) => {
   t.same(parseTrainArgs([]), DEFAULTS);

@@ -1,6 +1,6 @@
 // Experiment tables: the time ratio to dense is only given between runs of one CPU model.
 import t from 'tap';
-import { machineNote, timeRatio, type GroupSummary } from '../dist/experiments/summary.js';
+import { machineNote, timeRatio, type GroupSummary } from '../src/experiments/summary.js';
 
 const group = (name: string, seconds: number, machines: string[]): GroupSummary => ({
   group: name, runs: 3, planned: 3, epochs: '20', accuracy: null, lastThree: null,

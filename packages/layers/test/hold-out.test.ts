@@ -1,8 +1,8 @@
 // holdOut: the last rows become the validation set; oracles are the input rows themselves and
 // the class counts of the round-robin MNIST order.
 import t from 'tap';
-import { mnist } from '../dist/data/mnist.js';
-import { holdOut } from '../dist/data/hold-out.js';
+import { mnist } from '../src/data/mnist.js';
+import { holdOut } from '../src/data/hold-out.js';
 
 t.test('holdOut on a hand-made split: last rows out, copies, nothing lost', async (t) => {
   const split = { images: Float32Array.from({ length: 10 }, (_, i) => i),

@@ -7,7 +7,7 @@ import { mean, Rng, square, tensor, type Tensor, tidy } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Conv2d, Dense, LowRankConv2d, LowRankDense, type Module, mlp, randomFactors,
-} from '../dist/index.js';
+} from '../src/index.js';
 
 const f64 = 'float64' as const;
 

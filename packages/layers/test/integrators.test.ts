@@ -11,7 +11,7 @@ import {
   ABPSI, crossEntropy, Dense, FixedRankBUG, GradientStep, type Integrator, LowRankConv2d,
   LowRankDense, type Module, ParallelBUG, RankAdaptiveBUG, ReLU, Flatten, Sequential, SGD,
   Conv2d,
-} from '../dist/index.js';
+} from '../src/index.js';
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));

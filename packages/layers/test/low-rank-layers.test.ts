@@ -8,7 +8,7 @@ import {
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
-import { Conv2d, Dense, LowRankConv2d, LowRankDense, type LowRankLayer } from '../dist/index.js';
+import { Conv2d, Dense, LowRankConv2d, LowRankDense, type LowRankLayer } from '../src/index.js';
 
 const f64 = 'float64' as const;
 t.test('LowRankDense: orthonormal random factors and the dense twin', async (t) => {

@@ -9,8 +9,8 @@ import '@dlrt/backend-cpu';
 import {
   ABPSI, Adam, Dense, FixedRankBUG, GradientStep, type Integrator, LowRankDense, mse, type Module,
   type Optimizer, ParallelBUG, RankAdaptiveBUG, ReLU, Sequential, SGD,
-} from '../dist/index.js';
-import { rebase } from '../dist/integrators/low-rank-steps.js';
+} from '../src/index.js';
+import { rebase } from '../src/integrators/low-rank-steps.js';
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));

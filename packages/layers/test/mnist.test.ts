@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { mnist } from '../dist/data/mnist.js';
-import { gatherRows, shuffledBatches } from '../dist/data/batches.js';
+import { mnist } from '../src/data/mnist.js';
+import { gatherRows, shuffledBatches } from '../src/data/batches.js';
 
 const sha256 = (a: Float32Array | Uint8Array): string =>
   createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex');

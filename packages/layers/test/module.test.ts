@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Rng, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
-import { Dense, lenet5, LowRankLayer, mlp, Module, ReLU, Sequential } from '../dist/index.js';
+import { Dense, lenet5, LowRankLayer, mlp, Module, ReLU, Sequential } from '../src/index.js';
 
 t.test('namedParameters uses dotted paths in registration order', async (t) => {
   const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { tensor, Variable } from '@dlrt/core';
 import '@dlrt/backend-cpu';
-import { Adam, AdamW, type Optimizer, SGD } from '../dist/index.js';
+import { Adam, AdamW, type Optimizer, SGD } from '../src/index.js';
 
 const p0 = [0.5, -1.25, 2.0];
 const grads = [[0.1, -0.2, 0.3], [-0.4, 0.5, 0.05], [0.2, 0.2, -0.7]];

@@ -1,7 +1,7 @@
 // The progress bar: drawn on a TTY, silent otherwise; the trainer prints plain epoch lines
 // either way (checked in training.test.ts).
 import t from 'tap';
-import { Progress } from '../dist/index.js';
+import { Progress } from '../src/index.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; out: string[] } {
   const out: string[] = [];

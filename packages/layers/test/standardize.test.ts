@@ -1,6 +1,6 @@
 import t from 'tap';
-import { mnist } from '../dist/data/mnist.js';
-import { pixelStats, standardized } from '../dist/data/standardize.js';
+import { mnist } from '../src/data/mnist.js';
+import { pixelStats, standardized } from '../src/data/standardize.js';
 
 /** Mean and population sd of `x` in float64, two-pass. */
 const moments = (x: Float32Array): { mean: number; std: number } => {

@@ -7,7 +7,7 @@ import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, crossEntropy, Dense, evaluate, GradientStep, holdOut, mlp, mnist, mse,
   SGD, Trainer,
-} from '../dist/index.js';
+} from '../src/index.js';
 
 t.test('GradientStep recovers a linear teacher (least squares)', async (t) => {
   const teacher = randn([3, 5], { seed: 1, dtype: 'float64' });

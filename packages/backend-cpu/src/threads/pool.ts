@@ -10,10 +10,11 @@
  * when the caller has claimed the last block it closes the job and waits only for workers
  * that joined; a worker that wakes later finds the job closed and drops the message.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MR, NR } from '../kernels/gemm-config.js';
 import { gemm, gemmStrided } from '../kernels/gemm.js';
 import type { FloatArray, GemmArgs } from '../kernels/gemm-types.js';
+import { startWorker } from './start-worker.js';
 
 /** A GEMM job; offsets are in elements from the start of each buffer. */
 export interface GemmJob {
@@ -101,6 +102,8 @@ export class ThreadPool {
   /** Threads used for one kernel, counting the calling thread. */
   readonly threads: number;
   private readonly workers: Worker[] = [];
+  /** Per worker: resolves true when it runs, false when it failed to start. */
+  private readonly started: Promise<boolean>[] = [];
   private readonly sync: Int32Array;
   private readonly errorBytes: Uint8Array;
   private gen = 1;
@@ -120,17 +123,26 @@ export class ThreadPool {
     this.sync = new Int32Array(workerData.sync);
     this.errorBytes = new Uint8Array(workerData.error);
     for (let i = 1; i < threads; i++) {
-      // execArgv []: the worker loads compiled JS only, not the parent's loaders (e.g. tsx).
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData, execArgv: [] });
+      // execArgv []: the worker does not load the parent's loaders (they would slow it).
+      const w = startWorker('worker', import.meta.url, { workerData, execArgv: [] });
       w.unref(); // a process that never calls close() still exits
       // A worker that failed to start (or died between jobs) never joins a job: drop it.
-      w.on('error', (e) => {
-        const i = this.workers.indexOf(w);
-        if (i >= 0) this.workers.splice(i, 1);
-        process.emitWarning(`ThreadPool: a worker failed, ${this.workers.length} left: ${e}`);
-      });
+      this.started.push(new Promise<boolean>((resolve) => {
+        w.once('message', () => resolve(true));
+        w.on('error', (e) => {
+          const i = this.workers.indexOf(w);
+          if (i >= 0) this.workers.splice(i, 1);
+          process.emitWarning(`ThreadPool: a worker failed, ${this.workers.length} left: ${e}`);
+          resolve(false);
+        });
+      }));
       this.workers.push(w);
     }
+  }
+
+  /** Resolves, once every worker has started or failed, to the number that started. */
+  async ready(): Promise<number> {
+    return (await Promise.all(this.started)).filter(Boolean).length;
   }
 
   /** C = op(A)·op(B) (+ C) on all threads; small products run on the calling thread. */

@@ -29,3 +29,6 @@ parentPort!.on('message', (job: GemmJob) => {
   }
   leaveJob(sync);
 });
+
+// Tells the pool this worker runs (see ThreadPool.ready).
+parentPort!.postMessage('ready');

@@ -1,5 +1,5 @@
 // Core API behaviour that every backend shares (creation, randomness, scopes, tape-safe
-// disposal, Variables, errors), run on the cpu backend, which core itself cannot import.
+// disposal, Variables, errors), run on the cpu backend (a dev dependency: core's sources import none).
 import t from 'tap';
 import {
   add, arange, dispose, eye, full, grad, keep, matmul, memory, mul, rand, randn, Rng, setBackend,
