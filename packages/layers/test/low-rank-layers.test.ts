@@ -8,7 +8,9 @@ import {
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
-import { Conv2d, Dense, LowRankConv2d, LowRankDense, type LowRankLayer } from '../src/index.js';
+import {
+  Conv2d, Dense, type FactorForm, FactorizedLayer, LowRankConv2d, LowRankDense, type LowRankLayer,
+} from '../src/index.js';
 
 const f64 = 'float64' as const;
 t.test('LowRankDense: orthonormal random factors and the dense twin', async (t) => {
@@ -53,7 +55,8 @@ t.test('LowRankConv2d equals a Conv2d with the folded kernel', async (t) => {
   t.equal(back.numParameters(), 4 * (4 + 18) + 16 + 4);
 });
 
-// G = ∇_W ℓ from the dense twin; the forms must give G V, Gᵀ U, Uᵀ G V (and −Uᵀ G V).
+// G = ∇_W ℓ from the dense twin; the forms must give G V, Gᵀ U, Uᵀ G V (and −Uᵀ G V), and
+// withForms restores the factors form.
 t.test('gradient identities of each form (§1.2)', async (t) => {
   const layers: [string, LowRankLayer, (w: Tensor, x: Tensor) => Tensor, Tensor][] = [
     ['dense', new LowRankDense(8, 6, { rank: 3, dtype: f64, seed: 1 }),
@@ -73,17 +76,19 @@ t.test('gradient identities of each form (§1.2)', async (t) => {
     const GV = matmul(G, l.V);
     const GtU = matmul(G, l.U, { transposeA: true });
     const UtGV = matmul(matmul(l.U, G, { transposeA: true }), l.V);
-    l.form = { kind: 'K', K };
-    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([K]).grads[0], GV) < 1e-12, `${name}: ∇_K = G V`);
-    l.form = { kind: 'L', L };
-    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([L]).grads[0], GtU) < 1e-12, `${name}: ∇_L = Gᵀ U`);
-    l.form = { kind: 'USV' };
-    t.ok(maxAbsDiff(valueAndGrads(() => loss(l.forward(x)))([l.S]).grads[0], UtGV) < 1e-12, `${name}: ∇_S = Uᵀ G V`);
-    l.form = { kind: 'tangent', K, L };
-    const g = valueAndGrads(() => loss(l.forward(x)))([K, L, l.S]).grads;
+    const inForm = (form: FactorForm, sources: Tensor[]) => FactorizedLayer.withForms([l], [form],
+      () => valueAndGrads(() => loss(l.forward(x)))(sources).grads);
+    t.ok(maxAbsDiff(inForm({ kind: 'K', basis: 0, K }, [K])[0], GV) < 1e-12, `${name}: ∇_K = G V`);
+    t.ok(maxAbsDiff(inForm({ kind: 'K', basis: 1, K: L }, [L])[0], GtU) < 1e-12,
+      `${name}: ∇_L = Gᵀ U`);
+    t.ok(maxAbsDiff(inForm({ kind: 'factors' }, [l.S])[0], UtGV) < 1e-12, `${name}: ∇_S = Uᵀ G V`);
+    const g = inForm({ kind: 'tangent', K: [K, L] }, [K, L, l.S]);
     t.ok(maxAbsDiff(g[0], GV) < 1e-12 && maxAbsDiff(g[1], GtU) < 1e-12 &&
       maxAbsDiff(g[2], UtGV.neg()) < 1e-12, `${name}: tangent form gives G V, Gᵀ U, −Uᵀ G V`);
-    l.form = { kind: 'USV' };
+    t.ok(maxAbsDiff(l.forward(x), dense(W, x).add(name === 'dense' ? l.bias!
+      : reshape(l.bias!, [1, 6, 1, 1]))) < 1e-12, `${name}: the factors form is back after a pass`);
+    t.throws(() => FactorizedLayer.withForms([l], [{ kind: 'K', basis: 2, K }], () => 0),
+      /form 'K' does not fit this layer/);
   }
 });
 
@@ -92,10 +97,11 @@ t.test('bad ranks name the layer and the values', async (t) => {
   t.throws(() => new LowRankDense(10, 4, { rank: 0 }), /rank 0 is outside/);
   t.throws(() => new LowRankDense(10, 8, { rank: 4, maxRank: 3 }), /maxRank 3 must be an integer in \[rank 4, min\(8, 10\) = 8\]/);
   t.throws(() => new LowRankConv2d(2, 30, 2, { rank: 9 }), /LowRankConv2d: rank 9 is outside \[1, 8\]/);
-  t.throws(() => LowRankDense.fromDense(new Dense(3, 3), { rank: 4 }), /rank 4 is outside/);
-  const l = new LowRankDense(6, 4, { rank: 2 });
+  t.throws(() => LowRankDense.fromDense(new Dense(3, 3, { seed: 1 }), { rank: 4 }), /rank 4 is outside/);
+  const l = new LowRankDense(6, 4, { rank: 2, seed: 1 });
   t.throws(() => l.forward(randn([2, 5], { seed: 1 })), /input \[2,5\] must end in 6/);
-  t.throws(() => l.setFactors({ U: l.V, S: l.S, V: l.U }), /setFactors/);
+  t.throws(() => l.rebase({ core: l.S, bases: [l.V, l.U] }),
+    /LowRankDense.rebase: core \[2,2\] and bases \[6,2\], \[4,2\] do not factor this layer \(core \[2,2\], bases \[4,2\], \[6,2\] on modes \[0,1\]\)/);
 });
 
 t.test('the seed decides the init; an rng is shared', async (t) => {

@@ -10,7 +10,6 @@ import {
   ABPSI, Adam, Dense, FixedRankBUG, GradientStep, type Integrator, LowRankDense, mse, type Module,
   type Optimizer, ParallelBUG, RankAdaptiveBUG, ReLU, Sequential, SGD,
 } from '../src/index.js';
-import { rebase } from '../src/integrators/low-rank-steps.js';
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));
@@ -47,10 +46,10 @@ t.test('optimizer state follows an augmentation (§8, §10.2)', async (t) => {
           const Vh = linalg.orth(concat([layer.V, randn([10, 3], { rng, dtype: f64 })], 1));
           const M = matmul(Uh, layer.U, { transposeA: true });
           const N = matmul(layer.V, Vh, { transposeA: true });
-          return { U: Uh, S: matmul(matmul(M, layer.S), N), V: Vh };
+          return { core: matmul(matmul(M, layer.S), N), bases: [Uh, Vh] };
         });
         if (how === 'reset') opt.resetState(layer.S);
-        rebase(layer, next, opt);
+        layer.rebase(next, { optimizer: opt });
         t.equal(layer.rank, 6, `${name}: augmented to rank 6`);
       }
       step();

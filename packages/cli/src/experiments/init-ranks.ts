@@ -10,7 +10,8 @@ import {
   dispose, Rng, setBackend, truncateFactors, truncationRank, type TruncationRule,
 } from '@dlrt/core';
 import {
-  lowRankParts, type Module, parameterCounts, ruleFor, type TruncationOptions, type WeightInit,
+  factorizedParts, LowRankLayer, type Module, parameterCounts, ruleFor, type TruncationOptions,
+  type WeightInit,
 } from '@dlrt/layers';
 import { drawModel } from '../train.js';
 import { THETAS } from './lenet5-sweep.js';
@@ -46,13 +47,13 @@ export function settledRank(sigma: readonly number[], rule: TruncationRule): num
 
 /** Truncates every low-rank layer of `model` to its settled rank under `o`; returns the ranks. */
 export function settle(model: Module, o: TruncationOptions): number[] {
-  return lowRankParts(model).layers.map((layer) => {
+  const layers = factorizedParts(model).layers.filter((l) => l instanceof LowRankLayer);
+  return layers.map((layer) => {
     const all = truncateFactors(layer, { kind: 'rank', rank: layer.rank });
     dispose([all.U, all.S, all.V]);
     const rank = settledRank(all.truncation.kept, ruleFor(o, layer));
     const next = truncateFactors(layer, { kind: 'rank', rank });
-    layer.setFactors(next);
-    dispose([next.U, next.S, next.V]);
+    layer.rebase({ core: next.S, bases: [next.U, next.V] });
     return rank;
   });
 }
@@ -86,7 +87,7 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
     return {
       init, tol, sweep, settled: drawn.map((d) => d.ranks),
       settledCompression: meanSd(drawn.map((d) => d.compression)).mean,
-      trained: trained.map((e) => Object.values(e.ranks)),
+      trained: trained.map((e) => Object.values(e.ranks) as number[]),   // matrix layers
       trainedCompression: trained.length ? meanSd(trained.map((e) => e.compression)).mean : null,
     };
   }));

@@ -9,6 +9,7 @@ import { matmul } from '../ops/matmul.js';
 import { diag } from '../ops/creation.js';
 import { orth, svd } from '../linalg/decompositions.js';
 import { fmt } from '../shape.js';
+import { changeBasis } from './basis-change.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -39,9 +40,8 @@ export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): Matrix
   return tidy(() => {
     const U = orth(concat([f.U, dU], 1));
     const V = orth(concat([f.V, dV], 1));
-    const M = matmul(U, f.U, { transposeA: true });
-    const N = matmul(f.V, V, { transposeA: true });
-    return { U, S: matmul(matmul(M, f.S), N), V };
+    const S = changeBasis(f.S, [{ axis: 0, from: f.U, to: U }, { axis: 1, from: f.V, to: V }]);
+    return { U, S, V };
   });
 }
 

@@ -1,14 +1,14 @@
 /**
- * ABPSI: the augmented backward-corrected projector-splitting integrator of Kusch,
- * Schotthöfer & Walter (papers/matrix-methods.md §5).
+ * ABPSI: the augmented backward-corrected projector-splitting integrator of Kusch, Schotthöfer
+ * & Walter ("An augmented backward-corrected projector splitting integrator for dynamical
+ * low-rank training", arXiv 2502.03006; SIAM J. Math. Data Sci. 2026). Matrix layers only.
  */
-import { concat, dispose, linalg, matmul, type Tensor, tidy, transpose } from '@dlrt/core';
+import { changeBasis, concat, linalg, type Tensor, transpose } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
-import type { Integrator, StepResult } from './integrator.js';
-import {
-  type AdaptiveOptions, checkAdaptive, Coefficients, coefficientStep, lowRankParts, ranksOf,
-  rebase, stepAll, truncateAll,
-} from './low-rank-steps.js';
+import { FactorizedIntegrator } from './factorized-integrator.js';
+import type { StepResult } from './integrator.js';
+import { type AdaptiveOptions, checkAdaptive } from './options.js';
+import { matrixParts, ranksOf } from './parts.js';
 
 export type ABPSIOptions = AdaptiveOptions;
 
@@ -22,52 +22,42 @@ export type ABPSIOptions = AdaptiveOptions;
  *   4. (V̂, R) = qr(L₁), Ŝ = Rᵀ, so W = Û Ŝ V̂ᵀ = W₀ − λ Û Ûᵀ G;
  *   5. truncate by θ.
  * The update projects G on the output side only (the reference code projects on its input
- * side because it writes y = x W; §5.1 leaves the side to the implementation).
+ * side because it writes y = x W; the paper leaves the side to the implementation).
  * @example new ABPSI(model, { optimizer: new SGD({ lr: 0.01 }), tol: 0.01 })
  */
-export class ABPSI implements Integrator {
+export class ABPSI extends FactorizedIntegrator {
   readonly name = 'ABPSI';
-  private readonly coefficients = new Coefficients();
 
-  constructor(readonly model: Module, readonly options: ABPSIOptions) {
+  constructor(model: Module, override readonly options: ABPSIOptions) {
+    super(model, options);
     checkAdaptive(this.name, options);
   }
 
   async step(lossFn: () => Tensor): Promise<StepResult> {
-    const parts = lowRankParts(this.model);
-    const { layers, others } = parts;
-    const opt = this.options.optimizer;
-    const ranks = layers.map((l) => l.rank);
+    const parts = matrixParts(this.name, this.model);
+    const before = parts.layers.map((l) => l.ranks);
 
     // 1. K-step.
-    const k = await coefficientStep('K', this.name, lossFn, parts, opt, this.coefficients);
+    const k = await this.kStep(lossFn, parts, 0);
 
     // 2. Augmented output basis and backward correction (W unchanged).
-    layers.forEach((layer, i) => {
-      const next = tidy(() => {
-        const Uh = linalg.orth(concat([layer.U, k.next[i]], 1));   // old first, as augmentFactors
-        return { U: Uh, S: matmul(matmul(Uh, layer.U, { transposeA: true }), layer.S), V: layer.V };
-      });
-      rebase(layer, next, opt, this.coefficients);
-      dispose([next.U, next.S, k.next[i]]);
+    this.rebaseAll(parts, k.next.map((K1) => [K1!]), (layer, [K1]) => {
+      const [U, V] = layer.bases;
+      const Uh = linalg.orth(concat([U, K1], 1));   // old first, as in augmentation
+      return { core: changeBasis(layer.core, [{ axis: 0, from: U, to: Uh }]), bases: [Uh, V] };
     });
 
-    // 3. L-step at the augmented rank (L₀ = V₀S̃ᵀ is what coefficientStep starts from).
-    const l = await coefficientStep('L', this.name, lossFn, parts, opt, this.coefficients, others);
-    stepAll(opt, others, l.extra);
+    // 3. L-step at the augmented rank (L₀ = V₀S̃ᵀ), with the biases and dense layers.
+    const l = await this.kStep(lossFn, parts, 1, { others: true });
 
     // 4. Ŝ = Rᵀ from the QR of L₁.
-    layers.forEach((layer, i) => {
-      const next = tidy(() => {
-        const { q, r } = linalg.qr(l.next[i]);
-        return { U: layer.U, S: transpose(r), V: q };
-      });
-      rebase(layer, next, opt, this.coefficients);
-      dispose([next.S, next.V, l.next[i]]);
+    this.rebaseAll(parts, l.next.map((L1) => [L1!]), (layer, [L1]) => {
+      const { q, r } = linalg.qr(L1);
+      return { core: transpose(r), bases: [layer.bases[0], q] };
     });
 
     // 5. Truncate.
-    truncateAll(parts, this.options, this.coefficients, ranks);
+    this.truncate(parts, this.options, before);
     return { loss: k.loss, ranks: ranksOf(parts) };
   }
 }

@@ -2,7 +2,7 @@
 import { dispose, variableGrads, type Tensor } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { type Integrator, NonFiniteLossError, type StepResult } from './integrator.js';
+import { type Integrator, readLoss, type StepResult } from './integrator.js';
 
 export interface GradientStepOptions {
   optimizer: Optimizer;
@@ -21,13 +21,9 @@ export class GradientStep implements Integrator {
   async step(lossFn: () => Tensor): Promise<StepResult> {
     const vars = this.model.parameters().filter((v) => v.trainable);
     const { value, grads } = variableGrads(lossFn, vars);
-    const loss = (await value.data())[0];
-    if (!Number.isFinite(loss)) {
-      dispose([value, grads]);
-      throw new NonFiniteLossError(this.name, loss);
-    }
+    const loss = await readLoss(this.name, value, grads);
     this.options.optimizer.step(grads);
-    dispose([value, grads]);
+    dispose(grads);
     return { loss, ranks: {} };
   }
 }

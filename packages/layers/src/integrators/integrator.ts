@@ -1,12 +1,15 @@
 /** The interface every training method shares, dense or low-rank. */
-import type { Tensor } from '@dlrt/core';
+import { dispose, type Tensor } from '@dlrt/core';
+
+/** A factorized layer's rank: one number (a matrix), or one per basis (a Tucker core). */
+export type Rank = number | readonly number[];
 
 /** What one training step reports. */
 export interface StepResult {
   /** The loss at the parametrization the step started from. */
   loss: number;
-  /** Rank of each low-rank layer by parameter name (empty for dense training). */
-  ranks: Record<string, number>;
+  /** Rank of each factorized layer by module name (empty for dense training). */
+  ranks: Record<string, Rank>;
 }
 
 /**
@@ -24,4 +27,24 @@ export class NonFiniteLossError extends Error {
     super(`${integrator}: loss is ${loss}; the step was not applied`);
     this.name = 'NonFiniteLossError';
   }
+}
+
+/**
+ * The value of a loss tensor, checked before any update: it must hold one value (a gradient
+ * pass would silently train on the sum of a batch of losses) and be finite. On failure the
+ * tensors in `owned` are disposed and nothing has changed.
+ */
+export async function readLoss(integrator: string, value: Tensor, owned: unknown): Promise<number> {
+  if (value.size !== 1) {
+    dispose([value, owned]);
+    throw new Error(`${integrator}: the loss must be a scalar, got shape [${value.shape}] ` +
+      '(reduce it, e.g. with mean)');
+  }
+  const loss = (await value.data())[0];
+  value.dispose();
+  if (!Number.isFinite(loss)) {
+    dispose(owned);
+    throw new NonFiniteLossError(integrator, loss);
+  }
+  return loss;
 }

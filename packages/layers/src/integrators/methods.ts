@@ -5,7 +5,7 @@ import { ABPSI } from './abpsi.js';
 import { FixedRankBUG } from './fixed-rank-bug.js';
 import { GradientStep } from './gradient-step.js';
 import type { Integrator } from './integrator.js';
-import type { AdaptiveOptions } from './low-rank-steps.js';
+import type { AdaptiveOptions } from './options.js';
 import { ParallelBUG } from './parallel-bug.js';
 import { RankAdaptiveBUG } from './rank-adaptive-bug.js';
 

@@ -26,7 +26,7 @@ export class Conv2d extends Module {
     for (const [k, v] of Object.entries({ inChannels, outChannels, kh, kw })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Conv2d: ${k} must be a positive integer, got ${v}`);
     }
-    const rng = initRng('Conv2d', [outChannels, inChannels, kh, kw], o);
+    const rng = initRng('Conv2d', o);
     const fanIn = inChannels * kh * kw;
     this.options = { stride: o.stride, padding: o.padding, dilation: o.dilation };
     this.weight = this.addParameter('weight',

@@ -20,7 +20,7 @@ export class Dense extends Module {
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`Dense: ${k} must be a positive integer, got ${v}`);
     }
-    const rng = initRng('Dense', [outFeatures, inFeatures], o);
+    const rng = initRng('Dense', o);
     this.weight = this.addParameter('weight',
       initWeight('Dense', [outFeatures, inFeatures], inFeatures, rng, o));
     this.bias = o.bias === false ? null

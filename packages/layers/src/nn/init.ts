@@ -23,10 +23,11 @@ export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal
 export type InitGain = 'relu' | 'linear';
 export const INIT_GAINS: readonly InitGain[] = ['relu', 'linear'];
 
-/** How a layer draws its initial weights; layers default to a seed derived from their shape. */
+/** How a layer draws its initial weights: from a generator, or a seed (one of the two). */
 export interface InitOptions {
   /** A generator shared across layers (preferred: one seed for the whole model). */
   rng?: Rng;
+  /** A seed for this layer alone, an integer in [0, 2³²). */
   seed?: number;
   dtype?: FloatDType;
   /** Weight init scheme (default 'uniform'). */
@@ -39,15 +40,20 @@ export interface InitOptions {
 }
 
 /**
- * The generator for a layer: `rng`, else `seed`, else a seed derived from the layer's kind and
- * shape. Same-shape layers built without rng/seed start equal, so models pass one `rng`.
+ * The generator a layer draws from: `rng`, else a new one from `seed`. dlrt has no hidden
+ * random state, so a layer given neither is an error (two same-shape layers, such as an
+ * attention block's Q, K and V projections, must never start equal by accident).
  */
-export function initRng(kind: string, shape: Shape, o: InitOptions): Rng {
+export function initRng(kind: string, o: InitOptions): Rng {
+  if (o.rng && o.seed !== undefined) {
+    throw new Error(`${kind}: pass { rng } or { seed }, not both (seed ${o.seed})`);
+  }
   if (o.rng) return o.rng;
-  if (o.seed !== undefined) return new Rng(o.seed);
-  let h = 2166136261;
-  for (const c of `${kind}${shape.join('x')}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return new Rng(h >>> 0);
+  if (o.seed === undefined) {
+    throw new Error(`${kind}: pass { rng } or { seed } to draw its initial weights ` +
+      '(dlrt has no hidden random state)');
+  }
+  return new Rng(o.seed);
 }
 
 /** U(−1/√fanIn, 1/√fanIn): PyTorch's default for Linear and Conv2d weights and biases. */

@@ -3,13 +3,11 @@
  * lives on the low-rank manifold (papers/matrix-methods.md §3.1).
  */
 import {
-  add, clone, conv2d, type Conv2dOptions, type FloatDType, type Pair, reshape, type Tensor,
-  transpose, type Variable,
+  add, conv2d, type Conv2dOptions, type FloatDType, type Pair, reshape, type Tensor, transpose,
 } from '@dlrt/core';
 import type { Conv2d } from './conv2d.js';
-import { initBias, initRng } from './init.js';
 import {
-  type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
+  factorsFromDense, LowRankLayer, type LowRankInit, type LowRankOptions,
 } from './low-rank-layer.js';
 
 export interface LowRankConv2dOptions extends LowRankOptions, Conv2dOptions {}
@@ -25,12 +23,11 @@ function pair(p: Pair): [number, number] {
  * @example new LowRankConv2d(20, 50, 5, { rank: 25, seed: 1 })   // [N,20,12,12] → [N,50,8,8]
  */
 export class LowRankConv2d extends LowRankLayer {
-  readonly bias: Variable | null;
   readonly kernelSize: [number, number];
   private readonly conv: Conv2dOptions;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
-    o: LowRankConv2dOptions, init?: Factors & { bias?: Tensor | null }) {
+    o: LowRankConv2dOptions, init?: LowRankInit) {
     const [kh, kw] = pair(kernelSize);
     super('LowRankConv2d', outChannels, inChannels * kh * kw, o, init);
     if (!Number.isInteger(kh) || !Number.isInteger(kw) || kh < 1 || kw < 1) {
@@ -38,12 +35,6 @@ export class LowRankConv2d extends LowRankLayer {
     }
     this.kernelSize = [kh, kw];
     this.conv = { stride: o.stride, padding: o.padding, dilation: o.dilation };
-    const fanIn = inChannels * kh * kw;
-    const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
-      : o.bias === false ? null
-      : initBias('LowRankConv2d', [outChannels], fanIn,
-        initRng('LowRankConv2d.bias', [outChannels], o), o);
-    this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 
   /** The rank-r truncated SVD of a trained Conv2d's unfolded kernel (its bias is copied). */

@@ -1,9 +1,8 @@
 /** LowRankDense: a Dense layer whose weight W (out×in) lives on the low-rank manifold. */
-import { add, clone, type FloatDType, matmul, type Tensor, type Variable } from '@dlrt/core';
+import { add, type FloatDType, matmul, type Tensor } from '@dlrt/core';
 import type { Dense } from './dense.js';
-import { initBias, initRng } from './init.js';
 import {
-  type Factors, factorsFromDense, LowRankLayer, type LowRankOptions,
+  factorsFromDense, LowRankLayer, type LowRankInit, type LowRankOptions,
 } from './low-rank-layer.js';
 
 /**
@@ -13,20 +12,14 @@ import {
  *          const fc2 = LowRankDense.fromDense(dense, { rank: 32 });   // truncated SVD
  */
 export class LowRankDense extends LowRankLayer {
-  readonly bias: Variable | null;
-
   constructor(readonly inFeatures: number, readonly outFeatures: number, o: LowRankOptions,
-    init?: Factors & { bias?: Tensor | null }) {
+    init?: LowRankInit) {
     super('LowRankDense', outFeatures, inFeatures, o, init);
-    const bias = init?.bias !== undefined ? (init.bias && clone(init.bias))
-      : o.bias === false ? null
-      : initBias('LowRankDense', [outFeatures], inFeatures,
-        initRng('LowRankDense.bias', [outFeatures], o), o);
-    this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 
   /** The rank-r truncated SVD of a trained Dense layer (its bias is copied). */
-  static fromDense(dense: Dense, o: Omit<LowRankOptions, 'rng' | 'seed' | 'dtype'>): LowRankDense {
+  static fromDense(dense: Dense, o: Omit<LowRankOptions, 'rng' | 'seed' | 'dtype'>):
+    LowRankDense {
     const f = factorsFromDense('LowRankDense', dense.weight, o.rank);
     const layer = new LowRankDense(dense.inFeatures, dense.outFeatures,
       { ...o, dtype: dense.weight.dtype as FloatDType }, { ...f, bias: dense.bias });

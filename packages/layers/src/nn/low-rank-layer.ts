@@ -1,34 +1,23 @@
 /**
- * LowRankLayer: the base of LowRankDense and LowRankConv2d. The weight, an n×m matrix
- * (n = outputs, m = inputs; a conv kernel unfolded to out × in·kh·kw), is stored as
- * W = U S Vᵀ with orthonormal U (n×r), V (m×r) and a core S (papers/matrix-methods.md §1.1).
+ * LowRankLayer: the base of LowRankDense and LowRankConv2d, the matrix format of the
+ * factorized-layer kit (factorized-layer.ts). The weight, an n×m matrix (n = outputs,
+ * m = inputs; a conv kernel unfolded to out × in·kh·kw), is stored as W = U S Vᵀ with
+ * orthonormal U (n×r), V (m×r) and a core S (Schotthöfer et al., "Low-rank lottery tickets",
+ * NeurIPS 2022, §3): the core is S, the bases U (mode 0) and V (mode 1).
  *
  * Integrators evaluate the same W in other forms to get the gradients their steps need
- * (§1.2, §3.2): W = K Vᵀ gives ∇_K ℓ = G V, W = U Lᵀ gives ∇_L ℓ = Gᵀ U, and U S Vᵀ gives
+ * (`FactorForm`): W = K Vᵀ gives ∇_K ℓ = G V, W = U Lᵀ gives ∇_L ℓ = Gᵀ U, and U S Vᵀ gives
  * ∇_S ℓ = Uᵀ G V, where G = ∇_W ℓ is never formed.
  */
 import {
-  concat, diag, type FloatDType, linalg, LowRankMatrix, type MatrixFactors, matmul, type Rng,
-  randn, sub, type Tensor, tidy, type Variable,
+  clone, concat, diag, type FloatDType, linalg, LowRankMatrix, type MatrixFactors, matmul, type Rng,
+  randn, sub, type Tensor, tidy, transpose, type Truncation, type TruncationContext,
+  truncateFactors, type TruncationRule, type Variable,
 } from '@dlrt/core';
 import {
-  type CoreSpectrum, coreSpectrum, type InitOptions, initRng, weightVariance,
+  type CoreSpectrum, coreSpectrum, initBias, type InitOptions, initRng, weightVariance,
 } from './init.js';
-import { Module } from './module.js';
-
-/**
- * How `forward` reads the weight. Integrators set it for one pass and restore `USV`.
- * - `USV`: W = U S Vᵀ (the default; S may be rectangular during an augmented step);
- * - `K`: W = K Vᵀ, K standing for U S;
- * - `L`: W = U Lᵀ, L standing for V Sᵀ;
- * - `tangent`: W = K Vᵀ + U Lᵀ − U S Vᵀ with K = U S, L = V Sᵀ: one pass gives ∇_K = G V,
- *   ∇_L = Gᵀ U and ∇_S = −Uᵀ G V together, without inverting S (ParallelBUG).
- */
-export type LowRankForm =
-  | { kind: 'USV' }
-  | { kind: 'K'; K: Tensor }
-  | { kind: 'L'; L: Tensor }
-  | { kind: 'tangent'; K: Tensor; L: Tensor };
+import { type Factorization, type FactorForm, FactorizedLayer } from './factorized-layer.js';
 
 export interface LowRankOptions extends InitOptions {
   /** Initial rank r, 1 ≤ r ≤ maxRank. */
@@ -42,20 +31,27 @@ export interface LowRankOptions extends InitOptions {
 /** The three factors of a weight (core's MatrixFactors). */
 export type Factors = MatrixFactors;
 
-export abstract class LowRankLayer extends Module {
+/** Starting factors and bias, instead of random ones (`fromDense`). */
+export type LowRankInit = Factors & { bias?: Tensor | null };
+
+export abstract class LowRankLayer extends FactorizedLayer {
   readonly U: Variable;
   readonly S: Variable;
   readonly V: Variable;
-  abstract readonly bias: Variable | null;
+  readonly bias: Variable | null;
   readonly maxRank: number;
-  form: LowRankForm = { kind: 'USV' };
+  readonly core: Variable;
+  readonly bases: readonly Variable[];
+  readonly modes: readonly number[] = [0, 1];
+  readonly maxRanks: readonly number[];
 
   /**
-   * @param n outputs, m inputs of the weight matrix; `init` gives the starting factors (or
-   *   undefined for orthonormal random bases and a diagonal core, see `randomFactors`).
+   * @param n outputs, m inputs of the weight matrix; `init` gives the starting factors and
+   *   bias (else orthonormal random bases and a diagonal core, see `randomFactors`, then the
+   *   bias, both drawn from `o.rng` or `o.seed`).
    */
   protected constructor(readonly kind: string, readonly n: number, readonly m: number,
-    o: LowRankOptions, init?: Factors) {
+    o: LowRankOptions, init?: LowRankInit) {
     super();
     for (const [k, v] of [['outputs', n], ['inputs', m]] as const) {
       if (!Number.isInteger(v) || v < 1) {
@@ -72,17 +68,28 @@ export abstract class LowRankLayer extends Module {
         `min(${n}, ${m}) = ${full}]`);
     }
     this.maxRank = maxRank;
-    const f = init ?? randomFactors(n, m, o.rank, initRng(kind, [n, m], o),
-      { dtype: o.dtype ?? 'float32', variance: weightVariance(kind, m, o),
-        spectrum: coreSpectrum(kind, o), pool: 2 * maxRank });
+    this.maxRanks = [maxRank, maxRank];
+    const wantsBias = init?.bias !== undefined ? init.bias !== null : o.bias !== false;
+    const draws = !init || (wantsBias && init.bias === undefined);
+    const rng = draws ? initRng(kind, o) : undefined;
+    // Given factors stay the caller's (clone shares their storage).
+    const f = init ? { U: clone(init.U), S: clone(init.S), V: clone(init.V) }
+      : randomFactors(n, m, o.rank, rng!, { dtype: o.dtype ?? 'float32',
+        variance: weightVariance(kind, m, o), spectrum: coreSpectrum(kind, o), pool: 2 * maxRank });
     // U and V are moved only by integrators (they stay orthonormal); S trains like a weight.
     this.U = this.addParameter('U', f.U, { trainable: false });
     this.S = this.addParameter('S', f.S);
     this.V = this.addParameter('V', f.V, { trainable: false });
+    this.core = this.S;
+    this.bases = [this.U, this.V];
+    // The bias is drawn after the factors, from the same generator.
+    const bias = init?.bias ? clone(init.bias) : wantsBias && init?.bias !== null
+      ? initBias(kind, [n], m, rng!, o) : null;
+    this.bias = bias ? this.addParameter('bias', bias) : null;
   }
 
   /** The current rank (the smaller side of S, which is square except mid-step). */
-  get rank(): number {
+  override get rank(): number {
     return Math.min(this.S.shape[0], this.S.shape[1]);
   }
 
@@ -96,36 +103,37 @@ export abstract class LowRankLayer extends Module {
     return tidy(() => matmul(matmul(this.U, this.S), this.V, { transposeB: true }));
   }
 
-  /**
-   * Replaces the factors (U n×p, S p×q, V m×q), resizing the variables; takes nothing over.
-   */
-  setFactors(f: Factors): void {
-    const [p, q] = f.S.shape;
-    if (f.U.shape[0] !== this.n || f.V.shape[0] !== this.m || f.U.shape[1] !== p ||
-        f.V.shape[1] !== q) {
-      throw new Error(`${this.kind}.setFactors: U [${f.U.shape}], S [${f.S.shape}], ` +
-        `V [${f.V.shape}] must be ${this.n}×p, p×q, ${this.m}×q`);
-    }
-    this.U.assign(f.U, { resize: true });
-    this.S.assign(f.S, { resize: true });
-    this.V.assign(f.V, { resize: true });
+  /** K = U S for U (basis 0), L = V Sᵀ for V (basis 1). */
+  override coefficient(i: number): Tensor {
+    return i === 0 ? matmul(this.U, this.S) : matmul(this.V, this.S, { transposeB: true });
   }
 
-  forward(x: Tensor): Tensor {
-    const [left, right] = this.leftRight();
-    return this.addBias(this.apply(x, left, right));
+  /** The SVD of S = P Σ Qᵀ: U ← U P₁, S ← Σ₁, V ← V Q₁ (one rank for both bases). */
+  override truncated(rules: readonly TruncationRule[],
+    contexts: readonly TruncationContext[] = []): Factorization & { truncations: Truncation[] } {
+    const t = truncateFactors(this, rules[0], contexts[0]);
+    return { core: t.S, bases: [t.U, t.V], truncations: [t.truncation, t.truncation] };
   }
 
-  /** The weight as left·rightᵀ in the current form. */
-  private leftRight(): [Tensor, Tensor] {
-    const f = this.form;
-    switch (f.kind) {
-      case 'USV': return [matmul(this.U, this.S), this.V];
-      case 'K': return [f.K, this.V];
-      case 'L': return [this.U, f.L];
+  protected override applyForm(x: Tensor, form: FactorForm): Tensor {
+    return this.addBias(this.apply(x, ...this.leftRight(form)));
+  }
+
+  protected applyFactors(x: Tensor, core: Tensor, bases: readonly (Tensor | null)[]): Tensor {
+    const [U, V] = bases;
+    const lr: [Tensor, Tensor] = !U ? [core, V!] : !V ? [U, transpose(core)]
+      : [matmul(U, core), V];
+    return this.addBias(this.apply(x, ...lr));
+  }
+
+  /** The weight as left·rightᵀ in `form`. */
+  private leftRight(form: FactorForm): [Tensor, Tensor] {
+    switch (form.kind) {
+      case 'factors': return [matmul(this.U, this.S), this.V];
+      case 'K': return form.basis === 0 ? [form.K, this.V] : [this.U, form.K];
       // (K − U S) Vᵀ + U Lᵀ = [K − US | U]·[V | L]ᵀ
-      case 'tangent': return [concat([sub(f.K, matmul(this.U, this.S)), this.U], 1),
-        concat([this.V, f.L], 1)];
+      case 'tangent': return [concat([sub(form.K[0], matmul(this.U, this.S)), this.U], 1),
+        concat([this.V, form.K[1]], 1)];
     }
   }
 
@@ -170,23 +178,4 @@ export function factorsFromDense(kind: string, W: Tensor, r: number): Factors {
   }
   const { U, S, V } = LowRankMatrix.fromDense(W, r);
   return { U, S, V };
-}
-
-/** What a model stores against what its dense twin would. */
-export interface ParameterCounts {
-  /** Scalars stored now (low-rank layers count r(n + m) + r² plus the bias). */
-  parameters: number;
-  /** Scalars of the same model with every low-rank layer dense. */
-  dense: number;
-  /** 1 − parameters / dense. */
-  compression: number;
-}
-
-export function parameterCounts(model: Module): ParameterCounts {
-  const parameters = model.numParameters();
-  let dense = parameters;
-  for (const m of model.modules()) {
-    if (m instanceof LowRankLayer) dense += m.denseParameters - m.numParameters();
-  }
-  return { parameters, dense, compression: 1 - parameters / dense };
 }

@@ -1,19 +1,16 @@
 /** Optimizer: turns a gradient into a new parameter value, keeping per-parameter state. */
-import { dispose, keep, matmul, sqrt, square, type Tensor, tidy, type Variable } from '@dlrt/core';
+import {
+  type AxisChange, changeBasis as changeTensorBasis, dispose, keep, reshape, type Shape, sqrt,
+  square, type Tensor, tidy, type Variable,
+} from '@dlrt/core';
 
 /** How a state slot transforms under a change of basis: as the parameter, or as its square. */
 export type SlotKind = 'linear' | 'square';
 
-/** A change of basis p ← left·p·right (either side may be the identity). */
-export interface BasisChange {
-  left?: Tensor;
-  right?: Tensor;
-}
-
 /**
  * Base of SGD, Adam, AdamW. `update(v, g)` returns the new value of v (and advances its
  * state); `step(grads)` assigns the updates. State is per Variable and can be read and
- * replaced, so an integrator that changes a factor's basis can transform the state with it.
+ * replaced, and `changeBasis` moves it when an integrator changes a factor's basis.
  */
 export abstract class Optimizer {
   /** Learning rate; may be changed between steps (schedules). */
@@ -53,21 +50,25 @@ export abstract class Optimizer {
   }
 
   /**
-   * Transforms `v`'s state when an integrator changes the basis `v` is written in, so the
-   * state follows the parameter (matrix-methods.md §8): a linear slot s becomes left·s·right;
-   * a square slot (Adam's second moment) becomes (left·√s·right)∘2, as RobustDLRT does.
-   * The step count is kept. No-op for a variable without state.
+   * Moves `v`'s state along a change of basis of the coordinates `v` is written in, so the state
+   * follows the parameter: a linear slot s becomes s ×ₐ (U_newᵀU_old) for each change (core's
+   * `changeBasis`); a square slot (Adam's second moment) becomes (√s ×ₐ …)∘2, as RobustDLRT
+   * does (Schotthöfer, Yang & Schnake, arXiv 2505.08022). When `v` is the unfolding Mat_i of a
+   * tensor (a K coefficient of a Tucker layer), `folded` gives that tensor's shape with mode i
+   * first, [n_i, r_j, …]: the state is folded to it, changed there, and unfolded back. The step
+   * count is kept. No-op for a variable without state.
+   * @example opt.changeBasis(S, [{ axis: 0, from: U, to: Uhat }, { axis: 1, from: V, to: Vhat }])
    */
-  rotateState(v: Variable, change: BasisChange): void {
+  changeBasis(v: Variable, changes: readonly AxisChange[], o: { folded?: Shape } = {}): void {
     const slots = this.slots.get(v);
-    if (!slots) return;
+    if (!slots || changes.length === 0) return;
     const kinds = this.slotKinds();
-    const apply = (s: Tensor) => {
-      const l = change.left ? matmul(change.left, s) : s;
-      return change.right ? matmul(l, change.right) : l;
+    const move = (s: Tensor) => {
+      const x = changeTensorBasis(o.folded ? reshape(s, o.folded) : s, changes);
+      return o.folded ? reshape(x, [x.shape[0], -1]) : x;
     };
     const next = tidy(() => slots.map((s, i) =>
-      (kinds[i] ?? 'linear') === 'square' ? square(apply(sqrt(s))) : apply(s)));
+      (kinds[i] ?? 'linear') === 'square' ? square(move(sqrt(s))) : move(s)));
     this.setState(v, next);
   }
 

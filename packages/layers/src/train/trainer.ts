@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { argmax, crossEntropy, memory, type Rng, type Tensor, tensor, tidy } from '@dlrt/core';
 import { gatherRows, shuffledBatches } from '../data/batches.js';
-import { type Integrator, NonFiniteLossError } from '../integrators/integrator.js';
-import { parameterCounts } from '../nn/low-rank-layer.js';
+import { type Integrator, NonFiniteLossError, type Rank } from '../integrators/integrator.js';
+import { parameterCounts } from '../nn/factorized-layer.js';
 import type { Module } from '../nn/module.js';
 import { Progress, type ProgressMode } from './progress.js';
 
@@ -54,7 +54,8 @@ export interface EpochLog {
   /** Training seconds (evaluation excluded). */
   seconds: number;
   evalSeconds: number;
-  ranks: Record<string, number>;
+  /** Each factorized layer's rank (one per basis for a Tucker core). */
+  ranks: Record<string, Rank>;
   /** Scalars stored (low-rank layers: r(n + m) + r² + bias). */
   parameters: number;
   /** 1 − parameters / the dense model's count. */
@@ -134,15 +135,14 @@ export class Trainer {
       const bar = new Progress(o.progress ?? 'auto', `epoch ${epoch}/${o.epochs}`, batches.length);
       const t0 = performance.now();
       let lossSum = 0;
-      let ranks: Record<string, number> = {};
+      let ranks: Record<string, Rank> = {};
       for (const [i, rows] of batches.entries()) {
         const { x, y } = batch(o.train, rows, rowLen);
         try {
           const r = await o.integrator.step(() => lossFn(o.model.forward(x), y));
           lossSum += r.loss;
           ranks = r.ranks;
-          const rs = Object.values(r.ranks);
-          const shown = rs.length ? `  ranks [${rs.join(', ')}]` : '';
+          const shown = Object.keys(r.ranks).length ? `  ranks ${formatRanks(r.ranks)}` : '';
           bar.tick(i + 1, `loss ${r.loss.toFixed(4)}${shown}`);
         } catch (e) {
           bar.done();
@@ -210,11 +210,16 @@ export function formatEpoch(e: EpochLog, epochs: number): string {
   if (e.validationAccuracy != null) {
     parts.push(`val acc ${(100 * e.validationAccuracy).toFixed(2)}%`);
   }
-  const ranks = Object.values(e.ranks);
-  if (ranks.length) {
-    parts.push(`ranks [${ranks.join(', ')}]`, `params ${e.parameters.toLocaleString('en')} ` +
+  if (Object.keys(e.ranks).length) {
+    parts.push(`ranks ${formatRanks(e.ranks)}`, `params ${e.parameters.toLocaleString('en')} ` +
       `(${(100 * e.compression).toFixed(1)}% compression)`);
   }
   parts.push(`${e.seconds.toFixed(1)} s`);
   return parts.join('  ');
+}
+
+/** `[10, 25, 250]`; a layer with a rank per basis shows them as 4×3. */
+export function formatRanks(ranks: Record<string, Rank>): string {
+  return `[${Object.values(ranks).map((r) => (typeof r === 'number' ? r : r.join('×')))
+    .join(', ')}]`;
 }

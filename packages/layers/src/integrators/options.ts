@@ -1,0 +1,55 @@
+/** The options of the factorized-layer integrators, and the truncation rule they imply. */
+import type { TruncationRule } from '@dlrt/core';
+import type { FactorizedLayer } from '../nn/factorized-layer.js';
+import type { Optimizer } from '../optim/optimizer.js';
+
+/** What every factorized-layer integrator takes. */
+export interface LowRankIntegratorOptions {
+  /**
+   * The inner optimizer. It steps the coefficients (K, L, S; the Tucker 𝒦ᵢ and 𝒞), the biases
+   * and every dense layer; its state moves with every change of basis.
+   */
+  optimizer: Optimizer;
+}
+
+/** How the rank-adaptive integrators truncate. */
+export interface TruncationOptions {
+  /** Truncation tolerance θ ≥ 0: relative to ‖σ‖₂ (default) or absolute. */
+  tol: number;
+  tolerance?: 'relative' | 'absolute';
+  /** 'std' (T-std, default) or '2022' (the DLRT 2022 code's rule, for comparisons). */
+  truncation?: 'std' | '2022';
+  /** Smallest rank a truncation keeps (default 2, capped by each basis's maximum rank). */
+  rMin?: number;
+}
+
+/** What the rank-adaptive integrators add. */
+export interface AdaptiveOptions extends LowRankIntegratorOptions, TruncationOptions {}
+
+/** Validates the adaptive options; names the integrator and the value. */
+export function checkAdaptive(name: string, o: TruncationOptions): void {
+  if (!(o.tol >= 0) || !Number.isFinite(o.tol)) {
+    throw new Error(`${name}: tol must be a finite number ≥ 0, got ${o.tol}`);
+  }
+  if (o.tolerance !== undefined && o.tolerance !== 'relative' && o.tolerance !== 'absolute') {
+    throw new Error(`${name}: tolerance must be 'relative' or 'absolute', got '${o.tolerance}'`);
+  }
+  if (o.truncation !== undefined && o.truncation !== 'std' && o.truncation !== '2022') {
+    throw new Error(`${name}: truncation must be 'std' or '2022', got '${o.truncation}'`);
+  }
+  if (o.tolerance === 'absolute' && o.truncation === '2022') {
+    throw new Error(`${name}: the 2022 truncation rule is relative only`);
+  }
+  if (o.rMin !== undefined && !(Number.isInteger(o.rMin) && o.rMin >= 1)) {
+    throw new Error(`${name}: rMin must be a positive integer, got ${o.rMin}`);
+  }
+}
+
+/** The truncation rule for basis `i` of `layer`: θ, clamped to [min(rMin, max), max]. */
+export function ruleFor(o: TruncationOptions, layer: FactorizedLayer, i = 0): TruncationRule {
+  const max = layer.maxRanks[i];
+  const bounds = { rMin: Math.min(o.rMin ?? 2, max), rMax: max };
+  if (o.truncation === '2022') return { kind: 'relative2022', theta: o.tol, ...bounds };
+  return o.tolerance === 'absolute' ? { kind: 'absolute', tol: o.tol, ...bounds }
+    : { kind: 'relative', theta: o.tol, ...bounds };
+}
