@@ -1,5 +1,6 @@
 // Core API behaviour that every backend shares (creation, randomness, scopes, tape-safe
-// disposal, Variables, errors), run on the cpu backend (a dev dependency: core's sources import none).
+// disposal, Variables, errors), run on the cpu backend (a dev dependency; core's sources
+// import no backend).
 import t from 'tap';
 import {
   add, arange, dispose, eye, full, grad, keep, matmul, memory, mul, rand, randn, Rng, setBackend,

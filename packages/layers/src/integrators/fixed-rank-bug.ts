@@ -36,7 +36,8 @@ export class FixedRankBUG extends FactorizedIntegrator {
     const { loss, directions } = await this.kSteps(lossFn, parts);
 
     // 2. The new bases and the old coefficients written in them.
-    this.rebaseAll(parts, directions, (layer, K1) => layer.withBases(K1.map((k) => linalg.orth(k))));
+    this.rebaseAll(parts, directions, (layer, K1) =>
+      layer.withBases(K1.map((k) => linalg.orth(k))));
 
     // 3. S-step in the new bases, with the biases and dense layers.
     await this.coreStep(lossFn, parts);

@@ -9,9 +9,8 @@
  * docs/factorized-layers.md shows how to add a layer and an integrator.
  */
 import {
-  type AxisChange, changeBasis, concat, fold, linalg, matmul, modeProduct, mul, slice, sub,
-  type Shape,
-  type Tensor, tidy, type Truncation, type TruncationContext, type TruncationRule,
+  type AxisChange, changeBasis, concat, fold, linalg, matmul, modeProduct, mul, type Shape, slice,
+  sub, type Tensor, tidy, type Truncation, type TruncationContext, type TruncationRule,
   truncateValues, unfold, Variable,
 } from '@dlrt/core';
 import type { Optimizer } from '../optim/optimizer.js';
