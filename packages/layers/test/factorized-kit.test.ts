@@ -1,13 +1,15 @@
 // The factorized-layer kit with a format the library does not ship: a Tucker-shaped conv kernel
-// 𝒲 = 𝒞 ×₀ U₀ ×₁ U₁ (order-4 core, bases on the two channel modes), written here against the
-// kit only. Oracles (float64): the dense Conv2d with the same kernel, the closed-form gradients
-// of the Tucker forms, the invariance of W and of the optimizer state's weight-space image under
-// augmentation and exact truncation, equality with dense SGD (with momentum) at full rank, and
-// recovery of a known multilinear rank.
+// 𝒲 = 𝒞 ×₀ U₀ ×₁ U₁ (order-4 core, bases on the two channel modes), written against the kit
+// only (kit-examples/, the examples of docs/factorized-layers.md, kept verbatim on that page).
+// Oracles (float64): the dense Conv2d with the same kernel, the closed-form gradients of the
+// Tucker forms, the invariance of W and of the optimizer state's weight-space image under
+// augmentation and exact truncation, equality with dense SGD (with momentum) at full rank,
+// recovery of a known multilinear rank, and RankAdaptiveBUG (2 passes) for the docs' integrator.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  conv2d, linalg, modeProduct, mul, randn, reshape, Rng, sub, sum, square, type Tensor, tidy,
-  transpose, unfold, valueAndGrads, type Variable,
+  linalg, modeProduct, mul, randn, reshape, Rng, sub, sum, square, type Tensor, tidy, transpose,
+  unfold, valueAndGrads,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
@@ -15,54 +17,31 @@ import {
   ABPSI, Conv2d, type FactorForm, FactorizedLayer, FixedRankBUG, GradientStep, type Integrator,
   parameterCounts, ParallelBUG, RankAdaptiveBUG, Sequential, SGD,
 } from '../src/index.js';
+import { TuckerConv } from './kit-examples/tucker-conv.js';
+import { TwoPassBUG } from './kit-examples/two-pass-bug.js';
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));
 
-/** A 3×3 conv (padding 1) whose kernel [out, in, 3, 3] is 𝒞 ×₀ U₀ ×₁ U₁. */
-class TuckerConv extends FactorizedLayer {
-  readonly kind = 'TuckerConv';
-  readonly core: Variable;
-  readonly bases: readonly Variable[];
-  readonly modes = [0, 1];
-  readonly maxRanks: readonly number[];
-  readonly bias: Variable;
-
-  constructor(readonly out: number, readonly inC: number, ranks: [number, number], rng: Rng) {
-    super();
-    const draw = (shape: number[]) => randn(shape, { rng, dtype: f64 });
-    this.core = this.addParameter('core', draw([ranks[0], ranks[1], 3, 3]));
-    this.bases = [out, inC].map((n, i) => this.addParameter(`U${i}`,
-      tidy(() => linalg.orth(draw([n, ranks[i]]))), { trainable: false }));
-    this.maxRanks = [out, inC];
-    this.bias = this.addParameter('bias', mul(draw([out]), 0.1));
-  }
-
-  get denseParameters(): number {
-    return this.out * this.inC * 9 + this.out;
-  }
-
-  /** The dense kernel. */
-  kernel(): Tensor {
-    return tidy(() => modeProduct(modeProduct(this.core, this.bases[0], 0), this.bases[1], 1));
-  }
-
-  protected applyFactors(x: Tensor, core: Tensor, bases: readonly (Tensor | null)[]): Tensor {
-    const w = bases.reduce<Tensor>((c, u, i) => (u ? modeProduct(c, u, this.modes[i]) : c), core);
-    return conv2d(x, w, { padding: 1 }).add(reshape(this.bias, [1, this.out, 1, 1]));
-  }
+/** The layer's dense kernel 𝒞 ×₀ U₀ ×₁ U₁. */
+function kernel(l: TuckerConv): Tensor {
+  return tidy(() => modeProduct(modeProduct(l.core, l.bases[0], 0), l.bases[1], 1));
 }
+
+/** A TuckerConv drawing float64 values from `rng`. */
+const tucker = (out: number, inC: number, ranks: [number, number], rng: Rng) =>
+  new TuckerConv(out, inC, ranks, { rng, dtype: f64 });
 
 /** The Conv2d computing the same function as `l` now. */
 function denseTwin(l: TuckerConv): Conv2d {
   const c = new Conv2d(l.inC, l.out, 3, { padding: 1, dtype: f64, seed: 1 });
-  c.weight.assign(l.kernel());
+  c.weight.assign(kernel(l));
   c.bias!.assign(l.bias);
   return c;
 }
 
 t.test('a Tucker-shaped layer plugs into the kit: forward and parameter counts', async (t) => {
-  const l = new TuckerConv(6, 5, [3, 2], new Rng(1));
+  const l = tucker(6, 5, [3, 2], new Rng(1));
   const x = randn([2, 5, 4, 4], { seed: 2, dtype: f64 });
   t.ok(maxAbsDiff(l.forward(x), denseTwin(l).forward(x)) < 1e-13, 'forward = dense conv');
   t.same(l.ranks, [3, 2]);
@@ -73,7 +52,7 @@ t.test('a Tucker-shaped layer plugs into the kit: forward and parameter counts',
 });
 
 t.test('the forms give the K-step and core gradients of a Tucker core', async (t) => {
-  const l = new TuckerConv(6, 5, [3, 2], new Rng(3));
+  const l = tucker(6, 5, [3, 2], new Rng(3));
   const x = randn([2, 5, 4, 4], { seed: 4, dtype: f64 });
   const y = randn([2, 6, 4, 4], { seed: 5, dtype: f64 });
   const loss = (out: Tensor) => sum(square(sub(out, y)));
@@ -101,20 +80,20 @@ t.test('the forms give the K-step and core gradients of a Tucker core', async (t
 t.test('generic augmentation and truncation move the weight and the optimizer state',
   async (t) => {
     const rng = new Rng(6);
-    const l = new TuckerConv(8, 7, [3, 2], rng);
+    const l = tucker(8, 7, [3, 2], rng);
     const opt = new SGD({ lr: 0.1, momentum: 0.9 });
     opt.step(new Map([[l.core, randn(l.core.shape, { rng, dtype: f64 })]]));  // a momentum state
     // The weight W and the momentum's image in weight space, m ×₀ U₀ ×₁ U₁.
     const image = () => tidy(() => modeProduct(modeProduct(opt.state(l.core)![0], l.bases[0], 0),
       l.bases[1], 1));
-    const W0 = l.kernel();
+    const W0 = kernel(l);
     const M0 = image();
 
     const directions = [randn([8, 3], { rng, dtype: f64 }), randn([7, 2], { rng, dtype: f64 })];
     l.rebase(l.augmented(directions), { optimizer: opt });
     t.same(l.ranks, [6, 4], 'each basis doubled');
     t.ok(l.bases.every((u) => orthonormalityError(u) < 1e-14), 'augmented bases orthonormal');
-    t.ok(fro(sub(l.kernel(), W0)) < 1e-13 * fro(W0), 'augmentation leaves W unchanged');
+    t.ok(fro(sub(kernel(l), W0)) < 1e-13 * fro(W0), 'augmentation leaves W unchanged');
     t.ok(fro(sub(image(), M0)) < 1e-13 * fro(M0), '… and the momentum\'s image');
 
     // The augmented core still has multilinear rank (3, 2): truncation at θ = 1e-10 finds it.
@@ -123,7 +102,7 @@ t.test('generic augmentation and truncation move the weight and the optimizer st
     t.same(next.truncations.map((x) => x.rank), [3, 2], 'truncation recovers the ranks');
     l.rebase(next, { optimizer: opt });
     t.same(l.core.shape, [3, 2, 3, 3]);
-    t.ok(fro(sub(l.kernel(), W0)) < 1e-12 * fro(W0), 'exact truncation leaves W unchanged');
+    t.ok(fro(sub(kernel(l), W0)) < 1e-12 * fro(W0), 'exact truncation leaves W unchanged');
     t.ok(fro(sub(image(), M0)) < 1e-12 * fro(M0), '… and the momentum\'s image');
     t.throws(() => l.rebase({ core: l.core, bases: [l.bases[1], l.bases[0]] }),
       /TuckerConv.rebase: .* do not factor this layer/);
@@ -141,7 +120,7 @@ t.test('full rank: RankAdaptiveBUG and FixedRankBUG equal dense SGD with momentu
   ];
   for (const [name, make] of makers) {
     const rng = new Rng(7);
-    const l = new TuckerConv(4, 3, [4, 3], rng);
+    const l = tucker(4, 3, [4, 3], rng);
     const twin = denseTwin(l);
     const x = randn([3, 3, 5, 5], { rng, dtype: f64 });
     const y = randn([3, 4, 5, 5], { rng, dtype: f64 });
@@ -151,7 +130,7 @@ t.test('full rank: RankAdaptiveBUG and FixedRankBUG equal dense SGD with momentu
     for (let step = 0; step < 4; step++) {
       const a = await lr.step(() => mul(sum(square(sub(l.forward(x), y))), 0.01));
       const b = await dense.step(() => mul(sum(square(sub(twin.forward(x), y))), 0.01));
-      worst = Math.max(worst, Math.abs(a.loss - b.loss), maxAbsDiff(l.kernel(), twin.weight),
+      worst = Math.max(worst, Math.abs(a.loss - b.loss), maxAbsDiff(kernel(l), twin.weight),
         maxAbsDiff(l.bias, twin.bias!));
     }
     t.ok(worst < 1e-10, `${name}: max difference over 4 steps ${worst.toExponential(2)}`);
@@ -166,10 +145,10 @@ function sgd(): SGD {
 // layer starts at (4, 4), θ = 0.05 (relative).
 t.test('RankAdaptiveBUG recovers a Tucker rank; the loss never increases', async (t) => {
   const rng = new Rng(8);
-  const target = new TuckerConv(6, 5, [2, 3], rng);
+  const target = tucker(6, 5, [2, 3], rng);
   const X = randn([32, 5, 4, 4], { rng, dtype: f64 });
   const Y = tidy(() => target.forward(X).sub(reshape(target.bias, [1, 6, 1, 1])));
-  const l = new TuckerConv(6, 5, [4, 4], rng);
+  const l = tucker(6, 5, [4, 4], rng);
   l.bias.assign(tidy(() => mul(l.bias, 0)));
   const bug = new RankAdaptiveBUG(new Sequential([l]), { optimizer: new SGD({ lr: 0.5 }),
     tol: 0.05 });
@@ -178,7 +157,7 @@ t.test('RankAdaptiveBUG recovers a Tucker rank; the loss never increases', async
     losses.push((await bug.step(() => mul(sum(square(sub(l.forward(X), Y))), 0.5 / (32 * 16))))
       .loss);
   }
-  const err = fro(sub(l.kernel(), target.kernel())) / fro(target.kernel());
+  const err = fro(sub(kernel(l), kernel(target))) / fro(kernel(target));
   t.same(l.ranks, [2, 3], 'ends at the target\'s ranks');
   t.ok(err < 1e-10, `‖W − W*‖/‖W*‖ = ${err.toExponential(2)}`);
   const rises = losses.filter((v, i) => i > 0 && v > losses[i - 1] * (1 + 1e-12));
@@ -187,12 +166,39 @@ t.test('RankAdaptiveBUG recovers a Tucker rank; the loss never increases', async
 });
 
 t.test('matrix-only integrators name a Tucker layer', async (t) => {
-  const m = new Sequential([new TuckerConv(4, 3, [2, 2], new Rng(9))]);
+  const m = new Sequential([tucker(4, 3, [2, 2], new Rng(9))]);
   const x = randn([1, 3, 4, 4], { seed: 1, dtype: f64 });
   const lossFn = () => sum(square(m.forward(x)));
   for (const integrator of [new ParallelBUG(m, { optimizer: new SGD({ lr: 0.1 }), tol: 0.1 }),
     new ABPSI(m, { optimizer: new SGD({ lr: 0.1 }), tol: 0.1 })]) {
     await t.rejects(integrator.step(lossFn), new RegExp(`${integrator.name}: layer '0' ` +
       '\\(TuckerConv, core \\[2,2,3,3\\], bases on modes \\[0,1\\]\\) is not a matrix'));
+  }
+});
+
+t.test('the docs\' integrator example is RankAdaptiveBUG with 2 passes, bit for bit', async (t) => {
+  const run = async (make: (m: Sequential) => Integrator) => {
+    const rng = new Rng(10);
+    const l = tucker(6, 5, [3, 3], rng);
+    const x = randn([8, 5, 4, 4], { rng, dtype: f64 });
+    const y = randn([8, 6, 4, 4], { rng, dtype: f64 });
+    const integrator = make(new Sequential([l]));
+    const out: unknown[] = [];
+    for (let s = 0; s < 5; s++) {
+      out.push(await integrator.step(() => mul(sum(square(sub(l.forward(x), y))), 0.01)));
+    }
+    return [out, Array.from(kernel(l).dataSync())];
+  };
+  const options = () => ({ optimizer: new SGD({ lr: 0.1, momentum: 0.9 }), tol: 0.05 });
+  const a = await run((m) => new TwoPassBUG(m, options()));
+  const b = await run((m) => new RankAdaptiveBUG(m, { ...options(), passes: 2 }));
+  t.same(a, b, 'losses, ranks and the final kernel');
+});
+
+t.test('docs/factorized-layers.md shows the examples verbatim', async (t) => {
+  const page = readFileSync(new URL('../../../docs/factorized-layers.md', import.meta.url), 'utf8');
+  for (const file of ['tucker-conv.ts', 'two-pass-bug.ts']) {
+    const code = readFileSync(new URL(`./kit-examples/${file}`, import.meta.url), 'utf8');
+    t.ok(page.includes(`\`\`\`ts\n${code}\`\`\``), `${file} is on the page as it is here`);
   }
 });
