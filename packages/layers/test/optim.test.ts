@@ -99,3 +99,14 @@ t.test('bad hyperparameters are errors naming the optimizer', async (t) => {
   t.throws(() => new SGD({ lr: 0.1, nesterov: true }), /nesterov needs momentum/);
   t.throws(() => new Adam({ beta1: 1 }), /Adam: beta1 must be in \[0, 1\), got 1/);
 });
+
+t.test('hyper-parameters out of range are errors naming the optimizer and the value', async (t) => {
+  t.throws(() => new SGD({ lr: 0.1, momentum: 0.5, dampening: 2 }),
+    /SGD: dampening must be in \[0, 1\], got 2/);
+  t.throws(() => new SGD({ lr: 0.1, momentum: 1 }), /SGD: momentum must be in \[0, 1\), got 1/);
+  t.throws(() => new Adam({ eps: 0 }), /Adam: eps must be a positive number, got 0/);
+  t.throws(() => new AdamW({ eps: -1 }), /AdamW: eps must be a positive number, got -1/);
+  t.throws(() => new Adam({ beta1: '0.9' as unknown as number }),
+    /Adam: beta1 must be in \[0, 1\), got '0.9'/);
+  t.doesNotThrow(() => new SGD({ lr: 0.1, momentum: 0.5, dampening: 1 }), 'dampening 1 is fine');
+});

@@ -28,8 +28,9 @@ export interface AdaptiveOptions extends LowRankIntegratorOptions, TruncationOpt
 
 /** Validates the adaptive options; names the integrator and the value. */
 export function checkAdaptive(name: string, o: TruncationOptions): void {
-  if (!(o.tol >= 0) || !Number.isFinite(o.tol)) {
-    throw new Error(`${name}: tol must be a finite number ≥ 0, got ${o.tol}`);
+  if (typeof o.tol !== 'number' || !(o.tol >= 0) || !Number.isFinite(o.tol)) {
+    const shown = typeof o.tol === 'string' ? `'${o.tol}'` : String(o.tol);
+    throw new Error(`${name}: tol must be a finite number ≥ 0, got ${shown}`);
   }
   if (o.tolerance !== undefined && o.tolerance !== 'relative' && o.tolerance !== 'absolute') {
     throw new Error(`${name}: tolerance must be 'relative' or 'absolute', got '${o.tolerance}'`);

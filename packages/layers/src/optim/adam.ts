@@ -31,6 +31,10 @@ export class Adam extends Optimizer {
     checkRange(this.constructor.name, 'beta1', this.beta1, 0, 1);
     checkRange(this.constructor.name, 'beta2', this.beta2, 0, 1);
     checkRange(this.constructor.name, 'weightDecay', this.weightDecay, 0, Infinity);
+    // ε > 0: the first step of an entry with a zero gradient divides 0 by √0 + ε.
+    if (!(this.eps > 0 && this.eps < Infinity)) {
+      throw new Error(`${this.constructor.name}: eps must be a positive number, got ${this.eps}`);
+    }
   }
 
   protected defaultWeightDecay(): number {

@@ -99,6 +99,13 @@ export abstract class Optimizer {
   }
 }
 
-export function checkRange(op: string, name: string, v: number, lo: number, hi: number): void {
-  if (!(v >= lo && v < hi)) throw new Error(`${op}: ${name} must be in [${lo}, ${hi}), got ${v}`);
+/** Throws `op: name must be in [lo, hi), got v` unless lo ≤ v < hi (or ≤ hi, if inclusive). */
+export function checkRange(op: string, name: string, v: number, lo: number, hi: number,
+  o: { inclusive?: boolean } = {}): void {
+  const ok = typeof v === 'number' && v >= lo && (o.inclusive ? v <= hi : v < hi);
+  if (!ok) {
+    const shown = typeof v === 'string' ? `'${v}'` : String(v);
+    throw new Error(`${op}: ${name} must be in [${lo}, ${hi}${o.inclusive ? ']' : ')'}, ` +
+      `got ${shown}`);
+  }
 }

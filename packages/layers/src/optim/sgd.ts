@@ -29,6 +29,7 @@ export class SGD extends Optimizer {
     this.nesterov = o.nesterov ?? false;
     this.weightDecay = o.weightDecay ?? 0;
     checkRange('SGD', 'momentum', this.momentum, 0, 1);
+    checkRange('SGD', 'dampening', this.dampening, 0, 1, { inclusive: true });
     checkRange('SGD', 'weightDecay', this.weightDecay, 0, Infinity);
     if (this.nesterov && this.momentum === 0) throw new Error('SGD: nesterov needs momentum > 0');
   }
