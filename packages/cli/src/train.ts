@@ -4,9 +4,10 @@ import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
-  lenet5, type Method, mlp, mnist, type Optimizer, lowRankParts, parameterCounts, pixelStats,
+  lenet5, type Method, mlp, type Optimizer, lowRankParts, parameterCounts, pixelStats,
   type PixelStats, type Sequential, SGD, standardized, Trainer, type WeightInit,
 } from '@dlrt/layers';
+import { mnist, runRecordWriter } from '@dlrt/layers/node';
 
 export interface TrainArgs {
   model: 'mlp' | 'lenet5';
@@ -127,13 +128,16 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
       `and sd ${data.stats.std.toFixed(4)}` : ''));
   const trainer = new Trainer({
     model, integrator, train: data.train, test: data.test, validation: data.validation,
-    epochs: a.epochs, batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,
-    meta: {
-      command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
-      machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
-        platform: `${os.platform()} ${os.arch()}` },
-      date: new Date().toISOString(),
-    },
+    epochs: a.epochs, batchSize: a.batch, rng, progress: a.progress, log,
+    onEpoch: a.json === undefined ? undefined : runRecordWriter(a.json, {
+      name: '--json',
+      meta: {
+        command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
+        machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
+          platform: `${os.platform()} ${os.arch()}` },
+        date: new Date().toISOString(),
+      },
+    }),
   });
   try {
     const history = await trainer.fit();
