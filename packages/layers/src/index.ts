@@ -34,6 +34,7 @@ export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
 export { METHODS, type Method, integratorFor } from './integrators/methods.js';
 export {
   mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
+  type LowRankLayerInfo, LowRankSizeError,
 } from './models/classifiers.js';
 export { mnistFromDigits, type MnistData, type DigitSplit } from './data/mnist.js';
 export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
