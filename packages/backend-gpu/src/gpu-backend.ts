@@ -13,12 +13,13 @@ import { CpuBackend } from '@dlrt/backend-cpu';
 import { type Device, LocalDevice, WorkerDevice } from './device.js';
 import { BINARY_CODES, type KernelName, MAX_RANK, REDUCE_CODES, UNARY_CODES } from './kernels.js';
 import * as la from './linalg.js';
-import { availableModes, GPU_MODES, type GpuMode, isModeAvailable } from './modes.js';
+import { GPU_MODES, type GpuMode, type GpuModeOption } from './mode-names.js';
+import { availableModes, isModeAvailable } from './modes.js';
 
 /** Options of `setBackend('gpu', options)`. */
 export interface GpuBackendOptions {
   /** gpu.js mode; 'auto' (default) takes the first available of GPU_MODES. */
-  mode?: GpuMode | 'auto';
+  mode?: GpuModeOption;
   /** Store float64 tensors as float32 instead of refusing them. Default false. */
   allowDowncast?: boolean;
 }

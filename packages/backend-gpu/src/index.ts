@@ -12,5 +12,8 @@ import { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
 registerBackend('gpu', (options) => GpuBackend.create(options as GpuBackendOptions), 0);
 
 export { GpuBackend, type GpuBackendOptions } from './gpu-backend.js';
-export { availableModes, GPU_MODES, type GpuMode, probeWebGPU } from './modes.js';
+export { availableModes, probeWebGPU } from './modes.js';
+export {
+  GPU_MODE_OPTIONS, GPU_MODES, type GpuMode, type GpuModeOption,
+} from './mode-names.js';
 export { HOST_MAX, ORTH_TOL, type QrMethod } from './linalg.js';

@@ -8,10 +8,9 @@
  */
 import { WorkerDevice } from './device.js';
 import { loadGpuJs } from './executor.js';
+import { GPU_MODES, type GpuMode } from './mode-names.js';
 
-/** gpu.js's modes, best first: the order auto mode tries them in. */
-export const GPU_MODES = ['webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
-export type GpuMode = (typeof GPU_MODES)[number];
+export { GPU_MODES, type GpuMode };
 
 interface Adapter {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string };

@@ -6,7 +6,8 @@ import { getBackend, memory, Rng, setBackend, tensor, type Tensor } from '@dlrt/
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-gpu';
 import type { GpuBackend } from '@dlrt/backend-gpu';
-import { crossEntropy, GradientStep, mlp, mnist, SGD } from '@dlrt/layers';
+import { crossEntropy, GradientStep, mlp, SGD } from '@dlrt/layers';
+import { mnist } from '@dlrt/layers/node';
 
 const BATCH = 64;
 

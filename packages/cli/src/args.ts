@@ -1,99 +1,93 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
-import { INIT_GAINS, METHODS, WEIGHT_INITS } from '@dlrt/layers';
+import { type OptionSpec, OPTIONS, optionOf, showValue, UsageError } from './options.js';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
-export const USAGE = `usage: dlrt train [--model mlp|lenet5] [--epochs N] [--batch B] [--lr X]
-                  [--optimizer sgd|adam] [--momentum M] [--hidden 500,500]
-                  [--method dense|bug|bug-fixed|bug-2pass|parallel|abpsi]
-                  [--tol θ] [--rank r] [--max-rank R] [--truncation std|2022]
-                  [--init uniform|he|orthogonal|dlrt-net] [--output-gain relu|linear]
-                  [--standardize] [--validation N]
-                  [--backend cpu|gpu] [--threads T] [--gpu-mode MODE] [--seed S] [--json FILE]
-                  [--progress auto|bar|none] [--demo]
-       dlrt --help`;
+/** What a `dlrt` command line asks for. */
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs };
 
-export class UsageError extends Error {}
-
-const STRING_FLAGS = ['model', 'epochs', 'batch', 'lr', 'optimizer', 'momentum', 'hidden',
-  'backend', 'threads', 'seed', 'json', 'progress', 'gpu-mode', 'method', 'tol', 'rank', 'max-rank',
-  'truncation', 'init', 'output-gain', 'validation'];
-
-/** gpu.js modes for --gpu-mode (the gpu backend says which of them work on the machine). */
-const GPU_MODES = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
-
-/** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
-function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
-  const n = Number(v);
-  if (v.trim() === '' || !ok(n)) throw new UsageError(`--${flag}: expected ${what}, got '${v}'`);
-  return n;
+/** The number of low-rank layers the model of `a` has (every layer but the classifier). */
+function lowRankLayers(a: TrainArgs): { count: number; model: string } {
+  return a.model === 'lenet5' ? { count: 3, model: 'lenet5' }
+    : { count: a.hidden.length, model: `mlp 784-${a.hidden.join('-')}-10` };
 }
 
-function positiveInt(flag: string, v: string): number {
-  return number(flag, v, 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
-}
-
-function oneOf<T extends string>(flag: string, v: string, options: readonly T[]): T {
-  if (!(options as readonly string[]).includes(v)) {
-    throw new UsageError(`--${flag}: expected one of ${options.join('|')}, got '${v}'`);
+/** Per-layer lists of --rank and --max-rank: one value per low-rank layer, max-rank ≥ rank. */
+function checkRanks(a: TrainArgs): void {
+  const { count, model } = lowRankLayers(a);
+  for (const [flag, v] of [['rank', a.rank], ['max-rank', a.maxRank]] as const) {
+    if (Array.isArray(v) && v.length !== count) {
+      throw new UsageError(`--${flag} ${v.join(',')}: lists ${v.length} values for the ` +
+        `${count} low-rank layer${count === 1 ? '' : 's'} of ${model}`);
+    }
   }
-  return v as T;
+  if (a.rank === undefined || a.maxRank === undefined) return;
+  const at = (v: number | number[], i: number) => typeof v === 'number' ? v : v[i];
+  for (let i = 0; i < count; i++) {
+    const [r, m] = [at(a.rank, i), at(a.maxRank, i)];
+    if (m >= r) continue;
+    const scalar = typeof a.rank === 'number' && typeof a.maxRank === 'number';
+    throw new UsageError(scalar ? `--max-rank ${m} is below --rank ${r}`
+      : `--max-rank ${showValue(a.maxRank)}: ${m} is below --rank ${r} at low-rank layer ${i}`);
+  }
+}
+
+/** Rejects a given option that would do nothing under `a` (defaults are not given). */
+function checkIdle(a: TrainArgs, given: ReadonlyMap<OptionSpec, string>): void {
+  for (const [o, raw] of given) {
+    const idle = o.idle?.(a);
+    if (!idle) continue;
+    const by = optionOf(idle.by);
+    const byGiven = given.has(by) ? '' : ' (the default)';
+    const shown = o.value ? `--${o.flag} ${raw}` : `--${o.flag}`;
+    throw new UsageError(`${shown}: does nothing with --${by.flag} ` +
+      `${showValue(a[by.key])}${byGiven}: ${idle.why}`);
+  }
 }
 
 /** Parses `train` arguments over the defaults (and the demo's, with --demo). */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
-  let parsed;
+  let values: Record<string, string | boolean | undefined>;
   try {
-    parsed = parseArgs({
+    values = parseArgs({
       args: [...argv], allowPositionals: false, strict: true,
       options: {
-        ...Object.fromEntries(STRING_FLAGS.map((k) => [k, { type: 'string' as const }])),
+        ...Object.fromEntries(OPTIONS.map((o) =>
+          [o.flag, { type: o.value ? 'string' as const : 'boolean' as const }])),
         demo: { type: 'boolean' as const },
-        standardize: { type: 'boolean' as const },
       },
-    });
+    }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  const a: TrainArgs = { ...DEFAULTS, ...(v.demo ? DEMO : {}) };
-  const s = (k: string): string | undefined => {
-    const x = v[k];
-    return typeof x === 'string' ? x : undefined;
-  };
-  if (s('model')) a.model = oneOf('model', s('model')!, ['mlp', 'lenet5']);
-  if (s('optimizer')) a.optimizer = oneOf('optimizer', s('optimizer')!, ['sgd', 'adam']);
-  if (s('progress')) a.progress = oneOf('progress', s('progress')!, ['auto', 'bar', 'none']);
-  if (s('epochs')) a.epochs = positiveInt('epochs', s('epochs')!);
-  if (s('batch')) a.batch = positiveInt('batch', s('batch')!);
-  if (s('threads')) a.threads = positiveInt('threads', s('threads')!);
-  if (s('seed')) a.seed = number('seed', s('seed')!, 'an integer', Number.isInteger);
-  if (s('lr')) a.lr = number('lr', s('lr')!, 'a positive number', (x) => x > 0 && x < Infinity);
-  if (s('momentum')) {
-    a.momentum = number('momentum', s('momentum')!, 'a number in [0, 1)', (x) => x >= 0 && x < 1);
+  const a: TrainArgs = { ...DEFAULTS, ...(values.demo ? DEMO : {}) };
+  const given = new Map<OptionSpec, string>();
+  for (const o of OPTIONS) {
+    const v = values[o.flag];
+    if (v === undefined) continue;
+    if (typeof v === 'string' && v.trim() === '') {
+      throw new UsageError(`--${o.flag}: empty value (expected ${o.value})`);
+    }
+    Object.assign(a, { [o.key]: typeof v === 'boolean' ? v : o.parse!(v, o.flag) });
+    given.set(o, typeof v === 'boolean' ? '' : v);
   }
-  if (s('method')) a.method = oneOf('method', s('method')!, METHODS);
-  if (s('truncation')) a.truncation = oneOf('truncation', s('truncation')!, ['std', '2022']);
-  if (s('init')) a.init = oneOf('init', s('init')!, WEIGHT_INITS);
-  if (s('output-gain')) a.outputGain = oneOf('output-gain', s('output-gain')!, INIT_GAINS);
-  if (v.standardize) a.standardize = true;
-  if (s('validation')) {
-    // holdOut checks the upper bound against the train split's size
-    a.validation = number('validation', s('validation')!,
-      'an integer ≥ 0 (train rows to hold out)', (x) => Number.isInteger(x) && x >= 0);
-  }
-  if (s('tol')) a.tol = number('tol', s('tol')!, 'a number ≥ 0', (x) => x >= 0 && x < Infinity);
-  if (s('rank')) a.rank = positiveInt('rank', s('rank')!);
-  if (s('max-rank')) a.maxRank = positiveInt('max-rank', s('max-rank')!);
-  if (a.rank !== undefined && a.maxRank !== undefined && a.maxRank < a.rank) {
-    throw new UsageError(`--max-rank ${a.maxRank} is below --rank ${a.rank}`);
-  }
-  if (s('hidden')) a.hidden = s('hidden')!.split(',').map((h) => positiveInt('hidden', h));
-  if (s('backend')) a.backend = s('backend')!;
-  if (s('json')) a.json = s('json');
-  if (s('gpu-mode')) {
-    a.gpuMode = oneOf('gpu-mode', s('gpu-mode')!, GPU_MODES);
-    if (a.backend !== 'gpu') throw new UsageError('--gpu-mode: needs --backend gpu');
-  }
+  checkIdle(a, given);
+  checkRanks(a);
   return a;
+}
+
+/**
+ * `dlrt --help | -h`, `dlrt --version`, or `dlrt train [options]` (where --help and -h anywhere
+ * ask for the help: strict parsing never takes them as another option's value).
+ */
+export function parseCommand(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined) throw new UsageError('no command');
+  if (command === '--help' || command === '-h' || command === '--version') {
+    if (rest.length > 0) throw new UsageError(`${command}: unexpected '${rest.join(' ')}'`);
+    return { kind: command === '--version' ? 'version' : 'help' };
+  }
+  if (command !== 'train') throw new UsageError(`unknown command '${command}'`);
+  if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
+  return { kind: 'train', args: parseTrainArgs(rest) };
 }

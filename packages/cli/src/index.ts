@@ -1,4 +1,6 @@
 /** @dlrt/cli as a library: the pieces behind the `dlrt` command. */
 export { train, DEFAULTS, DEMO, type TrainArgs } from './train.js';
-export { parseTrainArgs, USAGE, UsageError } from './args.js';
+export { parseCommand, parseTrainArgs, type Command } from './args.js';
+export { OPTIONS, type OptionSpec, UsageError } from './options.js';
+export { HELP, USAGE } from './help.js';
 export { markdownTable } from './markdown.js';

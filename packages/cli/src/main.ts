@@ -1,16 +1,38 @@
 #!/usr/bin/env node
 /** The `dlrt` command. */
-import { parseTrainArgs, USAGE, UsageError } from './args.js';
-import { train } from './train.js';
+import { readFileSync } from 'node:fs';
+import { LowRankSizeError } from '@dlrt/layers';
+import { parseCommand } from './args.js';
+import { HELP, USAGE } from './help.js';
+import { showValue, UsageError } from './options.js';
+import { train, type TrainArgs } from './train.js';
+
+/** The version in packages/cli/package.json (one level above both src/ and dist/). */
+function version(): string {
+  const pkg = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+/** A rank above a layer's cap, told as the flag that asked for it (or the demo's preset). */
+function rankError(e: LowRankSizeError, args: TrainArgs, argv: readonly string[]): UsageError {
+  const flag = e.key === 'rank' ? '--rank' : '--max-rank';
+  const given = showValue(args[e.key]);
+  const preset = argv.some((x) => x === flag || x.startsWith(`${flag}=`)) ? '' : ' (--demo)';
+  const which = given === String(e.value) ? ' ' : `: ${e.value} `;
+  return new UsageError(`${flag} ${given}${preset}${which}is above ${e.limit}`);
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return command === undefined ? 2 : 0;
+  const command = parseCommand(argv);
+  if (command.kind === 'help') console.log(HELP);
+  else if (command.kind === 'version') console.log(version());
+  else {
+    try {
+      await train(command.args, (line) => console.log(line));
+    } catch (e) {
+      throw e instanceof LowRankSizeError ? rankError(e, command.args, argv) : e;
+    }
   }
-  if (command !== 'train') throw new UsageError(`unknown command '${command}'`);
-  await train(parseTrainArgs(rest), (line) => console.log(line));
   return 0;
 }
 

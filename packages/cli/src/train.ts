@@ -4,9 +4,12 @@ import { closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
-  lenet5, type Method, mlp, mnist, type Optimizer, factorizedParts, parameterCounts, pixelStats,
-  type PixelStats, type Sequential, SGD, standardized, Trainer, type WeightInit,
+  lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
+  type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
+  type WeightInit,
 } from '@dlrt/layers';
+import { mnist, runRecordWriter } from '@dlrt/layers/node';
+import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
 
 export interface TrainArgs {
   model: 'mlp' | 'lenet5';
@@ -19,10 +22,15 @@ export interface TrainArgs {
   method: Method;
   /** Truncation tolerance θ (relative) of the rank-adaptive methods. */
   tol: number;
-  /** Starting rank of each low-rank layer (default: its cap, ⌊min(n, m)/2⌋). */
-  rank?: number;
-  /** Upper bound on each low-rank layer's cap. */
-  maxRank?: number;
+  /**
+   * Starting rank of every low-rank layer, or one per low-rank layer (default: its maxRank).
+   */
+  rank?: number | number[];
+  /**
+   * Highest rank of every low-rank layer, or one per low-rank layer (default: its cap,
+   * ⌊min(n, m)/2⌋; a value above the cap is an error).
+   */
+  maxRank?: number | number[];
   truncation: 'std' | '2022';
   /**
    * Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets,
@@ -42,10 +50,12 @@ export interface TrainArgs {
   backend: string;
   threads: number;
   /** gpu.js mode of the gpu backend ('auto' picks the best available). */
-  gpuMode: string;
+  gpuMode: GpuModeOption;
+  /** Seeds the weights and the shuffling: an integer in [0, 2³²). */
   seed: number;
+  /** Where the run's JSON record goes (rewritten atomically after every epoch). */
   json?: string;
-  progress: 'auto' | 'bar' | 'none';
+  progress: ProgressMode;
 }
 
 /**
@@ -95,13 +105,48 @@ export function drawModel(a: TrainArgs, rng: Rng): Sequential {
   return a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
 }
 
+/** The run's JSON record writer; checks `a.json` before any work is done. */
+function recordWriter(a: TrainArgs): ((history: readonly EpochLog[]) => void) | undefined {
+  if (a.json === undefined) return undefined;
+  return runRecordWriter(a.json, {
+    name: '--json',
+    meta: {
+      command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
+      machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
+        platform: `${os.platform()} ${os.arch()}` },
+      date: new Date().toISOString(),
+    },
+  });
+}
+
+/**
+ * Trains as `a` asks, logging each line, and returns the history. Fails before any training
+ * when `a.json` cannot be written or a rank is above its layer's cap.
+ */
 export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
+  const onEpoch = recordWriter(a);
   const gpu = a.backend === 'gpu';
   if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
   const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
+  let model: Sequential | undefined;
+  try {
+    const rng = new Rng(a.seed);
+    model = drawModel(a, rng);                        // before the data: a bad rank fails fast
+    const where = gpu ? `mode ${(backend as { mode?: string }).mode}`
+      : `${a.threads} thread${a.threads > 1 ? 's' : ''}`;
+    return await fit(a, { model, rng, backend: where, log, onEpoch });
+  } finally {
+    model?.dispose();
+    await closeBackends();
+  }
+}
+
+/** The data, the integrator and the Trainer's run, with the lines around it. */
+async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: string;
+  log: (line: string) => void; onEpoch?: (history: readonly EpochLog[]) => void }):
+  Promise<EpochLog[]> {
+  const { model, log } = o;
   const data = loadData(a);
-  const rng = new Rng(a.seed);
-  const model = drawModel(a, rng);
   const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
     truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
@@ -111,10 +156,7 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
     `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init` +
       `${a.outputGain === 'linear' ? ' (linear gain on the output layer)' : ''}, `}` +
-    `batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} ` +
-    `(${gpu ? `mode ${(backend as { mode?: string }).mode}`
-      : `${a.threads} thread${a.threads > 1 ? 's' : ''}`}), ` +
-    `seed ${a.seed}`);
+    `batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} (${o.backend}), seed ${a.seed}`);
   const layers = factorizedParts(model).layers;
   if (layers.length > 0) {
     log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
@@ -125,35 +167,24 @@ export async function train(a: TrainArgs, log: (line: string) => void): Promise<
     `${data.test.count} test digits` +
     (data.stats ? `, standardized with the train split's mean ${data.stats.mean.toFixed(4)} ` +
       `and sd ${data.stats.std.toFixed(4)}` : ''));
-  const trainer = new Trainer({
+  const history = await new Trainer({
     model, integrator, train: data.train, test: data.test, validation: data.validation,
-    epochs: a.epochs, batchSize: a.batch, rng, progress: a.progress, log, jsonPath: a.json,
-    meta: {
-      command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
-      machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
-        platform: `${os.platform()} ${os.arch()}` },
-      date: new Date().toISOString(),
-    },
-  });
-  try {
-    const history = await trainer.fit();
-    const last = history[history.length - 1];
-    const perEpoch = history.reduce((s, e) => s + e.seconds, 0) / history.length;
-    const compression = a.method === 'dense' ? ''
-      : `, ${last.parameters.toLocaleString('en')} parameters (${(100 * last.compression)
-        .toFixed(1)}% compression), ranks [${Object.values(last.ranks).join(', ')}]`;
-    log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%${compression} ` +
-      `(${perEpoch.toFixed(1)} s per epoch)`);
-    if (data.validation) {
-      const best = bestValidationEpoch(history);
-      const accuracy = (100 * (best.testAccuracy ?? 0)).toFixed(2);
-      log(`at the lowest validation loss (epoch ${best.epoch}, ` +
-        `${best.validationLoss!.toFixed(4)}): test accuracy ${accuracy}%, ` +
-        `${(100 * best.compression).toFixed(1)}% compression`);
-    }
-    return history;
-  } finally {
-    model.dispose();
-    await closeBackends();
+    epochs: a.epochs, batchSize: a.batch, rng: o.rng, progress: a.progress, log,
+    onEpoch: o.onEpoch,
+  }).fit();
+  const last = history[history.length - 1];
+  const perEpoch = history.reduce((s, e) => s + e.seconds, 0) / history.length;
+  const compression = a.method === 'dense' ? ''
+    : `, ${last.parameters.toLocaleString('en')} parameters (${(100 * last.compression)
+      .toFixed(1)}% compression), ranks [${Object.values(last.ranks).join(', ')}]`;
+  log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%${compression} ` +
+    `(${perEpoch.toFixed(1)} s per epoch)`);
+  if (data.validation) {
+    const best = bestValidationEpoch(history);
+    const accuracy = (100 * (best.testAccuracy ?? 0)).toFixed(2);
+    log(`at the lowest validation loss (epoch ${best.epoch}, ` +
+      `${best.validationLoss!.toFixed(4)}): test accuracy ${accuracy}%, ` +
+      `${(100 * best.compression).toFixed(1)}% compression`);
   }
+  return history;
 }

@@ -1,10 +1,12 @@
-// The dlrt command: argument errors (exit 2, naming the flag), an unknown backend (exit 1,
-// naming it), and a short real run whose output format the README promises.
+// The dlrt command: argument errors (exit 2, naming the flag), an unknown backend or an
+// unwritable --json path (exit 1, naming it), ranks above a layer's cap (exit 2, naming the
+// layer and the cap ⌊min(n, m)/2⌋), --help and --version (exit 0; the version is
+// package.json's), and short real runs whose output format the README promises.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { DEFAULTS, parseTrainArgs } from '../src/index.js';
+import { DEFAULTS, HELP, parseTrainArgs, train } from '../src/index.js';
 
 // The command runs from its sources, as the tests do (see .taprc), so an unbuilt edit is tested.
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -13,10 +15,11 @@ const dlrt = (...args: string[]) => spawnSync(process.execPath,
 
 t.test('parseTrainArgs: defaults, flags, and errors that name the flag', async (t) => {
   t.same(parseTrainArgs([]), DEFAULTS);
-  const a = parseTrainArgs(['--model', 'lenet5', '--epochs', '3', '--lr', '0.05', '--optimizer',
+  const a = parseTrainArgs(['--model', 'mlp', '--epochs', '3', '--lr', '0.05', '--optimizer',
     'sgd', '--hidden', '100,50', '--threads', '2', '--seed', '7']);
-  t.match(a, { model: 'lenet5', epochs: 3, lr: 0.05, optimizer: 'sgd', hidden: [100, 50],
+  t.match(a, { model: 'mlp', epochs: 3, lr: 0.05, optimizer: 'sgd', hidden: [100, 50],
     threads: 2, seed: 7 });
+  t.equal(parseTrainArgs(['--model', 'lenet5']).model, 'lenet5');
   t.throws(() => parseTrainArgs(['--epochs', '0']), /--epochs: expected a positive integer, got '0'/);
   t.throws(() => parseTrainArgs(['--model', 'vgg']), /--model: expected one of mlp\|lenet5, got 'vgg'/);
   t.throws(() => parseTrainArgs(['--lr', 'fast']), /--lr: expected a positive number/);
@@ -53,7 +56,7 @@ t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
     /--method: expected one of dense\|bug\|bug-fixed\|bug-2pass\|parallel\|abpsi, got 'svd'/);
   t.throws(() => parseTrainArgs(['--tol=-0.1']), /--tol: expected a number ≥ 0, got '-0.1'/);
   t.throws(() => parseTrainArgs(['--rank', '0']), /--rank: expected a positive integer, got '0'/);
-  t.throws(() => parseTrainArgs(['--rank', '30', '--max-rank', '10']),
+  t.throws(() => parseTrainArgs(['--method', 'bug', '--rank', '30', '--max-rank', '10']),
     /--max-rank 10 is below --rank 30/);
 });
 
@@ -67,8 +70,8 @@ t.test('--init picks the weight init and names bad values', async (t) => {
 
 t.test('--output-gain picks the output layer\'s init gain', async (t) => {
   t.equal(parseTrainArgs([]).outputGain, 'relu');
-  t.equal(parseTrainArgs(['--output-gain', 'linear']).outputGain, 'linear');
-  t.throws(() => parseTrainArgs(['--output-gain', 'tanh']),
+  t.equal(parseTrainArgs(['--init', 'he', '--output-gain', 'linear']).outputGain, 'linear');
+  t.throws(() => parseTrainArgs(['--init', 'he', '--output-gain', 'tanh']),
     /--output-gain: expected one of relu\|linear, got 'tanh'/);
 });
 
@@ -115,7 +118,55 @@ t.test('--backend gpu --gpu-mode webgpu trains end to end; an unavailable mode e
     const bad = dlrt('train', '--backend', 'gpu', '--gpu-mode', 'webgl2', '--epochs', '1');
     t.equal(bad.status, 1);
     t.match(bad.stderr, /mode 'webgl2' is not available here; available: webgpu, webasm, cpu/);
-    t.throws(() => parseTrainArgs(['--gpu-mode', 'webgpu']), /--gpu-mode: needs --backend gpu/);
+    t.throws(() => parseTrainArgs(['--gpu-mode', 'webgpu']),
+      /--gpu-mode webgpu: does nothing with --backend cpu \(the default\): gpu only/);
     t.throws(() => parseTrainArgs(['--backend', 'gpu', '--gpu-mode', 'metal']),
       /--gpu-mode: expected one of auto\|webgpu\|webgl2\|webgl\|headlessgl\|webasm\|cpu/);
+  });
+
+t.test('--json to a path that cannot be written fails before any work, naming --json and the path',
+  async (t) => {
+    const dir = t.testdir({ sub: {} });
+    // Root ignores file modes, but sysfs refuses new files even to root.
+    const root = process.getuid?.() === 0;
+    if (!root) {
+      mkdirSync(`${dir}/ro`);
+      chmodSync(`${dir}/ro`, 0o555);
+      t.teardown(() => chmodSync(`${dir}/ro`, 0o755));
+    }
+    const cases: [string, RegExp][] = [
+      [`${dir}/missing/run.json`, /directory '.*missing' does not exist/],
+      [`${dir}/sub`, /it is a directory/],
+      [root ? '/sys/dlrt-run.json' : `${dir}/ro/run.json`, /cannot create a file in .* \(EACCES\)/],
+    ];
+    for (const [path, why] of cases) {
+      const lines: string[] = [];
+      await t.rejects(train({ ...DEFAULTS, epochs: 1, json: path }, (l) => lines.push(l)),
+        new RegExp(`^--json: cannot write '${path}': ${why.source}`), path);
+      t.same(lines, [], 'nothing was logged: no data, no model, no epoch');
+    }
+    t.same(readdirSync(`${dir}/sub`), [], 'the probe left no file behind');
+    const r = dlrt('train', '--epochs', '1', '--json', `${dir}/missing/run.json`);
+    t.equal(r.status, 1);
+    t.equal(r.stdout, '');
+    t.match(r.stderr, `dlrt: --json: cannot write '${dir}/missing/run.json'`);
+  });
+
+t.test('a rank above a layer\'s cap exits 2 naming the layer, the value and the cap', async (t) => {
+  const r = dlrt('train', '--model', 'lenet5', '--method', 'bug', '--rank', '12,20,20');
+  t.equal(r.status, 2);
+  t.equal(r.stdout, '', 'before the data is loaded');
+  t.match(r.stderr, 'dlrt: --rank 12,20,20: 12 is above the cap 10 = ⌊min(20, 25)/2⌋ of ' +
+    'low-rank layer 0 (LowRankConv2d 1→20 5×5, W 20×25)');
+});
+
+t.test('dlrt train --help prints the help (exit 0); dlrt --version the package version',
+  async (t) => {
+    const h = dlrt('train', '--help');
+    t.equal(h.status, 0, h.stderr);
+    t.equal(h.stdout, `${HELP}\n`);
+    const v = dlrt('--version');
+    t.equal(v.status, 0, v.stderr);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    t.equal(v.stdout, `${pkg.version}\n`);
   });

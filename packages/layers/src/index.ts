@@ -1,6 +1,7 @@
 /**
  * @dlrt/layers: modules, losses, optimizers, integrators (training methods), data and the
- * Trainer. Written against @dlrt/core only, so everything runs on every backend.
+ * Trainer. Written against @dlrt/core only, so everything runs on every backend, and browser-safe:
+ * what needs Node's file system (`mnist()`, `runRecordWriter`) is in `@dlrt/layers/node`.
  */
 export { Module, Sequential } from './nn/module.js';
 export { Dense, type DenseOptions } from './nn/dense.js';
@@ -45,8 +46,9 @@ export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
 export { METHODS, type Method, integratorFor } from './integrators/methods.js';
 export {
   mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
+  type LowRankLayerInfo, LowRankSizeError,
 } from './models/classifiers.js';
-export { mnist, type MnistData, type DigitSplit } from './data/mnist.js';
+export { mnistFromDigits, type MnistData, type DigitSplit } from './data/mnist.js';
 export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
 export { holdOut, type HeldOut } from './data/hold-out.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';
@@ -54,4 +56,6 @@ export {
   Trainer, evaluate, formatEpoch, bestValidationEpoch, type TrainerOptions, type EpochLog,
   type LabeledData,
 } from './train/trainer.js';
-export { Progress, type ProgressMode } from './train/progress.js';
+export {
+  Progress, PROGRESS_MODES, type ProgressMode, type ProgressStream,
+} from './train/progress.js';

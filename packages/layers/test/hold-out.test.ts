@@ -1,7 +1,7 @@
 // holdOut: the last rows become the validation set; oracles are the input rows themselves and
 // the class counts of the round-robin MNIST order.
 import t from 'tap';
-import { mnist } from '../src/data/mnist.js';
+import { mnist } from '../src/node/index.js';
 import { holdOut } from '../src/data/hold-out.js';
 
 t.test('holdOut on a hand-made split: last rows out, copies, nothing lost', async (t) => {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { mnist } from '../src/data/mnist.js';
+import { mnistFromDigits } from '../src/index.js';
+import { mnist } from '../src/node/index.js';
 import { gatherRows, shuffledBatches } from '../src/data/batches.js';
 
 const sha256 = (a: Float32Array | Uint8Array): string =>
@@ -53,6 +54,19 @@ t.test('mnist() split is byte-exact with the reference', (t) => {
     t.ok(split.labels.every((l) => l <= 9), `${name} labels in 0..9`);
   }
   t.not(mnist().train.images, train.images, 'no cache: each call returns fresh arrays');
+  t.end();
+});
+
+t.test('mnistFromDigits (browser-safe) names the file at fault', (t) => {
+  const ok = { data: new Array(784 * 801).fill(0.5) };
+  t.throws(() => mnistFromDigits([ok]), /^mnist: expected 10 digit files \(0…9\), got 1/);
+  const files = [ok, ok, ok, { data: [0.5, 2] }, ok, ok, ok, ok, ok, ok];
+  t.throws(() => mnistFromDigits(files), /^mnist: 3.json: "data" must be a non-empty array/);
+  const bad = { data: Object.assign(new Array(784).fill(0), { 7: 1.5 }) };
+  t.throws(() => mnistFromDigits(files.map((f, i) => i === 3 ? bad : f), { names: ['a', 'b',
+    'c', 'd'] }), /^mnist: d: data\[7\] = 1.5 is not a number in \[0, 1\]/);
+  const split = mnistFromDigits(new Array(10).fill(ok));
+  t.same([split.train.count, split.test.count], [8000, 10], '10 × 801 images: 8,000 + 10');
   t.end();
 });
 

@@ -1,9 +1,12 @@
 // Module bookkeeping: names, counts, modes. Oracle: the architecture's own arithmetic
-// (LeNet5's 430,500 weights from papers/matrix-methods.md §3.1, plus 580 biases).
+// (LeNet5's 430,500 weights from papers/matrix-methods.md §3.1, plus 580 biases), and the
+// caps ⌊min(n, m)/2⌋ of §3.1 (a value above one is an error, never clamped).
 import t from 'tap';
 import { Rng, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
-import { Dense, lenet5, LowRankLayer, mlp, Module, ReLU, Sequential } from '../src/index.js';
+import {
+  Dense, lenet5, LowRankLayer, lowRankSize, LowRankSizeError, mlp, Module, ReLU, Sequential,
+} from '../src/index.js';
 
 t.test('namedParameters uses dotted paths in registration order', async (t) => {
   const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);
@@ -32,14 +35,31 @@ t.test('lowRank ranks: one number for all layers, or a list per low-rank layer',
   t.same(ranks(caps), [[10, 10], [25, 25], [250, 250]], 'caps ⌊min(n, m)/2⌋');
   const listed = lenet5({ rng: new Rng(0), lowRank: { rank: [7, 12, 36], maxRank: [7, 12, 36] } });
   t.same(ranks(listed), [[7, 7], [12, 12], [36, 36]]);
-  const capped = mlp({ rng: new Rng(0), hidden: [40, 30], lowRank: { rank: [5, 50] } });
-  t.same(ranks(capped), [[5, 20], [15, 15]], 'a listed rank above the cap is capped');
+  const mixed = mlp({ rng: new Rng(0), hidden: [40, 30], lowRank: { rank: [5, 15] } });
+  t.same(ranks(mixed), [[5, 20], [15, 15]], 'a listed rank at the cap');
   t.throws(() => lenet5({ rng: new Rng(0), lowRank: { rank: [7, 12] } }),
     /lenet5: lowRank.rank lists 2 values \[7, 12\] for 3 low-rank layers/);
   t.throws(() => mlp({ rng: new Rng(0), hidden: [8], lowRank: { maxRank: [2, 2] } }),
     /mlp: lowRank.maxRank lists 2 values \[2, 2\] for 1 low-rank layers/);
-  for (const m of [caps, listed, capped]) m.dispose();
+  for (const m of [caps, listed, mixed]) m.dispose();
 });
+
+t.test('a rank or maxRank above a layer\'s cap is an error naming the layer, value and cap',
+  async (t) => {
+    t.throws(() => mlp({ rng: new Rng(0), hidden: [40, 30], lowRank: { rank: [5, 50] } }),
+      { name: 'LowRankSizeError', key: 'rank', value: 50, message: 'mlp: lowRank.rank 50 is ' +
+        'above the cap 15 = ⌊min(30, 40)/2⌋ of low-rank layer 1 (LowRankDense 40→30, W 30×40)' });
+    t.throws(() => lenet5({ rng: new Rng(0), lowRank: { maxRank: 20 } }),
+      { key: 'maxRank', value: 20, message: 'lenet5: lowRank.maxRank 20 is above the cap 10 = ' +
+        '⌊min(20, 25)/2⌋ of low-rank layer 0 (LowRankConv2d 1→20 5×5, W 20×25)' });
+    t.throws(() => lenet5({ rng: new Rng(0), lowRank: { rank: [5, 30, 5] } }),
+      /lowRank.rank 30 is above the cap 25 = ⌊min\(50, 500\)\/2⌋ of low-rank layer 1/);
+    t.throws(() => lowRankSize(500, 784, { rank: 40, maxRank: 30 }), new LowRankSizeError('rank',
+      40, 'lowRank.maxRank 30 of low-rank layer 0 (W 500×784)'));
+    t.same(lowRankSize(500, 784, { rank: 32 }), { rank: 32, maxRank: 250 });
+    t.same(lowRankSize(500, 784, { maxRank: 250 }), { rank: 250, maxRank: 250 }, 'the cap itself');
+    t.same(lowRankSize(1, 9, {}), { rank: 1, maxRank: 1 }, 'a cap of at least 1');
+  });
 
 t.test('train()/eval() reach every submodule', async (t) => {
   const m = mlp({ rng: new Rng(0), hidden: [8, 8] });

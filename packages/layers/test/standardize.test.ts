@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mnist } from '../src/data/mnist.js';
+import { mnist } from '../src/node/index.js';
 import { pixelStats, standardized } from '../src/data/standardize.js';
 
 /** Mean and population sd of `x` in float64, two-pass. */

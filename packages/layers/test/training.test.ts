@@ -5,9 +5,10 @@ import t from 'tap';
 import { matmul, memory, mul, randn, Rng, tidy } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, bestValidationEpoch, crossEntropy, Dense, evaluate, GradientStep, holdOut, mlp, mnist, mse,
+  Adam, bestValidationEpoch, crossEntropy, Dense, evaluate, GradientStep, holdOut, mlp, mse,
   SGD, Trainer,
 } from '../src/index.js';
+import { mnist, runRecordWriter } from '../src/node/index.js';
 
 t.test('GradientStep recovers a linear teacher (least squares)', async (t) => {
   const teacher = randn([3, 5], { seed: 1, dtype: 'float64' });
@@ -42,7 +43,7 @@ t.test('Trainer on MNIST: accuracy well above chance, live tensors flat, JSON wr
     const trainer = new Trainer({
       model, integrator: new GradientStep(model, { optimizer: new Adam({ lr: 2e-3 }) }),
       train: data.train, test: data.test, epochs: 2, batchSize: 100, rng, progress: 'none',
-      log: (l) => lines.push(l), jsonPath: `${dir}/h.json`,
+      log: (l) => lines.push(l), onEpoch: runRecordWriter(`${dir}/h.json`),
     });
     const h = await trainer.fit();
     t.equal(h.length, 2);

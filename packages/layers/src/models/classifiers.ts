@@ -14,13 +14,14 @@ import { Flatten, MaxPool2d, ReLU } from '../nn/simple.js';
 /**
  * Which layers become low-rank and at what rank. Every layer but the classifier does. As in
  * the DLRT reference code (papers/matrix-methods.md §3.1) each layer's cap is
- * ⌊min(n, m)/2⌋ (lowered to `maxRank` if given) and it starts at `rank`, capped by that.
- * A list gives one value per low-rank layer, in model order.
+ * ⌊min(n, m)/2⌋ (lowered to `maxRank` if given) and it starts at `rank` (default: its cap).
+ * A value above a layer's cap (or a rank above its maxRank) is an error, not clamped; a list
+ * gives one value per low-rank layer, in model order.
  */
 export interface LowRankSpec {
-  /** Starting rank of every low-rank layer (default: its cap), or one per layer. */
+  /** Starting rank of every low-rank layer (default: its maxRank), or one per layer. */
   rank?: number | readonly number[];
-  /** Upper bound on every low-rank layer's cap, or one per layer. */
+  /** Highest rank of every low-rank layer (default and at most: its cap), or one per layer. */
   maxRank?: number | readonly number[];
 }
 
@@ -39,14 +40,59 @@ export interface ClassifierOptions {
   outputGain?: InitGain;
 }
 
-/** maxRank and rank of the `index`-th low-rank layer (n×m) under `spec` (§3.1's caps). */
-export function lowRankSize(n: number, m: number, spec: LowRankSpec, index = 0):
+/** Which low-rank layer `lowRankSize` sizes, for its errors. */
+export interface LowRankLayerInfo {
+  /** Position among the model's low-rank layers (picks from per-layer lists; default 0). */
+  index?: number;
+  /** The layer, e.g. 'LowRankConv2d 1→20 5×5, W 20×25' (default 'W n×m'). */
+  layer?: string;
+  /** The model, as errors start with it (e.g. 'lenet5'). */
+  model?: string;
+}
+
+/** A rank or maxRank above what its low-rank layer allows: its cap, or the maxRank given. */
+export class LowRankSizeError extends RangeError {
+  /**
+   * @param key The LowRankSpec field at fault.
+   * @param value Its value for this layer.
+   * @param limit What it may not exceed, e.g. 'the cap 10 = ⌊min(20, 25)/2⌋ of low-rank layer 0
+   *   (LowRankConv2d 1→20 5×5, W 20×25)'.
+   */
+  constructor(readonly key: 'rank' | 'maxRank', readonly value: number, readonly limit: string,
+    model?: string) {
+    super(`${model ? `${model}: ` : ''}lowRank.${key} ${value} is above ${limit}`);
+    this.name = 'LowRankSizeError';
+  }
+}
+
+/**
+ * maxRank and rank of a low-rank layer whose weight is n×m, under `spec` (§3.1's caps): the cap
+ * is ⌊min(n, m)/2⌋ (at least 1), so that the augmented rank 2r fits; maxRank defaults to the
+ * cap and rank to maxRank.
+ * @throws LowRankSizeError when `spec` asks for a maxRank above the cap, or a rank above the
+ *   maxRank (naming the layer, the value and the limit).
+ * @example lowRankSize(500, 784, { rank: 32 }) // { rank: 32, maxRank: 250 }
+ */
+export function lowRankSize(n: number, m: number, spec: LowRankSpec, at: LowRankLayerInfo = {}):
   { rank: number; maxRank: number } {
+  const index = at.index ?? 0;
   const pick = (v: number | readonly number[] | undefined) =>
     typeof v === 'number' ? v : v?.[index];
-  const cap = Math.floor(Math.min(n, m) / 2);
-  const maxRank = Math.max(1, Math.min(pick(spec.maxRank) ?? Infinity, cap));
-  return { rank: Math.min(pick(spec.rank) ?? maxRank, maxRank), maxRank };
+  const cap = Math.max(1, Math.floor(Math.min(n, m) / 2));
+  const where = `low-rank layer ${index} (${at.layer ?? `W ${n}×${m}`})`;
+  const givenMax = pick(spec.maxRank);
+  if (givenMax !== undefined && givenMax > cap) {
+    throw new LowRankSizeError('maxRank', givenMax,
+      `the cap ${cap} = ⌊min(${n}, ${m})/2⌋ of ${where}`, at.model);
+  }
+  const maxRank = givenMax ?? cap;
+  const rank = pick(spec.rank) ?? maxRank;
+  if (rank > maxRank) {
+    const limit = givenMax === undefined ? `the cap ${cap} = ⌊min(${n}, ${m})/2⌋ of ${where}`
+      : `lowRank.maxRank ${maxRank} of ${where}`;
+    throw new LowRankSizeError('rank', rank, limit, at.model);
+  }
+  return { rank, maxRank };
 }
 
 /** Checks that per-layer lists in `spec` have one entry per low-rank layer of `model`. */
@@ -62,16 +108,21 @@ function checkLists(model: string, spec: LowRankSpec | undefined, layers: number
 
 type Draw = { rng: Rng; init?: WeightInit; gain?: InitGain };
 
-function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec, index = 0): Module {
-  return spec ? new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec, index) })
-    : new Dense(inF, outF, d);
+/** The low-rank layer being built: the model's name and its index among low-rank layers. */
+type At = { model: string; index: number };
+
+function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec, at?: At): Module {
+  if (!spec) return new Dense(inF, outF, d);
+  const layer = `LowRankDense ${inF}→${outF}, W ${outF}×${inF}`;
+  return new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec, { ...at, layer }) });
 }
 
 function conv(inC: number, outC: number, k: number, d: Draw, spec: LowRankSpec | undefined,
-  index: number): Module {
-  return spec
-    ? new LowRankConv2d(inC, outC, k, { ...d, ...lowRankSize(outC, inC * k * k, spec, index) })
-    : new Conv2d(inC, outC, k, d);
+  at: At): Module {
+  if (!spec) return new Conv2d(inC, outC, k, d);
+  const m = inC * k * k;
+  const layer = `LowRankConv2d ${inC}→${outC} ${k}×${k}, W ${outC}×${m}`;
+  return new LowRankConv2d(inC, outC, k, { ...d, ...lowRankSize(outC, m, spec, { ...at, layer }) });
 }
 
 /**
@@ -88,7 +139,7 @@ export function mlp(o: ClassifierOptions & { hidden?: readonly number[] }): Sequ
     const last = i + 2 === sizes.length;
     layers.push(dense(sizes[i], sizes[i + 1],
       { rng: o.rng, init: o.init, gain: last ? o.outputGain : undefined },
-      last ? undefined : o.lowRank, i));
+      last ? undefined : o.lowRank, { model: 'mlp', index: i }));
   }
   return new Sequential(layers);
 }
@@ -115,10 +166,12 @@ export function lenet5(o: ClassifierOptions): Sequential {
   checkLists('lenet5', o.lowRank, 3);
   return new Sequential([
     new ToImage(1, 28, 28),
-    conv(1, 20, 5, d, o.lowRank, 0), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
-    conv(20, 50, 5, d, o.lowRank, 1), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv(1, 20, 5, d, o.lowRank, { model: 'lenet5', index: 0 }), new ReLU(),
+    new MaxPool2d({ kernelSize: 2 }),
+    conv(20, 50, 5, d, o.lowRank, { model: 'lenet5', index: 1 }), new ReLU(),
+    new MaxPool2d({ kernelSize: 2 }),
     new Flatten(),
-    dense(800, 500, d, o.lowRank, 2), new ReLU(),
+    dense(800, 500, d, o.lowRank, { model: 'lenet5', index: 2 }), new ReLU(),
     new Dense(500, o.numClasses ?? 10, { ...d, gain: o.outputGain }),
   ]);
 }

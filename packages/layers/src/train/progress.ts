@@ -1,14 +1,31 @@
 /** A one-line progress bar on a TTY; silent otherwise (the trainer prints a line per epoch). */
 
-export type ProgressMode = 'auto' | 'bar' | 'none';
+/** 'auto': a bar on a TTY only; 'bar': always; 'none': never. */
+export const PROGRESS_MODES = ['auto', 'bar', 'none'] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
+/** Where the bar is drawn: Node's `process.stderr`, or anything with its `write` and `isTTY`. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/** Node's stderr; undefined in a browser, where there is no `process`. */
+function stderr(): ProgressStream | undefined {
+  return (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
+}
 
 export class Progress {
   private readonly on: boolean;
+  private readonly stream: ProgressStream;
   private last = 0;
 
+  /** Without a stream (none given, and no `process.stderr`) the bar stays off. */
   constructor(mode: ProgressMode, private readonly label: string, private readonly total: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr) {
-    this.on = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
+    stream: ProgressStream | undefined = stderr()) {
+    this.stream = stream ?? { write: () => undefined };
+    const wanted = mode === 'bar' || (mode === 'auto' && stream?.isTTY === true);
+    this.on = stream !== undefined && wanted;
   }
 
   /** Redraws at most every 100 ms, and always on the last step. */

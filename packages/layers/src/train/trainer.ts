@@ -1,5 +1,4 @@
 /** Trainer: epochs of shuffled mini-batches through any Integrator, with logs and evaluation. */
-import { writeFileSync } from 'node:fs';
 import { argmax, crossEntropy, memory, type Rng, type Tensor, tensor, tidy } from '@dlrt/core';
 import { gatherRows, shuffledBatches } from '../data/batches.js';
 import { type Integrator, NonFiniteLossError, type Rank } from '../integrators/integrator.js';
@@ -35,10 +34,12 @@ export interface TrainerOptions {
   progress?: ProgressMode;
   /** Where lines go (default console.log). */
   log?: (line: string) => void;
-  /** Also write the history as JSON here after each epoch. */
-  jsonPath?: string;
-  /** Extra fields for the JSON file (command line, machine, …). */
-  meta?: Record<string, unknown>;
+  /**
+   * Called after each epoch's log line with the history so far and the new entry, awaited
+   * before the next epoch (in Node, `runRecordWriter` of `@dlrt/layers/node` keeps a JSON
+   * record of the run).
+   */
+  onEpoch?: (history: readonly EpochLog[], entry: EpochLog) => void | Promise<void>;
 }
 
 /** One epoch's record. */
@@ -172,9 +173,7 @@ export class Trainer {
       };
       this.history.push(entry);
       log(formatEpoch(entry, o.epochs));
-      if (o.jsonPath) {
-        writeFileSync(o.jsonPath, JSON.stringify({ ...o.meta, epochs: this.history }, null, 2));
-      }
+      await o.onEpoch?.(this.history, entry);
     }
     return this.history;
   }

@@ -1,0 +1,160 @@
+/**
+ * The options of `dlrt train`, written once: each entry's flag, value, meaning and parser make
+ * the parser (args.ts), the usage line and the help (help.ts); defaults come from DEFAULTS.
+ */
+import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
+import {
+  INIT_GAINS, METHODS, PROGRESS_MODES, type TruncationOptions, WEIGHT_INITS,
+} from '@dlrt/layers';
+import type { TrainArgs } from './train.js';
+
+/** A command-line mistake: the command exits 2 and prints the usage. */
+export class UsageError extends Error {}
+
+export const MODELS = ['mlp', 'lenet5'] as const;
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+export const TRUNCATIONS = ['std', '2022'] as const satisfies
+  readonly NonNullable<TruncationOptions['truncation']>[];
+
+/** Why an option does nothing under `a`: the flag that makes it so, and a note. */
+export interface Idle {
+  by: string;
+  why: string;
+}
+
+/** One option of `dlrt train`. */
+export interface OptionSpec {
+  /** The flag without its dashes: 'max-rank'. */
+  flag: string;
+  /** The TrainArgs field it sets. */
+  key: keyof TrainArgs;
+  /** Its value in the usage ('N', 'mlp|lenet5'); absent for a switch. */
+  value?: string;
+  /** What it does (for --help). */
+  meaning: string;
+  /** The default to show when DEFAULTS has none (e.g. "each layer's cap"). */
+  fallback?: string;
+  /** The value from its text; throws UsageError naming the flag. */
+  parse?: (v: string, flag: string) => unknown;
+  /** When set and it returns an Idle, giving the option is an error (it would do nothing). */
+  idle?: (a: TrainArgs) => Idle | undefined;
+}
+
+/** A typed entry: `parse` returns what `key` holds. */
+function option<K extends keyof TrainArgs>(o: Omit<OptionSpec, 'key' | 'parse'> & { key: K;
+  parse?: (v: string, flag: string) => TrainArgs[K] }): OptionSpec {
+  return o;
+}
+
+/** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
+function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
+  const n = Number(v);
+  if (v.trim() === '' || !ok(n)) throw new UsageError(`--${flag}: expected ${what}, got '${v}'`);
+  return n;
+}
+
+const positiveInt = (v: string, flag: string): number =>
+  number(flag, v, 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
+
+const positive = (v: string, flag: string): number =>
+  number(flag, v, 'a positive number', (x) => x > 0 && x < Infinity);
+
+/** One positive integer for every layer, or a comma list of one per layer. */
+function ranks(v: string, flag: string): number | number[] {
+  const list = v.split(',').map((x) => positiveInt(x, flag));
+  return list.length === 1 ? list[0] : list;
+}
+
+function oneOf<T extends string>(options: readonly T[]): (v: string, flag: string) => T {
+  return (v, flag) => {
+    if (!(options as readonly string[]).includes(v)) {
+      throw new UsageError(`--${flag}: expected one of ${options.join('|')}, got '${v}'`);
+    }
+    return v as T;
+  };
+}
+
+const text = (v: string): string => v;
+
+const dense = (a: TrainArgs): Idle | undefined => a.method === 'dense'
+  ? { by: 'method', why: 'no low-rank layers' } : undefined;
+const fixedOrDense = (a: TrainArgs): Idle | undefined => dense(a) ?? (a.method === 'bug-fixed'
+  ? { by: 'method', why: 'fixed ranks, no truncation' } : undefined);
+
+/** Every option of `dlrt train`, in the order --help lists them. */
+export const OPTIONS: readonly OptionSpec[] = [
+  option({ flag: 'model', key: 'model', value: MODELS.join('|'), parse: oneOf(MODELS),
+    meaning: "the network: an MLP, or the DLRT papers' LeNet5" }),
+  option({ flag: 'hidden', key: 'hidden', value: 'N,N…', meaning: 'hidden layer sizes of the MLP',
+    parse: (v, flag) => v.split(',').map((h) => positiveInt(h, flag)),
+    idle: (a) => a.model === 'lenet5' ? { by: 'model', why: 'its layers are fixed' } : undefined }),
+  option({ flag: 'epochs', key: 'epochs', value: 'N', parse: positiveInt,
+    meaning: 'passes over the train split' }),
+  option({ flag: 'batch', key: 'batch', value: 'B', parse: positiveInt,
+    meaning: 'mini-batch size' }),
+  option({ flag: 'optimizer', key: 'optimizer', value: OPTIMIZERS.join('|'),
+    parse: oneOf(OPTIMIZERS), meaning: 'the optimizer of every factor and dense weight' }),
+  option({ flag: 'lr', key: 'lr', value: 'X', parse: positive, meaning: 'learning rate' }),
+  option({ flag: 'momentum', key: 'momentum', value: 'M', meaning: "SGD's momentum",
+    parse: (v, flag) => number(flag, v, 'a number in [0, 1)', (x) => x >= 0 && x < 1),
+    idle: (a) => a.optimizer === 'adam' ? { by: 'optimizer', why: 'SGD only' } : undefined }),
+  option({ flag: 'method', key: 'method', value: METHODS.join('|'), parse: oneOf(METHODS),
+    meaning: 'dense training, or a low-rank integrator: bug = RankAdaptiveBUG (3 passes), ' +
+      'bug-2pass its single-basis-backprop variant, bug-fixed = FixedRankBUG, parallel = ' +
+      'ParallelBUG, abpsi = ABPSI' }),
+  option({ flag: 'tol', key: 'tol', value: 'θ', idle: fixedOrDense,
+    parse: (v, flag) => number(flag, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity),
+    meaning: 'relative truncation tolerance of the rank-adaptive methods' }),
+  option({ flag: 'rank', key: 'rank', value: 'r|r,r…', parse: ranks, idle: dense,
+    fallback: "each layer's max rank",
+    meaning: 'starting rank of every low-rank layer, or one per low-rank layer' }),
+  option({ flag: 'max-rank', key: 'maxRank', value: 'R|R,R…', parse: ranks, idle: dense,
+    fallback: "each layer's cap ⌊min(n, m)/2⌋",
+    meaning: 'highest rank of every low-rank layer, or one per low-rank layer (at most the ' +
+      'cap, so that the augmented rank 2R fits)' }),
+  option({ flag: 'truncation', key: 'truncation', value: TRUNCATIONS.join('|'),
+    parse: oneOf(TRUNCATIONS), idle: fixedOrDense,
+    meaning: "the truncation rule: T-std, or the DLRT 2022 reference code's" }),
+  option({ flag: 'init', key: 'init', value: WEIGHT_INITS.join('|'), parse: oneOf(WEIGHT_INITS),
+    meaning: "weight init: PyTorch's uniform law, He, orthogonal (He's energy, equal singular " +
+      "values), or the DLRT reference code's" }),
+  option({ flag: 'output-gain', key: 'outputGain', value: INIT_GAINS.join('|'),
+    parse: oneOf(INIT_GAINS),
+    idle: (a) => a.init === 'he' || a.init === 'orthogonal' ? undefined
+      : { by: 'init', why: 'only he and orthogonal have a gain' },
+    meaning: "gain of the output layer's he/orthogonal init (linear: variance 1/fan_in)" }),
+  option({ flag: 'standardize', key: 'standardize',
+    meaning: "map pixels to mean 0, sd 1 with the train split's statistics" }),
+  option({ flag: 'validation', key: 'validation', value: 'N',
+    parse: (v, flag) => number(flag, v, 'an integer ≥ 0 (train rows to hold out)',
+      (x) => Number.isInteger(x) && x >= 0),
+    meaning: 'hold the last N train rows out; report the test accuracy at the epoch of lowest ' +
+      'validation loss' }),
+  option({ flag: 'backend', key: 'backend', value: 'cpu|gpu', parse: text,
+    meaning: 'the backend (a registered name)' }),
+  option({ flag: 'threads', key: 'threads', value: 'T', parse: positiveInt,
+    meaning: "the cpu backend's threads",
+    idle: (a) => a.backend === 'gpu' ? { by: 'backend', why: 'cpu only' } : undefined }),
+  option({ flag: 'gpu-mode', key: 'gpuMode', value: GPU_MODE_OPTIONS.join('|'),
+    parse: oneOf(GPU_MODE_OPTIONS), meaning: "the gpu backend's gpu.js mode",
+    idle: (a) => a.backend === 'gpu' ? undefined : { by: 'backend', why: 'gpu only' } }),
+  option({ flag: 'seed', key: 'seed', value: 'S', meaning: 'seeds the weights and the shuffling',
+    parse: (v, flag) => number(flag, v, 'an integer in [0, 2^32)',
+      (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) }),
+  option({ flag: 'json', key: 'json', value: 'FILE', parse: text, fallback: 'none',
+    meaning: 'write the run record (arguments, machine, every epoch) here after each epoch' }),
+  option({ flag: 'progress', key: 'progress', value: PROGRESS_MODES.join('|'),
+    parse: oneOf(PROGRESS_MODES), meaning: 'progress bar: on a TTY only, always, or never' }),
+];
+
+/** A TrainArgs value as the command line writes it: lists joined by commas. */
+export function showValue(v: unknown): string {
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** The entry of `flag`; throws on an unknown one (a bug in this file). */
+export function optionOf(flag: string): OptionSpec {
+  const o = OPTIONS.find((x) => x.flag === flag);
+  if (!o) throw new Error(`no option --${flag}`);
+  return o;
+}

@@ -1,0 +1,8 @@
+/**
+ * @dlrt/layers/node: the parts of @dlrt/layers that need Node's file system. The main entry
+ * stays browser-safe (no Node built-in is reachable from it).
+ * @example
+ * import { mnist, runRecordWriter } from '@dlrt/layers/node';
+ */
+export { mnist } from './mnist.js';
+export { runRecordWriter, type RunRecordOptions } from './run-record.js';
