@@ -123,7 +123,7 @@ t.test('bestValidationEpoch: lowest validation loss, first of equals; errors wit
       /bestValidationEpoch: epoch 2 has no validation loss/);
   });
 
-t.test('Trainer rejects test or validation rows that do not match train\'s', async (t) => {
+t.test('Trainer rejects rows and labels that do not fit', async (t) => {
   const model = mlp({ rng: new Rng(0), hidden: [4] });
   const base = { model, integrator: new GradientStep(model, { optimizer: new SGD({ lr: 1 }) }),
     train: { images: new Float32Array(784 * 2), labels: [0, 1], count: 2 }, rng: new Rng(0),
@@ -132,5 +132,12 @@ t.test('Trainer rejects test or validation rows that do not match train\'s', asy
   t.throws(() => new Trainer({ ...base, validation: bad }),
     /Trainer: validation has 1566 values for 2 rows; expected rows of 784 values/);
   t.throws(() => new Trainer({ ...base, test: bad }), /Trainer: test has 1566 values/);
+  const images = new Float32Array(784 * 2);
+  t.throws(() => new Trainer({ ...base, train: { images, labels: [0, 1.5], count: 2 } }),
+    /Trainer: train label 1.5 at row 1 is not a class index/);
+  t.throws(() => new Trainer({ ...base, test: { images, labels: [-1, 0], count: 2 } }),
+    /Trainer: test label -1 at row 0 is not a class index/);
+  t.throws(() => new Trainer({ ...base, train: { images, labels: [0], count: 2 } }),
+    /Trainer: train has 1 labels for 2 rows/);
   model.dispose();
 });

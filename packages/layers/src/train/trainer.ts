@@ -115,13 +115,29 @@ export class Trainer {
       throw new Error(`Trainer: batchSize must be a positive integer, got ${o.batchSize}`);
     }
     if (o.train.count < 1 || o.train.images.length % o.train.count !== 0) {
-      throw new Error(`Trainer: train has ${o.train.images.length} values for ${o.train.count} rows`);
+      throw new Error(`Trainer: train has ${o.train.images.length} values for ` +
+        `${o.train.count} rows`);
     }
     const rowLen = o.train.images.length / o.train.count;
     for (const [name, d] of [['test', o.test], ['validation', o.validation]] as const) {
       if (d && (d.count < 1 || d.images.length !== d.count * rowLen)) {
         throw new Error(`Trainer: ${name} has ${d.images.length} values for ${d.count} rows; ` +
           `expected rows of ${rowLen} values, as in train`);
+      }
+    }
+    // Labels become int32 class indices: a fraction would be truncated without a word.
+    const splits = [['train', o.train], ['test', o.test], ['validation', o.validation]] as const;
+    for (const [name, d] of splits) {
+      if (!d) continue;
+      if (d.labels.length !== d.count) {
+        throw new Error(`Trainer: ${name} has ${d.labels.length} labels for ${d.count} rows`);
+      }
+      for (let i = 0; i < d.count; i++) {
+        const y = d.labels[i];
+        if (!(Number.isInteger(y) && y >= 0 && y <= 0x7fffffff)) {
+          throw new Error(`Trainer: ${name} label ${y} at row ${i} is not a class index ` +
+            '(an integer ≥ 0)');
+        }
       }
     }
   }
