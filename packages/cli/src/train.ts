@@ -105,13 +105,17 @@ export function drawModel(a: TrainArgs, rng: Rng): Sequential {
   return a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
 }
 
-/** The run's JSON record writer; checks `a.json` before any work is done. */
-function recordWriter(a: TrainArgs): ((history: readonly EpochLog[]) => void) | undefined {
+/**
+ * The run's JSON record writer; checks `a.json` before any work is done. The record holds the
+ * command that reruns it and the arguments, but not its own path (a machine's file system).
+ */
+function recordWriter(a: TrainArgs, command: string):
+  ((history: readonly EpochLog[]) => void) | undefined {
   if (a.json === undefined) return undefined;
   return runRecordWriter(a.json, {
     name: '--json',
     meta: {
-      command: `dlrt ${process.argv.slice(2).join(' ')}`, args: a,
+      command, args: { ...a, json: undefined },
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
         platform: `${os.platform()} ${os.arch()}` },
       date: new Date().toISOString(),
@@ -123,8 +127,9 @@ function recordWriter(a: TrainArgs): ((history: readonly EpochLog[]) => void) | 
  * Trains as `a` asks, logging each line, and returns the history. Fails before any training
  * when `a.json` cannot be written or a rank is above its layer's cap.
  */
-export async function train(a: TrainArgs, log: (line: string) => void): Promise<EpochLog[]> {
-  const onEpoch = recordWriter(a);
+export async function train(a: TrainArgs, log: (line: string) => void,
+  o: { command?: string } = {}): Promise<EpochLog[]> {
+  const onEpoch = recordWriter(a, o.command ?? `dlrt ${process.argv.slice(2).join(' ')}`);
   const gpu = a.backend === 'gpu';
   if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
   const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });

@@ -46,6 +46,8 @@ t.test('a one-epoch run prints a line per epoch and the final test accuracy', as
   const json = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
   t.equal(json.epochs.length, 1);
   t.equal(json.args.hidden[0], 32);
+  t.notOk('json' in json.args, 'the record holds no path of the machine that wrote it');
+  t.match(json.command, /^dlrt train --epochs 1 /, 'and the command that reruns it');
 });
 
 t.test('low-rank flags: parsing and errors that name the flag', async (t) => {

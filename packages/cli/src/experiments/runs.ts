@@ -55,7 +55,8 @@ export async function runAll(experiment: string, runs: readonly Run[], filter?: 
     }
     console.log(`\n== ${experiment}/${run.id}`);
     await train({ ...run.args, json: runPath(experiment, run.id).pathname },
-      (line) => console.log(line));
+      (line) => console.log(line),
+      { command: `pnpm experiment ${experiment} --seeds ${run.args.seed} --only ${run.id}` });
   }
 }
 
