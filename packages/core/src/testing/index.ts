@@ -9,8 +9,8 @@
  */
 export { conformance, type ConformanceOptions } from './conformance.js';
 export {
-  checkForward, checkGradient, compare, type ForwardCase, type GradCase, type Input, Inputs,
-  type TestLike, type Tol, tolFor,
+  checkForward, checkGradient, checkThrows, compare, type ForwardCase, type GradCase, type Input,
+  Inputs, type TestLike, type Tol, tolFor,
 } from './check.js';
 export * from './reference.js';
 export * from './reference-nn.js';

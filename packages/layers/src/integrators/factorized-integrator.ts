@@ -20,7 +20,7 @@ import type { FactorizedParts } from './parts.js';
  * optimizer keeps their momentum across steps (moved with the bases by `rebase`).
  */
 export class Coefficients {
-  private readonly vars = new WeakMap<FactorizedLayer, (Variable | undefined)[]>();
+  private readonly vars = new Map<FactorizedLayer, (Variable | undefined)[]>();
 
   /** 𝒦ᵢ of `layer`, set to its current value Uᵢ Mat(𝒞) (K = U S, L = V Sᵀ for a matrix). */
   refresh(layer: FactorizedLayer, i: number): Variable {
@@ -38,6 +38,12 @@ export class Coefficients {
   of(layer: FactorizedLayer): readonly (Variable | undefined)[] {
     return this.vars.get(layer) ?? [];
   }
+
+  /** Frees every K coefficient (a later `refresh` makes a new one). */
+  dispose(): void {
+    for (const list of this.vars.values()) dispose(list);
+    this.vars.clear();
+  }
 }
 
 /** What `kStep` returns: the pass's loss and each layer's stepped 𝒦ᵢ¹ (the caller's to free). */
@@ -54,6 +60,14 @@ export abstract class FactorizedIntegrator implements Integrator {
   constructor(readonly model: Module, readonly options: LowRankIntegratorOptions) {}
 
   abstract step(lossFn: () => Tensor): Promise<StepResult>;
+
+  /**
+   * Frees the K coefficients the integrator keeps between steps (its optimizer, the caller's,
+   * is left alone: `optimizer.dispose()` frees its state).
+   */
+  dispose(): void {
+    this.coefficients.dispose();
+  }
 
   protected get optimizer(): Optimizer {
     return this.options.optimizer;
