@@ -37,3 +37,19 @@ export function dtypeOf(values: TypedArray): DType {
 export function assertFloat(op: string, what: string, dtype: DType): void {
   if (!isFloat(dtype)) throw new Error(`${op}: ${what} must be float32 or float64, got ${dtype}`);
 }
+
+/** The int32 range. */
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Throws unless `v` is an integer in the int32 range: storing anything else in an int32 tensor
+ * would truncate or wrap it without a word. `where` says which value (e.g. `at index 3`).
+ */
+export function assertInt32(op: string, v: number, where = ''): void {
+  if (!(Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX)) {
+    const why = Number.isInteger(v) ? `is outside [${INT32_MIN}, ${INT32_MAX}]`
+      : 'is not an integer';
+    throw new Error(`${op}: int32 value ${v}${where ? ` ${where}` : ''} ${why}`);
+  }
+}

@@ -3,9 +3,11 @@
  * seeded randomness. Import a backend (e.g. '@dlrt/backend-cpu') to run anything.
  */
 export type { DType, FloatDType, TypedArray } from './dtype.js';
-export { allocArray, bytesPerElement, dtypeOf, isFloat, DTYPES } from './dtype.js';
+export {
+  allocArray, bytesPerElement, dtypeOf, isFloat, DTYPES, INT32_MAX, INT32_MIN,
+} from './dtype.js';
 export type { Shape } from './shape.js';
-export { broadcastShapes, sizeOf, stridesOf, shapesEqual } from './shape.js';
+export { broadcastShapes, MAX_ELEMENTS, sizeOf, stridesOf, shapesEqual } from './shape.js';
 export type {
   ArithmeticOp, Backend, BackendMemory, BinaryOp, CompareOp, Conv2dAttrs, DataId, MatmulOptions,
   Pool2dAttrs, ReduceOp, TensorInfo, UnaryOp,

@@ -1,6 +1,6 @@
 /**
  * A small seeded generator (xoshiro128**, seeded through splitmix32). All randomness in dlrt
- * comes from an explicit Rng or seed, so runs are reproducible.
+ * comes from an explicit Rng or seed (an integer in [0, 2³²)), so runs are reproducible.
  */
 export class Rng {
   private s0: number;
@@ -10,8 +10,12 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
-    let x = Math.trunc(seed) >>> 0;
+    // Anything else would alias another seed silently (1.5 → 1, −1 → 2³² − 1, 2³² → 0).
+    if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+      const shown = typeof seed === 'string' ? `'${seed}'` : String(seed);
+      throw new Error(`Rng: seed must be an integer in [0, 2^32), got ${shown}`);
+    }
+    let x = seed >>> 0;
     const next = (): number => {
       // splitmix32 spreads a small seed over the four state words.
       x = (x + 0x9e3779b9) | 0;

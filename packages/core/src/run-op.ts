@@ -4,7 +4,7 @@ import type { DType } from './dtype.js';
 import { ENGINE } from './engine.js';
 import { getBackend } from './registry.js';
 import { tidy } from './scope.js';
-import type { Shape } from './shape.js';
+import { assertSize, type Shape } from './shape.js';
 import { Tensor, Variable } from './tensor.js';
 
 /**
@@ -49,6 +49,7 @@ export function runOp(
   grad?: GradFn,
 ): Tensor {
   const backend = backendOf(op, inputs);
+  assertSize(op, out.shape);
   const y = new Tensor(kernel(backend), out.shape, out.dtype, backend);
   if (grad) record(op, inputs, y, grad);
   return y;

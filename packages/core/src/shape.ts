@@ -28,11 +28,30 @@ export function fmt(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
 
+/**
+ * The most elements one tensor may hold: 2³⁰ (4 GiB of float32, 8 GiB of float64). Every
+ * backend indexes a tensor with 32-bit integers, a wasm32 memory holds at most 4 GiB, and a
+ * larger request is almost always a mistake that would otherwise stall for minutes while the
+ * array is zero-filled; so it fails at once, naming the op and the shape.
+ */
+export const MAX_ELEMENTS = 2 ** 30;
+
+/** Throws `op: what [..] must hold non-negative integers` or names a size over MAX_ELEMENTS. */
 export function assertShape(op: string, what: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: ${what} ${fmt(shape)} must hold non-negative integers`);
     }
+  }
+  assertSize(op, shape);
+}
+
+/** Throws `op: shape [..] has N elements, more than the limit 2^30` when it is too large. */
+export function assertSize(op: string, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) {
+    throw new Error(`${op}: shape ${fmt(shape)} has ${n} elements, more than the limit ` +
+      `${MAX_ELEMENTS} (2^30) of one tensor`);
   }
 }
 

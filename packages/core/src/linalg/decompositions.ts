@@ -5,7 +5,9 @@
  */
 import type { TriangularOptions } from '../backend.js';
 import { assertFloat } from '../dtype.js';
-import { mul } from '../ops/arithmetic.js';
+import { add, div, mul, sub } from '../ops/arithmetic.js';
+import { transpose } from '../ops/shape-ops.js';
+import { square } from '../ops/unary.js';
 import { sum } from '../ops/reduce.js';
 import { runMultiOp } from '../run-op.js';
 import { fmt } from '../shape.js';
@@ -25,6 +27,24 @@ function checkMatrix(op: string, a: Tensor, square = false): void {
     const bad = Number.isNaN(probe.item());
     probe.dispose();
     if (bad) throw new Error(`${op}: a ${fmt(a.shape)} holds NaN or Inf`);
+  }
+}
+
+/** Throws `op: a [..] is not symmetric: ‖a − aᵀ‖/‖a‖ = …` (the worst matrix of a batch). */
+function checkSymmetric(op: string, a: Tensor): void {
+  if (a.size === 0) return;
+  const r = a.rank;
+  const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+  const rel = tidy(() => {
+    const off = sum(square(sub(a, transpose(a, perm))), [r - 2, r - 1]);
+    const all = sum(square(a), [r - 2, r - 1]);
+    return Array.from(div(off, add(all, Number.MIN_VALUE)).dataSync(), Math.sqrt);
+  });
+  const worst = Math.max(...rel);
+  const tol = Math.sqrt(a.dtype === 'float64' ? 2 ** -52 : 2 ** -23);
+  if (!(worst <= tol)) {
+    throw new Error(`${op}: a ${fmt(a.shape)} is not symmetric: ‖a − aᵀ‖_F/‖a‖_F = ` +
+      `${worst.toExponential(2)} > ${tol.toExponential(2)}`);
   }
 }
 
@@ -87,9 +107,15 @@ export function eigh(a: Tensor): Eigh {
   return Object.freeze({ values, vectors });
 }
 
-/** Lower-triangular L with a = L·Lᵀ; throws if a is not symmetric positive definite. */
+/**
+ * Lower-triangular L with a = L·Lᵀ; throws if a is not symmetric positive definite. Symmetric
+ * means ‖a − aᵀ‖_F ≤ √ε ‖a‖_F (ε of the dtype), per matrix of a batch: roundoff of a computed
+ * Gram matrix passes, a matrix that is not symmetric is an error rather than the factor of
+ * its lower triangle.
+ */
 export function cholesky(a: Tensor): Tensor {
   checkMatrix('linalg.cholesky', a, true);
+  checkSymmetric('linalg.cholesky', a);
   return runMultiOp('linalg.cholesky', [a], [{ shape: a.shape, dtype: a.dtype }],
     (b) => [b.cholesky(a)])[0];
 }

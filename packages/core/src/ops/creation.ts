@@ -1,5 +1,7 @@
 /** Creating tensors: from values, constant fills, ranges and seeded random draws. */
-import { allocArray, assertFloat, type DType, dtypeOf, isDType, type TypedArray } from '../dtype.js';
+import {
+  allocArray, assertFloat, assertInt32, type DType, dtypeOf, isDType, type TypedArray,
+} from '../dtype.js';
 import { runOp } from '../run-op.js';
 import { Rng } from '../rng.js';
 import { assertShape, fmt, type Shape, sizeOf } from '../shape.js';
@@ -32,6 +34,9 @@ export function fromValues(op: string, values: TypedArray, shape: Shape, dtype: 
   if (values.length !== sizeOf(shape)) {
     throw new Error(`${op}: ${values.length} values do not fill shape ${fmt(shape)}`);
   }
+  if (dtype === 'int32' && !(values instanceof Int32Array)) {
+    values.forEach((v, i) => assertInt32(op, v, `at index ${i}`));
+  }
   return runOp(op, [], { shape, dtype }, (b) => b.write(values, shape, dtype));
 }
 
@@ -55,9 +60,7 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
   for (let i = 0; i < flat.length; i++) {
     const x = flat[i];
     if (typeof x !== 'number') throw new Error(`tensor: value at ${i} is not a number (${x})`);
-    if (d === 'int32' && !Number.isInteger(x)) {
-      throw new Error(`tensor: int32 value ${x} at index ${i} is not an integer`);
-    }
+    if (d === 'int32') assertInt32('tensor', x, `at index ${i}`);
     out[i] = x;
   }
   return fromValues('tensor', out, shape ?? inferred, d);
@@ -70,26 +73,32 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  assertShape('full', 'shape', shape);
-  const v = allocArray(checkDType('full', dtype), sizeOf(shape));
+  return filled('full', shape, value, dtype);
+}
+
+/** `full` under the name of the op the user called, for its errors. */
+function filled(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  assertShape(op, 'shape', shape);
+  if (dtype === 'int32') assertInt32(op, value);
+  const v = allocArray(checkDType(op, dtype), sizeOf(shape));
   v.fill(value);
-  return fromValues('full', v, shape, dtype);
+  return fromValues(op, v, shape, dtype);
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 export function zerosLike(x: Tensor): Tensor {
-  return full(x.shape, 0, x.dtype);
+  return filled('zerosLike', x.shape, 0, x.dtype);
 }
 
 export function onesLike(x: Tensor): Tensor {
-  return full(x.shape, 1, x.dtype);
+  return filled('onesLike', x.shape, 1, x.dtype);
 }
 
 /** The n×m identity (m defaults to n). */
@@ -106,8 +115,12 @@ export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
  */
 export function diag(values: ArrayLike<number>, dtype: DType = 'float32'): Tensor {
   const n = values.length;
+  assertShape('diag', 'shape', [n, n]);
   const v = allocArray(checkDType('diag', dtype), n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = values[i];
+  for (let i = 0; i < n; i++) {
+    if (dtype === 'int32') assertInt32('diag', values[i], `at index ${i}`);
+    v[i * n + i] = values[i];
+  }
   return fromValues('diag', v, [n, n], dtype);
 }
 
@@ -117,9 +130,17 @@ export function diag(values: ArrayLike<number>, dtype: DType = 'float32'): Tenso
  */
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be non-zero, got ${step}`);
+  if (step === 0 || !Number.isFinite(step) || !Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new Error(`arange: start ${start}, stop ${stop}, step ${step} must be finite, step ≠ 0`);
+  }
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const v = allocArray(checkDType('arange', dtype), n);
+  assertShape('arange', 'shape', [n]);
+  if (checkDType('arange', dtype) === 'int32' && n > 0) {
+    assertInt32('arange', start, '(start)');
+    assertInt32('arange', step, '(step)');
+    assertInt32('arange', start + (n - 1) * step, '(last value)');
+  }
+  const v = allocArray(dtype, n);
   for (let i = 0; i < n; i++) v[i] = start + i * step;
   return fromValues('arange', v, [n], dtype);
 }

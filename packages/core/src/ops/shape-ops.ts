@@ -2,6 +2,7 @@
 import { runOp, viewOp } from '../run-op.js';
 import { checkPerm, fmt, normAxis, type Shape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { assertIndices } from './value-checks.js';
 
 /**
  * The same values under a new shape; one dim may be −1 (inferred). Shares storage, no copy.
@@ -152,6 +153,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
     throw new Error(`gather: indices must be int32, got ${indices.dtype} ${fmt(indices.shape)}`);
   }
   const a = normAxis('gather', axis, x.rank);
+  assertIndices('gather', 'indices', indices, x.shape[a]);
   const shape: Shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return runOp('gather', [x, indices], { shape, dtype: x.dtype },
     (k) => k.gather(x, indices, a),

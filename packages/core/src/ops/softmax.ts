@@ -3,9 +3,10 @@ import { assertFloat, type DType } from '../dtype.js';
 import { customOp } from '../run-op.js';
 import { fmt, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { assertIndices } from './value-checks.js';
 import { equal, mul, sub } from './arithmetic.js';
 import { arange } from './creation.js';
-import { logSumExp, max, min, sum } from './reduce.js';
+import { logSumExp, sum } from './reduce.js';
 import { expandDims } from './shape-ops.js';
 import { cast, exp } from './unary.js';
 
@@ -43,12 +44,7 @@ function rawOneHot(labels: Tensor, numClasses: number, dtype: DType): Tensor {
 
 /** Class labels must lie in [0, numClasses): a wrong label would silently zero its row. */
 function checkLabels(op: string, labels: Tensor, numClasses: number): void {
-  if (labels.size === 0) return;
-  const lo = min(labels).item();
-  const hi = max(labels).item();
-  if (lo < 0 || hi >= numClasses) {
-    throw new Error(`${op}: labels range over [${lo}, ${hi}], outside [0, ${numClasses})`);
-  }
+  assertIndices(op, 'labels', labels, numClasses);
 }
 
 export interface CrossEntropyOptions {

@@ -1,6 +1,7 @@
 /** Elementwise unary ops and cast, each with its gradient. */
 import type { UnaryOp } from '../backend.js';
 import { assertFloat, type DType, isDType, isFloat } from '../dtype.js';
+import { assertInt32Range } from './value-checks.js';
 import { runOp } from '../run-op.js';
 import type { Tensor } from '../tensor.js';
 import { add, greater, mul, sub, div, where } from './arithmetic.js';
@@ -55,6 +56,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   x.assertLive('cast');
   if (!isDType(dtype)) throw new Error(`cast: unknown dtype '${String(dtype)}'`);
   if (dtype === x.dtype) return clone(x);
+  if (dtype === 'int32') assertInt32Range('cast', x);
   return runOp('cast', [x], { shape: x.shape, dtype }, (k) => k.cast(x, dtype),
     isFloat(x.dtype) && isFloat(dtype) ? (dy) => [cast(dy, x.dtype)] : undefined);
 }

@@ -1,0 +1,88 @@
+// Inputs that used to give a silent wrong answer or a long wait now fail at once with an error
+// naming the op and the value. Oracles: the error messages; for the valid neighbours of each
+// bad input, hand values (int32 bounds, truncation toward zero) and L·Lᵀ = a.
+import t from 'tap';
+import {
+  arange, cast, diag, full, gather, linalg, matmul, MAX_ELEMENTS, ones,
+  randn, Rng, tensor, tidy, zeros,
+} from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import { maxAbsDiff } from '@dlrt/core/testing';
+
+t.test('int32 tensors hold only integers in [−2³¹, 2³¹ − 1]', async (t) => {
+  t.throws(() => tensor([3e9], [1], 'int32'),
+    /tensor: int32 value 3000000000 at index 0 is outside \[-2147483648, 2147483647\]/);
+  t.throws(() => tensor([1, 1.5], [2], 'int32'),
+    /tensor: int32 value 1.5 at index 1 is not an integer/);
+  t.throws(() => tensor(new Float64Array([2, -0.5]), [2], 'int32'),
+    /tensor: int32 value -0.5 at index 1 is not an integer/);
+  t.throws(() => full([2], NaN, 'int32'), /full: int32 value NaN is not an integer/);
+  t.throws(() => full([2], 2 ** 31, 'int32'), /full: int32 value 2147483648 is outside/);
+  t.throws(() => diag([1, 2.5], 'int32'), /diag: int32 value 2.5 at index 1 is not an integer/);
+  t.throws(() => arange(0, 2, 0.5, 'int32'), /arange: int32 value 0.5 \(step\) is not an integer/);
+  t.throws(() => arange(2 ** 31 - 2, 2 ** 31 + 1, 1, 'int32'),
+    /arange: int32 value 2147483648 \(last value\) is outside/);
+  const edge = tensor([-(2 ** 31), 2 ** 31 - 1], [2], 'int32');
+  t.same(Array.from(edge.dataSync()), [-(2 ** 31), 2 ** 31 - 1], 'the bounds themselves are fine');
+  t.same(Array.from(arange(0, 6, 2, 'int32').dataSync()), [0, 2, 4]);
+});
+
+t.test('cast to int32 truncates toward zero, and refuses what int32 cannot hold', async (t) => {
+  t.same(Array.from(cast(tensor([2.7, -2.7, 0.5]), 'int32').dataSync()), [2, -2, 0]);
+  t.throws(() => cast(tensor([1, NaN]), 'int32'), /cast: \[2\] float32 holds NaN or ±Infinity/);
+  t.throws(() => cast(tensor([1, Infinity], [2], 'float64'), 'int32'), /holds NaN or ±Infinity/);
+  t.throws(() => cast(tensor([3e9], [1], 'float64'), 'int32'),
+    /cast: \[1\] float64 ranges over \[3000000000, 3000000000\], outside int32's/);
+});
+
+t.test('an oversized tensor fails at once, naming the op and the shape', async (t) => {
+  const began = Date.now();
+  t.throws(() => zeros([2 ** 31]),
+    /zeros: shape \[2147483648\] has 2147483648 elements, more than the limit 1073741824/);
+  t.throws(() => full([2 ** 16, 2 ** 16], 1),
+    /full: shape \[65536,65536\] has 4294967296 elements/);
+  t.throws(() => arange(0, 2 ** 31), /arange: shape \[2147483648\]/);
+  const a = ones([2 ** 16, 1]);
+  t.throws(() => matmul(a, a, { transposeB: true }),
+    /matmul: shape \[65536,65536\] has 4294967296 elements, more than the limit/);
+  t.ok(Date.now() - began < 2000, `all refused within ${Date.now() - began} ms`);
+  t.equal(MAX_ELEMENTS, 2 ** 30);
+  t.throws(() => zeros([2, -1]), /shape \[2,-1\] must hold non-negative integers/);
+  t.throws(() => zeros([NaN]), /must hold non-negative integers/);
+});
+
+t.test('seeds are integers in [0, 2³²); no two seeds alias', async (t) => {
+  for (const bad of [1.5, -1, 2 ** 32, NaN, Infinity]) {
+    t.throws(() => new Rng(bad), new RegExp(`Rng: seed must be an integer in \\[0, 2\\^32\\), ` +
+      `got ${String(bad).replace('.', '\\.')}`));
+  }
+  t.throws(() => new Rng('7' as unknown as number), /got '7'/);
+  t.throws(() => randn([2], { seed: 0.5 }), /Rng: seed must be an integer/);
+  const first = (s: number) => new Rng(s).nextUint32();
+  t.not(first(0), first(2 ** 32 - 1), 'the extreme seeds differ');
+});
+
+t.test('gather refuses indices out of range', async (t) => {
+  const x = tensor([[1, 2], [3, 4], [5, 6]]);
+  t.throws(() => gather(x, tensor([0, 3], [2], 'int32'), 0),
+    /gather: indices range over \[0, 3\], outside \[0, 3\)/);
+  t.throws(() => gather(x, tensor([-1], [1], 'int32'), 1), /gather: indices range over \[-1, -1\]/);
+  t.same(Array.from(gather(x, tensor([2, 0], [2], 'int32'), 0).dataSync()), [5, 6, 1, 2]);
+});
+
+t.test('linalg.cholesky refuses a matrix that is not symmetric', async (t) => {
+  const a = tensor([[4, 1], [3, 5]], [2, 2], 'float64');
+  t.throws(() => linalg.cholesky(a),
+    /linalg.cholesky: a \[2,2\] is not symmetric: ‖a − aᵀ‖_F\/‖a‖_F = 3\.96e-1 > 1\.49e-8/);
+  // A Gram matrix from a product is symmetric only to roundoff; it passes, and L·Lᵀ = a.
+  const x = randn([40, 6], { seed: 3, dtype: 'float32' });
+  const g = tidy(() => matmul(x, x, { transposeA: true }).add(tensor(Array(36).fill(0).map(
+    (_, i) => (i % 7 === 0 ? 1 : 0)), [6, 6])));
+  const L = linalg.cholesky(g);
+  t.ok(maxAbsDiff(matmul(L, L, { transposeB: true }), g) < 1e-4, 'L·Lᵀ = a (float32)');
+  // Batches are checked per matrix; a symmetric indefinite one keeps its own error.
+  const batch = tensor([[[2, 0], [0, 2]], [[1, 2], [0, 1]]], [2, 2, 2], 'float64');
+  t.throws(() => linalg.cholesky(batch), /is not symmetric/);
+  t.throws(() => linalg.cholesky(tensor([[1, 2], [2, 1]], [2, 2], 'float64')),
+    /cholesky: matrix is not positive definite/);
+});
