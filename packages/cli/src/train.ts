@@ -18,7 +18,7 @@ export interface TrainArgs {
   lr: number;
   optimizer: 'sgd' | 'adam';
   momentum: number;
-  /** dense, or a low-rank integrator (papers/matrix-methods.md). */
+  /** dense, or a low-rank integrator (docs/low-rank-training.md). */
   method: Method;
   /** Truncation tolerance θ (relative) of the rank-adaptive methods. */
   tol: number;

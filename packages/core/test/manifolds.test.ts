@@ -1,7 +1,7 @@
-// LowRankMatrix and truncation rules, checked against the method notes:
-// papers/matrix-methods.md §2 (rules, with its worked example), §10.1 T1 (fixed-rank BUG is
-// exact on a rank-r path, error ≈ C·ε otherwise) and T3 (the rank-adaptive flow recovers
-// rank r*), plus the invariants: augment leaves W unchanged, truncation error = ‖σ_tail‖.
+// LowRankMatrix and truncation rules: the rules on hand-worked singular values (T-std and the DLRT
+// 2022 code's T-2022), the fixed-rank BUG's exactness on a rank-r path and error ≈ C·ε otherwise
+// (Ceruti & Lubich, BIT 2022), the rank-adaptive flow recovering rank r* (Ceruti, Kusch & Lubich,
+// BIT 2022), plus the invariants: augment leaves W unchanged, truncation error = ‖σ_tail‖.
 import t from 'tap';
 import {
   add, dispose, eye, LowRankMatrix, linalg, matmul, mul, rand, randn, Rng, sub, tidy,
@@ -12,7 +12,7 @@ import { orthonormalityError } from '@dlrt/core/testing';
 
 const relErr = (a: Tensor, b: Tensor): number =>
   tidy(() => linalg.norm(sub(a, b)) / Math.max(linalg.norm(b), 1e-300));
-t.test('truncation rules (matrix-methods.md §2, tucker-methods.md §7.1.5)', async (t) => {
+t.test('truncation rules on hand-worked singular values', async (t) => {
   t.equal(truncationRank([4, 2, 1, 0.5], { kind: 'relative', theta: 0.2 }), 3);
   const sigma = [5, 4, 3, 2, 1.5, 1.2, 1.0, 0.9];
   t.equal(truncationRank(sigma, { kind: 'relative', theta: 0.1 }), 8, 'T-std keeps all 8');
@@ -20,7 +20,7 @@ t.test('truncation rules (matrix-methods.md §2, tucker-methods.md §7.1.5)', as
   t.equal(truncationRank(sigma, { kind: 'absolute', tol: 1.5, rMax: 4 }), 4);
   t.equal(truncationRank([1, 1e-9], { kind: 'relative', theta: 0.1, rMin: 2 }), 2);
   t.equal(truncationRank(sigma, { kind: 'rank', rank: 3 }), 3);
-  // T-2022 leaves σ_p out of the tail and falls back to the previous rank (§2's example).
+  // T-2022 leaves σ_p out of the tail and falls back to the previous rank (here p/2).
   t.equal(truncationRank(sigma, { kind: 'relative2022', theta: 0.1 }), 4, 'T-2022 keeps r = p/2');
   t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative', theta: 0.1 }), 3);
   t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative2022', theta: 0.1 }), 2,
@@ -98,7 +98,7 @@ function expm(A: Tensor): Tensor {
   });
 }
 
-/** One fixed-rank BUG step with exact substeps for Ẏ = P(Y)Ȧ (matrix-methods.md §1.3, B1). */
+/** One fixed-rank BUG step with exact substeps for Ẏ = P(Y)Ȧ (Ceruti & Lubich, BIT 2022). */
 function bugStep(Y: LowRankMatrix, dA: Tensor): LowRankMatrix {
   const [U, S, V] = tidy(() => {
     const U1 = linalg.orth(add(matmul(Y.U, Y.S), matmul(dA, Y.V)));

@@ -1,4 +1,4 @@
-// Tucker algebra, checked against papers/tucker-methods.md §7.1 (float64, tol 1e-12 relative):
+// Tucker algebra (float64, tol 1e-12 relative; Kolda & Bader, SIAM Review 2009, row-major):
 // fold∘unfold = id, the unfolding/Kronecker identity in natural order, HOSVD exactness and
 // its error bound, and the augment/truncate invariants.
 import t from 'tap';
@@ -34,7 +34,7 @@ function randomTucker(rng: Rng, shape: number[], ranks: number[]): TuckerTensor 
   return new TuckerTensor(core, factors);
 }
 
-t.test('§7.1.1 fold(unfold(X, i), i) = X', async (t) => {
+t.test('fold(unfold(X, i), i) = X', async (t) => {
   const x = randn([5, 4, 3, 2], { seed: 1, dtype: 'float64' });
   for (let i = 0; i < 4; i++) {
     const m = unfold(x, i);
@@ -46,7 +46,7 @@ t.test('§7.1.1 fold(unfold(X, i), i) = X', async (t) => {
   x.dispose();
 });
 
-t.test('§7.1.2 unfold(C ×_j U_j, i) = U_i · unfold(C, i) · (⊗_{j≠i} U_j)ᵀ', async (t) => {
+t.test('unfold(C ×_j U_j, i) = U_i · unfold(C, i) · (⊗_{j≠i} U_j)ᵀ', async (t) => {
   const rng = new Rng(2);
   for (const [shape, ranks] of [[[5, 4, 3], [2, 3, 2]], [[4, 3, 3, 2], [2, 2, 3, 1]]]) {
     const c = randn(ranks, { rng, dtype: 'float64' });
@@ -65,7 +65,7 @@ t.test('§7.1.2 unfold(C ×_j U_j, i) = U_i · unfold(C, i) · (⊗_{j≠i} U_j)
   }
 });
 
-t.test('§7.1.3 HOSVD is exact at the true ranks, which it measures', async (t) => {
+t.test('HOSVD is exact at the true ranks, which it measures', async (t) => {
   const X = randomTucker(new Rng(3), [8, 6, 3, 3], [3, 2, 2, 2]);
   const x = X.toDense();
   for (let i = 0; i < 4; i++) {
@@ -84,7 +84,7 @@ t.test('§7.1.3 HOSVD is exact at the true ranks, which it measures', async (t) 
   X.dispose();
 });
 
-t.test('§7.1.4 truncated HOSVD error obeys Σ tail² and is reasonably tight', async (t) => {
+t.test('truncated HOSVD error obeys Σ tail² and is reasonably tight', async (t) => {
   const x = randn([6, 5, 4], { seed: 4, dtype: 'float64' });
   const ranks = [3, 3, 2];
   let bound = 0;

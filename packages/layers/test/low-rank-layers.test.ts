@@ -1,5 +1,5 @@
 // LowRankDense and LowRankConv2d against their dense twins in float64, the gradient identities
-// of papers/matrix-methods.md §1.2 (each form's gradient against G = ∇_W ℓ of the dense twin),
+// of DLRT's K, L and S steps (each form's gradient against G = ∇_W ℓ of the dense twin),
 // parameter counts, and the errors for bad ranks.
 import t from 'tap';
 import {
@@ -57,7 +57,7 @@ t.test('LowRankConv2d equals a Conv2d with the folded kernel', async (t) => {
 
 // G = ∇_W ℓ from the dense twin; the forms must give G V, Gᵀ U, Uᵀ G V (and −Uᵀ G V), and
 // withForms restores the factors form.
-t.test('gradient identities of each form (§1.2)', async (t) => {
+t.test('gradient identities of each form', async (t) => {
   const layers: [string, LowRankLayer, (w: Tensor, x: Tensor) => Tensor, Tensor][] = [
     ['dense', new LowRankDense(8, 6, { rank: 3, dtype: f64, seed: 1 }),
       (w, x) => matmul(x, w, { transposeB: true }), randn([5, 8], { seed: 2, dtype: f64 })],

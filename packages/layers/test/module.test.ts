@@ -1,6 +1,6 @@
 // Module bookkeeping: names, counts, modes. Oracle: the architecture's own arithmetic
-// (LeNet5's 430,500 weights from papers/matrix-methods.md §3.1, plus 580 biases), and the
-// caps ⌊min(n, m)/2⌋ of §3.1 (a value above one is an error, never clamped).
+// (LeNet5's 430,500 weights, as in COMPiLELab/DLRT-Net, plus 580 biases), and the
+// caps ⌊min(n, m)/2⌋ of the reference code (a value above one is an error, never clamped).
 import t from 'tap';
 import { Rng, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';

@@ -1,9 +1,9 @@
 /**
- * lenet5-sweep: RankAdaptiveBUG on LeNet5 for θ ∈ {0.09, 0.11, 0.15, 0.2, 0.3} against dense,
- * with the DLRT reference settings (papers/matrix-methods.md §3.1–3.3): SGD lr 0.05, batch 128,
- * 20 epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2.
- * `lenet5-sweep` uses PyTorch's default initialization's law for every layer;
- * the others change the setup (and five of them run only part of the θ grid):
+ * lenet5-sweep: RankAdaptiveBUG on LeNet5 for θ ∈ {0.09, 0.11, 0.15, 0.2, 0.3} against dense, with
+ * the DLRT reference settings (COMPiLELab/DLRT-Net's LeNet5 experiment): SGD lr 0.05, batch 128, 20
+ * epochs, every low-rank layer starting at its cap ⌊min(n, m)/2⌋, seeds 0, 1, 2. `lenet5-sweep`
+ * uses PyTorch's default initialization's law for every layer; the others change the setup (and
+ * five of them run only part of the θ grid):
  * - `lenet5-sweep-dlrt-net`: the reference code's own init (`--init dlrt-net`: low-rank layers
  *   from scratch with unit-scale singular values), θ = 0.11 and 0.2 only, and no dense runs
  *   (that init draws a dense net exactly as `lenet5-sweep` does);
@@ -126,7 +126,7 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
       'mean training time per epoch on one thread; "× dense" divides it by the dense runs\'.' +
       (val ? ' "At min val loss": each run\'s test accuracy and compression at its epoch of ' +
         'lowest validation loss (the epochs listed in seed order), mean ± sd over the seeds: ' +
-        'how the reference code reports its LeNet5 runs (papers/matrix-methods.md §3.6, on a ' +
+        'how the reference code reports its LeNet5 runs (COMPiLELab/DLRT-Net, on a ' +
         '50k/10k train/validation split).' : ''), '',
     markdownTable(['θ', 'runs', 'epochs', 'test acc %', 'last 3 epochs %',
       ...(val ? ['test acc at min val loss %', 'its compression %', 'its epoch per seed'] : []),

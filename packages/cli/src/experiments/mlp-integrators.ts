@@ -1,10 +1,10 @@
 /**
  * mlp-integrators: the 784-500-500-500-500-10 MLP under every training method with the abPSI
- * reference settings (papers/matrix-methods.md §5.2): SGD lr 0.01, batch 64, 10 epochs,
- * tolerance 0.01, initial rank 20; He initialization (N(0, 2/fan_in) weights, zero biases;
- * low-rank layers get orthonormal random bases and a diagonal core with the same E‖W‖²)
- * instead of the reference code's Gaussian S. PyTorch's default U(±1/√fan_in) shrinks the
- * activations about 6× per ReLU layer, and with it this 5-layer net barely trains in 10 epochs.
+ * reference settings (the abPSI MNIST code, Kusch, Schotthöfer & Walter): SGD lr 0.01, batch 64, 10
+ * epochs, tolerance 0.01, initial rank 20; He initialization (N(0, 2/fan_in) weights, zero biases;
+ * low-rank layers get orthonormal random bases and a diagonal core with the same E‖W‖²) instead of
+ * the reference code's Gaussian S. PyTorch's default U(±1/√fan_in) shrinks the activations about 6×
+ * per ReLU layer, and with it this 5-layer net barely trains in 10 epochs.
  */
 import { METHODS } from '@dlrt/layers';
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';

@@ -1,7 +1,7 @@
 /**
  * Dense decompositions on the last two dims (leading dims batch): qr, svd, eigh, cholesky,
  * solveTriangular, orth. They are not differentiable; DLRT's integrators never differentiate
- * through them (papers/matrix-methods.md §1.3).
+ * through them (they only orthonormalize bases and truncate cores; docs/low-rank-training.md).
  */
 import type { TriangularOptions } from '../backend.js';
 import { assertFloat } from '../dtype.js';

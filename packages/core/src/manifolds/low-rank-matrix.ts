@@ -1,6 +1,6 @@
 /**
- * LowRankMatrix: W = U S Vᵀ with U (n×r) and V (m×r) orthonormal, S (r×r) any (papers/
- * matrix-methods.md §1.1). Values are immutable: augment and truncate return new matrices and
+ * LowRankMatrix: W = U S Vᵀ with U (n×r) and V (m×r) orthonormal, S (r×r) any (docs/
+ * manifolds.md). Values are immutable: augment and truncate return new matrices and
  * leave disposal of the old one to the caller.
  */
 import { concat, slice } from '../ops/shape-ops.js';
@@ -33,8 +33,9 @@ export interface MatrixFactors {
 
 /**
  * Augmentation: Û = orth([U | dU]), V̂ = orth([V | dV]), S̃ = (ÛᵀU) S (VᵀV̂), so Û S̃ V̂ᵀ = U S Vᵀ
- * exactly because span U ⊆ span Û (matrix-methods.md §1.3, B2). The old basis comes first:
- * then ÛᵀU is a signed embedding, which keeps transformed optimizer state exact (§8).
+ * exactly because span U ⊆ span Û (the augmented BUG: Ceruti, Kusch & Lubich, BIT 2022). The
+ * old basis comes first: then ÛᵀU is a signed embedding, which keeps transformed optimizer state
+ * exact (docs/low-rank-training.md).
  */
 export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): MatrixFactors {
   return tidy(() => {
@@ -47,7 +48,7 @@ export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): Matrix
 
 /**
  * Truncation: S = P Σ Qᵀ, keep r₁ values by `rule`; U ← U P₁, S ← Σ₁, V ← V Q₁ (columns of Q,
- * not of Qᵀ: the DLRT 2022 code's transposition, §3.3 item 4, is not repeated). The Frobenius
+ * not of Qᵀ: the transposition in COMPiLELab/DLRT-Net's truncation is not repeated). The Frobenius
  * change of W equals ‖dropped‖₂.
  */
 export function truncateFactors(f: MatrixFactors, rule: TruncationRule,
@@ -120,7 +121,7 @@ export class LowRankMatrix {
 
   /**
    * Bases [U | dU] and [V | dV] orthonormalized (Û, V̂); S lifted to S̃ = (ÛᵀU) S (VᵀV̂), so
-   * Û S̃ V̂ᵀ = U S Vᵀ exactly, because span U ⊆ span Û (matrix-methods.md §1.3, B2).
+   * Û S̃ V̂ᵀ = U S Vᵀ exactly, because span U ⊆ span Û (Ceruti, Kusch & Lubich, BIT 2022).
    */
   augment(dU: Tensor, dV: Tensor): LowRankMatrix {
     const [n, m] = this.shape;

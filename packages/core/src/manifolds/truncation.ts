@@ -1,7 +1,7 @@
 /**
- * Truncation rules: how many singular values to keep (papers/matrix-methods.md §2,
- * papers/tucker-methods.md §1.6). Pure functions of the singular values, shared by
- * LowRankMatrix, TuckerTensor and every integrator.
+ * Truncation rules: how many singular values to keep, as the DLRT, GeoLoRA, abPSI and TDLRT codes
+ * decide it (docs/manifolds.md, docs/references.md). Pure functions of the singular values, shared
+ * by LowRankMatrix, TuckerTensor and every integrator.
  */
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Tucker tensors 𝒲 = 𝒞 ×₁ U₁ ⋯ ×_d U_d with orthonormal factors, and the tensor algebra they
  * need: mode products, unfolding and folding with the row-major convention of
- * papers/tucker-methods.md §1 (move mode i to the front, then reshape row-major).
+ * the Tucker papers' code and TensorLy (move mode i to the front, then reshape row-major).
  */
 import { orth, svd } from '../linalg/decompositions.js';
 import { clone, concat, slice, transpose } from '../ops/shape-ops.js';

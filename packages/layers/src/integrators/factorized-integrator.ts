@@ -110,8 +110,8 @@ export abstract class FactorizedIntegrator implements Integrator {
   /**
    * The K-steps of every basis, each from the same W₀ (they could run in parallel): one pass per
    * basis index, in order. Returns the first pass's loss and, per layer, each basis's new
-   * directions: 𝒦ᵢ¹, reduced to rᵢ columns by TDLRT's Qᵢ (Mat(𝒞)ᵀ = QᵢRᵢ) where the core has
-   * more than two modes (Zangrando et al., NeurIPS 2024, §3); a matrix's K and L have r already.
+   * directions: 𝒦ᵢ¹, reduced to rᵢ columns by TDLRT's Qᵢ (Mat(𝒞)ᵀ = QᵢRᵢ) where the core has more
+   * than two modes (Zangrando et al., NeurIPS 2024, Theorem 1); a matrix's K and L have r already.
    */
   protected async kSteps(lossFn: () => Tensor, parts: FactorizedParts):
     Promise<{ loss: number; directions: Tensor[][] }> {

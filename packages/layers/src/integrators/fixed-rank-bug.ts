@@ -2,7 +2,7 @@
  * FixedRankBUG: DLRT at a fixed rank, the "unconventional" basis-update & Galerkin integrator
  * of Ceruti & Lubich ("An unconventional robust integrator for dynamical low-rank
  * approximation", BIT Numer. Math. 2022), the fixed-rank mode of Schotthöfer et al.
- * (NeurIPS 2022, §4). On a Tucker core it is TDLRT's fixed-rank variant.
+ * (NeurIPS 2022). On a Tucker core it is TDLRT's fixed-rank variant.
  */
 import { linalg, type Tensor } from '@dlrt/core';
 import type { Module } from '../nn/module.js';

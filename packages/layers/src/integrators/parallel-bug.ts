@@ -1,7 +1,7 @@
 /**
  * ParallelBUG: the parallel rank-adaptive integrator of Ceruti, Kusch & Lubich ("A parallel
  * rank-adaptive integrator for dynamical low-rank approximation", SIAM J. Sci. Comput. 2024);
- * with explicit Euler substeps it is GeoLoRA's update (Schotthöfer et al., ICLR 2025, §3).
+ * with explicit Euler substeps it is GeoLoRA's update (Schotthöfer et al., ICLR 2025).
  * Matrix layers only.
  */
 import { concat, dispose, linalg, matmul, neg, slice, type Tensor, tidy, zeros } from '@dlrt/core';

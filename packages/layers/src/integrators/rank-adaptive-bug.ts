@@ -1,6 +1,6 @@
 /**
  * RankAdaptiveBUG: the rank-adaptive DLRT step of Schotthöfer, Zangrando, Kusch, Ceruti &
- * Tudisco ("Low-rank lottery tickets", NeurIPS 2022, §4, Algorithm 1), i.e. the augmented
+ * Tudisco ("Low-rank lottery tickets", NeurIPS 2022), i.e. the augmented
  * basis-update & Galerkin integrator of Ceruti, Kusch & Lubich (BIT Numer. Math. 2022). On a
  * Tucker core it is TDLRT's step (Zangrando et al., NeurIPS 2024, Algorithm 1). With
  * `passes: 2` it is the single-basis-backprop variant of Schotthöfer, Yang & Schnake (arXiv

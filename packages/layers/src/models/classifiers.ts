@@ -13,7 +13,7 @@ import { Flatten, MaxPool2d, ReLU } from '../nn/simple.js';
 
 /**
  * Which layers become low-rank and at what rank. Every layer but the classifier does. As in
- * the DLRT reference code (papers/matrix-methods.md §3.1) each layer's cap is
+ * the DLRT reference code (COMPiLELab/DLRT-Net) each layer's cap is
  * ⌊min(n, m)/2⌋ (lowered to `maxRank` if given) and it starts at `rank` (default: its cap).
  * A value above a layer's cap (or a rank above its maxRank) is an error, not clamped; a list
  * gives one value per low-rank layer, in model order.
@@ -66,9 +66,9 @@ export class LowRankSizeError extends RangeError {
 }
 
 /**
- * maxRank and rank of a low-rank layer whose weight is n×m, under `spec` (§3.1's caps): the cap
- * is ⌊min(n, m)/2⌋ (at least 1), so that the augmented rank 2r fits; maxRank defaults to the
- * cap and rank to maxRank.
+ * maxRank and rank of a low-rank layer whose weight is n×m, under `spec` (the reference code's
+ * caps): the cap is ⌊min(n, m)/2⌋ (at least 1), so that the augmented rank 2r fits; maxRank
+ * defaults to the cap and rank to maxRank.
  * @throws LowRankSizeError when `spec` asks for a maxRank above the cap, or a rank above the
  *   maxRank (naming the layer, the value and the limit).
  * @example lowRankSize(500, 784, { rank: 32 }) // { rank: 32, maxRank: 250 }
@@ -156,7 +156,7 @@ export class ToImage extends Module {
 }
 
 /**
- * LeNet5 as in the DLRT papers' code (papers/matrix-methods.md §3.1): conv 1→20 (5×5), ReLU,
+ * LeNet5 as in the DLRT papers' code (COMPiLELab/DLRT-Net): conv 1→20 (5×5), ReLU,
  * maxpool 2, conv 20→50 (5×5), ReLU, maxpool 2, flatten 800, dense 800→500, ReLU, dense 500→10.
  * 430,500 weights without biases. Input [N, 784] or [N, 1, 28, 28]. With `lowRank`, the two
  * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250).

@@ -190,7 +190,7 @@ export abstract class FactorizedLayer extends Module {
    * Moves the layer to `next`, taking ownership of its tensors (a Variable among them, such as
    * an unchanged basis, is left alone). With an optimizer, the state of the core and of the K
    * coefficients follows the per-basis change Mᵢ = Ûᵢᵀ Uᵢ: core state ×ᵢ Mᵢ, 𝒦ᵢ's state ×ⱼ Mⱼ
-   * for j ≠ i (papers' §8 recommendation, RobustDLRT's rotation of Adam's moments).
+   * for j ≠ i (RobustDLRT's rotation of Adam's moments, Schotthöfer, Yang & Schnake 2025).
    */
   rebase(next: Factorization, o: RebaseOptions = {}): void {
     this.checkFactors('rebase', next);

@@ -5,16 +5,16 @@ import {
 } from '@dlrt/core';
 
 /**
- * Weight init schemes. 'uniform': U(−1/√fanIn, 1/√fanIn), PyTorch's default (variance
- * 1/(3·fanIn)), biases from the same law. 'he': N(0, 2/fanIn) with zero biases (He et al. 2015),
- * which keeps the activations' scale through a deep ReLU stack where 'uniform' shrinks it by
- * about 6× per layer. 'orthogonal': He's energy (E‖W‖²_F = 2n for an n×m weight with m = fanIn)
- * spread evenly over the singular values of a random (semi-)orthogonal matrix (Saxe et al. 2014,
- * gain √2), zero biases; low-rank layers get S = σ·I, so truncation has no small values to cut
- * until training makes some. 'dlrt-net': what the DLRT reference code (COMPiLELab/DLRT-Net,
- * papers/matrix-methods.md §3.3) does: dense layers and every bias as 'uniform', and a low-rank
- * layer drawn from scratch, with orthonormal random bases and S = diag of the r largest of
- * 2·maxRank draws of |N(0, 1)|, not scaled to the layer's size (see `randomFactors`).
+ * Weight init schemes. 'uniform': U(−1/√fanIn, 1/√fanIn), PyTorch's default (variance 1/(3·fanIn)),
+ * biases from the same law. 'he': N(0, 2/fanIn) with zero biases (He et al. 2015), which keeps the
+ * activations' scale through a deep ReLU stack where 'uniform' shrinks it by about 6× per layer.
+ * 'orthogonal': He's energy (E‖W‖²_F = 2n for an n×m weight with m = fanIn) spread evenly over the
+ * singular values of a random (semi-)orthogonal matrix (Saxe et al. 2014, gain √2), zero biases;
+ * low-rank layers get S = σ·I, so truncation has no small values to cut until training makes some.
+ * 'dlrt-net': what the DLRT reference code (COMPiLELab/DLRT-Net, `Linear_layer_lr_new.py`,
+ * `my_conv.py`) does: dense layers and every bias as 'uniform', and a low-rank layer drawn from
+ * scratch, with orthonormal random bases and S = diag of the r largest of 2·maxRank draws of
+ * |N(0, 1)|, not scaled to the layer's size (see `randomFactors`).
  */
 export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net';
 export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net'];

@@ -1,6 +1,6 @@
 /**
  * LowRankConv2d: a Conv2d whose kernel, unfolded to W (out × in·kh·kw) as im2col reads it,
- * lives on the low-rank manifold (papers/matrix-methods.md §3.1).
+ * lives on the low-rank manifold, as DLRT's convolutions (Schotthöfer et al., NeurIPS 2022).
  */
 import {
   add, conv2d, type Conv2dOptions, type FloatDType, type Pair, reshape, type Tensor, transpose,

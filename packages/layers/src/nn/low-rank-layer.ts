@@ -3,7 +3,7 @@
  * factorized-layer kit (factorized-layer.ts). The weight, an n×m matrix (n = outputs,
  * m = inputs; a conv kernel unfolded to out × in·kh·kw), is stored as W = U S Vᵀ with
  * orthonormal U (n×r), V (m×r) and a core S (Schotthöfer et al., "Low-rank lottery tickets",
- * NeurIPS 2022, §3): the core is S, the bases U (mode 0) and V (mode 1).
+ * NeurIPS 2022): the core is S, the bases U (mode 0) and V (mode 1).
  *
  * Integrators evaluate the same W in other forms to get the gradients their steps need
  * (`FactorForm`): W = K Vᵀ gives ∇_K ℓ = G V, W = U Lᵀ gives ∇_L ℓ = Gᵀ U, and U S Vᵀ gives
@@ -150,7 +150,7 @@ export abstract class LowRankLayer extends FactorizedLayer {
  *   s² = n/(3r));
  * - 'flat': every σ = s (the same energy, no small values for truncation to cut);
  * - 'unit': the r largest of `pool` (default 2r) draws of |N(0, 1)|, whatever the layer's size,
- *   as the DLRT reference code does with pool = 2·maxRank (papers/matrix-methods.md §3.3).
+ *   as the DLRT reference code does with pool = 2·maxRank (COMPiLELab/DLRT-Net).
  */
 export function randomFactors(n: number, m: number, r: number, rng: Rng,
   o: { dtype: FloatDType; variance: number; spectrum?: CoreSpectrum; pool?: number }): Factors {

@@ -1,6 +1,6 @@
 /**
- * The integrators under test and the small problems of papers/matrix-methods.md §10.2 that the
- * suite trains on, in any float dtype.
+ * The integrators under test and the small problems the suite trains on (a least-squares rank
+ * recovery and a teacher–student network, docs/low-rank-training.md), in any float dtype.
  */
 import {
   diag, type FloatDType, linalg, matmul, mul, randn, Rng, slice, square, sub, sum, type Tensor,
@@ -58,8 +58,8 @@ export interface LeastSquares {
 }
 
 /**
- * §10.2: W* 30×40 of rank 4, X 200×40 (rows are samples), λ = 0.5/L with L = ‖XᵀX/N‖₂.
- * `whitened` replaces X by √N times orthonormal columns (XᵀX/N = I, so L = 1 and gradient
+ * The least-squares problem: W* 30×40 of rank 4, X 200×40 (rows are samples), λ = 0.5/L with L =
+ * ‖XᵀX/N‖₂. `whitened` replaces X by √N times orthonormal columns (XᵀX/N = I, so L = 1 and gradient
  * descent halves the error every step): the same problem, converged in a tenth of the steps.
  */
 export function leastSquares(seed: number, dtype: FloatDType, whitened = false): LeastSquares {

@@ -1,6 +1,6 @@
 /**
  * Full rank: at r = min(n, m) with θ = 0 every integrator's step is exactly a dense step on W,
- * biases and dense layers included (papers/matrix-methods.md §10.2). Oracle: the dense twin of
+ * biases and dense layers included. Oracle: the dense twin of
  * the model (same weights) trained by GradientStep with the same optimizer.
  */
 import { type FloatDType, randn, Rng, tensor, tidy } from '@dlrt/core';

@@ -1,7 +1,7 @@
 /**
  * What must hold after every step, whatever the loss: orthonormal bases, a diagonal positive
  * sorted core after truncation, ranks within bounds; and during a step, augmentation must not
- * move W, so every gradient pass sees W₀ (papers/matrix-methods.md §1.4).
+ * move W, so every gradient pass sees W₀ (span U ⊆ span Û; Ceruti, Kusch & Lubich, BIT 2022).
  */
 import { orthonormalityError } from '@dlrt/core/testing';
 import type { LowRankLayer } from '../nn/low-rank-layer.js';

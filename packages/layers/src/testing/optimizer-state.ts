@@ -1,5 +1,5 @@
 /**
- * The inner optimizer's state through changes of basis (papers/matrix-methods.md §8, §10.2):
+ * The inner optimizer's state through changes of basis (docs/factorized-layers.md):
  * it follows an augmentation exactly, and every optimizer trains through rank changes.
  */
 import {

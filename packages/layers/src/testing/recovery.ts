@@ -1,5 +1,5 @@
 /**
- * Rank recovery on the problems of papers/matrix-methods.md §10.2: a least-squares problem whose
+ * Rank recovery on two small problems (docs/low-rank-training.md): a least-squares problem whose
  * minimizer has rank 4 (oracle: W* itself), and a teacher–student network whose teacher's first
  * layer has rank 3 (oracle: the rank, and the dense student's test loss).
  */

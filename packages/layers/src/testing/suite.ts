@@ -19,7 +19,7 @@ import { optimizersThroughRankChanges, stateFollowsAugmentation } from './optimi
 import { leastSquaresRecovery, teacherStudentRecovery } from './recovery.js';
 
 /**
- * How long the training groups run. 'full' runs §10.2's problems as specified. 'short' is for
+ * How long the training groups run. 'full' runs the problems at their full size. 'short' is for
  * slow backends (a gpu.js mode takes 40–100 ms per integrator step here): fewer steps, and
  * fewer runs where a run is long (see `SIZES`); the tolerances stay those of the dtype.
  */

@@ -198,7 +198,7 @@ export class Trainer {
 /**
  * The epoch with the lowest validation loss (the first of equals). The reference DLRT code
  * reports each LeNet5 run's test accuracy at this epoch (its `produce_results.py`, on a 50k/10k
- * train/validation split; the table of papers/matrix-methods.md §3.6).
+ * train/validation split; the table of the DLRT paper's LeNet5 results).
  *
  * @throws Error naming `bestValidationEpoch` if the history is empty or has no validation loss.
  */
