@@ -1,5 +1,5 @@
-// What the built packages import (DESIGN.md: "The main entries of core and layers run in a
-// browser: no Node built-in is reachable from them"). Oracle: the import graph of dist/, walked
+// What the built packages import (the main entries of core and layers run in a browser: no Node
+// built-in is reachable from them; Node-only parts live under @dlrt/layers/node). Oracle: the import graph of dist/, walked
 // from each entry that package.json's exports name, through relative and @dlrt/* imports (and
 // literal dynamic imports); a failure prints the chain of files. `npm test` builds first; a
 // missing or stale dist is an error saying so.

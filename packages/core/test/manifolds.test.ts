@@ -113,7 +113,7 @@ function bugStep(Y: LowRankMatrix, dA: Tensor): LowRankMatrix {
   return new LowRankMatrix(U, S, V);
 }
 
-t.test('T1: fixed-rank BUG is exact on a rank-r path and O(ε) off it', async (t) => {
+t.test('fixed-rank BUG is exact on a rank-r path and O(ε) off it', async (t) => {
   const n = 100;
   const r = 10;
   const rng = new Rng(2022);
@@ -154,7 +154,7 @@ t.test('T1: fixed-rank BUG is exact on a rank-r path and O(ε) off it', async (t
   dispose([T1, T2, block, A1, A2]);
 });
 
-t.test('T3: the rank-adaptive gradient flow of ½‖W − A‖² recovers rank r* and A', async (t) => {
+t.test('the rank-adaptive gradient flow of ½‖W − A‖² recovers rank r* and A', async (t) => {
   const rng = new Rng(3);
   const rStar = 5;
   const A = tidy(() => matmul(randn([50, rStar], { rng, dtype: 'float64' }),

@@ -97,7 +97,7 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
   ]);
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
-    'MNIST 8,000/2,000 split (DESIGN.md, Data); SGD lr 0.05, batch 128, 20 epochs, every ' +
+    'MNIST 8,000/2,000 split (`mnist()` in packages/layers/src/data/mnist.ts); SGD lr 0.05, batch 128, 20 epochs, every ' +
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; ' +
       `${setup.truncation === '2022' ? 'T-2022 truncation (the reference code\'s rule)'
         : 'T-std truncation'} with relative θ; ${INIT_TEXT[setup.init]}${
