@@ -1,6 +1,6 @@
-// Citations resolve in a clone of the repository: no tracked file cites the method notes or design note that
-// live outside it (they are cited by paper, see docs/references.md), and every relative link of
-// the docs pages and the README points to a file that exists. Oracle: the tracked files.
+// Citations resolve in a clone of the repository: no tracked file cites the method notes or design
+// note that live outside it (they are cited by paper, see docs/references.md), and every relative
+// link of the docs pages and the README points to a file that exists. Oracle: the tracked files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
