@@ -4,7 +4,7 @@ import type { DType } from './dtype.js';
 import { ENGINE } from './engine.js';
 import { getBackend } from './registry.js';
 import { tidy } from './scope.js';
-import { assertSize, type Shape } from './shape.js';
+import { assertShape, type Shape } from './shape.js';
 import { Tensor, Variable } from './tensor.js';
 
 /**
@@ -40,6 +40,8 @@ function isWatched(t: Tensor): boolean {
 /**
  * Runs one op: `kernel` computes storage on the inputs' backend, the result is wrapped as a
  * tensor of `out.shape` and `out.dtype`, and `grad` is recorded when a tape is watching.
+ * Throws before the kernel runs unless `out.shape` holds non-negative integers and at most
+ * `MAX_ELEMENTS` values.
  */
 export function runOp(
   op: string,
@@ -49,7 +51,8 @@ export function runOp(
   grad?: GradFn,
 ): Tensor {
   const backend = backendOf(op, inputs);
-  assertSize(op, out.shape);
+  // Every op's output: integer dims (a NaN dim slips past a size test) and at most 2^30 values.
+  assertShape(op, 'shape', out.shape);
   const y = new Tensor(kernel(backend), out.shape, out.dtype, backend);
   if (grad) record(op, inputs, y, grad);
   return y;
@@ -77,6 +80,7 @@ export function runMultiOp(op: string, inputs: readonly Tensor[],
   outs: readonly { shape: Shape; dtype: DType }[], kernel: (backend: Backend) => DataId[]):
   Tensor[] {
   const backend = backendOf(op, inputs);
+  for (const o of outs) assertShape(op, 'shape', o.shape);
   if (ENGINE.tape && inputs.some((t) => isWatched(t))) {
     throw new Error(`${op}: not differentiable, but an input is being differentiated ` +
       '(compute it outside valueAndGrads / variableGrads)');

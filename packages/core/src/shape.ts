@@ -105,7 +105,8 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 /** Checks that `perm` is a permutation of 0..rank-1. */
 export function checkPerm(op: string, perm: readonly number[], rank: number): void {
   const seen = new Set(perm);
-  if (perm.length !== rank || seen.size !== rank || perm.some((p) => !(p >= 0 && p < rank))) {
+  const bad = (p: number): boolean => !(Number.isInteger(p) && p >= 0 && p < rank);
+  if (perm.length !== rank || seen.size !== rank || perm.some(bad)) {
     throw new Error(`${op}: perm [${perm}] is not a permutation of rank ${rank}`);
   }
 }

@@ -3,8 +3,8 @@
 // bad input, hand values (int32 bounds, truncation toward zero) and L·Lᵀ = a.
 import t from 'tap';
 import {
-  arange, cast, diag, full, gather, linalg, matmul, MAX_ELEMENTS, ones,
-  randn, Rng, tensor, tidy, zeros,
+  add, arange, cast, diag, eye, full, gather, greater, linalg, matmul, MAX_ELEMENTS, mul, oneHot,
+  ones, pad, rand, randn, Rng, slice, tensor, tidy, transpose, where, zeros,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
@@ -72,8 +72,9 @@ t.test('gather refuses indices out of range', async (t) => {
 
 t.test('linalg.cholesky refuses a matrix that is not symmetric', async (t) => {
   const a = tensor([[4, 1], [3, 5]], [2, 2], 'float64');
+  // max|a − aᵀ| = |1 − 3| = 2 over max|a| = 5.
   t.throws(() => linalg.cholesky(a),
-    /linalg.cholesky: a \[2,2\] is not symmetric: ‖a − aᵀ‖_F\/‖a‖_F = 3\.96e-1 > 1\.49e-8/);
+    /linalg.cholesky: a \[2,2\] is not symmetric: max\|a − aᵀ\|\/max\|a\| = 4\.00e-1 > 1\.49e-8/);
   // A Gram matrix from a product is symmetric only to roundoff; it passes, and L·Lᵀ = a.
   const x = randn([40, 6], { seed: 3, dtype: 'float32' });
   const g = tidy(() => matmul(x, x, { transposeA: true }).add(tensor(Array(36).fill(0).map(
@@ -85,4 +86,57 @@ t.test('linalg.cholesky refuses a matrix that is not symmetric', async (t) => {
   t.throws(() => linalg.cholesky(batch), /is not symmetric/);
   t.throws(() => linalg.cholesky(tensor([[1, 2], [2, 1]], [2, 2], 'float64')),
     /cholesky: matrix is not positive definite/);
+});
+
+t.test('number operands of int32 tensors must be int32 values', async (t) => {
+  const i = tensor([1, 2], [2], 'int32');
+  t.throws(() => add(i, 0.5),
+    /add: int32 value 0\.5 \(a number operand, taking int32 from the tensor \[2\]\) is not an/);
+  t.throws(() => mul(i, 3e9),
+    /mul: int32 value 3000000000 .* is outside \[-2147483648, 2147483647\]/);
+  // Both branches numbers: they take the int32 mask's dtype, so 0.5 would become 0.
+  t.throws(() => where(greater(tensor([1, -1]), 0), 0.5, 1.5), /where: int32 value 0\.5/);
+  t.same(Array.from(add(i, 2).dataSync()), [3, 4], 'an integer operand is fine');
+  t.same(Array.from(where(greater(tensor([1, -1]), 0), tensor(0.5), 1.5).dataSync()), [0.5, 1.5],
+    'a float tensor branch sets a float dtype');
+  t.throws(() => pad(i, [[1, 0]], 1.5), /pad: int32 value 1\.5 \(the fill value, for int32 x\)/);
+  t.same(Array.from(pad(i, [[1, 0]], -7).dataSync()), [-7, 1, 2]);
+});
+
+t.test('a shape with a NaN or fractional dim never reaches a kernel', async (t) => {
+  const x = tensor([1, 2, 3]);
+  t.throws(() => slice(x, [0], [NaN]), /slice: begin \[0\] size \[NaN\] is out of bounds/);
+  t.throws(() => slice(x, [0], [1.5]), /slice: begin \[0\] size \[1\.5\] is out of bounds/);
+  t.throws(() => transpose(tensor([[1, 2], [3, 4]]), [0.5, 1]),
+    /transpose: perm \[0\.5,1\] is not a permutation of rank 2/);
+  t.same(Array.from(slice(x, [1], [2]).dataSync()), [2, 3]);
+});
+
+t.test('randomness: seed or rng, not both; Rng.int takes a positive integer', async (t) => {
+  t.throws(() => rand([2], { seed: 1, rng: new Rng(2) }),
+    /rand: pass \{ seed \} or \{ rng \}, not both/);
+  for (const n of [0, -3, 2.5, NaN]) {
+    t.throws(() => new Rng(1).int(n),
+      new RegExp(`Rng.int: n must be a positive integer, got ${n}`));
+  }
+  const draws = Array.from({ length: 200 }, ((r) => () => r.int(3))(new Rng(4)));
+  t.same([...new Set(draws)].sort(), [0, 1, 2], 'int(3) draws exactly 0, 1 and 2');
+});
+
+t.test('oneHot: numClasses is a non-negative integer', async (t) => {
+  const labels = tensor([0, 2], [2], 'int32');
+  t.throws(() => oneHot(labels, 2.5),
+    /oneHot: numClasses must be a non-negative integer, got 2\.5/);
+  t.same(oneHot(labels, 3).arraySync(), [[1, 0, 0], [0, 0, 1]]);
+});
+
+t.test('cholesky: a zero or tiny symmetric matrix is not called "not symmetric"', async (t) => {
+  // Sums of squares underflowed (0/0 = NaN); max norms do not. 1e-25·I is SPD: L = √1e-25·I.
+  const tiny = mul(eye(2), 1e-25);
+  const L = linalg.cholesky(tiny).dataSync();
+  t.ok(Math.abs(L[0] / Math.sqrt(1e-25) - 1) < 1e-6 && L[1] === 0 && L[2] === 0,
+    `L of 1e-25·I is √1e-25·I (got ${Array.from(L)})`);
+  t.throws(() => linalg.cholesky(zeros([2, 2])), /cholesky: matrix is not positive definite/);
+  const big = tensor([[1e20, 0], [3e19, 1e20]]);
+  t.throws(() => linalg.cholesky(big), /is not symmetric: max\|a − aᵀ\|\/max\|a\| = 3\.00e-1/);
 });

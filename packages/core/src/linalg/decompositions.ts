@@ -5,10 +5,10 @@
  */
 import type { TriangularOptions } from '../backend.js';
 import { assertFloat } from '../dtype.js';
-import { add, div, mul, sub } from '../ops/arithmetic.js';
+import { mul, sub } from '../ops/arithmetic.js';
 import { transpose } from '../ops/shape-ops.js';
-import { square } from '../ops/unary.js';
-import { sum } from '../ops/reduce.js';
+import { abs } from '../ops/unary.js';
+import { max, sum } from '../ops/reduce.js';
 import { runMultiOp } from '../run-op.js';
 import { fmt } from '../shape.js';
 import { tidy } from '../scope.js';
@@ -30,20 +30,23 @@ function checkMatrix(op: string, a: Tensor, square = false): void {
   }
 }
 
-/** Throws `op: a [..] is not symmetric: ‖a − aᵀ‖/‖a‖ = …` (the worst matrix of a batch). */
+/**
+ * Throws `op: a [..] is not symmetric: max|a − aᵀ|/max|a| = …` (the worst matrix of a batch).
+ * Max norms, not Frobenius: squares overflow or underflow (float32 entries near 1e20 or 1e-23)
+ * and 0/0 made a zero or tiny symmetric matrix "not symmetric: NaN".
+ */
 function checkSymmetric(op: string, a: Tensor): void {
   if (a.size === 0) return;
   const r = a.rank;
   const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
-  const rel = tidy(() => {
-    const off = sum(square(sub(a, transpose(a, perm))), [r - 2, r - 1]);
-    const all = sum(square(a), [r - 2, r - 1]);
-    return Array.from(div(off, add(all, Number.MIN_VALUE)).dataSync(), Math.sqrt);
-  });
-  const worst = Math.max(...rel);
+  const axes = [r - 2, r - 1];
+  const [off, all] = tidy(() => [max(abs(sub(a, transpose(a, perm))), axes).dataSync(),
+    max(abs(a), axes).dataSync()]);
+  // An all-zero matrix is symmetric; the backend then reports it is not positive definite.
+  const worst = Math.max(...Array.from(off, (d, i) => (d === 0 ? 0 : d / all[i])));
   const tol = Math.sqrt(a.dtype === 'float64' ? 2 ** -52 : 2 ** -23);
   if (!(worst <= tol)) {
-    throw new Error(`${op}: a ${fmt(a.shape)} is not symmetric: ‖a − aᵀ‖_F/‖a‖_F = ` +
+    throw new Error(`${op}: a ${fmt(a.shape)} is not symmetric: max|a − aᵀ|/max|a| = ` +
       `${worst.toExponential(2)} > ${tol.toExponential(2)}`);
   }
 }
@@ -109,7 +112,7 @@ export function eigh(a: Tensor): Eigh {
 
 /**
  * Lower-triangular L with a = L·Lᵀ; throws if a is not symmetric positive definite. Symmetric
- * means ‖a − aᵀ‖_F ≤ √ε ‖a‖_F (ε of the dtype), per matrix of a batch: roundoff of a computed
+ * means max|a − aᵀ| ≤ √ε max|a| (ε of the dtype), per matrix of a batch: roundoff of a computed
  * Gram matrix passes, a matrix that is not symmetric is an error rather than the factor of
  * its lower triangle.
  */

@@ -1,6 +1,6 @@
 /** Elementwise binary ops with NumPy broadcasting, `where`, and their gradients. */
 import type { ArithmeticOp, BinaryOp, CompareOp } from '../backend.js';
-import { allocArray } from '../dtype.js';
+import { allocArray, assertInt32 } from '../dtype.js';
 import { runOp } from '../run-op.js';
 import { broadcastShapes, fmt, type Shape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -9,10 +9,17 @@ import { log, neg } from './unary.js';
 import { clone, reshape } from './shape-ops.js';
 import { sum } from './reduce.js';
 
-/** A number becomes a scalar of `like`'s dtype on the active backend. */
+/**
+ * A number becomes a scalar of `like`'s dtype on the active backend. For an int32 `like` it
+ * must be an int32 value: `add(i, 0.5)` would add 0, and `where(mask, 0.5, 1.5)` (both numbers
+ * take the int32 mask's dtype) would give 0 and 1.
+ */
 export function asTensor(op: string, v: Tensor | number, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${typeof v}`);
+  if (like.dtype === 'int32') {
+    assertInt32(op, v, `(a number operand, taking int32 from the tensor ${fmt(like.shape)})`);
+  }
   const a = allocArray(like.dtype, 1);
   a[0] = v;
   return fromValues(op, a, [], like.dtype);

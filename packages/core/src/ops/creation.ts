@@ -153,6 +153,8 @@ export interface RandomOptions {
 }
 
 function generator(op: string, o: RandomOptions): Rng {
+  // With both, one would be ignored without a word.
+  if (o.rng && o.seed !== undefined) throw new Error(`${op}: pass { seed } or { rng }, not both`);
   if (o.rng) return o.rng;
   if (o.seed === undefined) throw new Error(`${op}: pass { seed } or { rng } (dlrt has no hidden RNG)`);
   return new Rng(o.seed);

@@ -1,4 +1,5 @@
 /** Shape ops: reshape, transpose, slice, concat, stack, pad, gather; each with its gradient. */
+import { assertInt32 } from '../dtype.js';
 import { runOp, viewOp } from '../run-op.js';
 import { checkPerm, fmt, normAxis, type Shape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -75,7 +76,8 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   }
   const sz = x.shape.map((d, i) => (size === undefined || size[i] === -1 ? d - begin[i] : size[i]));
   x.shape.forEach((d, i) => {
-    if (!Number.isInteger(begin[i]) || begin[i] < 0 || sz[i] < 0 || begin[i] + sz[i] > d) {
+    if (!Number.isInteger(begin[i]) || !Number.isInteger(sz[i]) || begin[i] < 0 || sz[i] < 0 ||
+        begin[i] + sz[i] > d) {
       throw new Error(`slice: begin [${begin}] size [${sz}] is out of bounds for ${fmt(x.shape)}`);
     }
   });
@@ -95,6 +97,8 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
     throw new Error(`pad: paddings ${JSON.stringify(paddings)} must be ${x.rank} pairs of ` +
       `non-negative integers for x ${fmt(x.shape)}`);
   }
+  // An int32 x would store a fractional or out-of-range fill truncated or wrapped.
+  if (x.dtype === 'int32') assertInt32('pad', value, '(the fill value, for int32 x)');
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   return runOp('pad', [x], { shape, dtype: x.dtype }, (k) => k.pad(x, paddings, value),
     (dy) => [slice(dy, paddings.map((p) => p[0]), x.shape)]);

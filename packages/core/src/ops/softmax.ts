@@ -34,6 +34,10 @@ export function oneHot(labels: Tensor, numClasses: number, dtype: DType = 'float
   if (labels.dtype !== 'int32') {
     throw new Error(`oneHot: labels must be int32, got ${labels.dtype} ${fmt(labels.shape)}`);
   }
+  if (!(Number.isInteger(numClasses) && numClasses >= 0)) {
+    // arange(0, 2.5) has 3 entries: a fractional count would add a column silently.
+    throw new Error(`oneHot: numClasses must be a non-negative integer, got ${numClasses}`);
+  }
   checkLabels('oneHot', labels, numClasses);
   return rawOneHot(labels, numClasses, dtype);
 }
