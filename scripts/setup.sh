@@ -12,3 +12,4 @@ export PATH="$TOOLS/bin:$PATH"
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 pnpm install --frozen-lockfile --reporter=silent
 pnpm exec tsc -b
+pnpm --filter @dlrt/backend-wasm run --silent build:wasm   # AssemblyScript kernels → build/*.wasm

@@ -9,7 +9,7 @@ import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
 import type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
 import * as layout from './kernels/layout.js';
-import { batchMatmul } from './kernels/matmul.js';
+import { batchMatmul, type GemmRunner } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import { reduce } from './kernels/reduce.js';
 import { perMatrix } from './kernels/linalg-batch.js';
@@ -20,6 +20,23 @@ import { allocShared, ThreadPool } from './threads/pool.js';
 export interface CpuBackendOptions {
   /** Threads for large kernels, counting the calling thread (1 = no workers). Default 1. */
   threads?: number;
+}
+
+/**
+ * What a backend built on this one replaces (backend-wasm does): where results are stored and
+ * how a GEMM runs. Every other kernel stays the cpu backend's.
+ */
+export interface CpuSeam {
+  /** Threads the seam's kernels use, counting the calling thread. */
+  readonly threads: number;
+  /** Runs one GEMM (matmul and the convolutions' products). */
+  gemm: GemmRunner;
+  /** Zeroed storage for `n` elements of a result or a kernel's scratch. */
+  alloc(dtype: DType, n: number): TypedArray;
+  /** Storage `alloc` gave that is no longer used (freed data and finished scratch). */
+  release(values: TypedArray): void;
+  /** Releases the seam's threads and memory. */
+  close(): Promise<void>;
 }
 
 /** The cpu backend's storage: one typed array per buffer. */
@@ -47,34 +64,53 @@ function floats(x: TensorInfo): FloatArray {
  * await setBackend('cpu', { threads: 2 });
  */
 export class CpuBackend implements Backend {
-  readonly name = 'cpu';
+  readonly name: string = 'cpu';
   readonly threads: number;
   private readonly pool: ThreadPool | null;
+  private readonly seam: CpuSeam | null;
 
-  constructor(options: CpuBackendOptions = {}) {
+  /** `seam` is for backends built on this one; users pass only options. */
+  constructor(options: CpuBackendOptions = {}, seam?: CpuSeam) {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`setBackend('cpu'): threads must be an integer in [1, 256], got ${threads}`);
     }
-    this.threads = threads;
-    this.pool = threads > 1 ? new ThreadPool(threads) : null;
+    this.seam = seam ?? null;
+    this.threads = seam ? seam.threads : threads;
+    this.pool = !seam && threads > 1 ? new ThreadPool(threads) : null;
   }
 
   private readonly runGemm = (args: GemmArgs): void => {
-    if (this.pool) this.pool.gemm(args);
+    if (this.seam) this.seam.gemm(args);
+    else if (this.pool) this.pool.gemm(args);
     else gemm(args);
   };
 
   /** Storage for a result: on a SharedArrayBuffer when threads > 1, so the pool needs no copy. */
   private out(dtype: DType, n: number): TypedArray {
+    if (this.seam) return this.seam.alloc(dtype, n);
     return this.pool ? allocShared(dtype, n) : allocArray(dtype, n);
   }
 
   private floatOut(dtype: DType, n: number): FloatArray {
-    if (this.pool) {
-      return dtype === 'float64' ? allocShared('float64', n) : allocShared('float32', n);
+    return this.out(dtype === 'float64' ? 'float64' : 'float32', n) as FloatArray;
+  }
+
+  /**
+   * Runs a kernel that allocates scratch through the function it is given; the scratch is
+   * released when the kernel returns.
+   */
+  private withScratch<R>(dtype: DType, kernel: (alloc: (n: number) => FloatArray) => R): R {
+    const taken: FloatArray[] = [];
+    try {
+      return kernel((n) => {
+        const a = this.floatOut(dtype, n);
+        taken.push(a);
+        return a;
+      });
+    } finally {
+      if (this.seam) for (const a of taken) this.seam.release(a);
     }
-    return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
 
   write(v: TypedArray, _shape: Shape, dtype: DType): DataId {
@@ -91,12 +127,15 @@ export class CpuBackend implements Backend {
     return this.readSync(x);
   }
 
-  disposeData(_dataId: DataId): void {
-    // Typed arrays are garbage-collected once core drops its last reference.
+  disposeData(dataId: DataId): void {
+    // Typed arrays are garbage-collected once core drops its last reference; a seam's storage
+    // is released explicitly.
+    if (this.seam && dataId instanceof CpuData) this.seam.release(dataId.values);
   }
 
   async close(): Promise<void> {
     await this.pool?.close();
+    await this.seam?.close();
   }
 
   unary(op: UnaryOp, x: TensorInfo): DataId {
@@ -155,22 +194,22 @@ export class CpuBackend implements Backend {
 
   conv2d(x: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, outShape: Shape): DataId {
     const out = this.floatOut(x.dtype, sizeOf(outShape));
-    conv2d(this.runGemm, (n) => this.floatOut(x.dtype, n), floats(x), x.shape, floats(w),
-      w.shape, attrs, outShape, out);
+    this.withScratch(x.dtype, (scratch) => conv2d(this.runGemm, scratch, floats(x), x.shape,
+      floats(w), w.shape, attrs, outShape, out));
     return new CpuData(out);
   }
 
   conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, xShape: Shape): DataId {
     const dx = this.floatOut(dy.dtype, sizeOf(xShape));
-    conv2dBackpropInput(this.runGemm, (n) => this.floatOut(dy.dtype, n), floats(dy), floats(w),
-      w.shape, attrs, xShape, dy.shape, dx);
+    this.withScratch(dy.dtype, (scratch) => conv2dBackpropInput(this.runGemm, scratch,
+      floats(dy), floats(w), w.shape, attrs, xShape, dy.shape, dx));
     return new CpuData(dx);
   }
 
   conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, attrs: Conv2dAttrs, wShape: Shape): DataId {
     const dw = this.floatOut(x.dtype, sizeOf(wShape));
-    conv2dBackpropFilter(this.runGemm, (n) => this.floatOut(x.dtype, n), floats(x), x.shape,
-      floats(dy), dy.shape, attrs, wShape, dw);
+    this.withScratch(x.dtype, (scratch) => conv2dBackpropFilter(this.runGemm, scratch, floats(x),
+      x.shape, floats(dy), dy.shape, attrs, wShape, dw));
     return new CpuData(dw);
   }
 

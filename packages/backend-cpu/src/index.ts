@@ -11,10 +11,12 @@ import { CpuBackend } from './cpu-backend.js';
 
 registerBackend('cpu', (options) => new CpuBackend(options), 1);
 
-export { CpuBackend, type CpuBackendOptions } from './cpu-backend.js';
+export { CpuBackend, type CpuBackendOptions, type CpuSeam } from './cpu-backend.js';
 export { toNdarray, fromNdarray } from './ndarray.js';
-export { gemm } from './kernels/gemm.js';
+export { gemm, gemmStrided, type StridedGemm } from './kernels/gemm.js';
+export type { GemmRunner } from './kernels/matmul.js';
 export type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
-export { ThreadPool, allocShared } from './threads/pool.js';
+export { ThreadPool, allocShared, type PoolOptions } from './threads/pool.js';
+export { servePool } from './threads/serve.js';
 export { startWorker } from './threads/start-worker.js';
 export * as linalgKernels from './linalg/index.js';

@@ -27,6 +27,14 @@ export function gemm(args: GemmArgs): void {
   );
 }
 
+/** gemmStrided's signature, shared by every GEMM kernel a thread pool can run. */
+export type StridedGemm = (
+  m: number, n: number, k: number,
+  a: FloatArray, aOff: number, lda: number, transA: boolean,
+  b: FloatArray, bOff: number, ldb: number, transB: boolean,
+  c: FloatArray, cOff: number, ldc: number, accumulate: boolean,
+) => void;
+
 /**
  * GEMM with explicit leading dimensions (row strides of the stored matrices), so a caller
  * can compute any row or column block of a larger product in place (the thread pool does).

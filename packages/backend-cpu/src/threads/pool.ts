@@ -12,7 +12,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { MR, NR } from '../kernels/gemm-config.js';
-import { gemm, gemmStrided } from '../kernels/gemm.js';
+import { gemm, gemmStrided, type StridedGemm } from '../kernels/gemm.js';
 import type { FloatArray, GemmArgs } from '../kernels/gemm-types.js';
 import { startWorker } from './start-worker.js';
 
@@ -25,8 +25,8 @@ export interface GemmJob {
   c: SharedArrayBuffer; cOff: number; accumulate: boolean;
   /** Generation of the job (odd); a worker joins only while sync[SYNC_STATE] has it open. */
   gen: number;
-  /** Split C by rows (else by columns), in blocks of whole units (MR rows or NR columns). */
-  byRows: boolean; units: number;
+  /** Split C by rows (else by columns), in blocks of whole units (tile rows or columns). */
+  byRows: boolean; unit: number; units: number;
   /** Smallest block, in units; threads sharing the job. */
   minBlock: number; threads: number;
 }
@@ -98,6 +98,19 @@ export function isShared(x: ArrayBufferView): boolean {
 
 const ROLE_A = 0, ROLE_B = 1, ROLE_C = 2;
 
+/** How a pool computes: the defaults are this package's TS kernel and worker. */
+export interface PoolOptions {
+  /** The GEMM every thread runs on its blocks of C (gemmStrided's signature). */
+  kernel?: StridedGemm;
+  /** The kernel's register tile: blocks of C are whole multiples of it. */
+  tile?: { rows: number; cols: number };
+  /**
+   * The worker script, beside the module at `url`, that calls `servePool` with the same
+   * kernel; `data(i)` is added to worker i's workerData.
+   */
+  worker?: { name: string; url: string; data?: (i: number) => Record<string, unknown> };
+}
+
 export class ThreadPool {
   /** Threads used for one kernel, counting the calling thread. */
   readonly threads: number;
@@ -110,21 +123,27 @@ export class ThreadPool {
   /** Shared copies of non-shared operands, per [float32, float64] × [a, b, c]; grown on demand. */
   private readonly scratch: (FloatArray | null)[][] = [[null, null, null], [null, null, null]];
   private closed = false;
+  private readonly kernel: StridedGemm;
+  private readonly tile: { rows: number; cols: number };
 
   /** `threads` counts the calling thread: threads = 2 starts one worker. */
-  constructor(threads: number) {
+  constructor(threads: number, options: PoolOptions = {}) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`ThreadPool: threads must be an integer in [1, 256], got ${threads}`);
     }
     this.threads = threads;
-    const workerData: PoolInit = {
+    this.kernel = options.kernel ?? gemmStrided;
+    this.tile = options.tile ?? { rows: MR, cols: NR };
+    const init: PoolInit = {
       sync: new SharedArrayBuffer(3 * 4), error: new SharedArrayBuffer(ERROR_BYTES),
     };
-    this.sync = new Int32Array(workerData.sync);
-    this.errorBytes = new Uint8Array(workerData.error);
+    this.sync = new Int32Array(init.sync);
+    this.errorBytes = new Uint8Array(init.error);
+    const script = options.worker ?? { name: 'worker', url: import.meta.url };
     for (let i = 1; i < threads; i++) {
+      const workerData = { ...init, ...script.data?.(i) };
       // execArgv []: the worker does not load the parent's loaders (they would slow it).
-      const w = startWorker('worker', import.meta.url, { workerData, execArgv: [] });
+      const w = startWorker(script.name, script.url, { workerData, execArgv: [] });
       w.unref(); // a process that never calls close() still exits
       // A worker that failed to start (or died between jobs) never joins a job: drop it.
       this.started.push(new Promise<boolean>((resolve) => {
@@ -152,13 +171,14 @@ export class ThreadPool {
       && args.b.constructor === args.c.constructor; // else gemm() throws the TypeError
     // Split the side whose re-packing per block (k·n for rows, m·k for columns) is smaller.
     const byRows = n <= m;
-    const unit = byRows ? MR : NR;
+    const unit = byRows ? this.tile.rows : this.tile.cols;
     const units = Math.ceil((byRows ? m : n) / unit);
     // At most ~4 blocks per thread: every block re-packs the operand that is not split.
     const minBlock = Math.max(Math.ceil(MIN_BLOCK / unit), Math.ceil(units / (4 * this.threads)));
     if (this.closed || this.workers.length === 0 || !sameType
       || m * n * k < PARALLEL_MIN_MNK || units < 2 * minBlock) {
-      gemm(args);
+      if (this.kernel === gemmStrided) gemm(args);
+      else runAlone(this.kernel, args);
       return;
     }
     const acc = args.accumulate === true;
@@ -175,7 +195,8 @@ export class ThreadPool {
       b: b.buffer as SharedArrayBuffer, bOff: offset(b, args.b, args.bOffset),
       ldb: args.transB ? k : n, transB: args.transB,
       c: c.buffer as SharedArrayBuffer, cOff: offset(c, args.c, args.cOffset), accumulate: acc,
-      gen: (this.gen = (this.gen + 2) & GEN_MASK), byRows, units, minBlock, threads: this.threads,
+      gen: (this.gen = (this.gen + 2) & GEN_MASK), byRows, unit, units, minBlock,
+      threads: this.threads,
     };
     const sync = this.sync;
     Atomics.store(sync, SYNC_ERROR, 0);
@@ -184,7 +205,7 @@ export class ThreadPool {
     for (const w of this.workers) w.postMessage(job);
     let failure: unknown = null;
     try {
-      runJob(job, sync);
+      runJob(job, sync, this.kernel);
     } catch (err) {
       failure = err; // workers may still use the buffers: wait for them before throwing
     }
@@ -254,13 +275,13 @@ export function leaveJob(sync: Int32Array): void {
  * Claims blocks of `job` from sync[SYNC_NEXT] and computes them until none is left; run by
  * the calling thread and by every worker that joined.
  */
-export function runJob(job: GemmJob, sync: Int32Array): void {
+export function runJob(job: GemmJob, sync: Int32Array, kernel: StridedGemm): void {
   const view = (buf: SharedArrayBuffer): FloatArray => (job.f64
     ? new Float64Array(buf, 0, buf.byteLength >> 3)
     : new Float32Array(buf, 0, buf.byteLength >> 2));
   const a = view(job.a), b = view(job.b), c = view(job.c);
   const { m, n, k, lda, ldb, transA, transB, accumulate } = job;
-  const unit = job.byRows ? MR : NR, extent = job.byRows ? m : n;
+  const unit = job.unit, extent = job.byRows ? m : n;
   for (let next = Atomics.load(sync, SYNC_NEXT); next < job.units;) {
     // Guided: a 1/threads share of what is left, at least minBlock units.
     const left = job.units - next;
@@ -272,12 +293,18 @@ export function runJob(job: GemmJob, sync: Int32Array): void {
     }
     const lo = next * unit, hi = Math.min((next + size) * unit, extent);
     if (job.byRows) {
-      gemmStrided(hi - lo, n, k, a, job.aOff + lo * (transA ? 1 : lda), lda, transA,
+      kernel(hi - lo, n, k, a, job.aOff + lo * (transA ? 1 : lda), lda, transA,
         b, job.bOff, ldb, transB, c, job.cOff + lo * n, n, accumulate);
     } else {
-      gemmStrided(m, hi - lo, k, a, job.aOff, lda, transA,
+      kernel(m, hi - lo, k, a, job.aOff, lda, transA,
         b, job.bOff + lo * (transB ? ldb : 1), ldb, transB, c, job.cOff + lo, n, accumulate);
     }
     next = Atomics.load(sync, SYNC_NEXT);
   }
+}
+
+/** One whole GEMM through a strided kernel (the pool's path for products not worth splitting). */
+function runAlone(kernel: StridedGemm, x: GemmArgs): void {
+  kernel(x.m, x.n, x.k, x.a, x.aOffset, x.transA ? x.m : x.k, x.transA,
+    x.b, x.bOffset, x.transB ? x.k : x.n, x.transB, x.c, x.cOffset, x.n, x.accumulate === true);
 }

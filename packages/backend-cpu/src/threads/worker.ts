@@ -1,34 +1,5 @@
-/**
- * Pool worker: joins the GEMM jobs posted by ThreadPool (pool.ts) while they are open, claims
- * and computes blocks on shared memory, then leaves the job, waking the caller in Atomics.wait.
- */
-import { parentPort, workerData } from 'node:worker_threads';
-import {
-  ERROR_BYTES, type GemmJob, type PoolInit, SYNC_ERROR, joinJob, leaveJob, runJob,
-} from './pool.js';
+/** The cpu backend's pool worker: the pure-TS GEMM kernel on shared memory. */
+import { gemmStrided } from '../kernels/gemm.js';
+import { servePool } from './serve.js';
 
-const init = workerData as PoolInit;
-const sync = new Int32Array(init.sync);
-const errorBytes = new Uint8Array(init.error);
-
-/** Writes the first error's text to the shared error buffer (later errors are dropped). */
-function reportError(e: unknown): void {
-  if (Atomics.compareExchange(sync, SYNC_ERROR, 0, -1) !== 0) return;
-  const text = new TextEncoder().encode(e instanceof Error ? e.stack ?? e.message : String(e));
-  const len = Math.max(1, Math.min(text.length, ERROR_BYTES));
-  errorBytes.set(text.subarray(0, len));
-  Atomics.store(sync, SYNC_ERROR, len);
-}
-
-parentPort!.on('message', (job: GemmJob) => {
-  if (!joinJob(job, sync)) return; // the caller already finished this job alone
-  try {
-    runJob(job, sync);
-  } catch (e) {
-    reportError(e);
-  }
-  leaveJob(sync);
-});
-
-// Tells the pool this worker runs (see ThreadPool.ready).
-parentPort!.postMessage('ready');
+servePool(gemmStrided);

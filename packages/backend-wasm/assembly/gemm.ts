@@ -1,0 +1,187 @@
+// GEMM C = op(A)·op(B) (+ C) in WebAssembly SIMD, generic over f32 and f64.
+//
+// GotoBLAS blocking as in backend-cpu's gemm.ts, with a SIMD register tile: MR = 4 rows of C
+// by two v128 per row (8 f32 or 4 f64 columns), 8 accumulators. A 5-row tile would fit x64's
+// 16 xmm registers on paper, but V8 keeps one as scratch and hoists the A loads, so it spills
+// two accumulators, and their store-to-load round trip every step halved the speed (measured
+// 22 against 45 GFLOP/s f32 on this machine). op(B) is packed into panels; A is read in place
+// through strides, transposed or not (copying it never paid in the bench shapes). Addresses
+// are byte offsets into the shared memory.
+
+import { vmadd } from './simd';
+
+/** Rows of C per register tile. */
+export const MR: i32 = 4;
+/** Depth of a packed k slice. */
+const KC: i32 = 256;
+/** Rows of C per block: the A rows one sweep of a B panel reads stay in L2. */
+const MC: i32 = 128;
+/** Columns of op(B) per packed block (a multiple of 8). */
+const NC: i32 = 1024;
+
+/** Columns of C per register tile: two v128 of T. */
+// @ts-ignore: decorator
+@inline function nr<T>(): i32 {
+  return 32 / sizeof<T>();
+}
+
+/** Bytes of scratch one thread needs for `gemm` (packed B block, an edge A panel, a tile). */
+export function gemmScratchBytes(): i32 {
+  return (KC * NC + MR * KC + MR * 8) * 8;
+}
+
+/**
+ * `tiles` register tiles down a column panel: for t < tiles, C[t·MR.., 0..nr] += Σ_p
+ * A(t·MR + r, p)·B(p, ·) over kc, with A(i, p) at a + i·ars + p·aps, B(p, 0..nr) at
+ * b + p·bps and C(i, j) at c + i·ldc + j·sizeof<T>. One loop with no branch, so V8 keeps
+ * the 8 accumulators in registers (a 5-row tile spills two of them, and the spill's
+ * store-to-load round trip halves the speed).
+ */
+function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize,
+  c: usize, ldc: usize): void {
+  for (let t = 0; t < tiles; t++) {
+    let a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars, pb = b;
+    let c00 = i64x2.splat(0), c01 = i64x2.splat(0), c10 = i64x2.splat(0), c11 = i64x2.splat(0);
+    let c20 = i64x2.splat(0), c21 = i64x2.splat(0), c30 = i64x2.splat(0), c31 = i64x2.splat(0);
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      let x = v128.load_splat<T>(a0);
+      c00 = vmadd<T>(c00, x, b0); c01 = vmadd<T>(c01, x, b1);
+      x = v128.load_splat<T>(a1);
+      c10 = vmadd<T>(c10, x, b0); c11 = vmadd<T>(c11, x, b1);
+      x = v128.load_splat<T>(a2);
+      c20 = vmadd<T>(c20, x, b0); c21 = vmadd<T>(c21, x, b1);
+      x = v128.load_splat<T>(a3);
+      c30 = vmadd<T>(c30, x, b0); c31 = vmadd<T>(c31, x, b1);
+      a0 += aps; a1 += aps; a2 += aps; a3 += aps;
+      pb += bps;
+    }
+    addTo<T>(c, c00, c01); addTo<T>(c + ldc, c10, c11);
+    addTo<T>(c + 2 * ldc, c20, c21); addTo<T>(c + 3 * ldc, c30, c31);
+    a += <usize>MR * ars;
+    c += <usize>MR * ldc;
+  }
+}
+
+/**
+ * One edge tile, mr ≤ MR rows by nrv ≤ nr columns (B zero-padded past nrv): the rows are
+ * packed into `edge` (zero rows past mr), and the tile is computed into `spill`, of which the
+ * valid part is added to C.
+ */
+function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize,
+  c: usize, ldc: usize, mr: i32, nrv: i32, edge: usize, spill: usize): void {
+  const e = <usize>sizeof<T>();
+  for (let p = 0; p < kc; p++) {
+    for (let r = 0; r < MR; r++) {
+      const v: T = r < mr ? load<T>(a + <usize>r * ars + <usize>p * aps) : <T>0;
+      store<T>(edge + <usize>(p * MR + r) * e, v);
+    }
+  }
+  memory.fill(spill, 0, <usize>(MR * 32));
+  tiles<T>(1, kc, edge, e, <usize>MR * e, b, bps, spill, 32);
+  for (let r = 0; r < mr; r++) {
+    const cr = c + <usize>r * ldc, sr = spill + <usize>(r * 32);
+    for (let j = 0; j < nrv; j++) {
+      const o = <usize>j * e;
+      store<T>(cr + o, load<T>(cr + o) + load<T>(sr + o));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function addTo<T>(c: usize, x: v128, y: v128): void {
+  v128.store(c, v128.add<T>(v128.load(c), x));
+  v128.store(c, v128.add<T>(v128.load(c, 16), y), 16);
+}
+
+/**
+ * Packs op(B)[pc.., jc..] (kc × ncols) into panels of nr<T>() columns, [panel][p][column],
+ * zero-padded on the right. op(B)(p, j) = b[p·ldb + j], or b[j·ldb + p] when transB.
+ */
+function packB<T>(b: usize, ldb: i32, transB: bool, pc: i32, jc: i32, kc: i32, ncols: i32,
+  out: usize): void {
+  const w = nr<T>(), e = <usize>sizeof<T>();
+  for (let jr = 0; jr < ncols; jr += w) {
+    const cols = min(w, ncols - jr);
+    const panel = out + <usize>(jr * kc) * e;
+    for (let p = 0; p < kc; p++) {
+      const dst = panel + <usize>(p * w) * e;
+      if (!transB) {
+        const src = b + (<usize>(pc + p) * <usize>ldb + <usize>(jc + jr)) * e;
+        if (cols == w) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          continue;
+        }
+        for (let j = 0; j < cols; j++) store<T>(dst + <usize>j * e, load<T>(src + <usize>j * e));
+      } else {
+        const src = b + (<usize>(jc + jr) * <usize>ldb + <usize>(pc + p)) * e;
+        for (let j = 0; j < cols; j++) {
+          store<T>(dst + <usize>j * e, load<T>(src + <usize>j * <usize>ldb * e));
+        }
+      }
+      for (let j = cols; j < w; j++) store<T>(dst + <usize>j * e, <T>0);
+    }
+  }
+}
+
+/**
+ * C = op(A)·op(B) (+ C when `accumulate`), row-major with leading dimensions lda, ldb, ldc;
+ * a, b, c and `scratch` (gemmScratchBytes() bytes) are byte addresses. op(B) is packed in
+ * panels of nr<T>() columns (in-place reads of B with a large ldb thrash the cache); A is read
+ * in place, transposed or not (measured: copying it never paid).
+ */
+function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32,
+  transB: bool, c: usize, ldc: i32, accumulate: bool,
+  scratch: usize): void {
+  const e = <usize>sizeof<T>(), w = nr<T>();
+  if (m <= 0 || n <= 0) return;
+  if (!accumulate) {
+    for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * e, 0, <usize>n * e);
+  }
+  if (k <= 0) return;
+  const wb = scratch, edge = wb + <usize>(KC * NC) * e;
+  const spill = edge + <usize>(MR * KC) * e;
+  const ldcb = <usize>ldc * e;
+  // Even k slices: 300 = 150 + 150 rather than 256 + 44 (a thin slice wastes the kernel).
+  const kcEven = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kcEven) {
+      const kc = min(kcEven, k - pc);
+      packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        for (let jr = 0; jr < nc; jr += w) {
+          const nrv = min(w, nc - jr);
+          const bp = wb + <usize>(jr * kc) * e, bps = <usize>w * e;
+          let ap: usize, ars: usize, aps: usize;
+          if (transA) {
+            ap = a + (<usize>pc * <usize>lda + <usize>ic) * e; ars = e; aps = <usize>lda * e;
+          } else {
+            ap = a + (<usize>ic * <usize>lda + <usize>pc) * e; ars = <usize>lda * e; aps = e;
+          }
+          const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * e;
+          const full = nrv == w ? mc / MR : 0;
+          tiles<T>(full, kc, ap, ars, aps, bp, bps, cp, ldcb);
+          for (let ir = full * MR; ir < mc; ir += MR) {
+            edgeTile<T>(kc, ap + <usize>ir * ars, ars, aps, bp, bps, cp + <usize>ir * ldcb, ldcb,
+              min(MR, mc - ir), nrv, edge, spill);
+          }
+        }
+      }
+    }
+  }
+}
+
+export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: usize,
+  ldb: i32, transB: bool, c: usize, ldc: i32, accumulate: bool,
+  scratch: usize): void {
+  gemm<f32>(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, scratch);
+}
+
+export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: usize,
+  ldb: i32, transB: bool, c: usize, ldc: i32, accumulate: bool,
+  scratch: usize): void {
+  gemm<f64>(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, scratch);
+}

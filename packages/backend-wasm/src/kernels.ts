@@ -1,0 +1,81 @@
+/**
+ * Loading the AssemblyScript kernels: build/kernels-relaxed.wasm where relaxed SIMD validates
+ * (fused multiply-add), else build/kernels-simd.wasm (SIMD128), else none: a runtime without
+ * SIMD128 gets a clear error and the cpu backend.
+ */
+
+/** The kernels' exports; addresses are byte offsets into the shared memory. */
+export interface KernelExports {
+  gemmF32(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number,
+    ldb: number, transB: number, c: number, ldc: number, accumulate: number,
+    scratch: number): void;
+  gemmF64(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number,
+    ldb: number, transB: number, c: number, ldc: number, accumulate: number,
+    scratch: number): void;
+  gemmScratchBytes(): number;
+}
+
+/** Which build runs: 'relaxed' (SIMD128 + relaxed SIMD) or 'simd' (SIMD128). */
+export type WasmFlavor = 'relaxed' | 'simd';
+
+/** A compiled kernel module, shareable with worker threads. */
+export interface CompiledKernels {
+  flavor: WasmFlavor;
+  module: WebAssembly.Module;
+}
+
+async function bytesOf(flavor: WasmFlavor): Promise<Uint8Array<ArrayBuffer>> {
+  const url = new URL(`../build/kernels-${flavor}.wasm`, import.meta.url);
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch (e) {
+      throw new Error(`wasm: cannot read ${url.pathname} (built by 'pnpm build:wasm' in `
+        + `packages/backend-wasm): ${(e as Error).message}`);
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`wasm: cannot fetch ${url.href}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Why this runtime cannot run the wasm backend, or null when it can. */
+export function unsupportedReason(): string | null {
+  if (typeof WebAssembly !== 'object') return 'this runtime has no WebAssembly';
+  if (typeof SharedArrayBuffer !== 'function') {
+    return 'this runtime has no SharedArrayBuffer (a browser page must be cross-origin isolated)';
+  }
+  return null;
+}
+
+let compiled: Promise<CompiledKernels> | null = null;
+
+/**
+ * Compiles the best build this runtime validates (once per process). Rejects naming the
+ * missing feature when even SIMD128 does not validate.
+ */
+export function compileKernels(): Promise<CompiledKernels> {
+  compiled ??= (async () => {
+    const reason = unsupportedReason();
+    if (reason) throw new Error(`wasm: ${reason}`);
+    for (const flavor of ['relaxed', 'simd'] as const) {
+      const bytes = await bytesOf(flavor);
+      if (WebAssembly.validate(bytes)) {
+        return { flavor, module: await WebAssembly.compile(bytes) };
+      }
+    }
+    throw new Error('wasm: this runtime does not validate WebAssembly SIMD128 '
+      + '(Node ≥ 16.4 and current browsers do); use the cpu backend');
+  })();
+  const p = compiled;
+  p.catch(() => { if (compiled === p) compiled = null; });
+  return p;
+}
+
+/** An instance of the kernels over `memory` (one per thread). */
+export function instantiate(k: CompiledKernels, memory: WebAssembly.Memory): KernelExports {
+  const abort = () => { throw new Error('wasm kernel aborted'); };
+  const inst = new WebAssembly.Instance(k.module, { env: { memory, abort } });
+  return inst.exports as unknown as KernelExports;
+}
