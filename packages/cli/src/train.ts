@@ -1,6 +1,6 @@
 /** `dlrt train`: dense or low-rank training of an MLP or LeNet5 on the bundled MNIST split. */
 import os from 'node:os';
-import { closeBackends, Rng, setBackend } from '@dlrt/core';
+import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
   Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
@@ -47,6 +47,7 @@ export interface TrainArgs {
    */
   validation: number;
   hidden: number[];
+  /** A registered backend's name, or 'auto': wasm where WebAssembly SIMD validates, else cpu. */
   backend: string;
   threads: number;
   /** gpu.js mode of the gpu backend ('auto' picks the best available). */
@@ -69,7 +70,7 @@ export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
   method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', outputGain: 'relu',
   standardize: false, validation: 0,
-  hidden: [500], backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
+  hidden: [500], backend: 'auto', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
 function makeOptimizer(a: TrainArgs): Optimizer {
@@ -109,13 +110,13 @@ export function drawModel(a: TrainArgs, rng: Rng): Sequential {
  * The run's JSON record writer; checks `a.json` before any work is done. The record holds the
  * command that reruns it and the arguments, but not its own path (a machine's file system).
  */
-function recordWriter(a: TrainArgs, command: string):
+function recordWriter(a: TrainArgs, command: string, ran: RanOn):
   ((history: readonly EpochLog[]) => void) | undefined {
   if (a.json === undefined) return undefined;
   return runRecordWriter(a.json, {
     name: '--json',
     meta: {
-      command, args: { ...a, json: undefined },
+      command, args: { ...a, json: undefined }, backend: ran,
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
         platform: `${os.platform()} ${os.arch()}` },
       date: new Date().toISOString(),
@@ -129,21 +130,58 @@ function recordWriter(a: TrainArgs, command: string):
  */
 export async function train(a: TrainArgs, log: (line: string) => void,
   o: { command?: string } = {}): Promise<EpochLog[]> {
-  const onEpoch = recordWriter(a, o.command ?? `dlrt ${process.argv.slice(2).join(' ')}`);
-  const gpu = a.backend === 'gpu';
-  if (gpu) await import('@dlrt/backend-gpu');         // loads gpu.js only when asked for
-  const backend = await setBackend(a.backend, gpu ? { mode: a.gpuMode } : { threads: a.threads });
   let model: Sequential | undefined;
   try {
+    const ran = describe(await startBackend(a));
+    const onEpoch = recordWriter(a, o.command ?? `dlrt ${process.argv.slice(2).join(' ')}`, ran);
     const rng = new Rng(a.seed);
     model = drawModel(a, rng);                        // before the data: a bad rank fails fast
-    const where = gpu ? `mode ${(backend as { mode?: string }).mode}`
-      : `${a.threads} thread${a.threads > 1 ? 's' : ''}`;
+    const where = ran.mode ? `mode ${ran.mode}` : `${ran.name}`
+      + `${ran.flavor ? ` ${ran.flavor}` : ''}, ${ran.threads} thread${ran.threads! > 1 ? 's' : ''}`;
     return await fit(a, { model, rng, backend: where, log, onEpoch });
   } finally {
     model?.dispose();
     await closeBackends();
   }
+}
+
+/** The backend a run ran on, as its record names it. */
+export interface RanOn {
+  name: string;
+  /** The wasm backend's kernel build ('simd' or 'relaxed'). */
+  flavor?: string;
+  threads?: number;
+  /** The gpu backend's gpu.js mode. */
+  mode?: string;
+}
+
+function describe(b: Backend): RanOn {
+  const x = b as Backend & { flavor?: string; threads?: number; mode?: string };
+  return x.mode !== undefined ? { name: b.name, mode: x.mode }
+    : { name: b.name, ...(x.flavor ? { flavor: x.flavor } : {}), threads: x.threads };
+}
+
+/**
+ * Starts the backend `a.backend` names. 'auto' is wasm where WebAssembly SIMD validates, else
+ * cpu, with a one-line notice on stderr saying why.
+ */
+async function startBackend(a: TrainArgs): Promise<Backend> {
+  if (a.backend === 'gpu') {
+    await import('@dlrt/backend-gpu');               // loads gpu.js only when asked for
+    return setBackend('gpu', { mode: a.gpuMode });
+  }
+  if (a.backend === 'wasm' || a.backend === 'auto') {
+    try {
+      await import('@dlrt/backend-wasm');
+      return await setBackend('wasm', { threads: a.threads });
+    } catch (e) {
+      if (a.backend === 'wasm') throw e;
+      process.stderr.write(`dlrt: --backend auto: wasm unavailable (${(e as Error).message}); `
+        + 'using cpu\n');
+    }
+    return setBackend('cpu', { threads: a.threads });
+  }
+  return setBackend(a.backend, { threads: a.threads });
 }
 
 /** The data, the integrator and the Trainer's run, with the lines around it. */

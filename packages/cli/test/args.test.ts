@@ -40,7 +40,7 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
       [['--optimizer', 'adam', '--momentum', '0'], /^--momentum 0: .* --optimizer adam:/],
       [['--output-gain', 'linear'], /^--output-gain linear: does nothing with --init uniform/],
       [['--init', 'dlrt-net', '--output-gain', 'relu'], /^--output-gain relu: .* --init dlrt-net/],
-      [['--gpu-mode', 'cpu'], /^--gpu-mode cpu: does nothing with --backend cpu \(the default\)/],
+      [['--gpu-mode', 'cpu'], /^--gpu-mode cpu: does nothing with --backend auto \(the default\)/],
       [['--model', 'lenet5', '--hidden', '100'], /^--hidden 100: does nothing with --model lenet5/],
     ];
     for (const [argv, want] of idle) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));

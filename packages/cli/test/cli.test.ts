@@ -48,7 +48,26 @@ t.test('a one-epoch run prints a line per epoch and the final test accuracy', as
   t.equal(json.args.hidden[0], 32);
   t.notOk('json' in json.args, 'the record holds no path of the machine that wrote it');
   t.match(json.command, /^dlrt train --epochs 1 /, 'and the command that reruns it');
+  // --backend auto (the default) is wasm here: Node 20 validates WebAssembly SIMD128.
+  t.match(json.backend, { name: 'wasm', threads: 1 }, 'the record names the backend that ran');
+  t.match(r.stdout, /backend auto \(wasm (simd|relaxed), 1 thread\)/);
 });
+
+t.test('without WebAssembly SIMD: auto falls back to cpu with a notice, wasm is an error',
+  async (t) => {
+    // A runtime without SIMD128, simulated: WebAssembly.validate refuses every module.
+    const noSimd = 'data:text/javascript,WebAssembly.validate=()=>false';
+    const run = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx',
+      '--conditions=development', `--import=${noSimd}`, main, 'train', '--epochs', '1',
+      '--hidden', '8', '--batch', '500', ...args], { encoding: 'utf8' });
+    const auto = run();
+    t.equal(auto.status, 0, auto.stderr);
+    t.match(auto.stderr, /^dlrt: --backend auto: wasm unavailable \(wasm: this runtime does not validate WebAssembly SIMD128[^\n]*\); using cpu\n$/);
+    t.match(auto.stdout, /backend auto \(cpu, 1 thread\)/);
+    const wasm = run('--backend', 'wasm');
+    t.equal(wasm.status, 1);
+    t.match(wasm.stderr, /does not validate WebAssembly SIMD128/);
+  });
 
 t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
   const a = parseTrainArgs(['--method', 'bug-2pass', '--tol', '0.15', '--rank', '20',
@@ -121,7 +140,7 @@ t.test('--backend gpu --gpu-mode webgpu trains end to end; an unavailable mode e
     t.equal(bad.status, 1);
     t.match(bad.stderr, /mode 'webgl2' is not available here; available: webgpu, webasm, cpu/);
     t.throws(() => parseTrainArgs(['--gpu-mode', 'webgpu']),
-      /--gpu-mode webgpu: does nothing with --backend cpu \(the default\): gpu only/);
+      /--gpu-mode webgpu: does nothing with --backend auto \(the default\): gpu only/);
     t.throws(() => parseTrainArgs(['--backend', 'gpu', '--gpu-mode', 'metal']),
       /--gpu-mode: expected one of auto\|webgpu\|webgl2\|webgl\|headlessgl\|webasm\|cpu/);
   });
