@@ -1,10 +1,11 @@
 /**
- * matmul suite: dlrt's CPU GEMM (1 and 2 threads, float32 and float64) and the gpu backend in
+ * matmul suite: dlrt's cpu and wasm GEMMs (1 and 2 threads, float32 and float64) and the gpu backend in
  * every gpu.js mode available here, against ml-matrix and @tensorflow/tfjs (cpu and wasm
  * backends), on square and training-sized shapes.
  */
 import { closeBackends, matmul, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import '@dlrt/backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { Matrix } from 'ml-matrix';
@@ -53,8 +54,8 @@ function floats(dtype: DType, n: number): Float32Array | Float64Array {
 }
 
 /**
- * The dlrt case: the public `matmul` op on the cpu backend (set up by the caller with
- * `setBackend('cpu', { threads })`), result disposed each call, as a user would run it.
+ * The dlrt case: the public `matmul` op on the active backend (set up by the caller, e.g.
+ * `setBackend('wasm', { threads })`), result disposed each call, as a user would run it.
  */
 export function dlrtCase(shape: Shape, dtype: DType, readBack = false): () => void {
   const { m, k, n, transA } = shape;
@@ -166,6 +167,13 @@ export async function runMatmul(): Promise<void> {
         rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
       }
     }
+    for (const threads of [1, 2]) {
+      await setBackend('wasm', { threads });
+      for (const dtype of ['float32', 'float64'] as const) {
+        const runner = `wasm ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
+        rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
+      }
+    }
     for (const mode of modes) {
       const runner = await useGpu(mode);
       rows.push(measure(shape, runner, 'float32', 1, () => dlrtCase(shape, 'float32', true)));
@@ -194,6 +202,7 @@ export async function runMatmul(): Promise<void> {
   console.log(`\n${md}`);
   const files = writeResults('matmul', {
     suite: 'matmul', machine, seconds,
+    dlrtWasm: await wasmBuild(),
     wasm: {
       simd: await flag('WASM_HAS_SIMD_SUPPORT'),
       threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
@@ -201,6 +210,12 @@ export async function runMatmul(): Promise<void> {
     rows,
   }, md);
   console.log(`\nwrote ${files.join(', ')}`);
+}
+
+/** The wasm backend's kernel build ('simd' or 'relaxed') and the Node flags of the run. */
+export async function wasmBuild(): Promise<{ flavor: string; execArgv: string[] }> {
+  const { compileKernels } = await import('@dlrt/backend-wasm');
+  return { flavor: (await compileKernels()).flavor, execArgv: process.execArgv };
 }
 
 async function flag(name: string): Promise<unknown> {
@@ -239,6 +254,18 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
       ratio(s, 'dlrt 1T f64', 'dlrt 2T f64'), ratio(s, DETACHED, 'dlrt 1T f64'),
     ]),
   );
+  const gf = (s: string, r: string) => fmt(get(s, r)?.gflops ?? NaN);
+  const wasm = markdownTable(
+    ['shape', 'wasm 1T f32 GFLOP/s', 'wasm 1T f64 GFLOP/s', 'wasm 2T f32 GFLOP/s',
+      'wasm f32 1T vs tfjs-wasm', 'wasm f32 2T/1T', 'wasm f64 2T/1T', 'wasm f32 1T vs cpu 1T',
+      'wasm f64 1T vs cpu 1T'],
+    shapes.map((s) => [
+      s, gf(s, 'wasm 1T f32'), gf(s, 'wasm 1T f64'), gf(s, 'wasm 2T f32'),
+      ratio(s, 'tfjs-wasm f32', 'wasm 1T f32'), ratio(s, 'wasm 1T f32', 'wasm 2T f32'),
+      ratio(s, 'wasm 1T f64', 'wasm 2T f64'), ratio(s, 'dlrt 1T f32', 'wasm 1T f32'),
+      ratio(s, 'dlrt 1T f64', 'wasm 1T f64'),
+    ]),
+  );
   const gpuRunners = [...new Set(rows.map((r) => r.runner).filter((r) => r.startsWith('gpu ')))];
   const gpu = markdownTable(
     ['shape', 'dlrt cpu 1T f32 ms', ...gpuRunners.map((r) => `${r} ms (vs cpu)`)],
@@ -253,7 +280,8 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     + ` ${info.date}. Suite time ${fmt(seconds)} s.`,
     '',
     'C = op(A)·op(B); GFLOP/s = 2·m·n·k / median time. dlrt = the public `matmul` op on',
-    "`setBackend('cpu', { threads })` (result allocated and disposed each call). ml-matrix:",
+    "`setBackend('cpu', { threads })` (result allocated and disposed each call); wasm = the",
+    "same op on `setBackend('wasm', { threads })` (its kernels' build is in the JSON). ml-matrix:",
     '`Matrix.mmul` (float64; the ᵀ shape includes `transpose()`). tfjs: `tf.matMul` +',
     '`dataSync()` on the cpu and wasm backends (float32). Speedups > 1 mean dlrt is faster;',
     '"speed / dlrt 1T" is each runner\'s speed relative to dlrt 1 thread of the same dtype.',
@@ -267,6 +295,10 @@ function report(rows: Row[], seconds: number, info: Record<string, string | numb
     'tfjs-wasm runs after every other runner: growing its wasm memory detaches an ArrayBuffer,',
     'after which V8 checks each typed-array load of the process for detachment, which slows',
     'every JS kernel; the last rows measure dlrt 1T f64 again under those checks.',
+    '',
+    '## wasm backend',
+    '',
+    wasm,
     '',
     '## cpu backend vs gpu backend modes (float32)',
     '',

@@ -8,6 +8,15 @@ import { WasmHeap } from './heap.js';
 import { type WasmFlavor, compileKernels, instantiate } from './kernels.js';
 import type { WasmWorkerData } from './worker.js';
 
+/**
+ * The kernel packs only B and reads A in place, so a column block of C packs just its own
+ * columns of B while a row block packs all of B again: split by columns unless C is too
+ * narrow to give each thread several column panels.
+ */
+function splitByRows(_m: number, n: number): boolean {
+  return n < 256;
+}
+
 /** Options of `setBackend('wasm', options)`. */
 export interface WasmBackendOptions {
   /** Threads for large kernels, counting the calling thread (1 = no workers). Default 1. */
@@ -63,7 +72,8 @@ export class WasmBackend extends CpuBackend {
         scratch: block(scratchBytes), warm,
       });
       pool = new ThreadPool(threads, {
-        kernel, tile: TILE, worker: { name: 'worker', url: import.meta.url, data: () => ({ ...data() }) },
+        kernel, tile: TILE, byRows: splitByRows,
+        worker: { name: 'worker', url: import.meta.url, data: () => ({ ...data() }) },
       });
       await pool.ready();
     }

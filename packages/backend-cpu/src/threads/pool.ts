@@ -105,6 +105,11 @@ export interface PoolOptions {
   /** The kernel's register tile: blocks of C are whole multiples of it. */
   tile?: { rows: number; cols: number };
   /**
+   * Whether to split C (m×n) by rows rather than columns. Default: rows when n ≤ m, so each
+   * block re-packs the smaller operand (the TS kernel packs both).
+   */
+  byRows?: (m: number, n: number) => boolean;
+  /**
    * The worker script, beside the module at `url`, that calls `servePool` with the same
    * kernel; `data(i)` is added to worker i's workerData.
    */
@@ -125,6 +130,7 @@ export class ThreadPool {
   private closed = false;
   private readonly kernel: StridedGemm;
   private readonly tile: { rows: number; cols: number };
+  private readonly byRows: (m: number, n: number) => boolean;
 
   /** `threads` counts the calling thread: threads = 2 starts one worker. */
   constructor(threads: number, options: PoolOptions = {}) {
@@ -134,6 +140,7 @@ export class ThreadPool {
     this.threads = threads;
     this.kernel = options.kernel ?? gemmStrided;
     this.tile = options.tile ?? { rows: MR, cols: NR };
+    this.byRows = options.byRows ?? ((m, n) => n <= m);
     const init: PoolInit = {
       sync: new SharedArrayBuffer(3 * 4), error: new SharedArrayBuffer(ERROR_BYTES),
     };
@@ -169,8 +176,7 @@ export class ThreadPool {
     const { m, n, k } = args;
     const sameType = args.a.constructor === args.c.constructor
       && args.b.constructor === args.c.constructor; // else gemm() throws the TypeError
-    // Split the side whose re-packing per block (k·n for rows, m·k for columns) is smaller.
-    const byRows = n <= m;
+    const byRows = this.byRows(m, n);
     const unit = byRows ? this.tile.rows : this.tile.cols;
     const units = Math.ceil((byRows ? m : n) / unit);
     // At most ~4 blocks per thread: every block re-packs the operand that is not split.
