@@ -9,6 +9,8 @@ const SUITES: Record<string, () => Promise<void>> = {
   linalg: async () => (await import('./linalg.js')).runLinalg(),
   conv: async () => (await import('./conv.js')).runConv(),
   steps: async () => (await import('./steps.js')).runSteps(),
+  epoch: async () => (await import('./epoch.js')).runEpoch(),
+  profile: async () => (await import('./profile.js')).runProfile(),
 };
 
 async function main(argv: string[]): Promise<void> {
