@@ -1,6 +1,6 @@
 /**
  * conv suite: conv2d of LeNet5's two layers (the DLRT papers' variant, batch 128), forward and
- * forward + backward, on dlrt cpu (1 and 2 threads) and the gpu backend in every gpu.js mode
+ * forward + backward, on dlrt cpu and wasm (1 and 2 threads) and the gpu backend in every gpu.js mode
  * available here (with a read of the results), against @tensorflow/tfjs cpu and wasm.
  * tfjs gets the same tensors in its native NHWC layout (same arithmetic, its fastest path).
  */
@@ -8,6 +8,7 @@ import {
   closeBackends, conv2d, dispose, randn, setBackend, sum, type Tensor, valueAndGrads,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import '@dlrt/backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { gpuModes, useGpu } from './gpu.js';
@@ -112,6 +113,10 @@ export async function runConv(): Promise<void> {
         await setBackend('cpu', { threads });
         rows.push(measure(l, pass, `dlrt ${threads}T f32`, () => dlrt(l, pass)));
       }
+      for (const threads of [1, 2]) {
+        await setBackend('wasm', { threads });
+        rows.push(measure(l, pass, `wasm ${threads}T f32`, () => dlrt(l, pass)));
+      }
       for (const mode of modes) {
         const runner = await useGpu(mode);
         rows.push(measure(l, pass, runner, () => dlrt(l, pass, true)));
@@ -139,10 +144,21 @@ export async function runConv(): Promise<void> {
     markdownTable(['layer', 'pass', 'runner', 'median ms', 'GFLOP/s', 'samples'],
       rows.map((r) => [r.layer, r.pass, r.runner, r.error ? 'skipped' : fmt(r.medianMs ?? NaN),
         r.error ? '–' : fmt(r.gflops ?? NaN), String(r.samples ?? 0)])),
-    '', ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.runner}, ${r.layer}, ${r.pass}: ` +
+    '', wasmSummary(rows), '', ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.runner}, ${r.layer}, ${r.pass}: ` +
       `${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
   const files = writeResults('conv', { suite: 'conv', machine, seconds, rows }, md);
   console.log(`\nwrote ${files.join(', ')}`);
+}
+
+/** LeNet5's conv1 + conv2 per pass: wasm against the cpu backend, one thread. */
+function wasmSummary(rows: Row[]): string {
+  const total = (runner: string, pass: Row['pass']) => rows
+    .filter((r) => r.runner === runner && r.pass === pass)
+    .reduce((s, r) => s + (r.medianMs ?? NaN), 0);
+  return markdownTable(['conv1 + conv2', 'cpu 1T ms', 'wasm 1T ms', 'wasm 2T ms', 'wasm 1T vs cpu 1T'],
+    (['forward', 'forward+backward'] as const).map((p) => [p, fmt(total('dlrt 1T f32', p)),
+      fmt(total('wasm 1T f32', p)), fmt(total('wasm 2T f32', p)),
+      `${fmt(total('dlrt 1T f32', p) / total('wasm 1T f32', p))}×`]));
 }
