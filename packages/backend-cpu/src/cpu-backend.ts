@@ -4,7 +4,9 @@ import type {
   TensorInfo, TriangularOptions, TypedArray, UnaryOp,
 } from '@dlrt/core';
 import { allocArray, sizeOf } from '@dlrt/core';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
+import {
+  col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col,
+} from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
 import type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
@@ -37,6 +39,9 @@ export interface CpuSeam {
   release(values: TypedArray): void;
   /** Releases the seam's threads and memory. */
   close(): Promise<void>;
+  /** The convolutions' patch gathering and its adjoint (default: the TS kernels). */
+  im2col?: ConvKernels['im2col'];
+  col2im?: ConvKernels['col2im'];
 }
 
 /** The cpu backend's storage: one typed array per buffer. */
@@ -86,8 +91,25 @@ export class CpuBackend implements Backend {
     else gemm(args);
   };
 
+  /**
+   * Storage for the results of the TS kernels that allocate their own: the seam's when there
+   * is one (a wasm backend keeps every tensor in its memory), else a plain typed array.
+   */
+  private readonly kernelOut = (dtype: DType, n: number): TypedArray =>
+    this.seam ? this.seam.alloc(dtype, n) : allocArray(dtype, n);
+
+  /** The typed array holding x's values (a subclass's kernels read it in place). */
+  protected storage(x: TensorInfo): TypedArray {
+    return values(x);
+  }
+
+  /** A DataId for `v`, which the backend now owns. */
+  protected wrap(v: TypedArray): DataId {
+    return new CpuData(v);
+  }
+
   /** Storage for a result: on a SharedArrayBuffer when threads > 1, so the pool needs no copy. */
-  private out(dtype: DType, n: number): TypedArray {
+  protected out(dtype: DType, n: number): TypedArray {
     if (this.seam) return this.seam.alloc(dtype, n);
     return this.pool ? allocShared(dtype, n) : allocArray(dtype, n);
   }
@@ -100,13 +122,18 @@ export class CpuBackend implements Backend {
    * Runs a kernel that allocates scratch through the function it is given; the scratch is
    * released when the kernel returns.
    */
-  private withScratch<R>(dtype: DType, kernel: (alloc: (n: number) => FloatArray) => R): R {
+  private withScratch<R>(dtype: DType, kernel: (k: ConvKernels) => R): R {
     const taken: FloatArray[] = [];
     try {
-      return kernel((n) => {
-        const a = this.floatOut(dtype, n);
-        taken.push(a);
-        return a;
+      return kernel({
+        gemm: this.runGemm,
+        alloc: (n) => {
+          const a = this.floatOut(dtype, n);
+          taken.push(a);
+          return a;
+        },
+        im2col: this.seam?.im2col ?? im2col,
+        col2im: this.seam?.col2im ?? col2im,
       });
     } finally {
       if (this.seam) for (const a of taken) this.seam.release(a);
@@ -139,51 +166,53 @@ export class CpuBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: TensorInfo): DataId {
-    return new CpuData(ew.unary(op, values(x), x.dtype));
+    return new CpuData(ew.unary(op, values(x), x.dtype, this.kernelOut));
   }
 
   binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
     const compare = !['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'].includes(op);
     return new CpuData(ew.binary(op, values(a), a.shape, values(b), b.shape, outShape,
-      compare ? 'int32' : a.dtype));
+      compare ? 'int32' : a.dtype, this.kernelOut));
   }
 
   where(c: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
     return new CpuData(ew.where(values(c), c.shape, values(a), a.shape, values(b), b.shape,
-      outShape, a.dtype));
+      outShape, a.dtype, this.kernelOut));
   }
 
   reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataId {
-    return new CpuData(reduce(op, values(x), x.shape, axes, x.dtype));
+    return new CpuData(reduce(op, values(x), x.shape, axes, x.dtype, this.kernelOut));
   }
 
   cast(x: TensorInfo, dtype: DType): DataId {
-    return new CpuData(ew.cast(values(x), dtype));
+    return new CpuData(ew.cast(values(x), dtype, this.kernelOut));
   }
 
   transpose(x: TensorInfo, perm: readonly number[]): DataId {
-    return new CpuData(layout.transpose(values(x), x.shape, perm, x.dtype));
+    return new CpuData(layout.transpose(values(x), x.shape, perm, x.dtype, this.kernelOut));
   }
 
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataId {
-    return new CpuData(layout.slice(values(x), x.shape, begin, size, x.dtype));
+    return new CpuData(layout.slice(values(x), x.shape, begin, size, x.dtype, this.kernelOut));
   }
 
   pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataId {
-    return new CpuData(layout.pad(values(x), x.shape, paddings, value, x.dtype));
+    return new CpuData(layout.pad(values(x), x.shape, paddings, value, x.dtype, this.kernelOut));
   }
 
   concat(xs: readonly TensorInfo[], axis: number): DataId {
     const parts = xs.map((x) => ({ values: values(x), shape: x.shape }));
-    return new CpuData(layout.concat(parts, axis, xs[0].dtype));
+    return new CpuData(layout.concat(parts, axis, xs[0].dtype, this.kernelOut));
   }
 
   gather(x: TensorInfo, indices: TensorInfo, axis: number): DataId {
-    return new CpuData(layout.gather(values(x), x.shape, values(indices), axis, x.dtype));
+    return new CpuData(layout.gather(values(x), x.shape, values(indices), axis, x.dtype,
+      this.kernelOut));
   }
 
   scatterAdd(u: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): DataId {
-    return new CpuData(layout.scatterAdd(values(u), values(indices), axis, outShape, u.dtype));
+    return new CpuData(layout.scatterAdd(values(u), values(indices), axis, outShape, u.dtype,
+      this.kernelOut));
   }
 
   matmul(a: TensorInfo, b: TensorInfo, o: MatmulOptions, outShape: Shape): DataId {
@@ -194,22 +223,22 @@ export class CpuBackend implements Backend {
 
   conv2d(x: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, outShape: Shape): DataId {
     const out = this.floatOut(x.dtype, sizeOf(outShape));
-    this.withScratch(x.dtype, (scratch) => conv2d(this.runGemm, scratch, floats(x), x.shape,
-      floats(w), w.shape, attrs, outShape, out));
+    this.withScratch(x.dtype, (k) => conv2d(k, floats(x), x.shape, floats(w), w.shape, attrs,
+      outShape, out));
     return new CpuData(out);
   }
 
   conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, xShape: Shape): DataId {
     const dx = this.floatOut(dy.dtype, sizeOf(xShape));
-    this.withScratch(dy.dtype, (scratch) => conv2dBackpropInput(this.runGemm, scratch,
-      floats(dy), floats(w), w.shape, attrs, xShape, dy.shape, dx));
+    this.withScratch(dy.dtype, (k) => conv2dBackpropInput(k, floats(dy), floats(w), w.shape,
+      attrs, xShape, dy.shape, dx));
     return new CpuData(dx);
   }
 
   conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, attrs: Conv2dAttrs, wShape: Shape): DataId {
     const dw = this.floatOut(x.dtype, sizeOf(wShape));
-    this.withScratch(x.dtype, (scratch) => conv2dBackpropFilter(this.runGemm, scratch, floats(x),
-      x.shape, floats(dy), dy.shape, attrs, wShape, dw));
+    this.withScratch(x.dtype, (k) => conv2dBackpropFilter(k, floats(x), x.shape, floats(dy),
+      dy.shape, attrs, wShape, dw));
     return new CpuData(dw);
   }
 
@@ -244,7 +273,7 @@ export class CpuBackend implements Backend {
     const [q, r] = perMatrix(values(a), a.shape, a.dtype, [m * k, k * n], (x) => {
       const f = la.qr(x, m, n);
       return [f.q, f.r];
-    });
+    }, undefined, this.kernelOut);
     return { q: new CpuData(q), r: new CpuData(r) };
   }
 
@@ -254,7 +283,7 @@ export class CpuBackend implements Backend {
     const [u, s, v] = perMatrix(values(a), a.shape, a.dtype, [m * k, k, n * k], (x) => {
       const f = la.svd(x, m, n);
       return [f.u, f.s, f.v];
-    });
+    }, undefined, this.kernelOut);
     return { u: new CpuData(u), s: new CpuData(s), v: new CpuData(v) };
   }
 
@@ -263,14 +292,14 @@ export class CpuBackend implements Backend {
     const [w, v] = perMatrix(values(a), a.shape, a.dtype, [n, n * n], (x) => {
       const f = la.eigh(x, n);
       return [f.values, f.vectors];
-    });
+    }, undefined, this.kernelOut);
     return { values: new CpuData(w), vectors: new CpuData(v) };
   }
 
   cholesky(a: TensorInfo): DataId {
     const n = a.shape[a.shape.length - 1];
     return new CpuData(perMatrix(values(a), a.shape, a.dtype, [n * n],
-      (x) => [la.cholesky(x, n)])[0]);
+      (x) => [la.cholesky(x, n)], undefined, this.kernelOut)[0]);
   }
 
   solveTriangular(a: TensorInfo, b: TensorInfo, o: TriangularOptions): DataId {
@@ -278,6 +307,6 @@ export class CpuBackend implements Backend {
     const k = b.shape[b.shape.length - 1];
     return new CpuData(perMatrix(values(a), a.shape, b.dtype, [n * k],
       (x, _m, _n, y) => [la.solveTriangular(x, n, y!, k, o)],
-      { values: values(b), cols: k })[0]);
+      { values: values(b), cols: k }, this.kernelOut)[0]);
   }
 }

@@ -63,13 +63,8 @@ function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usiz
   }
 }
 
-/**
- * One edge tile, mr ≤ MR rows by nrv ≤ nr columns (B zero-padded past nrv): the rows are
- * packed into `edge` (zero rows past mr), and the tile is computed into `spill`, of which the
- * valid part is added to C.
- */
-function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize,
-  c: usize, ldc: usize, mr: i32, nrv: i32, edge: usize, spill: usize): void {
+/** Packs `mr` < MR rows of A (kc deep) into `edge` as [p][MR], zero rows past mr. */
+function packEdge<T>(kc: i32, a: usize, ars: usize, aps: usize, mr: i32, edge: usize): void {
   const e = <usize>sizeof<T>();
   for (let p = 0; p < kc; p++) {
     for (let r = 0; r < MR; r++) {
@@ -77,8 +72,18 @@ function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: u
       store<T>(edge + <usize>(p * MR + r) * e, v);
     }
   }
+}
+
+/**
+ * One edge tile: MR rows of A at a (strides ars, aps; packEdge's panel for a ragged last
+ * row block) by nrv ≤ nr columns of B (zero-padded past nrv), computed into `spill`, of which
+ * the first mr rows and nrv columns are added to C.
+ */
+function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize, c: usize,
+  ldc: usize, mr: i32, nrv: i32, spill: usize): void {
+  const e = <usize>sizeof<T>();
   memory.fill(spill, 0, <usize>(MR * 32));
-  tiles<T>(1, kc, edge, e, <usize>MR * e, b, bps, spill, 32);
+  tiles<T>(1, kc, a, ars, aps, b, bps, spill, 32);
   for (let r = 0; r < mr; r++) {
     const cr = c + <usize>r * ldc, sr = spill + <usize>(r * 32);
     for (let j = 0; j < nrv; j++) {
@@ -140,8 +145,7 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
     for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * e, 0, <usize>n * e);
   }
   if (k <= 0) return;
-  const wb = scratch, edge = wb + <usize>(KC * NC) * e;
-  const spill = edge + <usize>(MR * KC) * e;
+  const wb = scratch, edge = wb + <usize>(KC * NC) * e, spill = edge + <usize>(MR * KC) * e;
   const ldcb = <usize>ldc * e;
   // Even k slices: 300 = 150 + 150 rather than 256 + 44 (a thin slice wastes the kernel).
   const kcEven = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
@@ -152,21 +156,31 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
       packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
+        let ap: usize, ars: usize, aps: usize;
+        if (transA) {
+          ap = a + (<usize>pc * <usize>lda + <usize>ic) * e; ars = e; aps = <usize>lda * e;
+        } else {
+          ap = a + (<usize>ic * <usize>lda + <usize>pc) * e; ars = <usize>lda * e; aps = e;
+        }
+        const fullRows = mc / MR, rest = mc - fullRows * MR;
+        // The ragged last rows are packed once per block, not once per column panel.
+        if (rest > 0) packEdge<T>(kc, ap + <usize>(fullRows * MR) * ars, ars, aps, rest, edge);
         for (let jr = 0; jr < nc; jr += w) {
           const nrv = min(w, nc - jr);
           const bp = wb + <usize>(jr * kc) * e, bps = <usize>w * e;
-          let ap: usize, ars: usize, aps: usize;
-          if (transA) {
-            ap = a + (<usize>pc * <usize>lda + <usize>ic) * e; ars = e; aps = <usize>lda * e;
-          } else {
-            ap = a + (<usize>ic * <usize>lda + <usize>pc) * e; ars = <usize>lda * e; aps = e;
-          }
           const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * e;
-          const full = nrv == w ? mc / MR : 0;
-          tiles<T>(full, kc, ap, ars, aps, bp, bps, cp, ldcb);
-          for (let ir = full * MR; ir < mc; ir += MR) {
-            edgeTile<T>(kc, ap + <usize>ir * ars, ars, aps, bp, bps, cp + <usize>ir * ldcb, ldcb,
-              min(MR, mc - ir), nrv, edge, spill);
+          if (nrv == w) {
+            tiles<T>(fullRows, kc, ap, ars, aps, bp, bps, cp, ldcb);
+          } else {
+            // A ragged last column panel: every row tile goes through the spill tile.
+            for (let t = 0; t < fullRows; t++) {
+              edgeTile<T>(kc, ap + <usize>(t * MR) * ars, ars, aps, bp, bps,
+                cp + <usize>(t * MR) * ldcb, ldcb, MR, nrv, spill);
+            }
+          }
+          if (rest > 0) {
+            edgeTile<T>(kc, edge, e, <usize>MR * e, bp, bps, cp + <usize>(fullRows * MR) * ldcb,
+              ldcb, rest, nrv, spill);
           }
         }
       }

@@ -13,6 +13,19 @@ export interface KernelExports {
     ldb: number, transB: number, c: number, ldc: number, accumulate: number,
     scratch: number): void;
   gemmScratchBytes(): number;
+  binaryRowF32(op: number, out: number, a: number, sa: number, b: number, sb: number,
+    len: number): void;
+  whereRowF32(out: number, c: number, sc: number, a: number, sa: number, b: number, sb: number,
+    len: number): void;
+  unaryF32(op: number, out: number, x: number, n: number): void;
+  im2colF32(x: number, g: number, cols: number, rowStride: number): void;
+  im2colF64(x: number, g: number, cols: number, rowStride: number): void;
+  col2imF32(cols: number, rowStride: number, g: number, dx: number): void;
+  col2imF64(cols: number, rowStride: number, g: number, dx: number): void;
+  maxPool2x2F32(x: number, planes: number, h: number, w: number, ho: number, wo: number,
+    out: number, dy: number, dx: number, backward: number): void;
+  maxPool2x2F64(x: number, planes: number, h: number, w: number, ho: number, wo: number,
+    out: number, dy: number, dx: number, backward: number): void;
 }
 
 /** Which build runs: 'relaxed' (SIMD128 + relaxed SIMD) or 'simd' (SIMD128). */

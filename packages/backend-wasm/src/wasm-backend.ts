@@ -2,10 +2,17 @@
  * The wasm backend: the cpu backend's kernels and storage layout, with storage in one shared
  * WebAssembly.Memory and GEMM (matmul and the convolutions' products) in WebAssembly SIMD.
  */
-import { CpuBackend, type CpuSeam, ThreadPool } from '@dlrt/backend-cpu';
+import {
+  CpuBackend, type CpuSeam, type FloatArray, ThreadPool, broadcastStrides, col2im as tsCol2im,
+  forEachRow, im2col as tsIm2col,
+} from '@dlrt/backend-cpu';
+import type {
+  BinaryOp, DataId, DType, Pool2dAttrs, Shape, TensorInfo, TypedArray, UnaryOp,
+} from '@dlrt/core';
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
-import { type WasmFlavor, compileKernels, instantiate } from './kernels.js';
+import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
+import { GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, unaryCode } from './ops.js';
 import type { WasmWorkerData } from './worker.js';
 
 /**
@@ -15,6 +22,12 @@ import type { WasmWorkerData } from './worker.js';
  */
 function splitByRows(_m: number, n: number): boolean {
   return n < 256;
+}
+
+/** LeNet5's pooling: 2×2 windows at stride 2, no padding (the wasm kernel's case). */
+function is2x2(a: Pool2dAttrs): boolean {
+  return a.kernel[0] === 2 && a.kernel[1] === 2 && a.stride[0] === 2 && a.stride[1] === 2
+    && a.padding[0] === 0 && a.padding[1] === 0;
 }
 
 /** Options of `setBackend('wasm', options)`. */
@@ -37,8 +50,76 @@ export class WasmBackend extends CpuBackend {
     /** The kernel build in use: 'relaxed' (with fused multiply-add) or 'simd'. */
     readonly flavor: WasmFlavor,
     private readonly heap: WasmHeap,
+    private readonly k: KernelExports,
   ) {
     super({}, seam);
+  }
+
+  /** Storage for a result the kernel overwrites whole (not zeroed); null when memory is full. */
+  private result(dtype: DType, n: number): TypedArray | null {
+    const ptr = this.heap.malloc(Math.max(1, n) * (dtype === 'float64' ? 8 : 4));
+    return ptr === null ? null : this.heap.view(dtype, ptr, n);
+  }
+
+  /** x's values when they are in the wasm memory, else null. */
+  private inMemory(x: TensorInfo): TypedArray | null {
+    const v = this.storage(x);
+    return this.heap.owns(v) ? v : null;
+  }
+
+  override unary(op: UnaryOp, x: TensorInfo): DataId {
+    const code = unaryCode(op), xv = this.inMemory(x);
+    const out = code >= 0 && x.dtype === 'float32' && xv ? this.result('float32', xv.length) : null;
+    if (!out) return super.unary(op, x);
+    this.k.unaryF32(code, out.byteOffset, xv!.byteOffset, xv!.length);
+    return this.wrap(out);
+  }
+
+  override binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
+    const code = binaryCode(op), av = this.inMemory(a), bv = this.inMemory(b);
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const outDtype = code >= 6 ? 'int32' : 'float32';
+    const out = code >= 0 && a.dtype === 'float32' && av && bv ? this.result(outDtype, n) : null;
+    if (!out) return super.binary(op, a, b, outShape);
+    const strides = [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)];
+    forEachRow(outShape, strides, (o, [ia, ib], len, [sa, sb]) => {
+      this.k.binaryRowF32(code, out.byteOffset + 4 * o, av!.byteOffset + 4 * ia, sa,
+        bv!.byteOffset + 4 * ib, sb, len);
+    });
+    return this.wrap(out);
+  }
+
+  override where(c: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataId {
+    const cv = this.inMemory(c), av = this.inMemory(a), bv = this.inMemory(b);
+    const n = outShape.reduce((p, d) => p * d, 1);
+    const out = a.dtype === 'float32' && cv && av && bv ? this.result('float32', n) : null;
+    if (!out) return super.where(c, a, b, outShape);
+    const strides = [c, a, b].map((x) => broadcastStrides(x.shape, outShape));
+    forEachRow(outShape, strides, (o, [ic, ia, ib], len, [sc, sa, sb]) => {
+      this.k.whereRowF32(out.byteOffset + 4 * o, cv!.byteOffset + 4 * ic, sc,
+        av!.byteOffset + 4 * ia, sa, bv!.byteOffset + 4 * ib, sb, len);
+    });
+    return this.wrap(out);
+  }
+
+  override maxPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId {
+    const xv = this.inMemory(x);
+    const out = is2x2(attrs) && xv ? this.result(x.dtype, outShape.reduce((p, d) => p * d, 1))
+      : null;
+    if (!out) return super.maxPool2d(x, attrs, outShape);
+    maxPool2x2(this.k, xv as FloatArray, x.shape, out as FloatArray, null, null);
+    return this.wrap(out);
+  }
+
+  override maxPool2dBackprop(dy: TensorInfo, x: TensorInfo, attrs: Pool2dAttrs): DataId {
+    const dyv = this.inMemory(dy), xv = this.inMemory(x);
+    const dx = is2x2(attrs) && dyv && xv ? this.out(x.dtype, xv.length) : null;
+    if (!dx || !this.heap.owns(dx)) {
+      if (dx) this.heap.release(dx);
+      return super.maxPool2dBackprop(dy, x, attrs);
+    }
+    maxPool2x2(this.k, xv as FloatArray, x.shape, null, dyv as FloatArray, dx as FloatArray);
+    return this.wrap(dx);
   }
 
   /** Compiles the kernels (once per process), starts the workers and warms the kernels up. */
@@ -64,6 +145,7 @@ export class WasmBackend extends CpuBackend {
     };
     const kernel = stridedKernel(exports, block(scratchBytes));
     const warm = block(WARM_BYTES);
+    const geometry = block(GEOMETRY_BYTES);
     warmUp(kernel, heap.memory, warm);
     let pool: ThreadPool | null = null;
     if (threads > 1) {
@@ -82,6 +164,7 @@ export class WasmBackend extends CpuBackend {
     const gemm = new WasmGemm(heap, kernel, pool);
     const seam: CpuSeam = {
       threads,
+      ...convKernels(exports, heap, geometry, { im2col: tsIm2col, col2im: tsCol2im }),
       gemm: gemm.run,
       alloc: (dtype, n) => heap.alloc(dtype, n),
       release: (values) => heap.release(values),
@@ -90,7 +173,7 @@ export class WasmBackend extends CpuBackend {
         for (const p of blocks.splice(0)) heap.free(p);
       },
     };
-    return new WasmBackend(seam, compiled.flavor, heap);
+    return new WasmBackend(seam, compiled.flavor, heap, exports);
   }
 
   /** Bytes of the shared memory: in use by tensors and scratch, and reserved. */

@@ -14,14 +14,36 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 /**
- * Calls `row(outOffset, offsets, length, steps)` once per innermost row of `outShape`, with the
- * matching start offset and innermost step of each operand.
+ * Merges adjacent dims that every operand walks as one (contiguous, or broadcast in both), so
+ * rows get as long as they can: [128, 20, 24, 24] + [1, 20, 1, 1] walks rows of 576, not 24.
+ */
+function coalesce(outShape: Shape, strides: readonly (readonly number[])[]):
+  { shape: number[]; strides: number[][] } {
+  const shape: number[] = [];
+  const out: number[][] = strides.map(() => []);
+  for (let d = outShape.length - 1; d >= 0; d--) {
+    const merge = shape.length > 0 && strides.every((s, k) => s[d] === out[k][0] * shape[0]);
+    if (merge) {
+      shape[0] *= outShape[d];
+    } else {
+      shape.unshift(outShape[d]);
+      strides.forEach((s, k) => out[k].unshift(s[d]));
+    }
+  }
+  return { shape, strides: out };
+}
+
+/**
+ * Calls `row(outOffset, offsets, length, steps)` once per innermost row of `outShape` (after
+ * merging dims that can be walked as one), with the matching start offset and innermost step
+ * of each operand.
  */
 export function forEachRow(
-  outShape: Shape,
-  strides: readonly (readonly number[])[],
+  fullShape: Shape,
+  fullStrides: readonly (readonly number[])[],
   row: (out: number, offsets: readonly number[], length: number, steps: readonly number[]) => void,
 ): void {
+  const { shape: outShape, strides } = coalesce(fullShape, fullStrides);
   const rank = outShape.length;
   const total = outShape.reduce((p, d) => p * d, 1);
   if (total === 0) return;

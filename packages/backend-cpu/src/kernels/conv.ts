@@ -6,7 +6,8 @@ import type { Conv2dAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
 import type { GemmRunner } from './matmul.js';
 
-interface Geometry {
+/** A convolution's sizes, strides, paddings and dilations. */
+export interface Geometry {
   n: number; o: number; c: number; h: number; w: number; kh: number; kw: number;
   ho: number; wo: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
   /** Rows of the patch matrix (C·kh·kw) and output positions per image (Ho·Wo). */
@@ -37,8 +38,8 @@ function validColumns(g: Geometry, j: number): [number, number] {
  * cols[(c·kh + i)·kw + j, y·wo + x] = x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside).
  * Row r of the patch matrix starts at cols[colOff + r·rowStride].
  */
-function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray, colOff: number,
-  rowStride: number): void {
+export function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray,
+  colOff: number, rowStride: number): void {
   let row = 0;
   for (let c = 0; c < g.c; c++) {
     for (let i = 0; i < g.kh; i++) {
@@ -66,7 +67,7 @@ function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray, colO
 }
 
 /** The adjoint of im2col: adds every patch entry back onto the image it came from. */
-function col2im(cols: FloatArray, colOff: number, rowStride: number, g: Geometry,
+export function col2im(cols: FloatArray, colOff: number, rowStride: number, g: Geometry,
   dx: FloatArray, dxOff: number): void {
   let row = 0;
   for (let c = 0; c < g.c; c++) {
@@ -89,14 +90,25 @@ function col2im(cols: FloatArray, colOff: number, rowStride: number, g: Geometry
 type Alloc = (n: number) => FloatArray;
 
 /**
+ * What the convolutions run on: the GEMM, scratch storage, and the patch gathering and its
+ * adjoint (this file's by default; backend-wasm passes its own).
+ */
+export interface ConvKernels {
+  gemm: GemmRunner;
+  alloc: Alloc;
+  im2col: typeof im2col;
+  col2im: typeof col2im;
+}
+
+/**
  * The batch's patch matrices side by side, cols [C·kh·kw, N·Ho·Wo], so that each pass is one
  * large GEMM instead of N small ones (images of a batch are small; their GEMMs were not).
  */
-function batchCols(x: FloatArray, g: Geometry, alloc: Alloc): FloatArray {
+function batchCols(x: FloatArray, g: Geometry, k: ConvKernels): FloatArray {
   const { n, kk, hw } = g;
-  if (pointwise(g)) return channelMajor(x, n, g.c, hw, alloc);
-  const cols = alloc(kk * n * hw);
-  for (let b = 0; b < n; b++) im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
+  if (pointwise(g)) return channelMajor(x, n, g.c, hw, k.alloc);
+  const cols = k.alloc(kk * n * hw);
+  for (let b = 0; b < n; b++) k.im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
   return cols;
 }
 
@@ -126,27 +138,27 @@ function channelMajor(dy: FloatArray, n: number, o: number, hw: number, alloc: A
   return out;
 }
 
-export function conv2d(run: GemmRunner, alloc: Alloc, x: FloatArray, xShape: Shape,
+export function conv2d(k: ConvKernels, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
   const { n, o, kk, hw } = g;
-  const cols = batchCols(x, g, alloc);
+  const cols = batchCols(x, g, k);
   // Y [O, N·HW] = W [O, K] · cols [K, N·HW], then reorder to NCHW.
-  const y = n === 1 ? out : alloc(o * n * hw);
-  run({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
+  const y = n === 1 ? out : k.alloc(o * n * hw);
+  k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: false, c: y, cOffset: 0 });
   if (n > 1) swap01(y, o, n, hw, out);
 }
 
-export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArray,
+export function conv2dBackpropInput(k: ConvKernels, dy: FloatArray,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, xShape: Shape, dyShape: Shape,
   dx: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
   // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
-  const dyT = channelMajor(dy, n, o, hw, alloc);
-  const dcols = alloc(kk * n * hw);
-  run({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
+  const dyT = channelMajor(dy, n, o, hw, k.alloc);
+  const dcols = k.alloc(kk * n * hw);
+  k.gemm({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
     transB: false, c: dcols, cOffset: 0 });
   if (pointwise(g)) {
     // dx[b, c, :] += dcols[c, b·HW : (b+1)·HW]
@@ -158,17 +170,17 @@ export function conv2dBackpropInput(run: GemmRunner, alloc: Alloc, dy: FloatArra
     }
     return;
   }
-  for (let b = 0; b < n; b++) col2im(dcols, b * hw, n * hw, g, dx, b * g.c * g.h * g.w);
+  for (let b = 0; b < n; b++) k.col2im(dcols, b * hw, n * hw, g, dx, b * g.c * g.h * g.w);
 }
 
-export function conv2dBackpropFilter(run: GemmRunner, alloc: Alloc, x: FloatArray,
+export function conv2dBackpropFilter(k: ConvKernels, x: FloatArray,
   xShape: Shape, dy: FloatArray, dyShape: Shape, attrs: Conv2dAttrs, wShape: Shape,
   dw: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
-  const cols = batchCols(x, g, alloc);
-  const dyT = channelMajor(dy, n, o, hw, alloc);
+  const cols = batchCols(x, g, k);
+  const dyT = channelMajor(dy, n, o, hw, k.alloc);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
-  run({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
+  k.gemm({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: true, c: dw, cOffset: 0 });
 }

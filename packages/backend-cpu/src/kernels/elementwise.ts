@@ -1,5 +1,6 @@
 /** Elementwise kernels: unary, binary with broadcasting, where, cast. */
 import type { BinaryOp, DType, Shape, TypedArray, UnaryOp } from '@dlrt/core';
+import type { OutAlloc } from './alloc.js';
 import { allocArray, sizeOf } from '@dlrt/core';
 import { broadcastStrides, forEachRow } from './broadcast.js';
 import { erf } from './erf.js';
@@ -69,8 +70,9 @@ const ROWS: Partial<Record<BinaryOp, Row>> = {
   },
 };
 
-export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
-  const out = allocArray(op === 'isnan' ? 'int32' : dtype, x.length);
+export function unary(op: UnaryOp, x: TypedArray, dtype: DType,
+  alloc: OutAlloc = allocArray): TypedArray {
+  const out = alloc(op === 'isnan' ? 'int32' : dtype, x.length);
   if (op === 'relu') {
     for (let i = 0; i < x.length; i++) out[i] = x[i] <= 0 ? 0 : x[i];
     return out;
@@ -91,8 +93,8 @@ function sameShape(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray):
 }
 
 export function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape,
-  outShape: Shape, outDtype: DType): TypedArray {
-  const out = allocArray(outDtype, sizeOf(outShape));
+  outShape: Shape, outDtype: DType, alloc: OutAlloc = allocArray): TypedArray {
+  const out = alloc(outDtype, sizeOf(outShape));
   const intDiv = op === 'div' && outDtype === 'int32';
   if (a.length === out.length && b.length === out.length && !intDiv && sameShape(op, a, b, out)) {
     return out;
@@ -106,8 +108,9 @@ export function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray
 }
 
 export function where(cond: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape,
-  b: TypedArray, bShape: Shape, outShape: Shape, dtype: DType): TypedArray {
-  const out = allocArray(dtype, sizeOf(outShape));
+  b: TypedArray, bShape: Shape, outShape: Shape, dtype: DType,
+  alloc: OutAlloc = allocArray): TypedArray {
+  const out = alloc(dtype, sizeOf(outShape));
   const strides = [cShape, aShape, bShape].map((s) => broadcastStrides(s, outShape));
   forEachRow(outShape, strides, (o, [ic, ia, ib], len, [sc, sa, sb]) => {
     if (sb === 0) {
@@ -123,8 +126,8 @@ export function where(cond: TypedArray, cShape: Shape, a: TypedArray, aShape: Sh
   return out;
 }
 
-export function cast(x: TypedArray, dtype: DType): TypedArray {
-  const out = allocArray(dtype, x.length);
+export function cast(x: TypedArray, dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
+  const out = alloc(dtype, x.length);
   if (dtype === 'int32') for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
   else out.set(x);
   return out;

@@ -1,12 +1,13 @@
 /** Data-movement kernels: transpose, slice, pad, concat, gather and its adjoint scatterAdd. */
 import type { DType, Shape, TypedArray } from '@dlrt/core';
+import type { OutAlloc } from './alloc.js';
 import { allocArray, sizeOf, stridesOf } from '@dlrt/core';
 import { forEachRow } from './broadcast.js';
 
-export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType):
-  TypedArray {
+export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType,
+  alloc: OutAlloc = allocArray): TypedArray {
   const outShape = perm.map((p) => shape[p]);
-  const out = allocArray(dtype, x.length);
+  const out = alloc(dtype, x.length);
   const inStrides = stridesOf(shape);
   // Reading x through permuted strides while writing the output in order.
   const strides = [perm.map((p) => inStrides[p])];
@@ -17,8 +18,8 @@ export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], 
 }
 
 export function slice(x: TypedArray, shape: Shape, begin: readonly number[],
-  size: readonly number[], dtype: DType): TypedArray {
-  const out = allocArray(dtype, sizeOf(size));
+  size: readonly number[], dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
+  const out = alloc(dtype, sizeOf(size));
   const strides = stridesOf(shape);
   const start = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
   forEachRow(size, [strides], (o, [i], len) => {
@@ -28,9 +29,9 @@ export function slice(x: TypedArray, shape: Shape, begin: readonly number[],
 }
 
 export function pad(x: TypedArray, shape: Shape, paddings: readonly (readonly [number, number])[],
-  value: number, dtype: DType): TypedArray {
+  value: number, dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
   const outShape = shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = alloc(dtype, sizeOf(outShape));
   if (value !== 0) out.fill(value);
   const outStrides = stridesOf(outShape);
   const start = paddings.reduce((acc, p, i) => acc + p[0] * outStrides[i], 0);
@@ -42,12 +43,12 @@ export function pad(x: TypedArray, shape: Shape, paddings: readonly (readonly [n
 }
 
 export function concat(xs: readonly { values: TypedArray; shape: Shape }[], axis: number,
-  dtype: DType): TypedArray {
+  dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
   const shape0 = xs[0].shape;
   const outer = sizeOf(shape0.slice(0, axis));
   const inner = sizeOf(shape0.slice(axis + 1));
   const total = xs.reduce((s, x) => s + x.values.length, 0);
-  const out = allocArray(dtype, total);
+  const out = alloc(dtype, total);
   let o = 0;
   for (let i = 0; i < outer; i++) {
     for (const x of xs) {
@@ -66,11 +67,11 @@ function checkIndex(op: string, idx: number, dim: number, axis: number): void {
 }
 
 export function gather(x: TypedArray, shape: Shape, indices: TypedArray, axis: number,
-  dtype: DType): TypedArray {
+  dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
   const dim = shape[axis];
-  const out = allocArray(dtype, outer * indices.length * inner);
+  const out = alloc(dtype, outer * indices.length * inner);
   let o = 0;
   for (let i = 0; i < outer; i++) {
     for (let k = 0; k < indices.length; k++) {
@@ -85,11 +86,11 @@ export function gather(x: TypedArray, shape: Shape, indices: TypedArray, axis: n
 }
 
 export function scatterAdd(updates: TypedArray, indices: TypedArray, axis: number,
-  outShape: Shape, dtype: DType): TypedArray {
+  outShape: Shape, dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
   const outer = sizeOf(outShape.slice(0, axis));
   const inner = sizeOf(outShape.slice(axis + 1));
   const dim = outShape[axis];
-  const out = allocArray(dtype, sizeOf(outShape));
+  const out = alloc(dtype, sizeOf(outShape));
   let u = 0;
   for (let i = 0; i < outer; i++) {
     for (let k = 0; k < indices.length; k++) {

@@ -4,6 +4,7 @@
  * dtype (float32 inputs are computed in float64 and rounded once).
  */
 import type { DType, Shape, TypedArray } from '@dlrt/core';
+import type { OutAlloc } from './alloc.js';
 import { allocArray } from '@dlrt/core';
 
 /**
@@ -12,11 +13,11 @@ import { allocArray } from '@dlrt/core';
  */
 export function perMatrix(x: TypedArray, shape: Shape, dtype: DType, sizes: readonly number[],
   fn: (a: Float64Array, rows: number, cols: number, b?: Float64Array) => readonly Float64Array[],
-  second?: { values: TypedArray; cols: number }): TypedArray[] {
+  second?: { values: TypedArray; cols: number }, alloc: OutAlloc = allocArray): TypedArray[] {
   const [m, n] = shape.slice(-2);
   const per = m * n;
   const count = per === 0 ? shape.slice(0, -2).reduce((p, d) => p * d, 1) : x.length / per;
-  const outs = sizes.map((s) => allocArray(dtype, s * count));
+  const outs = sizes.map((s) => alloc(dtype, s * count));
   for (let i = 0; i < count; i++) {
     const a = Float64Array.from(x.subarray(i * per, (i + 1) * per));
     const bPer = second ? m * second.cols : 0;

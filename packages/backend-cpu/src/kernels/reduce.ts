@@ -1,5 +1,6 @@
 /** Reductions: sum, max, min, argmax, argmin over sorted axes. */
 import type { DType, ReduceOp, Shape, TypedArray } from '@dlrt/core';
+import type { OutAlloc } from './alloc.js';
 import { allocArray, sizeOf } from '@dlrt/core';
 import { transpose } from './layout.js';
 
@@ -8,12 +9,12 @@ import { transpose } from './layout.js';
  * run of `inner` values into one output.
  */
 export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[],
-  dtype: DType): TypedArray {
+  dtype: DType, alloc: OutAlloc = allocArray): TypedArray {
   const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const inner = sizeOf(axes.map((a) => shape[a]));
   const outer = sizeOf(kept.map((a) => shape[a]));
   const outDtype: DType = op === 'argmax' || op === 'argmin' ? 'int32' : dtype;
-  const out = allocArray(outDtype, outer);
+  const out = alloc(outDtype, outer);
   const leading = axes.every((a, i) => a === i);
   if (op === 'sum' && leading && axes.length < shape.length) {
     // Sum of leading axes (bias gradients): add whole rows, no transpose.

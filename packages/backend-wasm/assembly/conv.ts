@@ -1,0 +1,100 @@
+// The convolutions' patch gathering (im2col) and its adjoint (col2im), generic over f32 and
+// f64, with the layout of backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix
+// holds x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] for every output position (y, x), 0 outside.
+// Geometry is passed as i32 fields in memory at `g` (see GEOMETRY in src/conv.ts).
+
+// @ts-ignore: decorator
+@inline function gi(g: usize, k: i32): i32 {
+  return load<i32>(g + (<usize>k << 2));
+}
+
+/** cols[colOff + row·rowStride + y·wo + x] for one image at x (byte addresses). */
+function im2col<T>(x: usize, g: usize, cols: usize, rowStride: i32): void {
+  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 3), kw = gi(g, 4);
+  const ho = gi(g, 5), wo = gi(g, 6), sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9);
+  const pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const e = <usize>sizeof<T>();
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const off = j * dw - pw;
+        // Output columns whose input column lies inside [0, w): [lo, hi).
+        const lo = min(wo, max(0, (-off + sw - 1) / sw));
+        const hi = max(lo, min(wo, off >= w ? 0 : (w - 1 - off) / sw + 1));
+        for (let y = 0; y < ho; y++) {
+          const iy = y * sh - ph + i * dh;
+          const d = cols + (<usize>row * <usize>rowStride + <usize>(y * wo)) * e;
+          if (iy < 0 || iy >= h || lo >= hi) {
+            memory.fill(d, 0, <usize>wo * e);
+            continue;
+          }
+          const src = x + <usize>((ch * h + iy) * w + off) * e;
+          if (lo > 0) memory.fill(d, 0, <usize>lo * e);
+          if (sw == 1) {
+            // Image rows are short (24–28 values): a v128 loop beats a memory.copy call.
+            const lanes = 16 / sizeof<T>();
+            let xx = lo;
+            for (; xx + lanes <= hi; xx += lanes) {
+              v128.store(d + <usize>xx * e, v128.load(src + <usize>xx * e));
+            }
+            for (; xx < hi; xx++) store<T>(d + <usize>xx * e, load<T>(src + <usize>xx * e));
+          } else {
+            for (let xx = lo; xx < hi; xx++) {
+              store<T>(d + <usize>xx * e, load<T>(src + <usize>(xx * sw) * e));
+            }
+          }
+          if (hi < wo) memory.fill(d + <usize>hi * e, 0, <usize>(wo - hi) * e);
+        }
+      }
+    }
+  }
+}
+
+/** dx[...] += every patch entry of one image's columns (the adjoint of im2col). */
+function col2im<T>(cols: usize, rowStride: i32, g: usize, dx: usize): void {
+  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 3), kw = gi(g, 4);
+  const ho = gi(g, 5), wo = gi(g, 6), sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9);
+  const pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const e = <usize>sizeof<T>(), lanes = 16 / sizeof<T>();
+  let row = 0;
+  for (let ch = 0; ch < c; ch++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const off = j * dw - pw;
+        const lo = min(wo, max(0, (-off + sw - 1) / sw));
+        const hi = max(lo, min(wo, off >= w ? 0 : (w - 1 - off) / sw + 1));
+        for (let y = 0; y < ho; y++) {
+          const iy = y * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const src = cols + (<usize>row * <usize>rowStride + <usize>(y * wo)) * e;
+          const dst = dx + <usize>((ch * h + iy) * w + off) * e;
+          let xx = lo;
+          if (sw == 1) {
+            for (; xx + lanes <= hi; xx += lanes) {
+              const p = dst + <usize>xx * e;
+              v128.store(p, v128.add<T>(v128.load(p), v128.load(src + <usize>xx * e)));
+            }
+          }
+          for (; xx < hi; xx++) {
+            const p = dst + <usize>(xx * sw) * e;
+            store<T>(p, load<T>(p) + load<T>(src + <usize>xx * e));
+          }
+        }
+      }
+    }
+  }
+}
+
+export function im2colF32(x: usize, g: usize, cols: usize, rowStride: i32): void {
+  im2col<f32>(x, g, cols, rowStride);
+}
+export function im2colF64(x: usize, g: usize, cols: usize, rowStride: i32): void {
+  im2col<f64>(x, g, cols, rowStride);
+}
+export function col2imF32(cols: usize, rowStride: i32, g: usize, dx: usize): void {
+  col2im<f32>(cols, rowStride, g, dx);
+}
+export function col2imF64(cols: usize, rowStride: i32, g: usize, dx: usize): void {
+  col2im<f64>(cols, rowStride, g, dx);
+}

@@ -1,0 +1,66 @@
+/**
+ * The wasm backend's non-GEMM kernels on the calling thread: float32 elementwise rows (SIMD),
+ * the convolutions' im2col/col2im, and 2×2 max pooling. Each returns false (or runs the cpu
+ * backend's TS kernel) when its operands are not all in the wasm memory or the case is not one
+ * it covers, and the caller falls back to the cpu backend.
+ */
+import { type ConvGeometry, type ConvKernels, type FloatArray } from '@dlrt/backend-cpu';
+import type { BinaryOp, UnaryOp } from '@dlrt/core';
+import type { WasmHeap } from './heap.js';
+import type { KernelExports } from './kernels.js';
+
+/** Binary ops the wasm rows compute, in the order of the codes in assembly/elementwise.ts. */
+const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum',
+  'greater', 'less', 'greaterEqual', 'lessEqual', 'equal', 'notEqual'];
+/** Unary ops the wasm kernel computes, in the order of the codes in assembly/elementwise.ts. */
+const UNARY_OPS: readonly UnaryOp[] = ['relu', 'neg', 'abs', 'square', 'sqrt'];
+
+export const binaryCode = (op: BinaryOp): number => BINARY_OPS.indexOf(op);
+export const unaryCode = (op: UnaryOp): number => UNARY_OPS.indexOf(op);
+
+/** Order of the i32 geometry fields that assembly/conv.ts reads. */
+const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw'] as const;
+export const GEOMETRY_BYTES = GEOMETRY.length * 4;
+
+/**
+ * im2col and col2im over the wasm memory (the TS kernels from `fallback` when an operand is
+ * outside it); `geometry` is a GEOMETRY_BYTES block the wrapper writes before each call.
+ */
+export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
+  fallback: Pick<ConvKernels, 'im2col' | 'col2im'>): Pick<ConvKernels, 'im2col' | 'col2im'> {
+  const put = (g: ConvGeometry) => {
+    const v = new Int32Array(heap.memory.buffer, geometry, GEOMETRY.length);
+    GEOMETRY.forEach((f, i) => { v[i] = g[f]; });
+  };
+  return {
+    im2col: (x, xOff, g, cols, colOff, rowStride) => {
+      if (!heap.owns(x) || !heap.owns(cols)) {
+        fallback.im2col(x, xOff, g, cols, colOff, rowStride);
+        return;
+      }
+      put(g);
+      const e = x.BYTES_PER_ELEMENT;
+      (e === 8 ? k.im2colF64 : k.im2colF32)(x.byteOffset + xOff * e, geometry,
+        cols.byteOffset + colOff * e, rowStride);
+    },
+    col2im: (cols, colOff, rowStride, g, dx, dxOff) => {
+      if (!heap.owns(cols) || !heap.owns(dx)) {
+        fallback.col2im(cols, colOff, rowStride, g, dx, dxOff);
+        return;
+      }
+      put(g);
+      const e = dx.BYTES_PER_ELEMENT;
+      (e === 8 ? k.col2imF64 : k.col2imF32)(cols.byteOffset + colOff * e, rowStride, geometry,
+        dx.byteOffset + dxOff * e);
+    },
+  };
+}
+
+/** 2×2 max pooling at stride 2 (forward: dy and dx null; backward: out null, dx zeroed). */
+export function maxPool2x2(k: KernelExports, x: FloatArray, shape: readonly number[],
+  out: FloatArray | null, dy: FloatArray | null, dx: FloatArray | null): void {
+  const [n, c, h, w] = shape;
+  const f = x.BYTES_PER_ELEMENT === 8 ? k.maxPool2x2F64 : k.maxPool2x2F32;
+  f(x.byteOffset, n * c, h, w, Math.floor(h / 2), Math.floor(w / 2), out?.byteOffset ?? 0,
+    dy?.byteOffset ?? 0, dx?.byteOffset ?? 0, dx ? 1 : 0);
+}

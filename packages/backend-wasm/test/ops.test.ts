@@ -1,0 +1,103 @@
+// The wasm backend's own kernels (float32 elementwise rows, where, unary, 2×2 max pooling,
+// im2col/col2im) against the cpu backend's TS kernels on the same inputs, NaN and ±0
+// included. Elementwise results are correctly rounded on both, so they must agree exactly
+// (NaN with NaN; −0 with +0); convolutions, whose GEMMs sum in another order, to 1e-12 in
+// float64 and 3e-4 in float32 (relative to 1 + |value|; the loss sums ~10³ squares).
+import t from 'tap';
+import {
+  add, conv2d, div, equal, greater, greaterEqual, less, lessEqual, maximum, maxPool2d, minimum,
+  mul, neg, abs, notEqual, relu, setBackend, sqrt, square, sub, sum, tensor, type Tensor,
+  valueAndGrads, where, closeBackends,
+} from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import '@dlrt/backend-wasm';
+import { WasmBackend } from '../src/wasm-backend.js';
+
+/** Values with NaN, ±0, ±Infinity, ties and ordinary numbers, deterministically. */
+function values(n: number, seed: number): Float32Array {
+  const special = [NaN, 0, -0, Infinity, -Infinity, 1, 1, -1];
+  const v = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    v[i] = s % 13 === 0 ? special[s % special.length] : (s / 2 ** 31 - 1) * 3;
+  }
+  return v;
+}
+
+/** Runs `f` on fresh tensors of `inputs` on `backend` and returns every output's values. */
+async function on(backend: string, inputs: [Float32Array, number[]][],
+  f: (...xs: Tensor[]) => Tensor[], dtype: 'float32' | 'float64' = 'float32'):
+  Promise<number[][]> {
+  await setBackend(backend);
+  const xs = inputs.map(([v, shape]) =>
+    tensor(dtype === 'float32' ? v : Float64Array.from(v), shape, dtype));
+  const ys = f(...xs);
+  return ys.map((y) => Array.from(y.dataSync()));
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+t.test('wasm elementwise, where and max pooling agree exactly with the cpu backend', async (t) => {
+  const be = await setBackend('wasm');
+  t.ok(be instanceof WasmBackend);
+  const cases: [string, [Float32Array, number[]][], (...xs: Tensor[]) => Tensor[]][] = [];
+  const shapes: [number[], number[]][] = [[[3, 37], [3, 37]], [[4, 5, 7], [5, 1]], [[2, 9], [1]],
+    [[6], [2, 3, 6]], [[130], [130]]];
+  for (const [sa, sb] of shapes) {
+    const n = (s: number[]) => s.reduce((p, d) => p * d, 1);
+    const inputs: [Float32Array, number[]][] = [[values(n(sa), 1), sa], [values(n(sb), 2), sb]];
+    for (const [name, op] of [['add', add], ['sub', sub], ['mul', mul], ['div', div],
+      ['maximum', maximum], ['minimum', minimum], ['greater', greater], ['less', less],
+      ['greaterEqual', greaterEqual], ['lessEqual', lessEqual], ['equal', equal],
+      ['notEqual', notEqual]] as const) {
+      cases.push([`${name} ${sa}·${sb}`, inputs, (a, b) => [op(a, b)]]);
+    }
+    cases.push([`where ${sa}·${sb}`, inputs, (a, b) => [where(greater(a, 0), a, b),
+      where(greater(b, 0.5), 2, a)]]);
+  }
+  for (const [name, op] of [['relu', relu], ['neg', neg], ['abs', abs], ['square', square],
+    ['sqrt', sqrt]] as const) {
+    cases.push([name, [[values(103, 3), [103]]], (x) => [op(x)]]);
+  }
+  cases.push(['maxPool2d 2×2 and its gradient', [[values(2 * 3 * 8 * 10, 4), [2, 3, 8, 10]]],
+    (x) => {
+      const f = (v: Tensor) => sum(mul(maxPool2d(v, { kernelSize: 2 }), 3));
+      const { value, grads } = valueAndGrads(f)([x]);
+      return [maxPool2d(x, { kernelSize: 2 }), value, grads[0]];
+    }]);
+  for (const [name, inputs, f] of cases) {
+    const want = await on('cpu', inputs, f);
+    const got = await on('wasm', inputs, f);
+    const bad = got.flatMap((g, k) => g.map((v, i) => [k, i, v, want[k][i]] as const))
+      .filter(([, , v, w]) => !same(v, w));
+    t.same(bad.slice(0, 3), [], name);
+  }
+  await closeBackends();
+});
+
+t.test('wasm im2col/col2im: conv2d and both gradients match the cpu backend', async (t) => {
+  const layers: [number[], number[], { stride?: number; padding?: number; dilation?: number }][] =
+    [[[3, 2, 9, 11], [4, 2, 3, 3], {}], [[2, 3, 10, 9], [5, 3, 5, 3], { padding: 2 }],
+      [[2, 2, 11, 12], [3, 2, 3, 2], { stride: 2, padding: 1 }],
+      [[1, 2, 12, 12], [2, 2, 3, 3], { dilation: 2, padding: 3, stride: 3 }]];
+  for (const [xs, ws, o] of layers) {
+    const inputs: [Float32Array, number[]][] = [
+      [values(xs.reduce((p, d) => p * d), 5).map((v) => (Number.isFinite(v) ? v : 0.5)), xs],
+      [values(ws.reduce((p, d) => p * d), 6).map((v) => (Number.isFinite(v) ? v : -0.5)), ws]];
+    const f = (x: Tensor, w: Tensor) => {
+      const { value, grads } = valueAndGrads((a, b) => sum(square(conv2d(a, b, o))))([x, w]);
+      return [conv2d(x, w, o), value, ...grads];
+    };
+    for (const [dtype, tol] of [['float64', 1e-12], ['float32', 3e-4]] as const) {
+      const want = await on('cpu', inputs, f, dtype);
+      const got = await on('wasm', inputs, f, dtype);
+      let err = 0;
+      got.forEach((g, k) => g.forEach((v, i) => {
+        err = Math.max(err, Math.abs(v - want[k][i]) / (1 + Math.abs(want[k][i])));
+      }));
+      t.ok(err < tol, `${dtype} x ${xs} w ${ws} ${JSON.stringify(o)}: relative error ${err}`);
+    }
+  }
+  await closeBackends();
+});
