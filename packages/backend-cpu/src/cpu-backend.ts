@@ -33,8 +33,11 @@ export interface CpuSeam {
   readonly threads: number;
   /** Runs one GEMM (matmul and the convolutions' products). */
   gemm: GemmRunner;
-  /** Zeroed storage for `n` elements of a result or a kernel's scratch. */
-  alloc(dtype: DType, n: number): TypedArray;
+  /**
+   * Storage for `n` elements of a result or a kernel's scratch: zeroed, unless `zeroed` is
+   * false (the kernel then writes every element).
+   */
+  alloc(dtype: DType, n: number, zeroed?: boolean): TypedArray;
   /** Storage `alloc` gave that is no longer used (freed data and finished scratch). */
   release(values: TypedArray): void;
   /** Releases the seam's threads and memory. */
@@ -109,13 +112,14 @@ export class CpuBackend implements Backend {
   }
 
   /** Storage for a result: on a SharedArrayBuffer when threads > 1, so the pool needs no copy. */
-  protected out(dtype: DType, n: number): TypedArray {
-    if (this.seam) return this.seam.alloc(dtype, n);
+  protected out(dtype: DType, n: number, zeroed = true): TypedArray {
+    if (this.seam) return this.seam.alloc(dtype, n, zeroed);
     return this.pool ? allocShared(dtype, n) : allocArray(dtype, n);
   }
 
-  private floatOut(dtype: DType, n: number): FloatArray {
-    return this.out(dtype === 'float64' ? 'float64' : 'float32', n) as FloatArray;
+  /** Float storage; `zeroed: false` for a kernel that writes every element (a GEMM's C). */
+  private floatOut(dtype: DType, n: number, zeroed = true): FloatArray {
+    return this.out(dtype === 'float64' ? 'float64' : 'float32', n, zeroed) as FloatArray;
   }
 
   /**
@@ -127,8 +131,9 @@ export class CpuBackend implements Backend {
     try {
       return kernel({
         gemm: this.runGemm,
+        // Every scratch user writes all of it: im2col, the block swaps, a GEMM's C.
         alloc: (n) => {
-          const a = this.floatOut(dtype, n);
+          const a = this.floatOut(dtype, n, false);
           taken.push(a);
           return a;
         },
@@ -216,13 +221,13 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: TensorInfo, b: TensorInfo, o: MatmulOptions, outShape: Shape): DataId {
-    const out = this.floatOut(a.dtype, sizeOf(outShape));
+    const out = this.floatOut(a.dtype, sizeOf(outShape), false);
     batchMatmul(this.runGemm, floats(a), a.shape, floats(b), b.shape, o, outShape, out);
     return new CpuData(out);
   }
 
   conv2d(x: TensorInfo, w: TensorInfo, attrs: Conv2dAttrs, outShape: Shape): DataId {
-    const out = this.floatOut(x.dtype, sizeOf(outShape));
+    const out = this.floatOut(x.dtype, sizeOf(outShape), false);
     this.withScratch(x.dtype, (k) => conv2d(k, floats(x), x.shape, floats(w), w.shape, attrs,
       outShape, out));
     return new CpuData(out);
@@ -236,7 +241,7 @@ export class CpuBackend implements Backend {
   }
 
   conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, attrs: Conv2dAttrs, wShape: Shape): DataId {
-    const dw = this.floatOut(x.dtype, sizeOf(wShape));
+    const dw = this.floatOut(x.dtype, sizeOf(wShape), false);
     this.withScratch(x.dtype, (k) => conv2dBackpropFilter(k, floats(x), x.shape, floats(dy),
       dy.shape, attrs, wShape, dw));
     return new CpuData(dw);

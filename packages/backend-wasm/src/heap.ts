@@ -1,3 +1,5 @@
+// lib dom: the WebAssembly namespace (the global of Node and browsers alike).
+/// <reference lib="dom" />
 /**
  * The wasm backend's storage: tensors live in one shared WebAssembly.Memory, as typed-array
  * views, so the kernels read and write them in place and the cpu backend's TS kernels see
@@ -87,15 +89,15 @@ export class WasmHeap {
   }
 
   /**
-   * Zeroed storage for `n` elements in this memory, or, when the memory is full, on the JS
-   * heap (the kernels then copy it in when they need it there).
+   * Storage for `n` elements in this memory, zeroed unless `zeroed` is false, or, when the
+   * memory is full, on the JS heap (the kernels then copy it in when they need it there).
    */
-  alloc(dtype: DType, n: number): TypedArray {
+  alloc(dtype: DType, n: number, zeroed = true): TypedArray {
     const e = ELEMENT_BYTES[dtype];
     const ptr = n > 0 ? this.malloc(n * e) : null;
     if (ptr === null) return allocArray(dtype, n);
     const v = this.view(dtype, ptr, n);
-    v.fill(0);
+    if (zeroed) v.fill(0);
     return v;
   }
 

@@ -1,3 +1,5 @@
+// lib dom: the WebAssembly namespace (the global of Node and browsers alike).
+/// <reference lib="dom" />
 /**
  * Loading the AssemblyScript kernels: build/kernels-relaxed.wasm where relaxed SIMD validates
  * (fused multiply-add), else build/kernels-simd.wasm (SIMD128), else none: a runtime without

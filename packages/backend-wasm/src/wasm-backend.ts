@@ -166,7 +166,7 @@ export class WasmBackend extends CpuBackend {
       threads,
       ...convKernels(exports, heap, geometry, { im2col: tsIm2col, col2im: tsCol2im }),
       gemm: gemm.run,
-      alloc: (dtype, n) => heap.alloc(dtype, n),
+      alloc: (dtype, n, zeroed) => heap.alloc(dtype, n, zeroed),
       release: (values) => heap.release(values),
       close: async () => {
         await pool?.close();
