@@ -5,7 +5,7 @@ import type {
 } from '@dlrt/core';
 import { allocArray, sizeOf } from '@dlrt/core';
 import {
-  col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col,
+  col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col, swap01,
 } from './kernels/conv.js';
 import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
@@ -45,6 +45,8 @@ export interface CpuSeam {
   /** The convolutions' patch gathering and its adjoint (default: the TS kernels). */
   im2col?: ConvKernels['im2col'];
   col2im?: ConvKernels['col2im'];
+  /** The [A, N, B] ↔ [N, A, B] block swap between NCHW and the batched GEMM layout. */
+  swap01?: ConvKernels['swap01'];
 }
 
 /** The cpu backend's storage: one typed array per buffer. */
@@ -139,6 +141,7 @@ export class CpuBackend implements Backend {
         },
         im2col: this.seam?.im2col ?? im2col,
         col2im: this.seam?.col2im ?? col2im,
+        swap01: this.seam?.swap01 ?? swap01,
       });
     } finally {
       if (this.seam) for (const a of taken) this.seam.release(a);

@@ -98,3 +98,19 @@ export function col2imF32(cols: usize, rowStride: i32, g: usize, dx: usize): voi
 export function col2imF64(cols: usize, rowStride: i32, g: usize, dx: usize): void {
   col2im<f64>(cols, rowStride, g, dx);
 }
+
+/**
+ * [A, N, B] → [N, A, B] block swap of `bytes`-byte blocks: dst block (j·a + i) = src block
+ * (i·n + j), the move between NCHW and the batched GEMM's channel-major layout.
+ */
+export function swap01(src: usize, a: i32, n: i32, bytes: i32, dst: usize): void {
+  const blk = <usize>bytes;
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < n; j++) {
+      const s = src + <usize>(i * n + j) * blk, d = dst + <usize>(j * a + i) * blk;
+      let o: usize = 0;
+      for (; o + 16 <= blk; o += 16) v128.store(d + o, v128.load(s + o));
+      for (; o < blk; o += 4) store<u32>(d + o, load<u32>(s + o));
+    }
+  }
+}

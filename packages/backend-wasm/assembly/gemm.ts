@@ -31,14 +31,14 @@ export function gemmScratchBytes(): i32 {
 }
 
 /**
- * `tiles` register tiles down a column panel: for t < tiles, C[t·MR.., 0..nr] += Σ_p
+ * `tiles` register tiles down a column panel: for t < tiles, C[t·MR.., 0..nr] (+)= Σ_p
  * A(t·MR + r, p)·B(p, ·) over kc, with A(i, p) at a + i·ars + p·aps, B(p, 0..nr) at
- * b + p·bps and C(i, j) at c + i·ldc + j·sizeof<T>. One loop with no branch, so V8 keeps
- * the 8 accumulators in registers (a 5-row tile spills two of them, and the spill's
- * store-to-load round trip halves the speed).
+ * b + p·bps and C(i, j) at c + i·ldc + j·sizeof<T>; `overwrite` stores the sums instead of
+ * adding them. One loop with no branch, so V8 keeps the 8 accumulators in registers (a
+ * 5-row tile spills two of them, and the spill's store-to-load round trip halves the speed).
  */
 function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize,
-  c: usize, ldc: usize): void {
+  c: usize, ldc: usize, overwrite: bool): void {
   for (let t = 0; t < tiles; t++) {
     let a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars, pb = b;
     let c00 = i64x2.splat(0), c01 = i64x2.splat(0), c10 = i64x2.splat(0), c11 = i64x2.splat(0);
@@ -56,8 +56,15 @@ function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usiz
       a0 += aps; a1 += aps; a2 += aps; a3 += aps;
       pb += bps;
     }
-    addTo<T>(c, c00, c01); addTo<T>(c + ldc, c10, c11);
-    addTo<T>(c + 2 * ldc, c20, c21); addTo<T>(c + 3 * ldc, c30, c31);
+    if (overwrite) {
+      v128.store(c, c00); v128.store(c, c01, 16);
+      v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+      v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+      v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+    } else {
+      addTo<T>(c, c00, c01); addTo<T>(c + ldc, c10, c11);
+      addTo<T>(c + 2 * ldc, c20, c21); addTo<T>(c + 3 * ldc, c30, c31);
+    }
     a += <usize>MR * ars;
     c += <usize>MR * ldc;
   }
@@ -80,15 +87,14 @@ function packEdge<T>(kc: i32, a: usize, ars: usize, aps: usize, mr: i32, edge: u
  * the first mr rows and nrv columns are added to C.
  */
 function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize, c: usize,
-  ldc: usize, mr: i32, nrv: i32, spill: usize): void {
+  ldc: usize, mr: i32, nrv: i32, spill: usize, overwrite: bool): void {
   const e = <usize>sizeof<T>();
-  memory.fill(spill, 0, <usize>(MR * 32));
-  tiles<T>(1, kc, a, ars, aps, b, bps, spill, 32);
+  tiles<T>(1, kc, a, ars, aps, b, bps, spill, 32, true);
   for (let r = 0; r < mr; r++) {
     const cr = c + <usize>r * ldc, sr = spill + <usize>(r * 32);
     for (let j = 0; j < nrv; j++) {
       const o = <usize>j * e;
-      store<T>(cr + o, load<T>(cr + o) + load<T>(sr + o));
+      store<T>(cr + o, overwrite ? load<T>(sr + o) : load<T>(cr + o) + load<T>(sr + o));
     }
   }
 }
@@ -141,10 +147,12 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
   scratch: usize): void {
   const e = <usize>sizeof<T>(), w = nr<T>();
   if (m <= 0 || n <= 0) return;
-  if (!accumulate) {
-    for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * e, 0, <usize>n * e);
+  if (k <= 0) {
+    if (!accumulate) {
+      for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * e, 0, <usize>n * e);
+    }
+    return;
   }
-  if (k <= 0) return;
   const wb = scratch, edge = wb + <usize>(KC * NC) * e, spill = edge + <usize>(MR * KC) * e;
   const ldcb = <usize>ldc * e;
   // Even k slices: 300 = 150 + 150 rather than 256 + 44 (a thin slice wastes the kernel).
@@ -153,6 +161,8 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcEven) {
       const kc = min(kcEven, k - pc);
+      // The first k slice stores C unless accumulating, so C is never zero-filled first.
+      const overwrite = pc == 0 && !accumulate;
       packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -170,17 +180,17 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
           const bp = wb + <usize>(jr * kc) * e, bps = <usize>w * e;
           const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * e;
           if (nrv == w) {
-            tiles<T>(fullRows, kc, ap, ars, aps, bp, bps, cp, ldcb);
+            tiles<T>(fullRows, kc, ap, ars, aps, bp, bps, cp, ldcb, overwrite);
           } else {
             // A ragged last column panel: every row tile goes through the spill tile.
             for (let t = 0; t < fullRows; t++) {
               edgeTile<T>(kc, ap + <usize>(t * MR) * ars, ars, aps, bp, bps,
-                cp + <usize>(t * MR) * ldcb, ldcb, MR, nrv, spill);
+                cp + <usize>(t * MR) * ldcb, ldcb, MR, nrv, spill, overwrite);
             }
           }
           if (rest > 0) {
             edgeTile<T>(kc, edge, e, <usize>MR * e, bp, bps, cp + <usize>(fullRows * MR) * ldcb,
-              ldcb, rest, nrv, spill);
+              ldcb, rest, nrv, spill, overwrite);
           }
         }
       }

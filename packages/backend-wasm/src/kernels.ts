@@ -24,6 +24,7 @@ export interface KernelExports {
   im2colF64(x: number, g: number, cols: number, rowStride: number): void;
   col2imF32(cols: number, rowStride: number, g: number, dx: number): void;
   col2imF64(cols: number, rowStride: number, g: number, dx: number): void;
+  swap01(src: number, a: number, n: number, bytes: number, dst: number): void;
   maxPool2x2F32(x: number, planes: number, h: number, w: number, ho: number, wo: number,
     out: number, dy: number, dx: number, backward: number): void;
   maxPool2x2F64(x: number, planes: number, h: number, w: number, ho: number, wo: number,

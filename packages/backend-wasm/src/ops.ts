@@ -23,11 +23,13 @@ const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw',
 export const GEOMETRY_BYTES = GEOMETRY.length * 4;
 
 /**
- * im2col and col2im over the wasm memory (the TS kernels from `fallback` when an operand is
- * outside it); `geometry` is a GEOMETRY_BYTES block the wrapper writes before each call.
+ * im2col, col2im and the block swap over the wasm memory (the TS kernels from `fallback`
+ * when an operand is outside it); `geometry` is a GEOMETRY_BYTES block the wrapper writes
+ * before each call.
  */
 export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
-  fallback: Pick<ConvKernels, 'im2col' | 'col2im'>): Pick<ConvKernels, 'im2col' | 'col2im'> {
+  fallback: Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'>):
+  Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'> {
   const put = (g: ConvGeometry) => {
     const v = new Int32Array(heap.memory.buffer, geometry, GEOMETRY.length);
     GEOMETRY.forEach((f, i) => { v[i] = g[f]; });
@@ -52,6 +54,13 @@ export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
       const e = dx.BYTES_PER_ELEMENT;
       (e === 8 ? k.col2imF64 : k.col2imF32)(cols.byteOffset + colOff * e, rowStride, geometry,
         dx.byteOffset + dxOff * e);
+    },
+    swap01: (src, a, n, b, dst) => {
+      if (!heap.owns(src) || !heap.owns(dst)) {
+        fallback.swap01(src, a, n, b, dst);
+        return;
+      }
+      k.swap01(src.byteOffset, a, n, b * src.BYTES_PER_ELEMENT, dst.byteOffset);
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import {
   CpuBackend, type CpuSeam, type FloatArray, ThreadPool, broadcastStrides, col2im as tsCol2im,
-  forEachRow, im2col as tsIm2col,
+  forEachRow, im2col as tsIm2col, swap01 as tsSwap01,
 } from '@dlrt/backend-cpu';
 import type {
   BinaryOp, DataId, DType, Pool2dAttrs, Shape, TensorInfo, TypedArray, UnaryOp,
@@ -164,7 +164,8 @@ export class WasmBackend extends CpuBackend {
     const gemm = new WasmGemm(heap, kernel, pool);
     const seam: CpuSeam = {
       threads,
-      ...convKernels(exports, heap, geometry, { im2col: tsIm2col, col2im: tsCol2im }),
+      ...convKernels(exports, heap, geometry,
+        { im2col: tsIm2col, col2im: tsCol2im, swap01: tsSwap01 }),
       gemm: gemm.run,
       alloc: (dtype, n, zeroed) => heap.alloc(dtype, n, zeroed),
       release: (values) => heap.release(values),

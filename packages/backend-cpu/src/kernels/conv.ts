@@ -98,6 +98,7 @@ export interface ConvKernels {
   alloc: Alloc;
   im2col: typeof im2col;
   col2im: typeof col2im;
+  swap01: typeof swap01;
 }
 
 /**
@@ -106,7 +107,7 @@ export interface ConvKernels {
  */
 function batchCols(x: FloatArray, g: Geometry, k: ConvKernels): FloatArray {
   const { n, kk, hw } = g;
-  if (pointwise(g)) return channelMajor(x, n, g.c, hw, k.alloc);
+  if (pointwise(g)) return channelMajor(x, n, g.c, hw, k);
   const cols = k.alloc(kk * n * hw);
   for (let b = 0; b < n; b++) k.im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
   return cols;
@@ -122,7 +123,7 @@ function pointwise(g: Geometry): boolean {
 }
 
 /** [A, N, B] ↔ [N, A, B] block swap (NCHW planes against channel-major batch layout). */
-function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArray): void {
+export function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArray): void {
   for (let i = 0; i < a; i++) {
     for (let j = 0; j < n; j++) {
       dst.set(src.subarray((i * n + j) * b, (i * n + j + 1) * b), (j * a + i) * b);
@@ -131,10 +132,11 @@ function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArra
 }
 
 /** dY [N, O, HW] as [O, N·HW], the layout the batched GEMMs read. */
-function channelMajor(dy: FloatArray, n: number, o: number, hw: number, alloc: Alloc): FloatArray {
+function channelMajor(dy: FloatArray, n: number, o: number, hw: number, k: ConvKernels):
+  FloatArray {
   if (n === 1) return dy;
-  const out = alloc(o * n * hw);
-  swap01(dy, n, o, hw, out);
+  const out = k.alloc(o * n * hw);
+  k.swap01(dy, n, o, hw, out);
   return out;
 }
 
@@ -147,7 +149,7 @@ export function conv2d(k: ConvKernels, x: FloatArray, xShape: Shape,
   const y = n === 1 ? out : k.alloc(o * n * hw);
   k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: false, c: y, cOffset: 0 });
-  if (n > 1) swap01(y, o, n, hw, out);
+  if (n > 1) k.swap01(y, o, n, hw, out);
 }
 
 export function conv2dBackpropInput(k: ConvKernels, dy: FloatArray,
@@ -156,7 +158,7 @@ export function conv2dBackpropInput(k: ConvKernels, dy: FloatArray,
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
   // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
-  const dyT = channelMajor(dy, n, o, hw, k.alloc);
+  const dyT = channelMajor(dy, n, o, hw, k);
   const dcols = k.alloc(kk * n * hw);
   k.gemm({ m: kk, n: n * hw, k: o, a: w, aOffset: 0, transA: true, b: dyT, bOffset: 0,
     transB: false, c: dcols, cOffset: 0 });
@@ -179,7 +181,7 @@ export function conv2dBackpropFilter(k: ConvKernels, x: FloatArray,
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
   const cols = batchCols(x, g, k);
-  const dyT = channelMajor(dy, n, o, hw, k.alloc);
+  const dyT = channelMajor(dy, n, o, hw, k);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
   k.gemm({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: true, c: dw, cOffset: 0 });
