@@ -106,6 +106,22 @@ function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: u
 }
 
 /**
+ * Writes the 4×4 f32 block at src (rows `row` bytes apart) transposed to dst (rows `drow`
+ * bytes apart): dst row k = (src[0][k], src[1][k], src[2][k], src[3][k]).
+ */
+// @ts-ignore: decorator
+@inline function transpose4(src: usize, row: usize, dst: usize, drow: usize): void {
+  const a = v128.load(src), b = v128.load(src + row);
+  const c = v128.load(src + 2 * row), d = v128.load(src + 3 * row);
+  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + drow, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * drow, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * drow, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+/**
  * Packs op(B)[pc.., jc..] (kc × ncols) into panels of nr<T>() columns, [panel][p][column],
  * zero-padded on the right. op(B)(p, j) = b[p·ldb + j], or b[j·ldb + p] when transB.
  */
@@ -115,7 +131,17 @@ function packB<T>(b: usize, ldb: i32, transB: bool, pc: i32, jc: i32, kc: i32, n
   for (let jr = 0; jr < ncols; jr += w) {
     const cols = min(w, ncols - jr);
     const panel = out + <usize>(jr * kc) * e;
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (transB && cols == w && sizeof<T>() == 4) {
+      // f32, transposed, full panel: 4×4 blocks of B's rows transposed in registers.
+      const row = <usize>ldb * e, r0 = b + (<usize>(jc + jr) * <usize>ldb + <usize>pc) * e;
+      for (; p + 4 <= kc; p += 4) {
+        const src = r0 + <usize>p * e, dst = panel + <usize>(p * w) * e;
+        transpose4(src, row, dst, 32);
+        transpose4(src + 4 * row, row, dst + 16, 32);
+      }
+    }
+    for (; p < kc; p++) {
       const dst = panel + <usize>(p * w) * e;
       if (!transB) {
         const src = b + (<usize>(pc + p) * <usize>ldb + <usize>(jc + jr)) * e;
