@@ -8,7 +8,7 @@
 // through strides, transposed or not (copying it never paid in the bench shapes). Addresses
 // are byte offsets into the shared memory.
 
-import { vmadd } from './simd';
+import { transpose4, vmadd } from './simd';
 
 /** Rows of C per register tile. */
 export const MR: i32 = 4;
@@ -103,22 +103,6 @@ function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: u
 @inline function addTo<T>(c: usize, x: v128, y: v128): void {
   v128.store(c, v128.add<T>(v128.load(c), x));
   v128.store(c, v128.add<T>(v128.load(c, 16), y), 16);
-}
-
-/**
- * Writes the 4×4 f32 block at src (rows `row` bytes apart) transposed to dst (rows `drow`
- * bytes apart): dst row k = (src[0][k], src[1][k], src[2][k], src[3][k]).
- */
-// @ts-ignore: decorator
-@inline function transpose4(src: usize, row: usize, dst: usize, drow: usize): void {
-  const a = v128.load(src), b = v128.load(src + row);
-  const c = v128.load(src + 2 * row), d = v128.load(src + 3 * row);
-  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + drow, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * drow, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * drow, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
 /**

@@ -25,6 +25,7 @@ export interface KernelExports {
   col2imF32(cols: number, rowStride: number, g: number, dx: number): void;
   col2imF64(cols: number, rowStride: number, g: number, dx: number): void;
   swap01(src: number, a: number, n: number, bytes: number, dst: number): void;
+  transposeLast2(src: number, batch: number, rows: number, cols: number, dst: number): void;
   maxPool2x2F32(x: number, planes: number, h: number, w: number, ho: number, wo: number,
     out: number, dy: number, dx: number, backward: number): void;
   maxPool2x2F64(x: number, planes: number, h: number, w: number, ho: number, wo: number,

@@ -102,6 +102,18 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out);
   }
 
+  override transpose(x: TensorInfo, perm: readonly number[]): DataId {
+    const r = perm.length, xv = this.inMemory(x);
+    // The batched swap of the last two axes, for 4-byte elements; other permutations in TS.
+    const swapLast2 = r >= 2 && perm.every((p, i) => p === (i < r - 2 ? i : 2 * r - 3 - i));
+    const out = swapLast2 && x.dtype !== 'float64' && xv ? this.result(x.dtype, xv.length) : null;
+    if (!out) return super.transpose(x, perm);
+    const [rows, cols] = x.shape.slice(-2);
+    this.k.transposeLast2(xv!.byteOffset, xv!.length / Math.max(1, rows * cols), rows, cols,
+      out.byteOffset);
+    return this.wrap(out);
+  }
+
   override maxPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId {
     const xv = this.inMemory(x);
     const out = is2x2(attrs) && xv ? this.result(x.dtype, outShape.reduce((p, d) => p * d, 1))

@@ -1,5 +1,5 @@
 // The wasm backend's own kernels (float32 elementwise rows, where, unary, 2×2 max pooling,
-// im2col/col2im) against the cpu backend's TS kernels on the same inputs, NaN and ±0
+// the last-two-axes transpose, im2col/col2im) against the cpu backend's TS kernels on the same inputs, NaN and ±0
 // included. Elementwise results are correctly rounded on both, so they must agree exactly
 // (NaN with NaN; −0 with +0); convolutions, whose GEMMs sum in another order, to 1e-12 in
 // float64 and 3e-4 in float32 (relative to 1 + |value|; the loss sums ~10³ squares).
@@ -7,7 +7,7 @@ import t from 'tap';
 import {
   add, conv2d, div, equal, greater, greaterEqual, less, lessEqual, maximum, maxPool2d, minimum,
   mul, neg, abs, notEqual, relu, setBackend, sqrt, square, sub, sum, tensor, type Tensor,
-  valueAndGrads, where, closeBackends,
+  valueAndGrads, where, closeBackends, transpose, cast,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
@@ -60,12 +60,20 @@ t.test('wasm elementwise, where and max pooling agree exactly with the cpu backe
     ['sqrt', sqrt]] as const) {
     cases.push([name, [[values(103, 3), [103]]], (x) => [op(x)]]);
   }
-  cases.push(['maxPool2d 2×2 and its gradient', [[values(2 * 3 * 8 * 10, 4), [2, 3, 8, 10]]],
-    (x) => {
-      const f = (v: Tensor) => sum(mul(maxPool2d(v, { kernelSize: 2 }), 3));
-      const { value, grads } = valueAndGrads(f)([x]);
-      return [maxPool2d(x, { kernelSize: 2 }), value, grads[0]];
-    }]);
+  for (const [shape, perm] of [[[5, 7], [1, 0]], [[3, 9, 6], [0, 2, 1]], [[2, 4, 13, 5], [0, 1, 3, 2]],
+    [[3, 4, 5], [2, 0, 1]]] as const) {
+    cases.push([`transpose [${shape}] by [${perm}]`, [[values(shape.reduce((p, d) => p * d), 7),
+      [...shape]]], (x) => [transpose(x, [...perm]), transpose(cast(greater(x, 0), 'int32'),
+      [...perm])]]);
+  }
+  for (const shape of [[2, 3, 8, 10], [1, 2, 9, 19]]) {
+    cases.push([`maxPool2d 2×2 on [${shape}] and its gradient`,
+      [[values(shape.reduce((p, d) => p * d), 4), shape]], (x) => {
+        const f = (v: Tensor) => sum(mul(maxPool2d(v, { kernelSize: 2 }), 3));
+        const { value, grads } = valueAndGrads(f)([x]);
+        return [maxPool2d(x, { kernelSize: 2 }), value, grads[0]];
+      }]);
+  }
   for (const [name, inputs, f] of cases) {
     const want = await on('cpu', inputs, f);
     const got = await on('wasm', inputs, f);

@@ -25,6 +25,22 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
     return out;
   }
   const trailing = axes.every((a, i) => a === shape.length - axes.length + i);
+  const middle = kept.every((a, i) => a === kept[0] + i);
+  if (op === 'sum' && !trailing && middle) {
+    // Kept axes in one block (a conv bias gradient keeps axis 1 of [N, C, H, W]): sum in
+    // place, in the order the transposed fold below would, with float64 sums as it has.
+    const before = sizeOf(shape.slice(0, kept[0])), after = inner / before;
+    const acc = new Float64Array(outer);
+    for (let b = 0, i = 0; b < before; b++) {
+      for (let k = 0; k < outer; k++) {
+        let sk = acc[k];
+        for (const end = i + after; i < end; i++) sk += x[i];
+        acc[k] = sk;
+      }
+    }
+    out.set(acc);
+    return out;
+  }
   const src = trailing ? x : transpose(x, shape, [...kept, ...axes], dtype);
   for (let o = 0; o < outer; o++) out[o] = fold(op, src, o * inner, inner);
   return out;

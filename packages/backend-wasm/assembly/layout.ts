@@ -1,0 +1,29 @@
+// Layout kernels: the batched transpose of the last two axes for 4-byte elements (float32,
+// int32), in 4×4 register blocks.
+import { transpose4 } from './simd';
+
+/** dst[b][j][i] = src[b][i][j] for `batch` matrices of rows × cols 4-byte elements. */
+export function transposeLast2(src: usize, batch: i32, rows: i32, cols: i32, dst: usize): void {
+  const srow = <usize>cols << 2, drow = <usize>rows << 2, size = <usize>(rows * cols) << 2;
+  for (let b = 0; b < batch; b++) {
+    const s = src + <usize>b * size, d = dst + <usize>b * size;
+    let i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      let j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        transpose4(s + <usize>i * srow + (<usize>j << 2), srow, d + <usize>j * drow + (<usize>i << 2),
+          drow);
+      }
+      for (; j < cols; j++) {
+        for (let r = i; r < i + 4; r++) {
+          store<u32>(d + <usize>j * drow + (<usize>r << 2), load<u32>(s + <usize>r * srow + (<usize>j << 2)));
+        }
+      }
+    }
+    for (; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        store<u32>(d + <usize>j * drow + (<usize>i << 2), load<u32>(s + <usize>i * srow + (<usize>j << 2)));
+      }
+    }
+  }
+}
