@@ -60,13 +60,13 @@ t.test('wasm elementwise, where and max pooling agree exactly with the cpu backe
     ['sqrt', sqrt]] as const) {
     cases.push([name, [[values(103, 3), [103]]], (x) => [op(x)]]);
   }
-  for (const [shape, perm] of [[[5, 7], [1, 0]], [[3, 9, 6], [0, 2, 1]], [[2, 4, 13, 5], [0, 1, 3, 2]],
-    [[3, 4, 5], [2, 0, 1]]] as const) {
-    cases.push([`transpose [${shape}] by [${perm}]`, [[values(shape.reduce((p, d) => p * d), 7),
-      [...shape]]], (x) => [transpose(x, [...perm]), transpose(cast(greater(x, 0), 'int32'),
-      [...perm])]]);
+  const perms: [number[], number[]][] = [[[5, 7], [1, 0]], [[3, 9, 6], [0, 2, 1]],
+    [[2, 4, 13, 5], [0, 1, 3, 2]], [[3, 4, 5], [2, 0, 1]]];
+  for (const [shape, perm] of perms) {
+    cases.push([`transpose [${shape}] by [${perm}]`, [[values(shape.reduce((p, d) => p * d, 1), 7),
+      shape]], (x) => [transpose(x, perm), transpose(cast(greater(x, 0), 'int32'), perm)]]);
   }
-  for (const shape of [[2, 3, 8, 10], [1, 2, 9, 19]]) {
+  for (const shape of [[2, 3, 8, 10], [1, 2, 9, 19]] as number[][]) {
     cases.push([`maxPool2d 2×2 on [${shape}] and its gradient`,
       [[values(shape.reduce((p, d) => p * d), 4), shape]], (x) => {
         const f = (v: Tensor) => sum(mul(maxPool2d(v, { kernelSize: 2 }), 3));
