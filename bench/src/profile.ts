@@ -24,7 +24,7 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 /** The group a sampled function's time counts toward: its kernel file, or a coarser bucket. */
 function groupOf(frame: Node['callFrame']): string {
   const { url, functionName } = frame;
-  if (url.startsWith('wasm://')) return 'wasm kernels (GEMM)';
+  if (url.startsWith('wasm://')) return 'wasm kernels';
   const kernel = /backend-cpu\/(?:src|dist)\/kernels\/([\w-]+)\.[jt]s/.exec(url);
   if (kernel) return `cpu kernels/${kernel[1].replace(/-f(32|64)$/, '')}`;
   if (/backend-cpu\/(?:src|dist)\/linalg\//.test(url)) return 'cpu linalg';

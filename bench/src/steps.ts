@@ -4,13 +4,14 @@
  * [10, 25, 250] (where the lenet5 sweep starts) and at the ranks the sweep's θ = 0.11 and
  * θ = 0.2 runs end at. Ranks are held fixed (tol 0, maxRank = rank): every adaptive step
  * still augments to 2r and truncates back, which is the cost of a step at rank r. Timed with
- * benchmark.js (deferred), on the cpu backend and then the gpu backend in every gpu.js mode
- * available (MLP only, fewer samples: without a GPU those run on these CPU cores, through
- * llvmpipe or WebAssembly).
+ * benchmark.js (deferred), on the cpu backend, the wasm backend (one thread; two threads MLP
+ * only) and then the gpu backend in every gpu.js mode available (MLP only, fewer samples:
+ * without a GPU those run on these CPU cores, through llvmpipe or WebAssembly).
  */
 import Benchmark from 'benchmark';
 import { closeBackends, crossEntropy, dispose, randn, Rng, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import '@dlrt/backend-wasm';
 import {
   integratorFor, lenet5, type LowRankSpec, type Method, METHODS, mlp, type Module, SGD,
 } from '@dlrt/layers';
@@ -90,11 +91,13 @@ export async function runSteps(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
   const backends: [string, string, Record<string, unknown>][] = [['cpu', 'cpu', {}],
+    ['wasm 1T', 'wasm', { threads: 1 }], ['wasm 2T', 'wasm', { threads: 2 }],
     ...(await gpuModes()).map((mode): [string, string, Record<string, unknown>] =>
       [`gpu ${mode}`, 'gpu', { mode }])];
   for (const [label, name, options] of backends) {
     await setBackend(name, options);
-    const quick = name !== 'cpu';
+    // Full on cpu and wasm 1T; the others (wasm 2T, the gpu modes) MLP only, fewer samples.
+    const quick = label !== 'cpu' && label !== 'wasm 1T';
     const models: [ModelName, readonly Ranks[]][] = quick ? [['mlp', RANKS]]
       : [['mlp', RANKS], ['lenet5', LENET5_RANKS]];
     for (const [model, ranks] of models) {
@@ -114,11 +117,12 @@ export async function runSteps(): Promise<void> {
   const machine = machineInfo();
   const md = [
     '# One training step: low-rank integrators against dense', '',
-    `MLP 784-${HIDDEN.join('-')}-10 and LeNet5 (ranks [conv1, conv2, fc1]; cpu only), ` +
+    `MLP 784-${HIDDEN.join('-')}-10 and LeNet5 (ranks [conv1, conv2, fc1]; cpu and wasm 1T), ` +
       `batch ${BATCH}, float32, SGD, cross-entropy, random inputs. ` +
       `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.date}. ` +
       `Suite time ${fmt(seconds)} s.`, '',
-    'Median of benchmark.js samples per step (at least 5 on cpu, 2 on the gpu modes). Ranks ' +
+    'Median of benchmark.js samples per step (at least 5 on cpu and wasm 1T, 2 on the others). ' +
+      'Ranks ' +
       'are held at r (tol 0, maxRank r): adaptive steps augment to 2r and truncate back. ' +
       '"× dense" is the step time over the dense step on the same backend (< 1: faster). ' +
       'Without a GPU, the gpu modes run on these CPU cores (webgpu through Mesa llvmpipe).', '',

@@ -73,3 +73,28 @@ export function maxPool2x2(k: KernelExports, x: FloatArray, shape: readonly numb
   f(x.byteOffset, n * c, h, w, Math.floor(h / 2), Math.floor(w / 2), out?.byteOffset ?? 0,
     dy?.byteOffset ?? 0, dx?.byteOffset ?? 0, dx ? 1 : 0);
 }
+
+/**
+ * Runs every non-GEMM kernel a few times on scratch data in the `bytes`-byte region at
+ * `region` (≥ 3·64 KiB), so V8 compiles them optimized before the first training step, as
+ * warmUp (gemm.ts) does for the GEMM: a kernel's first calls run in the baseline tier.
+ */
+export function warmUpOps(k: KernelExports, memory: WebAssembly.Memory, region: number,
+  geometry: number): void {
+  const n = 16384, a = region, b = region + 4 * n, out = region + 8 * n;
+  new Float32Array(memory.buffer, region, 3 * n).fill(0.5);
+  const g = new Int32Array(memory.buffer, geometry, GEOMETRY.length);
+  // c, h, w, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw: 4 channels of 16×16, 3×3, padding 1.
+  g.set([4, 16, 16, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1]);
+  for (let rep = 0; rep < 4; rep++) {
+    for (let op = 0; op < BINARY_OPS.length; op++) k.binaryRowF32(op, out, a, 1, b, rep & 1, n);
+    for (let op = 0; op < UNARY_OPS.length; op++) k.unaryF32(op, out, a, n);
+    k.whereRowF32(out, a, 1, a, 1, b, rep & 1, n);
+    k.maxPool2x2F32(a, 16, 32, 32, 16, 16, out, 0, 0, 0);
+    k.maxPool2x2F32(a, 16, 32, 32, 16, 16, 0, b, out, 1);
+    k.transposeLast2(a, 1, 128, 128, out);
+    k.swap01(a, 16, 16, 256, out);
+    k.im2colF32(a, geometry, b, 256);      // cols: 36 rows × 256 (4·16·16 = 1024 inputs)
+    k.col2imF32(b, 256, geometry, out);
+  }
+}

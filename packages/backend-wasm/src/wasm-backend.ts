@@ -12,7 +12,9 @@ import type {
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
 import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
-import { GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, unaryCode } from './ops.js';
+import {
+  GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, unaryCode, warmUpOps,
+} from './ops.js';
 import type { WasmWorkerData } from './worker.js';
 
 /**
@@ -158,6 +160,7 @@ export class WasmBackend extends CpuBackend {
     const kernel = stridedKernel(exports, block(scratchBytes));
     const warm = block(WARM_BYTES);
     const geometry = block(GEOMETRY_BYTES);
+    warmUpOps(exports, heap.memory, warm, geometry);
     warmUp(kernel, heap.memory, warm);
     let pool: ThreadPool | null = null;
     if (threads > 1) {
