@@ -1,7 +1,8 @@
 /**
  * conv suite: conv2d of LeNet5's two layers (the DLRT papers' variant, batch 128), forward and
- * forward + backward, on dlrt cpu and wasm (1 and 2 threads) and the gpu backend in every gpu.js mode
- * available here (with a read of the results), against @tensorflow/tfjs cpu and wasm.
+ * forward + backward, on dlrt cpu and wasm (1 and 2 threads) and the gpu backend in every
+ * gpu.js mode available here (with a read of the results), against @tensorflow/tfjs cpu and
+ * wasm.
  * tfjs gets the same tensors in its native NHWC layout (same arithmetic, its fastest path).
  */
 import {
@@ -144,7 +145,8 @@ export async function runConv(): Promise<void> {
     markdownTable(['layer', 'pass', 'runner', 'median ms', 'GFLOP/s', 'samples'],
       rows.map((r) => [r.layer, r.pass, r.runner, r.error ? 'skipped' : fmt(r.medianMs ?? NaN),
         r.error ? '–' : fmt(r.gflops ?? NaN), String(r.samples ?? 0)])),
-    '', wasmSummary(rows), '', ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.runner}, ${r.layer}, ${r.pass}: ` +
+    '', wasmSummary(rows), '',
+    ...rows.filter((r) => r.error).map((r) => `Skipped: ${r.runner}, ${r.layer}, ${r.pass}: ` +
       `${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
@@ -157,7 +159,8 @@ function wasmSummary(rows: Row[]): string {
   const total = (runner: string, pass: Row['pass']) => rows
     .filter((r) => r.runner === runner && r.pass === pass)
     .reduce((s, r) => s + (r.medianMs ?? NaN), 0);
-  return markdownTable(['conv1 + conv2', 'cpu 1T ms', 'wasm 1T ms', 'wasm 2T ms', 'wasm 1T vs cpu 1T'],
+  return markdownTable(
+    ['conv1 + conv2', 'cpu 1T ms', 'wasm 1T ms', 'wasm 2T ms', 'wasm 1T vs cpu 1T'],
     (['forward', 'forward+backward'] as const).map((p) => [p, fmt(total('dlrt 1T f32', p)),
       fmt(total('wasm 1T f32', p)), fmt(total('wasm 2T f32', p)),
       `${fmt(total('dlrt 1T f32', p) / total('wasm 1T f32', p))}×`]));

@@ -24,8 +24,8 @@ const MODELS: [string, Partial<TrainArgs>][] = [['lenet5', { model: 'lenet5' }],
 
 async function dlrtRow(runner: string, model: string, args: Partial<TrainArgs>): Promise<Row> {
   const a: TrainArgs = { ...DEFAULTS, ...BASE, ...args };
-  const row: Row = { runner, model, method: a.method === 'dense' ? 'dense' : `${a.method} θ ${a.tol}`,
-    threads: a.threads, epochs: a.epochs };
+  const method = a.method === 'dense' ? 'dense' : `${a.method} θ ${a.tol}`;
+  const row: Row = { runner, model, method, threads: a.threads, epochs: a.epochs };
   try {
     const history = await train(a, () => {}, { command: 'bench epoch' });
     const s = history.map((h) => h.seconds);

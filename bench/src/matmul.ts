@@ -1,7 +1,7 @@
 /**
- * matmul suite: dlrt's cpu and wasm GEMMs (1 and 2 threads, float32 and float64) and the gpu backend in
- * every gpu.js mode available here, against ml-matrix and @tensorflow/tfjs (cpu and wasm
- * backends), on square and training-sized shapes.
+ * matmul suite: dlrt's cpu and wasm GEMMs (1 and 2 threads, float32 and float64) and the gpu
+ * backend in every gpu.js mode available here, against ml-matrix and @tensorflow/tfjs (cpu and
+ * wasm backends), on square and training-sized shapes.
  */
 import { closeBackends, matmul, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';

@@ -15,7 +15,9 @@ export { CpuBackend, type CpuBackendOptions, type CpuSeam } from './cpu-backend.
 export { toNdarray, fromNdarray } from './ndarray.js';
 export { gemm, gemmStrided, type StridedGemm } from './kernels/gemm.js';
 export type { GemmRunner } from './kernels/matmul.js';
-export { col2im, im2col, swap01, type ConvKernels, type Geometry as ConvGeometry } from './kernels/conv.js';
+export {
+  col2im, im2col, swap01, type ConvKernels, type Geometry as ConvGeometry,
+} from './kernels/conv.js';
 export { broadcastStrides, forEachRow } from './kernels/broadcast.js';
 export type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
 export { ThreadPool, allocShared, type PoolOptions } from './threads/pool.js';

@@ -61,7 +61,8 @@ export function binaryRowF32(op: i32, out: usize, a: usize, sa: i32, b: usize, s
     v128.store(out + o, cmp ? v128.and(compare(op, x, y), one) : arith(op, x, y));
   }
   for (; j < len; j++) {
-    const r = scalar(op, load<f32>(a + (<usize>(j * sa) << 2)), load<f32>(b + (<usize>(j * sb) << 2)));
+    const x = load<f32>(a + (<usize>(j * sa) << 2)), y = load<f32>(b + (<usize>(j * sb) << 2));
+    const r = scalar(op, x, y);
     if (cmp) store<i32>(out + (<usize>j << 2), <i32>r);
     else store<f32>(out + (<usize>j << 2), r);
   }
@@ -81,7 +82,8 @@ export function whereRowF32(out: usize, c: usize, sc: i32, a: usize, sa: i32, b:
   for (; j < len; j++) {
     const o = <usize>j << 2;
     const take = load<i32>(c + (<usize>(j * sc) << 2)) != 0;
-    store<f32>(out + o, take ? load<f32>(a + (<usize>(j * sa) << 2)) : load<f32>(b + (<usize>(j * sb) << 2)));
+    const from = take ? a + (<usize>(j * sa) << 2) : b + (<usize>(j * sb) << 2);
+    store<f32>(out + o, load<f32>(from));
   }
 }
 

@@ -11,18 +11,20 @@ export function transposeLast2(src: usize, batch: i32, rows: i32, cols: i32, dst
     for (; i + 4 <= rows; i += 4) {
       let j = 0;
       for (; j + 4 <= cols; j += 4) {
-        transpose4(s + <usize>i * srow + (<usize>j << 2), srow, d + <usize>j * drow + (<usize>i << 2),
-          drow);
+        const from = s + <usize>i * srow + (<usize>j << 2);
+        transpose4(from, srow, d + <usize>j * drow + (<usize>i << 2), drow);
       }
       for (; j < cols; j++) {
         for (let r = i; r < i + 4; r++) {
-          store<u32>(d + <usize>j * drow + (<usize>r << 2), load<u32>(s + <usize>r * srow + (<usize>j << 2)));
+          const v = load<u32>(s + <usize>r * srow + (<usize>j << 2));
+          store<u32>(d + <usize>j * drow + (<usize>r << 2), v);
         }
       }
     }
     for (; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
-        store<u32>(d + <usize>j * drow + (<usize>i << 2), load<u32>(s + <usize>i * srow + (<usize>j << 2)));
+        const v = load<u32>(s + <usize>i * srow + (<usize>j << 2));
+        store<u32>(d + <usize>j * drow + (<usize>i << 2), v);
       }
     }
   }

@@ -19,7 +19,8 @@ export const binaryCode = (op: BinaryOp): number => BINARY_OPS.indexOf(op);
 export const unaryCode = (op: UnaryOp): number => UNARY_OPS.indexOf(op);
 
 /** Order of the i32 geometry fields that assembly/conv.ts reads. */
-const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw'] as const;
+const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw'] as
+  const;
 export const GEOMETRY_BYTES = GEOMETRY.length * 4;
 
 /**

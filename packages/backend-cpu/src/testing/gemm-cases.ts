@@ -60,7 +60,8 @@ export function check(run: (g: GemmArgs) => void, cs: Case, seed: number,
   const [ao, bo, co] = cs.offsets ? [3, 5, 7] : [0, 0, 0];
   const a = random(T, ao + m * k + 2, rnd, alloc);
   const b = random(T, bo + k * n + 2, rnd, alloc);
-  const c = random(T, co + m * n + 2, rnd, alloc); // garbage C: must be overwritten unless accumulate
+  // Garbage C: it must be overwritten unless accumulating.
+  const c = random(T, co + m * n + 2, rnd, alloc);
   const c0 = c.slice();
   const g: GemmArgs = {
     m, n, k, a, aOffset: ao, transA: cs.transA, b, bOffset: bo, transB: cs.transB,
