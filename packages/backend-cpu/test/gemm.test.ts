@@ -1,27 +1,11 @@
 import t from 'tap';
 import { gemm, type FloatArray, type GemmArgs } from '../src/kernels/gemm.js';
-import { type Case, FLAGS, SIZES, check, lcg, name } from '../src/testing/gemm-cases.js';
+import { type Case, FLAGS, check, lcg, name, sweep } from '../src/testing/gemm-cases.js';
 import { PARALLEL_MIN_MNK, ThreadPool, allocShared, isShared } from '../src/threads/pool.js';
 
 t.test('gemm matches a naive reference: all transposes, odd sizes, offsets, accumulate', (t) => {
   for (const T of [Float64Array, Float32Array]) {
-    let count = 0, seed = 1;
-    const failures: string[] = [];
-    for (const [transA, transB] of FLAGS) {
-      for (const m of SIZES) {
-        for (const n of SIZES) {
-          // A spread of k per (m, n), to keep the run short: small, tile-sized and > KC.
-          for (const k of [SIZES[(m + n) % SIZES.length], 4, 300]) {
-            if (k === 300 && m * n > 33 * 65) continue;
-            const accumulate = (m + n + k) % 3 === 0, offsets = seed % 2 === 0;
-            const cs: Case = { T, m, n, k, transA, transB, accumulate, offsets };
-            const err = check(gemm, cs, seed++);
-            count++;
-            if (err) failures.push(`${name(cs)}: ${err}`);
-          }
-        }
-      }
-    }
+    const { count, failures } = sweep(gemm, T);
     t.same(failures.slice(0, 10), [], `${T.name}: ${count} cases`);
   }
   t.end();

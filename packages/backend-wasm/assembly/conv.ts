@@ -1,18 +1,31 @@
 // The convolutions' patch gathering (im2col) and its adjoint (col2im), generic over f32 and
 // f64, with the layout of backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix
 // holds x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] for every output position (y, x), 0 outside.
-// Geometry is passed as i32 fields in memory at `g` (see GEOMETRY in src/conv.ts).
+// Geometry is passed as i32 fields in memory at `g` (see GEOMETRY in src/ops.ts).
 
+/** The geometry block, field for field in GEOMETRY's order. */
+@unmanaged class Geometry {
+  c: i32; h: i32; w: i32; kh: i32; kw: i32; ho: i32; wo: i32;
+  sh: i32; sw: i32; ph: i32; pw: i32; dh: i32; dw: i32;
+}
+
+/** First output column whose input column x·sw + off is ≥ 0. */
 // @ts-ignore: decorator
-@inline function gi(g: usize, k: i32): i32 {
-  return load<i32>(g + (<usize>k << 2));
+@inline function firstColumn(off: i32, sw: i32, wo: i32): i32 {
+  return min(wo, max(0, (-off + sw - 1) / sw));
+}
+
+/** One past the last output column whose input column x·sw + off is < w (≥ lo). */
+// @ts-ignore: decorator
+@inline function endColumn(off: i32, sw: i32, w: i32, wo: i32, lo: i32): i32 {
+  return max(lo, min(wo, off >= w ? 0 : (w - 1 - off) / sw + 1));
 }
 
 /** cols[colOff + row·rowStride + y·wo + x] for one image at x (byte addresses). */
 function im2col<T>(x: usize, g: usize, cols: usize, rowStride: i32): void {
-  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 3), kw = gi(g, 4);
-  const ho = gi(g, 5), wo = gi(g, 6), sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9);
-  const pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const G = changetype<Geometry>(g);
+  const c = G.c, h = G.h, w = G.w, kh = G.kh, kw = G.kw, ho = G.ho, wo = G.wo;
+  const sh = G.sh, sw = G.sw, ph = G.ph, pw = G.pw, dh = G.dh, dw = G.dw;
   const e = <usize>sizeof<T>();
   let row = 0;
   for (let ch = 0; ch < c; ch++) {
@@ -20,8 +33,7 @@ function im2col<T>(x: usize, g: usize, cols: usize, rowStride: i32): void {
       for (let j = 0; j < kw; j++, row++) {
         const off = j * dw - pw;
         // Output columns whose input column lies inside [0, w): [lo, hi).
-        const lo = min(wo, max(0, (-off + sw - 1) / sw));
-        const hi = max(lo, min(wo, off >= w ? 0 : (w - 1 - off) / sw + 1));
+        const lo = firstColumn(off, sw, wo), hi = endColumn(off, sw, w, wo, lo);
         for (let y = 0; y < ho; y++) {
           const iy = y * sh - ph + i * dh;
           const d = cols + (<usize>row * <usize>rowStride + <usize>(y * wo)) * e;
@@ -53,17 +65,16 @@ function im2col<T>(x: usize, g: usize, cols: usize, rowStride: i32): void {
 
 /** dx[...] += every patch entry of one image's columns (the adjoint of im2col). */
 function col2im<T>(cols: usize, rowStride: i32, g: usize, dx: usize): void {
-  const c = gi(g, 0), h = gi(g, 1), w = gi(g, 2), kh = gi(g, 3), kw = gi(g, 4);
-  const ho = gi(g, 5), wo = gi(g, 6), sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9);
-  const pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const G = changetype<Geometry>(g);
+  const c = G.c, h = G.h, w = G.w, kh = G.kh, kw = G.kw, ho = G.ho, wo = G.wo;
+  const sh = G.sh, sw = G.sw, ph = G.ph, pw = G.pw, dh = G.dh, dw = G.dw;
   const e = <usize>sizeof<T>(), lanes = 16 / sizeof<T>();
   let row = 0;
   for (let ch = 0; ch < c; ch++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
         const off = j * dw - pw;
-        const lo = min(wo, max(0, (-off + sw - 1) / sw));
-        const hi = max(lo, min(wo, off >= w ? 0 : (w - 1 - off) / sw + 1));
+        const lo = firstColumn(off, sw, wo), hi = endColumn(off, sw, w, wo, lo);
         for (let y = 0; y < ho; y++) {
           const iy = y * sh - ph + i * dh;
           if (iy < 0 || iy >= h) continue;

@@ -1,6 +1,7 @@
 /**
- * The wasm backend: the cpu backend's kernels and storage layout, with storage in one shared
- * WebAssembly.Memory and GEMM (matmul and the convolutions' products) in WebAssembly SIMD.
+ * The wasm backend: the cpu backend with its storage in one shared WebAssembly.Memory and its
+ * hot kernels in WebAssembly SIMD (GEMM, the convolutions' data movement, float32 elementwise
+ * rows, 2×2 max pooling, the last-two-axes transpose); every other op is the cpu backend's.
  */
 import {
   CpuBackend, type CpuSeam, type FloatArray, ThreadPool, broadcastStrides, col2im as tsCol2im,
@@ -164,13 +165,14 @@ export class WasmBackend extends CpuBackend {
     warmUp(kernel, heap.memory, warm);
     let pool: ThreadPool | null = null;
     if (threads > 1) {
-      const data = (): WasmWorkerData => ({
+      // Each worker: the compiled module, the memory, and scratch of its own.
+      const workerData = (): WasmWorkerData => ({
         module: compiled.module, flavor: compiled.flavor, memory: heap.memory,
         scratch: block(scratchBytes), warm,
       });
       pool = new ThreadPool(threads, {
         kernel, tile: TILE, byRows: splitByRows,
-        worker: { name: 'worker', url: import.meta.url, data: () => ({ ...data() }) },
+        worker: { name: 'worker', url: import.meta.url, data: () => ({ ...workerData() }) },
       });
       await pool.ready();
     }

@@ -3,7 +3,7 @@
 // offsets, and operands inside and outside the wasm memory.
 import t from 'tap';
 import { type GemmArgs, ThreadPool } from '@dlrt/backend-cpu';
-import { type Alloc, type Case, FLAGS, SIZES, check, name } from '@dlrt/backend-cpu/testing';
+import { type Alloc, type Case, FLAGS, check, name, sweep } from '@dlrt/backend-cpu/testing';
 import { TILE, WasmGemm, stridedKernel } from '../src/gemm.js';
 import { WasmHeap } from '../src/heap.js';
 import { compileKernels, instantiate } from '../src/kernels.js';
@@ -19,24 +19,8 @@ const inHeap: Alloc = (T, n) => heap.alloc(T === Float64Array ? 'float64' : 'flo
 
 t.test(`wasm gemm (${compiled.flavor}) matches a naive reference`, (t) => {
   for (const T of [Float64Array, Float32Array]) {
-    let count = 0, seed = 1;
-    const failures: string[] = [];
-    for (const [transA, transB] of FLAGS) {
-      for (const m of SIZES) {
-        for (const n of SIZES) {
-          for (const k of [SIZES[(m + n) % SIZES.length], 4, 300]) {
-            if (k === 300 && m * n > 33 * 65) continue;
-            const accumulate = (m + n + k) % 3 === 0, offsets = seed % 2 === 0;
-            const cs: Case = { T, m, n, k, transA, transB, accumulate, offsets };
-            // Operands in the wasm memory, and every fifth case on the JS heap (copied in).
-            const err = check(one.run, cs, seed, seed % 5 === 0 ? undefined : inHeap);
-            seed++;
-            count++;
-            if (err) failures.push(`${name(cs)}: ${err}`);
-          }
-        }
-      }
-    }
+    // Operands in the wasm memory, and every fifth case on the JS heap (copied in).
+    const { count, failures } = sweep(one.run, T, (seed) => (seed % 5 === 0 ? undefined : inHeap));
     t.same(failures.slice(0, 10), [], `${T.name}: ${count} cases`);
   }
   t.end();

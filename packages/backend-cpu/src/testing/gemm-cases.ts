@@ -93,3 +93,32 @@ export function name(cs: Case): string {
 export const FLAGS = [[false, false], [false, true], [true, false], [true, true]] as const;
 export const SIZES = [1, 2, 3, 5, 7, 13, 17, 31, 33, 65, 129];
 
+
+/**
+ * Every transpose × SIZES × SIZES, with a spread of k per (m, n) (small, tile-sized, and
+ * beyond one 256-deep slice), accumulation and offsets varying case by case. `allocFor(seed)`
+ * picks each case's operand storage (undefined: plain typed arrays). Returns the number of
+ * cases and the failures.
+ */
+export function sweep(run: (g: GemmArgs) => void, T: FloatCtor,
+  allocFor: (seed: number) => Alloc | undefined = () => undefined):
+  { count: number; failures: string[] } {
+  let count = 0, seed = 1;
+  const failures: string[] = [];
+  for (const [transA, transB] of FLAGS) {
+    for (const m of SIZES) {
+      for (const n of SIZES) {
+        for (const k of [SIZES[(m + n) % SIZES.length], 4, 300]) {
+          if (k === 300 && m * n > 33 * 65) continue;
+          const accumulate = (m + n + k) % 3 === 0, offsets = seed % 2 === 0;
+          const cs: Case = { T, m, n, k, transA, transB, accumulate, offsets };
+          const err = check(run, cs, seed, allocFor(seed));
+          seed++;
+          count++;
+          if (err) failures.push(`${name(cs)}: ${err}`);
+        }
+      }
+    }
+  }
+  return { count, failures };
+}
