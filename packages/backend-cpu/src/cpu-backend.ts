@@ -101,7 +101,7 @@ export class CpuBackend implements Backend {
    * is one (a wasm backend keeps every tensor in its memory), else a plain typed array.
    */
   private readonly kernelOut = (dtype: DType, n: number): TypedArray =>
-    this.seam ? this.seam.alloc(dtype, n) : allocArray(dtype, n);
+    this.seam ? this.out(dtype, n) : allocArray(dtype, n);
 
   /** The typed array holding x's values (a subclass's kernels read it in place). */
   protected storage(x: TensorInfo): TypedArray {
