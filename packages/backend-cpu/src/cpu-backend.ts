@@ -14,7 +14,7 @@ import * as layout from './kernels/layout.js';
 import { batchMatmul, type GemmRunner } from './kernels/matmul.js';
 import * as pool from './kernels/pool.js';
 import { reduce } from './kernels/reduce.js';
-import { perMatrix } from './kernels/linalg-batch.js';
+import { type MatrixKernel, perMatrix } from './kernels/linalg-batch.js';
 import * as la from './linalg/index.js';
 import { allocShared, ThreadPool } from './threads/pool.js';
 
@@ -274,47 +274,63 @@ export class CpuBackend implements Backend {
     return new CpuData(dx);
   }
 
+  /**
+   * Runs the linear-algebra drivers of ./linalg (all synchronous) in a scope: here with their
+   * TS inner loops; a subclass may swap in its own (withLinalgInner) and free their work
+   * arrays afterwards.
+   */
+  protected linalgScope<T>(fn: () => T): T {
+    return fn();
+  }
+
+  /** perMatrix over `a`'s matrices (and b's, for two-input kernels), in linalgScope. */
+  private eachMatrix(
+    a: TensorInfo, dtype: DType, sizes: readonly number[], fn: MatrixKernel, b?: TensorInfo,
+  ): TypedArray[] {
+    const second = b && { values: values(b), cols: b.shape[b.shape.length - 1] };
+    return this.linalgScope(() => perMatrix(values(a), a.shape, dtype, sizes, fn, second,
+      this.kernelOut));
+  }
+
   // Dense linear algebra: float64 kernels from ./linalg, once per matrix of the batch.
   qr(a: TensorInfo): { q: DataId; r: DataId } {
     const [m, n] = a.shape.slice(-2);
     const k = Math.min(m, n);
-    const [q, r] = perMatrix(values(a), a.shape, a.dtype, [m * k, k * n], (x) => {
+    const [q, r] = this.eachMatrix(a, a.dtype, [m * k, k * n], (x) => {
       const f = la.qr(x, m, n);
       return [f.q, f.r];
-    }, undefined, this.kernelOut);
+    });
     return { q: new CpuData(q), r: new CpuData(r) };
   }
 
   svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId } {
     const [m, n] = a.shape.slice(-2);
     const k = Math.min(m, n);
-    const [u, s, v] = perMatrix(values(a), a.shape, a.dtype, [m * k, k, n * k], (x) => {
+    const [u, s, v] = this.eachMatrix(a, a.dtype, [m * k, k, n * k], (x) => {
       const f = la.svd(x, m, n);
       return [f.u, f.s, f.v];
-    }, undefined, this.kernelOut);
+    });
     return { u: new CpuData(u), s: new CpuData(s), v: new CpuData(v) };
   }
 
   eigh(a: TensorInfo): { values: DataId; vectors: DataId } {
     const n = a.shape[a.shape.length - 1];
-    const [w, v] = perMatrix(values(a), a.shape, a.dtype, [n, n * n], (x) => {
+    const [w, v] = this.eachMatrix(a, a.dtype, [n, n * n], (x) => {
       const f = la.eigh(x, n);
       return [f.values, f.vectors];
-    }, undefined, this.kernelOut);
+    });
     return { values: new CpuData(w), vectors: new CpuData(v) };
   }
 
   cholesky(a: TensorInfo): DataId {
     const n = a.shape[a.shape.length - 1];
-    return new CpuData(perMatrix(values(a), a.shape, a.dtype, [n * n],
-      (x) => [la.cholesky(x, n)], undefined, this.kernelOut)[0]);
+    return new CpuData(this.eachMatrix(a, a.dtype, [n * n], (x) => [la.cholesky(x, n)])[0]);
   }
 
   solveTriangular(a: TensorInfo, b: TensorInfo, o: TriangularOptions): DataId {
     const n = a.shape[a.shape.length - 1];
     const k = b.shape[b.shape.length - 1];
-    return new CpuData(perMatrix(values(a), a.shape, b.dtype, [n * k],
-      (x, _m, _n, y) => [la.solveTriangular(x, n, y!, k, o)],
-      { values: values(b), cols: k }, this.kernelOut)[0]);
+    return new CpuData(this.eachMatrix(a, b.dtype, [n * k],
+      (x, _m, _n, y) => [la.solveTriangular(x, n, y!, k, o)], b)[0]);
   }
 }

@@ -24,3 +24,4 @@ export { ThreadPool, allocShared, type PoolOptions } from './threads/pool.js';
 export { servePool } from './threads/serve.js';
 export { startWorker } from './threads/start-worker.js';
 export * as linalgKernels from './linalg/index.js';
+export { type LinalgInner, tsInner, withLinalgInner } from './linalg/inner.js';

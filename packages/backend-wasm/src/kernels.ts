@@ -30,6 +30,14 @@ export interface KernelExports {
     out: number, dy: number, dx: number, backward: number): void;
   maxPool2x2F64(x: number, planes: number, h: number, w: number, ho: number, wo: number,
     out: number, dy: number, dx: number, backward: number): void;
+  applyLeftF64(tau: number, v: number, vStride: number, a: number, lda: number, rows: number,
+    cols: number, w: number): void;
+  applyRightF64(tau: number, v: number, a: number, lda: number, rows: number,
+    cols: number): void;
+  reflectSymmetricF64(tau: number, v: number, a: number, lda: number, len: number,
+    p: number): void;
+  rotateRowsF64(xt: number, ld: number, len: number, lo: number, cnt: number, c: number,
+    s: number, forward: number): void;
 }
 
 /** Which build runs: 'relaxed' (SIMD128 + relaxed SIMD) or 'simd' (SIMD128). */

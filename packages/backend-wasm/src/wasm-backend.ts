@@ -1,11 +1,12 @@
 /**
  * The wasm backend: the cpu backend with its storage in one shared WebAssembly.Memory and its
  * hot kernels in WebAssembly SIMD (GEMM, the convolutions' data movement, float32 elementwise
- * rows, 2×2 max pooling, the last-two-axes transpose); every other op is the cpu backend's.
+ * rows, 2×2 max pooling, the last-two-axes transpose, the linear-algebra inner loops); every
+ * other op is the cpu backend's.
  */
 import {
-  CpuBackend, type CpuSeam, type FloatArray, ThreadPool, broadcastStrides, col2im as tsCol2im,
-  forEachRow, im2col as tsIm2col, swap01 as tsSwap01,
+  CpuBackend, type CpuSeam, type FloatArray, type StridedGemm, ThreadPool, broadcastStrides,
+  col2im as tsCol2im, forEachRow, im2col as tsIm2col, swap01 as tsSwap01, withLinalgInner,
 } from '@dlrt/backend-cpu';
 import type {
   BinaryOp, DataId, DType, Pool2dAttrs, Shape, TensorInfo, TypedArray, UnaryOp,
@@ -13,6 +14,7 @@ import type {
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
 import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
+import { LinalgArena } from './linalg.js';
 import {
   GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, unaryCode, warmUpOps,
 } from './ops.js';
@@ -54,8 +56,20 @@ export class WasmBackend extends CpuBackend {
     readonly flavor: WasmFlavor,
     private readonly heap: WasmHeap,
     private readonly k: KernelExports,
+    /** The calling thread's GEMM, strided (for the linear-algebra drivers). */
+    private readonly gemmStrided: StridedGemm,
   ) {
     super({}, seam);
+  }
+
+  /** The cpu backend's linear algebra over the wasm inner loops (src/linalg.ts). */
+  protected override linalgScope<T>(fn: () => T): T {
+    const arena = new LinalgArena(this.heap, this.k, this.gemmStrided);
+    try {
+      return withLinalgInner(arena.inner, fn);
+    } finally {
+      arena.release();
+    }
   }
 
   /** Storage for a result the kernel overwrites whole (not zeroed); null when memory is full. */
@@ -191,7 +205,7 @@ export class WasmBackend extends CpuBackend {
         for (const p of blocks.splice(0)) heap.free(p);
       },
     };
-    return new WasmBackend(seam, compiled.flavor, heap, exports);
+    return new WasmBackend(seam, compiled.flavor, heap, exports, kernel);
   }
 
   /** Bytes of the shared memory: in use by tensors and scratch, and reserved. */

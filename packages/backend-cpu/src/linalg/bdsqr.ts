@@ -3,9 +3,11 @@
  * LAPACK dbdsqr: Demmel & Kahan, "Accurate singular values of bidiagonal matrices" (SIAM J.
  * Sci. Stat. Comput. 11, 1990). Zero-shift sweeps where a shift would spoil relative
  * accuracy, so the singular values are accurate to a few ulps relative to themselves.
- * Each sweep's rotations are saved and then applied to U and V row by row (givens.ts).
+ * Each sweep's rotations are saved and then applied to Uᵀ and Vᵀ in one pass (givens.ts).
  */
-import { las2, lasv2, lartg, rotateColumns, rotatePair, sign } from './givens.js';
+import { las2, lasv2, lartg, rotatePair, sign } from './givens.js';
+import { inner } from './inner.js';
+import { swapRows } from './transpose.js';
 
 const EPS = 2 ** -53;                          // LAPACK dlamch('Epsilon') (rounding unit)
 const UNFL = 2 ** -1022;
@@ -16,17 +18,19 @@ const MAXITR = 6;
 
 /**
  * Diagonalizes B = diag(d) + superdiag(e) (n×n) in place: on return d holds the singular
- * values, non-negative and descending, and the columns of U (nru × n, row stride ldu) and
- * V (nrv × n, row stride ldv) are multiplied by the left and right rotations, so that
- * U_in·B·V_inᵀ = U_out·diag(d)·V_outᵀ. Throws if the iteration does not converge.
+ * values, non-negative and descending, and U and V, given transposed (`u` is Uᵀ: n rows of
+ * nru entries, row stride ldu; `v` is Vᵀ likewise), are multiplied by the left and right
+ * rotations, so that U_in·B·V_inᵀ = U_out·diag(d)·V_outᵀ. Throws if the iteration does not
+ * converge.
  */
 export function bidiagQr(
   d: Float64Array, e: Float64Array, n: number,
   u: Float64Array, ldu: number, nru: number, v: Float64Array, ldv: number, nrv: number,
 ): void {
   if (n === 0) return;
-  const cU = new Float64Array(n), sU = new Float64Array(n);
-  const cV = new Float64Array(n), sV = new Float64Array(n);
+  const { alloc, rotateRows } = inner();
+  const cU = alloc(n), sU = alloc(n);
+  const cV = alloc(n), sV = alloc(n);
   const g = new Float64Array(6);
   let smax = 0;
   for (let i = 0; i < n; i++) smax = Math.max(smax, Math.abs(d[i]));
@@ -108,14 +112,14 @@ export function bidiagQr(
     if (idir === 1) {
       if (shift === 0) zeroShiftDown(d, e, ll, m, g, cV, sV, cU, sU);
       else shiftedDown(d, e, ll, m, shift, g, cV, sV, cU, sU);
-      rotateColumns(v, ldv, nrv, ll, cnt, cV, sV, true);
-      rotateColumns(u, ldu, nru, ll, cnt, cU, sU, true);
+      rotateRows(v, ldv, nrv, ll, cnt, cV, sV, true);
+      rotateRows(u, ldu, nru, ll, cnt, cU, sU, true);
       if (Math.abs(e[m - 1]) <= thresh) e[m - 1] = 0;
     } else {
       if (shift === 0) zeroShiftUp(d, e, ll, m, g, cV, sV, cU, sU);
       else shiftedUp(d, e, ll, m, shift, g, cV, sV, cU, sU);
-      rotateColumns(v, ldv, nrv, ll, cnt, cV, sV, false);
-      rotateColumns(u, ldu, nru, ll, cnt, cU, sU, false);
+      rotateRows(v, ldv, nrv, ll, cnt, cV, sV, false);
+      rotateRows(u, ldu, nru, ll, cnt, cU, sU, false);
       if (Math.abs(e[ll]) <= thresh) e[ll] = 0;
     }
   }
@@ -218,14 +222,14 @@ function shiftedUp(d: Float64Array, e: Float64Array, ll: number, m: number, shif
   e[ll] = f;
 }
 
-/** Makes d non-negative (flipping V's columns) and sorts it descending with U and V. */
+/** Makes d non-negative (flipping rows of Vᵀ) and sorts it descending with Uᵀ and Vᵀ. */
 function sortDescending(d: Float64Array, n: number,
   u: Float64Array, ldu: number, nru: number, v: Float64Array, ldv: number, nrv: number,
 ): void {
   for (let i = 0; i < n; i++) {
     if (d[i] < 0) {
       d[i] = -d[i];
-      for (let r = 0, p = i; r < nrv; r++, p += ldv) v[p] = -v[p];
+      for (let p = i * ldv; p < i * ldv + nrv; p++) v[p] = -v[p];
     } else d[i] = Math.abs(d[i]);               // −0 → +0
   }
   for (let i = 0; i < n - 1; i++) {
@@ -233,13 +237,7 @@ function sortDescending(d: Float64Array, n: number,
     for (let j = i + 1; j < n; j++) if (d[j] > d[best]) best = j;
     if (best === i) continue;
     [d[i], d[best]] = [d[best], d[i]];
-    for (let r = 0; r < nru; r++) {
-      const p = r * ldu;
-      [u[p + i], u[p + best]] = [u[p + best], u[p + i]];
-    }
-    for (let r = 0; r < nrv; r++) {
-      const p = r * ldv;
-      [v[p + i], v[p + best]] = [v[p + best], v[p + i]];
-    }
+    swapRows(u, ldu, nru, i, best);
+    swapRows(v, ldv, nrv, i, best);
   }
 }

@@ -3,7 +3,8 @@
  * bidiagonal (LAPACK dgebd2 + dorgbr; Golub & Van Loan §5.4.8). Left reflectors zero the
  * columns below the diagonal, right reflectors the rows right of the superdiagonal.
  */
-import { applyLeft, applyRight, makeReflector } from './householder.js';
+import { makeReflector } from './householder.js';
+import { inner } from './inner.js';
 
 /** B = diag(d) + superdiag(e) and the orthogonal factors, all row-major n×n. */
 export interface Bidiagonal {
@@ -17,11 +18,12 @@ export interface Bidiagonal {
 
 /** Bidiagonalizes `a` (n×n, overwritten with the reflectors) and forms Q_L and Q_R. */
 export function bidiagonalize(a: Float64Array, n: number): Bidiagonal {
-  const d = new Float64Array(n);
-  const e = new Float64Array(Math.max(n - 1, 0));
-  const tauL = new Float64Array(n);
-  const tauR = new Float64Array(n);
-  const w = new Float64Array(n);
+  const { alloc, applyLeft, applyRight } = inner();
+  const d = alloc(n);
+  const e = alloc(Math.max(n - 1, 0));
+  const tauL = alloc(n);
+  const tauR = alloc(n);
+  const w = alloc(n);
   for (let i = 0; i < n; i++) {
     const ii = i * n + i;
     // Left reflector: column i below the diagonal → 0 (v stored in that column).
@@ -34,8 +36,8 @@ export function bidiagonalize(a: Float64Array, n: number): Bidiagonal {
     e[i] = a[ii + 1];
     applyRight(tauR[i], a, ii + 1, a, ii + n + 1, n, n - i - 1, n - i - 1);
   }
-  const ql = new Float64Array(n * n);
-  const qr = new Float64Array(n * n);
+  const ql = alloc(n * n);
+  const qr = alloc(n * n);
   for (let i = 0; i < n; i++) {
     ql[i * n + i] = 1;
     qr[i * n + i] = 1;

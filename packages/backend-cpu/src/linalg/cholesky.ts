@@ -4,8 +4,8 @@
  * is first updated with one GEMM against the finished columns (LAPACK dpotrf), then factored
  * row by row with contiguous dot products (Cholesky–Banachiewicz). Golub & Van Loan §4.2.
  */
-import { gemmStrided } from '../kernels/gemm.js';
 import { dot } from './householder.js';
+import { inner } from './inner.js';
 import { checkMatrix } from './qr.js';
 
 /** Columns per block; below 2·NB the whole matrix is one unblocked factorization. */
@@ -20,18 +20,19 @@ const NB = 48;
  */
 export function cholesky(a: Float64Array, n: number): Float64Array {
   checkMatrix('cholesky', a, n, n);
-  const l = new Float64Array(n * n);
+  const { alloc, gemm } = inner();
+  const l = alloc(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) l[i * n + j] = a[i * n + j];
   }
   const nb = n < 2 * NB ? n : NB;
-  const tmp = new Float64Array(n * nb);
+  const tmp = alloc(n * nb);
   for (let jb = 0; jb < n; jb += nb) {
     const w = Math.min(nb, n - jb);
     const rows = n - jb;
     if (jb > 0) {
       // L(jb:n, jb:jb+w) −= L(jb:n, 0:jb)·L(jb:jb+w, 0:jb)ᵀ
-      gemmStrided(rows, w, jb, l, jb * n, n, false, l, jb * n, n, true, tmp, 0, w, false);
+      gemm(rows, w, jb, l, jb * n, n, false, l, jb * n, n, true, tmp, 0, w, false);
       for (let i = 0; i < rows; i++) {
         const row = (jb + i) * n + jb;
         const top = Math.min(w, i + 1);              // only the lower triangle is needed

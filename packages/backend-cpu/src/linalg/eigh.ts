@@ -2,11 +2,12 @@
  * Symmetric eigendecomposition (the cpu backend's `linalg.eigh` kernel): Householder
  * tridiagonalization of the lower triangle (LAPACK dsytd2), the orthogonal factor formed
  * from the reflectors (dorgtr), then implicit-shift QL iteration on the tridiagonal with
- * the rotations applied to the eigenvector matrix (EISPACK tql2: Bowdler, Martin, Reinsch
+ * the rotations applied to the (transposed) eigenvector matrix (EISPACK tql2: Bowdler, Martin, Reinsch
  * & Wilkinson, Numer. Math. 11, 1968; Golub & Van Loan §8.3).
  */
-import { applyLeft, makeReflector } from './householder.js';
-import { rotateColumns } from './givens.js';
+import { hypot2, makeReflector } from './householder.js';
+import { inner } from './inner.js';
+import { rowStride, swapRows, transposed } from './transpose.js';
 import { checkMatrix } from './qr.js';
 import { safeScale } from './qr-factor.js';
 
@@ -35,15 +36,17 @@ export function eigh(a: Float64Array, n: number): EighResult {
     for (let j = 0; j <= i; j++) big = Math.max(big, Math.abs(a[i * n + j]));
   }
   const sc = safeScale(big);
-  const w = new Float64Array(n * n);                 // lower triangle, scaled
+  const w = inner().alloc(n * n);                    // lower triangle, scaled
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) w[i * n + j] = a[i * n + j] / sc;
   }
   const { d, e, q } = tridiagonalize(w, n);
-  tridiagonalQl(d, e, q, n);
-  sortAscending(d, q, n);
+  const ld = rowStride(n);
+  const qt = transposed(q, n, n, n, ld);             // row j: the vector of d[j]
+  tridiagonalQl(d, e, qt, ld, n);
+  sortAscending(d, qt, ld, n);
   for (let i = 0; i < n; i++) d[i] *= sc;
-  return { values: d, vectors: q };
+  return { values: d, vectors: transposed(qt, n, n, ld, n) };
 }
 
 /**
@@ -52,10 +55,11 @@ export function eigh(a: Float64Array, n: number): EighResult {
  * Step i reflects W(i+1:n, i), read as the contiguous row i of the full matrix.
  */
 function tridiagonalize(w: Float64Array, n: number) {
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  const tau = new Float64Array(n);
-  const p = new Float64Array(n);
+  const { alloc, applyLeft, reflectSymmetric } = inner();
+  const d = alloc(n);
+  const e = alloc(n);
+  const tau = alloc(n);
+  const p = alloc(n);
   for (let i = 0; i < n - 1; i++) {
     const off = i * n + i + 1;                       // row i, from column i + 1
     for (let c = i + 1; c < n; c++) w[off + c - i - 1] = w[c * n + i];
@@ -64,37 +68,11 @@ function tridiagonalize(w: Float64Array, n: number) {
     e[i] = w[off];
     const t = tau[i];
     if (t === 0) continue;
-    // p = τ·A22·v from the lower triangle (one pass per row), then p ← p − (τ/2)(pᵀv)·v.
-    const s = i + 1;
-    w[off] = 1;                                      // v(s) = 1; e[i] is saved
-    const vo = off - s;                              // v(c) = w[vo + c], c ≥ s
-    p.fill(0, s, n);
-    for (let r = s; r < n; r++) {
-      const vr = w[vo + r];
-      const row = r * n;
-      let acc = 0;
-      for (let c = s; c < r; c++) {
-        const arc = w[row + c];
-        acc += arc * w[vo + c];
-        p[c] += arc * vr;
-      }
-      p[r] += acc + w[row + r] * vr;
-    }
-    let pv = 0;
-    for (let r = s; r < n; r++) {
-      p[r] *= t;
-      pv += p[r] * w[vo + r];
-    }
-    const k = -0.5 * t * pv;
-    for (let r = s; r < n; r++) p[r] += k * w[vo + r];
-    for (let r = s; r < n; r++) {                     // A22 −= v·pᵀ + p·vᵀ (lower part)
-      const vr = w[vo + r], pr = p[r];
-      const row = r * n;
-      for (let c = s; c <= r; c++) w[row + c] -= vr * p[c] + pr * w[vo + c];
-    }
+    w[off] = 1;                                      // v₀ = 1 stored; e[i] is saved
+    reflectSymmetric(t, w, off, w, (i + 1) * (n + 1), n, n - i - 1, p);
   }
   d[n - 1] = w[(n - 1) * n + n - 1];
-  const q = new Float64Array(n * n);
+  const q = alloc(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let i = n - 2; i >= 0; i--) {                  // Q = H₀⋯H_{n−2}, H_i on indices > i
     const jj = (i + 1) * n + i + 1;
@@ -105,10 +83,13 @@ function tridiagonalize(w: Float64Array, n: number) {
 
 /**
  * Implicit QL with Wilkinson-type shifts on the tridiagonal (d, e) (tql2); the rotations of
- * each sweep are saved and applied to the columns of q in one pass (givens.ts).
+ * each sweep are saved and applied to the rows of qt (Qᵀ) in one pass (givens.ts).
  */
-function tridiagonalQl(d: Float64Array, e: Float64Array, q: Float64Array, n: number): void {
-  const cs = new Float64Array(n), sn = new Float64Array(n);
+function tridiagonalQl(
+  d: Float64Array, e: Float64Array, qt: Float64Array, ld: number, n: number,
+): void {
+  const { alloc, rotateRows } = inner();
+  const cs = alloc(n), sn = alloc(n);
   let f = 0, tst1 = 0;
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
@@ -122,7 +103,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, q: Float64Array, n: num
       // Shift from the leading 2×2 of the block; deflate it from the rest of d.
       const g0 = d[l];
       let p = (d[l + 1] - g0) / (2 * e[l]);
-      let r = Math.hypot(p, 1);
+      let r = pythag(p, 1);
       if (p < 0) r = -r;
       d[l] = e[l] / (p + r);
       d[l + 1] = e[l] * (p + r);
@@ -138,7 +119,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, q: Float64Array, n: num
         c3 = c2; c2 = c; s2 = s;
         const g = c * e[i];
         const h = c * p;
-        r = Math.hypot(p, e[i]);
+        r = pythag(p, e[i]);
         e[i + 1] = s * r;
         s = e[i] / r;
         c = p / r;
@@ -146,7 +127,7 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, q: Float64Array, n: num
         d[i + 1] = h + s * (c * g + s * d[i]);
         cs[i - l] = c; sn[i - l] = -s;
       }
-      rotateColumns(q, n, n, l, m - l, cs, sn, false);
+      rotateRows(qt, ld, n, l, m - l, cs, sn, false);
       p = (-s * s2 * c3 * el1 * e[l]) / dl1;
       e[l] = s * p;
       d[l] = c * p;
@@ -157,13 +138,23 @@ function tridiagonalQl(d: Float64Array, e: Float64Array, q: Float64Array, n: num
   }
 }
 
-/** Sorts d ascending, permuting the columns of q along (selection sort). */
-function sortAscending(d: Float64Array, q: Float64Array, n: number): void {
+/**
+ * √(a² + b²): the plain formula where neither square can over- or underflow, else hypot2's
+ * scaled one (Math.hypot, which takes any number of arguments, costs several times more).
+ */
+function pythag(a: number, b: number): number {
+  const x = Math.abs(a), y = Math.abs(b);
+  const big = x > y ? x : y;
+  return big < 1e150 && big > 1e-150 ? Math.sqrt(a * a + b * b) : hypot2(x, y);
+}
+
+/** Sorts d ascending, permuting the rows of qt (row stride ld) along (selection sort). */
+function sortAscending(d: Float64Array, qt: Float64Array, ld: number, n: number): void {
   for (let i = 0; i < n - 1; i++) {
     let b = i;
     for (let j = i + 1; j < n; j++) if (d[j] < d[b]) b = j;
     if (b === i) continue;
     [d[i], d[b]] = [d[b], d[i]];
-    for (let r = 0; r < n; r++) [q[r * n + i], q[r * n + b]] = [q[r * n + b], q[r * n + i]];
+    swapRows(qt, ld, n, i, b);
   }
 }

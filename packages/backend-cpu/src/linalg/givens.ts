@@ -1,7 +1,7 @@
 /**
  * Plane rotations for the bidiagonal and tridiagonal QR iterations: generation (LAPACK dlartg,
  * the 3.10 version by Anderson), 2×2 singular values (dlas2, dlasv2: Demmel & Kahan 1990)
- * and sequences of rotations applied to matrix columns (dlasr, SIDE = 'R', PIVOT = 'V').
+ * and sequences of rotations applied to the rows of a transposed factor (dlasr).
  */
 
 const SAFMIN = 2 ** -1022;
@@ -134,73 +134,78 @@ export function lasv2(f: number, g: number, h: number, out: Float64Array): void 
 }
 
 /**
- * Applies the rotations k = 0..cnt−1 (cosines c[k], sines s[k]) to the column pairs
- * (lo + k, lo + k + 1) of every row of the row-major `x` (rows × ld):
- * x_j ← c·x_j + s·x_{j+1}, x_{j+1} ← −s·x_j + c·x_{j+1}; k ascending when `forward`, else
- * descending (LAPACK dlasr). Each row runs the whole sequence with the moving entry in a
- * register; four rows go together so that their dependency chains overlap.
+ * Applies the rotations k = 0..cnt−1 (cosines c[k], sines s[k]) to the row pairs
+ * (lo + k, lo + k + 1) of the row-major `xt` (row stride ld), over each row's first `len`
+ * entries: x_j ← c·x_j + s·x_{j+1}, x_{j+1} ← −s·x_j + c·x_{j+1}; k ascending when
+ * `forward`, else descending (LAPACK dlasr, SIDE = 'R', PIVOT = 'V', on X = xtᵀ: the
+ * drivers keep singular and eigenvector matrices transposed so that each rotation reads two
+ * contiguous rows). Four columns go together, the moving entries in registers, so that
+ * their dependency chains overlap.
  */
-export function rotateColumns(
-  x: Float64Array, ld: number, rows: number, lo: number, cnt: number,
+export function rotateRows(
+  xt: Float64Array, ld: number, len: number, lo: number, cnt: number,
   c: Float64Array, s: Float64Array, forward: boolean,
 ): void {
   if (cnt <= 0) return;
+  const base = lo * ld;
   let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const b0 = r * ld + lo, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
+  for (; r + 4 <= len; r += 4) {
+    const b = base + r;
     if (forward) {
-      let t0 = x[b0], t1 = x[b1], t2 = x[b2], t3 = x[b3];
-      for (let k = 0; k < cnt; k++) {
-        const ck = c[k], sk = s[k];
-        const y0 = x[b0 + k + 1], y1 = x[b1 + k + 1], y2 = x[b2 + k + 1], y3 = x[b3 + k + 1];
-        x[b0 + k] = ck * t0 + sk * y0; t0 = ck * y0 - sk * t0;
-        x[b1 + k] = ck * t1 + sk * y1; t1 = ck * y1 - sk * t1;
-        x[b2 + k] = ck * t2 + sk * y2; t2 = ck * y2 - sk * t2;
-        x[b3 + k] = ck * t3 + sk * y3; t3 = ck * y3 - sk * t3;
+      let t0 = xt[b], t1 = xt[b + 1], t2 = xt[b + 2], t3 = xt[b + 3];
+      for (let k = 0, p = b; k < cnt; k++, p += ld) {
+        const ck = c[k], sk = s[k], q = p + ld;
+        const y0 = xt[q], y1 = xt[q + 1], y2 = xt[q + 2], y3 = xt[q + 3];
+        xt[p] = ck * t0 + sk * y0; t0 = ck * y0 - sk * t0;
+        xt[p + 1] = ck * t1 + sk * y1; t1 = ck * y1 - sk * t1;
+        xt[p + 2] = ck * t2 + sk * y2; t2 = ck * y2 - sk * t2;
+        xt[p + 3] = ck * t3 + sk * y3; t3 = ck * y3 - sk * t3;
       }
-      x[b0 + cnt] = t0; x[b1 + cnt] = t1; x[b2 + cnt] = t2; x[b3 + cnt] = t3;
+      const e = b + cnt * ld;
+      xt[e] = t0; xt[e + 1] = t1; xt[e + 2] = t2; xt[e + 3] = t3;
     } else {
-      let t0 = x[b0 + cnt], t1 = x[b1 + cnt], t2 = x[b2 + cnt], t3 = x[b3 + cnt];
-      for (let k = cnt - 1; k >= 0; k--) {
-        const ck = c[k], sk = s[k];
-        const y0 = x[b0 + k], y1 = x[b1 + k], y2 = x[b2 + k], y3 = x[b3 + k];
-        x[b0 + k + 1] = ck * t0 - sk * y0; t0 = ck * y0 + sk * t0;
-        x[b1 + k + 1] = ck * t1 - sk * y1; t1 = ck * y1 + sk * t1;
-        x[b2 + k + 1] = ck * t2 - sk * y2; t2 = ck * y2 + sk * t2;
-        x[b3 + k + 1] = ck * t3 - sk * y3; t3 = ck * y3 + sk * t3;
+      const e = b + cnt * ld;
+      let t0 = xt[e], t1 = xt[e + 1], t2 = xt[e + 2], t3 = xt[e + 3];
+      for (let k = cnt - 1, p = b + k * ld; k >= 0; k--, p -= ld) {
+        const ck = c[k], sk = s[k], q = p + ld;
+        const y0 = xt[p], y1 = xt[p + 1], y2 = xt[p + 2], y3 = xt[p + 3];
+        xt[q] = ck * t0 - sk * y0; t0 = ck * y0 + sk * t0;
+        xt[q + 1] = ck * t1 - sk * y1; t1 = ck * y1 + sk * t1;
+        xt[q + 2] = ck * t2 - sk * y2; t2 = ck * y2 + sk * t2;
+        xt[q + 3] = ck * t3 - sk * y3; t3 = ck * y3 + sk * t3;
       }
-      x[b0] = t0; x[b1] = t1; x[b2] = t2; x[b3] = t3;
+      xt[b] = t0; xt[b + 1] = t1; xt[b + 2] = t2; xt[b + 3] = t3;
     }
   }
-  for (; r < rows; r++) {
-    const b = r * ld + lo;
+  for (; r < len; r++) {
+    const b = base + r;
     if (forward) {
-      let t = x[b];
-      for (let k = 0; k < cnt; k++) {
-        const y = x[b + k + 1];
-        x[b + k] = c[k] * t + s[k] * y;
+      let t = xt[b];
+      for (let k = 0, p = b; k < cnt; k++, p += ld) {
+        const y = xt[p + ld];
+        xt[p] = c[k] * t + s[k] * y;
         t = c[k] * y - s[k] * t;
       }
-      x[b + cnt] = t;
+      xt[b + cnt * ld] = t;
     } else {
-      let t = x[b + cnt];
-      for (let k = cnt - 1; k >= 0; k--) {
-        const y = x[b + k];
-        x[b + k + 1] = c[k] * t - s[k] * y;
+      let t = xt[b + cnt * ld];
+      for (let k = cnt - 1, p = b + k * ld; k >= 0; k--, p -= ld) {
+        const y = xt[p];
+        xt[p + ld] = c[k] * t - s[k] * y;
         t = c[k] * y + s[k] * t;
       }
-      x[b] = t;
+      xt[b] = t;
     }
   }
 }
 
-/** One rotation of the column pair (j, j + 1) of every row: see rotateColumns. */
+/** One rotation of the row pair (j, j + 1) over `len` entries: see rotateRows. */
 export function rotatePair(
-  x: Float64Array, ld: number, rows: number, j: number, c: number, s: number,
+  xt: Float64Array, ld: number, len: number, j: number, c: number, s: number,
 ): void {
-  for (let r = 0, b = j; r < rows; r++, b += ld) {
-    const xj = x[b], xk = x[b + 1];
-    x[b] = c * xj + s * xk;
-    x[b + 1] = c * xk - s * xj;
+  for (let r = 0, b = j * ld; r < len; r++, b++) {
+    const xj = xt[b], xk = xt[b + ld];
+    xt[b] = c * xj + s * xk;
+    xt[b + ld] = c * xk - s * xj;
   }
 }

@@ -172,3 +172,41 @@ export function applyRight(
     axpy(-ts, v, vOff + 1, a, r + 1, cols - 1);
   }
 }
+
+/**
+ * A ← H·A·H for the symmetric len×len block A at aOff (row stride lda; only its lower
+ * triangle is read and written), H = I − τ·v·vᵀ with v = v[vOff..vOff + len) stored whole
+ * (v₀ = 1 explicitly): LAPACK dsytd2's step, p = τ·A·v, p ← p − (τ/2)(pᵀv)·v, then
+ * A ← A − v·pᵀ − p·vᵀ. The matrix-vector product reads each row once, for both triangles.
+ * `p` is scratch of length ≥ len.
+ */
+export function reflectSymmetric(
+  tau: number, v: Float64Array, vOff: number,
+  a: Float64Array, aOff: number, lda: number, len: number, p: Float64Array,
+): void {
+  if (tau === 0 || len <= 0) return;
+  p.fill(0, 0, len);
+  for (let r = 0; r < len; r++) {
+    const vr = v[vOff + r];
+    const row = aOff + r * lda;
+    let acc = 0;
+    for (let c = 0; c < r; c++) {
+      const arc = a[row + c];
+      acc += arc * v[vOff + c];
+      p[c] += arc * vr;
+    }
+    p[r] += acc + a[row + r] * vr;
+  }
+  let pv = 0;
+  for (let r = 0; r < len; r++) {
+    p[r] *= tau;
+    pv += p[r] * v[vOff + r];
+  }
+  const k = -0.5 * tau * pv;
+  for (let r = 0; r < len; r++) p[r] += k * v[vOff + r];
+  for (let r = 0; r < len; r++) {
+    const vr = v[vOff + r], pr = p[r];
+    const row = aOff + r * lda;
+    for (let c = 0; c <= r; c++) a[row + c] -= vr * p[c] + pr * v[vOff + c];
+  }
+}

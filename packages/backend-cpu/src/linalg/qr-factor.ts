@@ -8,7 +8,7 @@
  * contiguous dot product or axpy.
  */
 import { factorLeaf, LEAF_WIDTH } from './qr-leaf.js';
-import { gemmStrided } from '../kernels/gemm.js';
+import { inner } from './inner.js';
 import { applyBlock, finishBlock, mergeT, type WyBlock } from './wy.js';
 
 /** Columns per top-level block (one T per block). */
@@ -54,12 +54,13 @@ function blockAt(f: Reflectors, jb: number, nb: number): WyBlock {
 export function qrFactor(a: Float64Array, m: number, n: number): QrFactors {
   const k = Math.min(m, n);
   const ld = paddedStride(m);
-  const at = new Float64Array((n + LEAF) * ld);
+  const { alloc } = inner();
+  const at = alloc((n + LEAF) * ld);
   const big = transposeInto(a, m, n, at, ld);
   const rScale = safeScale(big);
   if (rScale !== 1) for (let p = 0; p < n * ld; p++) at[p] /= rScale;
   const f: QrFactors = {
-    m, n, ld, k, at, rScale, vt: new Float64Array(k * ld), t: new Float64Array(k * NB),
+    m, n, ld, k, at, rScale, vt: alloc(k * ld), t: alloc(k * NB),
   };
   for (let jb = 0; jb < k; jb += NB) {
     const nb = Math.min(NB, k - jb);
@@ -119,7 +120,7 @@ export function safeScale(big: number): number {
 /** R (k×n, row-major, upper triangular) from the factored form. */
 export function extractR(f: QrFactors): Float64Array {
   const { ld, n, k, at } = f;
-  const r = new Float64Array(k * n);
+  const r = inner().alloc(k * n);
   for (let j = 0; j < n; j++) {
     const top = Math.min(j + 1, k);
     for (let i = 0; i < top; i++) r[i * n + j] = f.rScale * at[j * ld + i];
@@ -174,7 +175,8 @@ export function applyQ(f: Reflectors, x: Float64Array, cols: number, nzRows = f.
  */
 export function formQ(f: Reflectors): Float64Array {
   const { m, k } = f;
-  const q = new Float64Array(m * k);
+  const { alloc, gemm } = inner();
+  const q = alloc(m * k);
   for (let i = 0; i < k; i++) q[i * k + i] = 1;
   for (let jb = Math.floor((k - 1) / NB) * NB; jb >= 0; jb -= NB) {
     const nb = Math.min(NB, k - jb);
@@ -182,13 +184,13 @@ export function formQ(f: Reflectors): Float64Array {
     const { vt, vOff, ldv } = blk;
     const cols = k - jb;
     const rows = m - jb;
-    const w = new Float64Array(nb * cols);          // W = Vᵀ·Q(jb:m, jb:k)
+    const w = alloc(nb * cols);                     // W = Vᵀ·Q(jb:m, jb:k)
     for (let p = 0; p < nb; p++) {
       for (let c = 0; c < nb; c++) w[p * cols + c] = vt[vOff + p * ldv + c];
     }
     if (cols > nb && rows > nb) {
       const x0 = (jb + nb) * k + jb + nb;
-      gemmStrided(nb, cols - nb, rows - nb, vt, vOff + nb, ldv, false, q, x0, k, false,
+      gemm(nb, cols - nb, rows - nb, vt, vOff + nb, ldv, false, q, x0, k, false,
         w, nb, cols, false);
     }
     finishBlock(blk, false, w, cols, q, jb * k + jb, k, rows);

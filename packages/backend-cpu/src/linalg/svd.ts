@@ -11,7 +11,9 @@ import { bidiagQr } from './bdsqr.js';
 import { bidiagonalize } from './bidiag.js';
 import { applyQ, qrFactor, safeScale } from './qr-factor.js';
 import { checkMatrix } from './qr.js';
+import { inner } from './inner.js';
 import { svdJacobi } from './svd-jacobi.js';
+import { rowStride, transposed } from './transpose.js';
 
 /** Row or column norms spanning more than this ratio send svd to the Jacobi path. */
 const GRADED = 1e3;
@@ -35,11 +37,12 @@ export interface SvdResult {
 export function svd(a: Float64Array, m: number, n: number): SvdResult {
   checkMatrix('svd', a, m, n);
   if (m < n) {
-    const { u, s, v } = svd(transpose(a, m, n), n, m);
+    const { u, s, v } = svd(transposed(a, m, n), n, m);
     return { u: v, s, v: u };
   }
   const k = n;
-  if (k === 0) return { u: new Float64Array(0), s: new Float64Array(0), v: new Float64Array(0) };
+  const { alloc } = inner();
+  if (k === 0) return { u: alloc(0), s: alloc(0), v: alloc(0) };
   // Scale by a power of two if the entries are near over/underflow (exact; undone on s).
   let norms = squaredNorms(a, m, n);
   const sc = safeScale(norms.big);
@@ -54,15 +57,24 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
     return r;
   }
   const f = m > n ? qrFactor(work, m, n) : undefined;
-  const square = f !== undefined ? upperR(f.at, f.ld, n) : work.slice(0, n * n);
+  let square = f !== undefined ? upperR(f.at, f.ld, n) : undefined;
+  if (square === undefined) {
+    square = alloc(n * n);
+    square.set(work.subarray(0, n * n));
+  }
   const { d, e, ql, qr } = bidiagonalize(square, k);
-  bidiagQr(d, e, k, ql, k, k, qr, k, k);
+  const ld = rowStride(k);
+  const urt = transposed(ql, k, k, k, ld), vt = transposed(qr, k, k, k, ld);
+  bidiagQr(d, e, k, urt, ld, k, vt, ld, k);
   for (let i = 0; i < k; i++) d[i] *= sc;
-  if (f === undefined) return { u: ql, s: d, v: qr };
-  const u = new Float64Array(m * k);
-  u.set(ql);                                  // [U_R; 0], then U = Q·[U_R; 0]
+  const v = transposed(vt, k, k, ld, k);
+  if (f === undefined) return { u: transposed(urt, k, k, ld, k), s: d, v };
+  const u = alloc(m * k);                     // [U_R; 0], then U = Q·[U_R; 0]
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) u[i * k + j] = urt[j * ld + i];
+  }
   applyQ(f, u, k, k);
-  return { u, s: d, v: qr };
+  return { u, s: d, v };
 }
 
 /**
@@ -72,7 +84,7 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
  * bidiagonal QR is as accurate as the data (perturbations of size ε·‖A‖ move σ as much).
  */
 function squaredNorms(a: Float64Array, m: number, n: number) {
-  const rows = new Float64Array(m);
+  const rows = new Float64Array(m);            // TS-only loops: plain arrays
   const cols = new Float64Array(n);
   let big = 0;
   for (let i = 0; i < m; i++) {
@@ -104,18 +116,9 @@ function spread(x: Float64Array): number {
 
 /** The row-major n×n upper triangle R held column-major in `at` (column stride ld). */
 function upperR(at: Float64Array, ld: number, n: number): Float64Array {
-  const r = new Float64Array(n * n);
+  const r = inner().alloc(n * n);
   for (let j = 0; j < n; j++) {
     for (let i = 0; i <= j; i++) r[i * n + j] = at[j * ld + i];
   }
   return r;
-}
-
-/** The n×m row-major transpose of the row-major m×n `a`. */
-function transpose(a: Float64Array, m: number, n: number): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j];
-  }
-  return out;
 }

@@ -4,8 +4,8 @@
  * Here V is stored transposed and row-major ("Vt", b × rows: reflector j is row j, so each
  * vector is contiguous), and the two large products go through the packed GEMM kernel.
  */
-import { gemmStrided } from '../kernels/gemm.js';
 import { dot } from './householder.js';
+import { inner } from './inner.js';
 
 /** Where one WY block lives: Vt (nb × rows) at vOff with row stride ldv; T (nb × nb). */
 export interface WyBlock {
@@ -74,8 +74,9 @@ export function applyBlock(
   const { vt, vOff, ldv, nb } = blk;
   if (nb <= 0 || cols <= 0 || rows <= 0 || rowsIn <= 0) return;
   const xt = o.xt === true;
-  const w = new Float64Array(nb * cols);                       // W = Vᵀ·X
-  gemmStrided(nb, cols, rowsIn, vt, vOff, ldv, false, x, xOff, ldx, xt, w, 0, cols, false);
+  const { alloc, gemm } = inner();
+  const w = alloc(nb * cols);                                  // W = Vᵀ·X
+  gemm(nb, cols, rowsIn, vt, vOff, ldv, false, x, xOff, ldx, xt, w, 0, cols, false);
   finishBlock(blk, o.trans, w, cols, x, xOff, ldx, rows, xt);
 }
 
@@ -88,11 +89,12 @@ export function finishBlock(
   x: Float64Array, xOff: number, ldx: number, rows: number, xt = false,
 ): void {
   const { vt, vOff, ldv, nb } = blk;
+  const { gemm } = inner();
   triMulLeft(blk, w, cols, trans, true);
   if (xt) {
-    gemmStrided(cols, rows, nb, w, 0, cols, true, vt, vOff, ldv, false, x, xOff, ldx, true);
+    gemm(cols, rows, nb, w, 0, cols, true, vt, vOff, ldv, false, x, xOff, ldx, true);
   } else {
-    gemmStrided(rows, cols, nb, vt, vOff, ldv, true, w, 0, cols, false, x, xOff, ldx, true);
+    gemm(rows, cols, nb, vt, vOff, ldv, true, w, 0, cols, false, x, xOff, ldx, true);
   }
 }
 
@@ -103,11 +105,12 @@ export function finishBlock(
  */
 export function mergeT(blk: WyBlock, j0: number, n1: number, n2: number, rows: number): void {
   const { vt, vOff, ldv, t, tOff, ldt } = blk;
-  const s = new Float64Array(n1 * n2);
+  const { alloc, gemm } = inner();
+  const s = alloc(n1 * n2);
   const r0 = j0 + n1;                          // first row where V₂ is nonzero
   const v1 = vOff + j0 * ldv + r0;
   const v2 = vOff + r0 * ldv + r0;
-  gemmStrided(n1, n2, rows - r0, vt, v1, ldv, false, vt, v2, ldv, true, s, 0, n2, false);
+  gemm(n1, n2, rows - r0, vt, v1, ldv, false, vt, v2, ldv, true, s, 0, n2, false);
   // S ← −T₁·S (T₁ upper triangular, rows j0..j0+n1 of T), then T₁₂ = S·T₂.
   const t1: WyBlock = { ...blk, tOff: tOff + j0 * ldt + j0, nb: n1 };
   triMulLeft(t1, s, n2, false, true);
@@ -131,7 +134,7 @@ export function mergeT(blk: WyBlock, j0: number, n1: number, n2: number, rows: n
 export function reflectorT(
   vt: Float64Array, ld: number, m: number, k: number, tau: Float64Array, nb: number,
 ): Float64Array {
-  const t = new Float64Array(k * nb);
+  const t = inner().alloc(k * nb);
   const z = new Float64Array(nb);
   for (let jb = 0; jb < k; jb += nb) {
     const w = Math.min(nb, k - jb);

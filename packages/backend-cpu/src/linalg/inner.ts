@@ -1,0 +1,56 @@
+/**
+ * The inner loops the linear-algebra drivers of this folder spend their time in, behind one
+ * swappable set. The TS loops are the reference; a backend that extends the cpu backend can
+ * run the same drivers over its own loops (backend-wasm: WebAssembly SIMD on its shared
+ * memory) by calling them inside `withLinalgInner`. Drivers take work arrays from `alloc`, so
+ * that the replacement loops can address them.
+ */
+import { gemmStrided, type StridedGemm } from '../kernels/gemm.js';
+import { rotateRows } from './givens.js';
+import { applyLeft, applyRight, reflectSymmetric } from './householder.js';
+
+export interface LinalgInner {
+  /** A zeroed float64 work array of length n. */
+  readonly alloc: (n: number) => Float64Array;
+  readonly gemm: StridedGemm;
+  /** H·A for one Householder reflector: householder.ts. */
+  readonly applyLeft: typeof applyLeft;
+  /** A·H for one Householder reflector: householder.ts. */
+  readonly applyRight: typeof applyRight;
+  /** H·A·H for one reflector and a symmetric A (its lower triangle): householder.ts. */
+  readonly reflectSymmetric: typeof reflectSymmetric;
+  /** A sequence of plane rotations on adjacent rows: givens.ts. */
+  readonly rotateRows: typeof rotateRows;
+}
+
+/** The reference loops: plain TS over JS-heap arrays. */
+export const tsInner: LinalgInner = {
+  alloc: (n) => new Float64Array(n),
+  gemm: gemmStrided,
+  applyLeft,
+  applyRight,
+  reflectSymmetric,
+  rotateRows,
+};
+
+let active: LinalgInner = tsInner;
+
+/** The loops in effect: tsInner outside any `withLinalgInner`. */
+export function inner(): LinalgInner {
+  return active;
+}
+
+/**
+ * Runs `fn` (synchronous) with `loops` in effect, restoring the previous set afterwards. Work
+ * arrays `fn`'s drivers allocate, results included, come from `loops.alloc`; the caller owns
+ * their lifetime.
+ */
+export function withLinalgInner<T>(loops: LinalgInner, fn: () => T): T {
+  const prev = active;
+  active = loops;
+  try {
+    return fn();
+  } finally {
+    active = prev;
+  }
+}

@@ -1,0 +1,249 @@
+// The float64 inner loops of the cpu backend's linear-algebra drivers (its linalg/inner.ts):
+// one Householder reflector applied from the left or the right, and a sweep of plane rotations
+// on adjacent rows. Same arguments as the TS loops, with byte addresses for arrays and
+// element counts for strides; the drivers above them stay in TS.
+
+// @ts-ignore: decorator
+@inline function at(base: usize, i: i32): usize {
+  return base + (<usize>i << 3);
+}
+
+/**
+ * Rotations k = 0..cnt−1 (c[k], s[k]) on the row pairs (lo + k, lo + k + 1) of xt (row stride
+ * ld), over each row's first len entries: x_j ← c·x_j + s·x_{j+1}, x_{j+1} ← c·x_{j+1} − s·x_j,
+ * k ascending when `forward`, else descending. Eight entries go together (four f64x2
+ * chains), the moving row in registers.
+ */
+export function rotateRowsF64(xt: usize, ld: i32, len: i32, lo: i32, cnt: i32, c: usize,
+  s: usize, forward: i32): void {
+  if (cnt <= 0) return;
+  const row = <usize>ld << 3;
+  const base = xt + <usize>lo * row;
+  const last = <usize>cnt * row;
+  let r = 0;
+  for (; r + 8 <= len; r += 8) {
+    const b = at(base, r);
+    if (forward) {
+      let t0 = v128.load(b), t1 = v128.load(b, 16), t2 = v128.load(b, 32), t3 = v128.load(b, 48);
+      let p = b;
+      for (let k = 0; k < cnt; k++) {
+        const ck = v128.load_splat<f64>(at(c, k)), sk = v128.load_splat<f64>(at(s, k));
+        const q = p + row;
+        const y0 = v128.load(q), y1 = v128.load(q, 16), y2 = v128.load(q, 32);
+        const y3 = v128.load(q, 48);
+        v128.store(p, f64x2.add(f64x2.mul(ck, t0), f64x2.mul(sk, y0)));
+        v128.store(p, f64x2.add(f64x2.mul(ck, t1), f64x2.mul(sk, y1)), 16);
+        v128.store(p, f64x2.add(f64x2.mul(ck, t2), f64x2.mul(sk, y2)), 32);
+        v128.store(p, f64x2.add(f64x2.mul(ck, t3), f64x2.mul(sk, y3)), 48);
+        t0 = f64x2.sub(f64x2.mul(ck, y0), f64x2.mul(sk, t0));
+        t1 = f64x2.sub(f64x2.mul(ck, y1), f64x2.mul(sk, t1));
+        t2 = f64x2.sub(f64x2.mul(ck, y2), f64x2.mul(sk, t2));
+        t3 = f64x2.sub(f64x2.mul(ck, y3), f64x2.mul(sk, t3));
+        p = q;
+      }
+      v128.store(p, t0); v128.store(p, t1, 16); v128.store(p, t2, 32); v128.store(p, t3, 48);
+    } else {
+      const e = b + last;
+      let t0 = v128.load(e), t1 = v128.load(e, 16), t2 = v128.load(e, 32), t3 = v128.load(e, 48);
+      let q = e;
+      for (let k = cnt - 1; k >= 0; k--) {
+        const ck = v128.load_splat<f64>(at(c, k)), sk = v128.load_splat<f64>(at(s, k));
+        const p = q - row;
+        const y0 = v128.load(p), y1 = v128.load(p, 16), y2 = v128.load(p, 32);
+        const y3 = v128.load(p, 48);
+        v128.store(q, f64x2.sub(f64x2.mul(ck, t0), f64x2.mul(sk, y0)));
+        v128.store(q, f64x2.sub(f64x2.mul(ck, t1), f64x2.mul(sk, y1)), 16);
+        v128.store(q, f64x2.sub(f64x2.mul(ck, t2), f64x2.mul(sk, y2)), 32);
+        v128.store(q, f64x2.sub(f64x2.mul(ck, t3), f64x2.mul(sk, y3)), 48);
+        t0 = f64x2.add(f64x2.mul(ck, y0), f64x2.mul(sk, t0));
+        t1 = f64x2.add(f64x2.mul(ck, y1), f64x2.mul(sk, t1));
+        t2 = f64x2.add(f64x2.mul(ck, y2), f64x2.mul(sk, t2));
+        t3 = f64x2.add(f64x2.mul(ck, y3), f64x2.mul(sk, t3));
+        q = p;
+      }
+      v128.store(q, t0); v128.store(q, t1, 16); v128.store(q, t2, 32); v128.store(q, t3, 48);
+    }
+  }
+  for (; r < len; r++) {                           // the last < 8 entries, one at a time
+    const b = at(base, r);
+    if (forward) {
+      let t = load<f64>(b);
+      let p = b;
+      for (let k = 0; k < cnt; k++) {
+        const ck = load<f64>(at(c, k)), sk = load<f64>(at(s, k));
+        const y = load<f64>(p + row);
+        store<f64>(p, ck * t + sk * y);
+        t = ck * y - sk * t;
+        p += row;
+      }
+      store<f64>(p, t);
+    } else {
+      let q = b + last;
+      let t = load<f64>(q);
+      for (let k = cnt - 1; k >= 0; k--) {
+        const ck = load<f64>(at(c, k)), sk = load<f64>(at(s, k));
+        const y = load<f64>(q - row);
+        store<f64>(q, ck * t - sk * y);
+        t = ck * y + sk * t;
+        q -= row;
+      }
+      store<f64>(q, t);
+    }
+  }
+}
+
+/** y[i] += alpha·x[i], i < len. */
+// @ts-ignore: decorator
+@inline function axpy(alpha: f64, x: usize, y: usize, len: i32): void {
+  const va = f64x2.splat(alpha);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(va, v128.load(x + o))));
+  }
+  if (i < len) store<f64>(at(y, i), load<f64>(at(y, i)) + alpha * load<f64>(at(x, i)));
+}
+
+/**
+ * A ← (I − τ·v·vᵀ)·A for the rows × cols block at a (row stride lda); v(0) = 1 and v(i) at
+ * v + i·vStride. w (cols entries) is scratch: wᵀ = vᵀA accumulates four rows per pass, then
+ * every row takes −τ·v(i)·wᵀ.
+ */
+export function applyLeftF64(tau: f64, v: usize, vStride: i32, a: usize, lda: i32, rows: i32,
+  cols: i32, w: usize): void {
+  if (tau == 0 || cols <= 0 || rows <= 0) return;
+  const row = <usize>lda << 3, vs = <usize>vStride << 3;
+  memory.copy(w, a, <usize>cols << 3);
+  let i = 1;
+  for (; i + 4 <= rows; i += 4) {
+    const r0 = a + <usize>i * row, r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
+    const vp = v + <usize>i * vs;
+    const v0 = f64x2.splat(load<f64>(vp)), v1 = f64x2.splat(load<f64>(vp + vs));
+    const v2 = f64x2.splat(load<f64>(vp + 2 * vs)), v3 = f64x2.splat(load<f64>(vp + 3 * vs));
+    let c = 0;
+    for (; c + 2 <= cols; c += 2) {
+      const o = <usize>c << 3;
+      const s = f64x2.add(
+        f64x2.add(f64x2.mul(v0, v128.load(r0 + o)), f64x2.mul(v1, v128.load(r1 + o))),
+        f64x2.add(f64x2.mul(v2, v128.load(r2 + o)), f64x2.mul(v3, v128.load(r3 + o))));
+      v128.store(w + o, f64x2.add(v128.load(w + o), s));
+    }
+    if (c < cols) {
+      const o = <usize>c << 3;
+      store<f64>(w + o, load<f64>(w + o) + (f64x2.extract_lane(v0, 0) * load<f64>(r0 + o)
+        + f64x2.extract_lane(v1, 0) * load<f64>(r1 + o) + f64x2.extract_lane(v2, 0)
+        * load<f64>(r2 + o) + f64x2.extract_lane(v3, 0) * load<f64>(r3 + o)));
+    }
+  }
+  for (; i < rows; i++) axpy(load<f64>(v + <usize>i * vs), a + <usize>i * row, w, cols);
+  axpy(-tau, w, a, cols);
+  i = 1;
+  for (; i + 4 <= rows; i += 4) {
+    const r0 = a + <usize>i * row, r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
+    const vp = v + <usize>i * vs;
+    const t0 = f64x2.splat(tau * load<f64>(vp)), t1 = f64x2.splat(tau * load<f64>(vp + vs));
+    const t2 = f64x2.splat(tau * load<f64>(vp + 2 * vs));
+    const t3 = f64x2.splat(tau * load<f64>(vp + 3 * vs));
+    let c = 0;
+    for (; c + 2 <= cols; c += 2) {
+      const o = <usize>c << 3;
+      const wc = v128.load(w + o);
+      v128.store(r0 + o, f64x2.sub(v128.load(r0 + o), f64x2.mul(t0, wc)));
+      v128.store(r1 + o, f64x2.sub(v128.load(r1 + o), f64x2.mul(t1, wc)));
+      v128.store(r2 + o, f64x2.sub(v128.load(r2 + o), f64x2.mul(t2, wc)));
+      v128.store(r3 + o, f64x2.sub(v128.load(r3 + o), f64x2.mul(t3, wc)));
+    }
+    if (c < cols) {
+      const o = <usize>c << 3, wc = load<f64>(w + o);
+      store<f64>(r0 + o, load<f64>(r0 + o) - f64x2.extract_lane(t0, 0) * wc);
+      store<f64>(r1 + o, load<f64>(r1 + o) - f64x2.extract_lane(t1, 0) * wc);
+      store<f64>(r2 + o, load<f64>(r2 + o) - f64x2.extract_lane(t2, 0) * wc);
+      store<f64>(r3 + o, load<f64>(r3 + o) - f64x2.extract_lane(t3, 0) * wc);
+    }
+  }
+  for (; i < rows; i++) axpy(-tau * load<f64>(v + <usize>i * vs), w, a + <usize>i * row, cols);
+}
+
+/** Σ x[i]·y[i], i < len, two f64x2 partial sums. */
+// @ts-ignore: decorator
+@inline function dot(x: usize, y: usize, len: i32): f64 {
+  let s = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    s = f64x2.add(s, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+  }
+  let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  if (i < len) t += load<f64>(at(x, i)) * load<f64>(at(y, i));
+  return t;
+}
+
+/**
+ * A ← A·(I − τ·v·vᵀ) for the rows × cols block at a (row stride lda), v contiguous with
+ * v(0) = 1 (v's first entry is not read): each row x ← x − τ·(x·v)·vᵀ.
+ */
+export function applyRightF64(tau: f64, v: usize, a: usize, lda: i32, rows: i32,
+  cols: i32): void {
+  if (tau == 0 || cols <= 0) return;
+  const row = <usize>lda << 3;
+  const v1 = v + 8, a1 = cols - 1;
+  for (let i = 0; i < rows; i++) {
+    const r = a + <usize>i * row;
+    const ts = tau * (load<f64>(r) + dot(r + 8, v1, a1));
+    store<f64>(r, load<f64>(r) - ts);
+    axpy(-ts, v1, r + 8, a1);
+  }
+}
+
+/**
+ * A ← H·A·H for the symmetric len×len block at a (row stride lda; lower triangle read and
+ * written), H = I − τ·v·vᵀ with v stored whole (v₀ = 1): p = τ·A·v from one pass over the
+ * rows, p ← p − (τ/2)(pᵀv)·v, then A ← A − v·pᵀ − p·vᵀ. p (len entries) is scratch.
+ */
+export function reflectSymmetricF64(tau: f64, v: usize, a: usize, lda: i32, len: i32,
+  p: usize): void {
+  if (tau == 0 || len <= 0) return;
+  const row = <usize>lda << 3;
+  memory.fill(p, 0, <usize>len << 3);
+  for (let r = 0; r < len; r++) {
+    const ar = a + <usize>r * row;
+    const vr = load<f64>(at(v, r)), vvr = f64x2.splat(vr);
+    let acc = f64x2.splat(0);
+    let c = 0;
+    for (; c + 2 <= r; c += 2) {
+      const o = <usize>c << 3;
+      const x = v128.load(ar + o);
+      acc = f64x2.add(acc, f64x2.mul(x, v128.load(v + o)));
+      v128.store(p + o, f64x2.add(v128.load(p + o), f64x2.mul(x, vvr)));
+    }
+    let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; c < r; c++) {
+      const x = load<f64>(at(ar, c));
+      s += x * load<f64>(at(v, c));
+      store<f64>(at(p, c), load<f64>(at(p, c)) + x * vr);
+    }
+    store<f64>(at(p, r), load<f64>(at(p, r)) + s + load<f64>(at(ar, r)) * vr);
+  }
+  let pv: f64 = 0;
+  for (let r = 0; r < len; r++) {
+    const pr = load<f64>(at(p, r)) * tau;
+    store<f64>(at(p, r), pr);
+    pv += pr * load<f64>(at(v, r));
+  }
+  axpy(-0.5 * tau * pv, v, p, len);
+  for (let r = 0; r < len; r++) {
+    const ar = a + <usize>r * row;
+    const vr = f64x2.splat(load<f64>(at(v, r))), pr = f64x2.splat(load<f64>(at(p, r)));
+    let c = 0;
+    for (; c + 2 <= r + 1; c += 2) {
+      const o = <usize>c << 3;
+      const y = f64x2.add(f64x2.mul(vr, v128.load(p + o)), f64x2.mul(pr, v128.load(v + o)));
+      v128.store(ar + o, f64x2.sub(v128.load(ar + o), y));
+    }
+    if (c <= r) {
+      const o = <usize>c << 3;
+      store<f64>(ar + o, load<f64>(ar + o) - (f64x2.extract_lane(vr, 0) * load<f64>(p + o)
+        + f64x2.extract_lane(pr, 0) * load<f64>(v + o)));
+    }
+  }
+}

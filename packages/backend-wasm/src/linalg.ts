@@ -1,0 +1,69 @@
+/**
+ * The cpu backend's linear-algebra drivers (QR, SVD, eigh, Cholesky) run unchanged on the wasm
+ * backend, over WebAssembly inner loops: work arrays come from the shared memory, GEMM is the
+ * wasm kernel, and reflector application and rotation sweeps are SIMD (assembly/linalg.ts).
+ * An array outside the memory (the memory was full) sends that call to the TS loop.
+ */
+import { type LinalgInner, type StridedGemm, tsInner } from '@dlrt/backend-cpu';
+import type { WasmHeap } from './heap.js';
+import type { KernelExports } from './kernels.js';
+
+/** One scope of linear algebra: its work arrays, freed together by `release`. */
+export class LinalgArena {
+  private readonly arrays: Float64Array[] = [];
+  readonly inner: LinalgInner;
+
+  constructor(heap: WasmHeap, k: KernelExports, gemm: StridedGemm) {
+    const own = (x: Float64Array) => heap.owns(x);
+    const ts = tsInner;
+    this.inner = {
+      alloc: (n) => {
+        const x = heap.alloc('float64', n) as Float64Array;
+        this.arrays.push(x);
+        return x;
+      },
+      gemm: (m, n, kk, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, acc) => {
+        if (m <= 0 || n <= 0) return;
+        const f = kk > 0 && heap.owns(a) && heap.owns(b) && heap.owns(c) ? gemm : ts.gemm;
+        f(m, n, kk, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, acc);
+      },
+      applyLeft: (tau, v, vOff, vStride, a, aOff, lda, rows, cols, w) => {
+        if (!own(v) || !own(a) || !own(w)) {
+          ts.applyLeft(tau, v, vOff, vStride, a, aOff, lda, rows, cols, w);
+          return;
+        }
+        k.applyLeftF64(tau, v.byteOffset + 8 * vOff, vStride, a.byteOffset + 8 * aOff, lda,
+          rows, cols, w.byteOffset);
+      },
+      applyRight: (tau, v, vOff, a, aOff, lda, rows, cols) => {
+        if (!own(v) || !own(a)) {
+          ts.applyRight(tau, v, vOff, a, aOff, lda, rows, cols);
+          return;
+        }
+        k.applyRightF64(tau, v.byteOffset + 8 * vOff, a.byteOffset + 8 * aOff, lda, rows, cols);
+      },
+      reflectSymmetric: (tau, v, vOff, a, aOff, lda, len, p) => {
+        if (!own(v) || !own(a) || !own(p)) {
+          ts.reflectSymmetric(tau, v, vOff, a, aOff, lda, len, p);
+          return;
+        }
+        k.reflectSymmetricF64(tau, v.byteOffset + 8 * vOff, a.byteOffset + 8 * aOff, lda, len,
+          p.byteOffset);
+      },
+      rotateRows: (xt, ld, len, lo, cnt, c, s, forward) => {
+        if (!own(xt) || !own(c) || !own(s)) {
+          ts.rotateRows(xt, ld, len, lo, cnt, c, s, forward);
+          return;
+        }
+        k.rotateRowsF64(xt.byteOffset, ld, len, lo, cnt, c.byteOffset, s.byteOffset,
+          forward ? 1 : 0);
+      },
+    };
+    this.release = () => {
+      for (const x of this.arrays.splice(0)) heap.release(x);
+    };
+  }
+
+  /** Frees every work array of the scope (results must have been copied out). */
+  readonly release: () => void;
+}
