@@ -2,13 +2,16 @@
  * linalg suite: dlrt's dense float64 kernels (QR, SVD, eigh) against numpy (LAPACK through
  * OpenBLAS, timed by one python3 process case by case, right before dlrt) and ml-matrix.
  * float32 rows time the whole float32 → float64 → kernel → float32 round trip of the backend.
+ * wasm rows time the public op on the wasm backend (1 and 2 threads; the drivers are the cpu
+ * backend's, over WebAssembly inner loops), float64 tensors in and out.
  * gpu rows time the public `linalg` op on the gpu backend in each gpu.js mode available here
  * (QR by CholeskyQR2 on the device, SVD of a tall matrix through that QR; see docs/gpu.md),
  * reading every factor back.
  * Results: bench/results/linalg.{json,md}; run it 2–3 times, the shared VM's speed drifts.
  */
 import { linalgKernels } from '@dlrt/backend-cpu';
-import { dispose, linalg, tensor } from '@dlrt/core';
+import { dispose, linalg, setBackend, tensor } from '@dlrt/core';
+import '@dlrt/backend-wasm';
 import { gpuModes, useGpu } from './gpu.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -25,14 +28,17 @@ interface Case {
   label: string; op: Op; m: number; n: number;
   /** The speed target: dlrt f64 time at most this multiple of numpy's. */
   target?: number;
+  /** The wasm backend's target (issue 21): its f64 time at most this multiple of numpy's. */
+  wasmTarget?: number;
 }
 
 const CASES: Case[] = [
   { label: 'QR 1024×64', op: 'qr', m: 1024, n: 64, target: 3 },
   { label: 'QR 784×64', op: 'qr', m: 784, n: 64 },
   { label: 'SVD 64×64', op: 'svd', m: 64, n: 64, target: 3 },
-  { label: 'SVD 1024×64', op: 'svd', m: 1024, n: 64, target: 5 },
-  { label: 'eigh 128×128', op: 'eigh', m: 128, n: 128 },
+  { label: 'SVD 1024×64', op: 'svd', m: 1024, n: 64, target: 5, wasmTarget: 2 },
+  { label: 'SVD 256×256', op: 'svd', m: 256, n: 256, wasmTarget: 2 },
+  { label: 'eigh 128×128', op: 'eigh', m: 128, n: 128, wasmTarget: 2 },
 ];
 
 /** Deterministic inputs in [-1, 1); numpy rebuilds the same matrices from the same LCG. */
@@ -67,9 +73,13 @@ function dlrtCase(c: Case, dtype: DType): () => void {
   return () => { call(Float64Array.from(a32)).map((x) => Float32Array.from(x)); };
 }
 
-/** The public op on the active (gpu) backend, float32, every factor read back. */
-function gpuCase(c: Case): () => void {
-  const a = tensor(Float32Array.from(input(c)), [c.m, c.n]);
+/**
+ * The public op on the active backend, every factor read back: float32 on the gpu backend,
+ * float64 on the wasm backend (where results are ready when the op returns).
+ */
+function publicCase(c: Case, dtype: DType): () => void {
+  const x = input(c);
+  const a = tensor(dtype === 'float32' ? Float32Array.from(x) : x, [c.m, c.n], dtype);
   const op = c.op === 'qr' ? linalg.qr : c.op === 'svd' ? linalg.svd : linalg.eigh;
   return () => {
     const parts = Object.values(op(a));
@@ -265,9 +275,14 @@ export async function runLinalg(): Promise<void> {
         () => dlrtCase(c, dtype)));
     }
     rows.push(measure(c.label, 'ml-matrix f64', 'float64', () => mlMatrixCase(c)));
+    for (const threads of [1, 2]) {
+      await setBackend('wasm', { threads });
+      rows.push(measure(c.label, `wasm ${threads}T f64`, 'float64',
+        () => publicCase(c, 'float64')));
+    }
     for (const mode of modes) {
       const runner = await useGpu(mode);
-      rows.push(measure(c.label, runner, 'float32', () => gpuCase(c)));
+      rows.push(measure(c.label, runner, 'float32', () => publicCase(c, 'float32')));
     }
   }
   np.close();
@@ -317,6 +332,16 @@ function report(rows: Row[], numpy: Numpy): string {
       + ' default thread count and 1 thread. numpy float32 runs LAPACK in single precision;'
       + ' dlrt float32 converts to float64 and back (included in its time).'
     : numpy.note ?? 'numpy not run';
+  const np1 = (c: Case) => numpy.results.find((r) => r.label === c.label
+    && r.dtype === 'float64' && r.threads === '1 thread')?.medianMs ?? NaN;
+  const wasm = CASES.map((c) => {
+    const w1 = find(c, 'wasm 1T f64')?.medianMs ?? NaN;
+    const ratio = w1 / np1(c);
+    const met = c.wasmTarget === undefined ? '–' : !Number.isFinite(ratio) ? 'no numpy'
+      : `${ratio <= c.wasmTarget ? 'yes' : 'NO'} (≤ ${c.wasmTarget}×)`;
+    return [c.label, fmt(w1), fmt(find(c, 'wasm 2T f64')?.medianMs ?? NaN),
+      fmt(find(c, 'dlrt f64')?.medianMs ?? NaN), fmt(np1(c)), ratioCell(ratio), met];
+  });
   const gpuRunners = [...new Set(rows.map((r) => r.runner).filter((r) => r.startsWith('gpu ')))];
   const gpu = CASES.map((c) => [c.label, fmt(find(c, 'dlrt f32')?.medianMs ?? NaN),
     ...gpuRunners.map((r) => fmt(find(c, r)?.medianMs ?? NaN))]);
@@ -327,6 +352,12 @@ function report(rows: Row[], numpy: Numpy): string {
     '## fastest calls (float64)', '',
     markdownTable(['case', 'dlrt min ms', 'numpy min ms', 'dlrt/numpy', 'target met'], mins),
     '', note, '',
+    '## wasm backend (float64, medians in ms)', '',
+    markdownTable(['case', 'wasm 1T', 'wasm 2T', 'cpu kernel', 'numpy 1 thread',
+      'wasm 1T/numpy', 'target met'], wasm), '',
+    'The wasm rows run the public op (float64 tensors in and out) on the cpu backend\'s',
+    'drivers over WebAssembly inner loops; the drivers are single-threaded, so 2T matches 1T.',
+    '',
     '## gpu backend (float32, medians in ms; every factor read back)', '',
     markdownTable(['case', 'cpu kernel f32', ...gpuRunners], gpu), '',
     'QR on the gpu backend is CholeskyQR2: AᵀA and A·R⁻¹ on the device, the n×n Cholesky on',

@@ -247,3 +247,80 @@ export function reflectSymmetricF64(tau: f64, v: usize, a: usize, lda: i32, len:
     }
   }
 }
+
+/**
+ * One reflector of a QR leaf (the cpu backend's qr-leaf.ts fusedPass): the eight columns at
+ * a + (o + c·ld)·8, c < 8, column-major from row 0, take column c −= g_c·v_j on rows ≥ j
+ * (v_j(j) = 1, v_j(i) = x(i)/sq below, x = column q), and on the updated values
+ * d_c = Σ_{i > j+1} col_c(i)·col_{q+1}(i). Two rows per f64x2; d holds h_c = g_c/sq meanwhile.
+ */
+export function leafPassF64(a: usize, o: i32, ld: i32, m: i32, j: i32, q: i32, g: usize,
+  sq: f64, d: usize): void {
+  const col = <usize>ld << 3;
+  const c0 = a + (<usize>o << 3);
+  const xo = c0 + <usize>q * col, no = xo + col;
+  for (let c = 0; c < 8; c++) {
+    const gc = load<f64>(at(g, c));
+    const p = c0 + <usize>c * col + (<usize>j << 3);
+    store<f64>(p, load<f64>(p) - gc);
+    store<f64>(at(d, c), gc / sq);
+  }
+  let i = j + 1;
+  if (i < m) {                                     // row j + 1: update only
+    const x = load<f64>(at(xo, i));
+    for (let c = 0; c < 8; c++) {
+      const p = c0 + <usize>c * col + (<usize>i << 3);
+      store<f64>(p, load<f64>(p) - load<f64>(at(d, c)) * x);
+    }
+  }
+  let d0 = f64x2.splat(0), d1 = d0, d2 = d0, d3 = d0, d4 = d0, d5 = d0, d6 = d0, d7 = d0;
+  const c1 = c0 + col, c2 = c1 + col, c3 = c2 + col, c4 = c3 + col, c5 = c4 + col;
+  const c6 = c5 + col, c7 = c6 + col;
+  for (i = j + 2; i + 2 <= m; i += 2) {
+    // Update the eight columns, then read column q + 1 back: it is one of them.
+    const r = <usize>i << 3;
+    const x = v128.load(xo + r);
+    const p0 = c0 + r, p1 = c1 + r, p2 = c2 + r, p3 = c3 + r, p4 = c4 + r, p5 = c5 + r;
+    const p6 = c6 + r, p7 = c7 + r;
+    v128.store(p0, f64x2.sub(v128.load(p0), f64x2.mul(v128.load_splat<f64>(d), x)));
+    v128.store(p1, f64x2.sub(v128.load(p1), f64x2.mul(v128.load_splat<f64>(d + 8), x)));
+    v128.store(p2, f64x2.sub(v128.load(p2), f64x2.mul(v128.load_splat<f64>(d + 16), x)));
+    v128.store(p3, f64x2.sub(v128.load(p3), f64x2.mul(v128.load_splat<f64>(d + 24), x)));
+    v128.store(p4, f64x2.sub(v128.load(p4), f64x2.mul(v128.load_splat<f64>(d + 32), x)));
+    v128.store(p5, f64x2.sub(v128.load(p5), f64x2.mul(v128.load_splat<f64>(d + 40), x)));
+    v128.store(p6, f64x2.sub(v128.load(p6), f64x2.mul(v128.load_splat<f64>(d + 48), x)));
+    v128.store(p7, f64x2.sub(v128.load(p7), f64x2.mul(v128.load_splat<f64>(d + 56), x)));
+    const xn = v128.load(no + r);
+    d0 = f64x2.add(d0, f64x2.mul(v128.load(p0), xn));
+    d1 = f64x2.add(d1, f64x2.mul(v128.load(p1), xn));
+    d2 = f64x2.add(d2, f64x2.mul(v128.load(p2), xn));
+    d3 = f64x2.add(d3, f64x2.mul(v128.load(p3), xn));
+    d4 = f64x2.add(d4, f64x2.mul(v128.load(p4), xn));
+    d5 = f64x2.add(d5, f64x2.mul(v128.load(p5), xn));
+    d6 = f64x2.add(d6, f64x2.mul(v128.load(p6), xn));
+    d7 = f64x2.add(d7, f64x2.mul(v128.load(p7), xn));
+  }
+  let s0 = f64x2.extract_lane(d0, 0) + f64x2.extract_lane(d0, 1);
+  let s1 = f64x2.extract_lane(d1, 0) + f64x2.extract_lane(d1, 1);
+  let s2 = f64x2.extract_lane(d2, 0) + f64x2.extract_lane(d2, 1);
+  let s3 = f64x2.extract_lane(d3, 0) + f64x2.extract_lane(d3, 1);
+  let s4 = f64x2.extract_lane(d4, 0) + f64x2.extract_lane(d4, 1);
+  let s5 = f64x2.extract_lane(d5, 0) + f64x2.extract_lane(d5, 1);
+  let s6 = f64x2.extract_lane(d6, 0) + f64x2.extract_lane(d6, 1);
+  let s7 = f64x2.extract_lane(d7, 0) + f64x2.extract_lane(d7, 1);
+  if (i < m) {                                     // the last row when the count is odd
+    const r = <usize>i << 3;
+    const x = load<f64>(xo + r);
+    for (let c = 0; c < 8; c++) {
+      const p = c0 + <usize>c * col + r;
+      store<f64>(p, load<f64>(p) - load<f64>(at(d, c)) * x);
+    }
+    const xn = load<f64>(no + r);
+    s0 += load<f64>(c0 + r) * xn; s1 += load<f64>(c1 + r) * xn;
+    s2 += load<f64>(c2 + r) * xn; s3 += load<f64>(c3 + r) * xn;
+    s4 += load<f64>(c4 + r) * xn; s5 += load<f64>(c5 + r) * xn;
+    s6 += load<f64>(c6 + r) * xn; s7 += load<f64>(c7 + r) * xn;
+  }
+  store<f64>(d, s0); store<f64>(d + 8, s1); store<f64>(d + 16, s2); store<f64>(d + 24, s3);
+  store<f64>(d + 32, s4); store<f64>(d + 40, s5); store<f64>(d + 48, s6); store<f64>(d + 56, s7);
+}

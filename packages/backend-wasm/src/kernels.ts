@@ -36,6 +36,8 @@ export interface KernelExports {
     cols: number): void;
   reflectSymmetricF64(tau: number, v: number, a: number, lda: number, len: number,
     p: number): void;
+  leafPassF64(at: number, o: number, ld: number, m: number, j: number, q: number, g: number,
+    sq: number, d: number): void;
   rotateRowsF64(xt: number, ld: number, len: number, lo: number, cnt: number, c: number,
     s: number, forward: number): void;
 }

@@ -50,6 +50,13 @@ export class LinalgArena {
         k.reflectSymmetricF64(tau, v.byteOffset + 8 * vOff, a.byteOffset + 8 * aOff, lda, len,
           p.byteOffset);
       },
+      leafPass: (at, o, ld, m, j, q, g, sq, d) => {
+        if (!own(at) || !own(g) || !own(d)) {
+          ts.leafPass(at, o, ld, m, j, q, g, sq, d);
+          return;
+        }
+        k.leafPassF64(at.byteOffset, o, ld, m, j, q, g.byteOffset, sq, d.byteOffset);
+      },
       rotateRows: (xt, ld, len, lo, cnt, c, s, forward) => {
         if (!own(xt) || !own(c) || !own(s)) {
           ts.rotateRows(xt, ld, len, lo, cnt, c, s, forward);

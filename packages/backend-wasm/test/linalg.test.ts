@@ -1,6 +1,6 @@
 // The linear algebra of the wasm backend: each WebAssembly inner loop against the cpu
 // backend's TS loop on the same inputs (sizes with SIMD tails, strided blocks, both rotation
-// directions), the TS fallback for arrays outside the memory, and the drivers end to end on
+// directions, QR leaf passes from several rows), the TS fallback for arrays outside the memory, and the drivers end to end on
 // matrices large enough to use every SIMD path (reconstruction, orthogonality, the cpu
 // backend's singular values and eigenvalues), with no work array left behind.
 import t from 'tap';
@@ -87,6 +87,14 @@ t.test(`wasm linalg inner loops (${compiled.flavor}) match the TS loops`, (t) =>
       // Same operations in the same order per entry: equal to the last bit.
       t.equal(maxDiff(xw, xj), 0, `rotateRows len ${len}, ${cnt} rotations, forward ${forward}`);
     }
+  }
+  for (const [m, j, q] of [[9, 0, 0], [10, 3, 2], [37, 5, 6], [64, 1, 1], [3, 1, 0]]) {
+    const ld = m + 3, o = 2;
+    const [aw, aj] = pair(o + 8 * ld), [gw, gj] = pair(8), [dw, dj] = pair(8);
+    wasm.leafPass(aw, o, ld, m, j, q, gw, 1.7, dw);
+    tsInner.leafPass(aj, o, ld, m, j, q, gj, 1.7, dj);
+    t.ok(maxDiff(aw, aj) < 1e-13 && maxDiff(dw, dj) < 1e-12,
+      `leafPass m ${m}, row ${j}: ${maxDiff(aw, aj)}, dots ${maxDiff(dw, dj)}`);
   }
   // Arrays on the JS heap take the TS loop: exactly the reference.
   const [, vj] = pair(40), [, aj] = pair(40 * 40), [, wj] = pair(40);

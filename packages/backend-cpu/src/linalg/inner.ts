@@ -8,6 +8,7 @@
 import { gemmStrided, type StridedGemm } from '../kernels/gemm.js';
 import { rotateRows } from './givens.js';
 import { applyLeft, applyRight, reflectSymmetric } from './householder.js';
+import { fusedPass } from './qr-leaf.js';
 
 export interface LinalgInner {
   /** A zeroed float64 work array of length n. */
@@ -19,6 +20,8 @@ export interface LinalgInner {
   readonly applyRight: typeof applyRight;
   /** H·A·H for one reflector and a symmetric A (its lower triangle): householder.ts. */
   readonly reflectSymmetric: typeof reflectSymmetric;
+  /** One reflector of a QR leaf applied to its eight columns, with the next dots: qr-leaf.ts. */
+  readonly leafPass: typeof fusedPass;
   /** A sequence of plane rotations on adjacent rows: givens.ts. */
   readonly rotateRows: typeof rotateRows;
 }
@@ -30,6 +33,7 @@ export const tsInner: LinalgInner = {
   applyLeft,
   applyRight,
   reflectSymmetric,
+  leafPass: fusedPass,
   rotateRows,
 };
 

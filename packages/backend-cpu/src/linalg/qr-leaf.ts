@@ -10,6 +10,7 @@
  * coefficient, so the caller must provide eight columns of storage (padding).
  */
 import { hypot2, norm2 } from './householder.js';
+import { inner } from './inner.js';
 
 /** Eight columns per fused pass. */
 export const LEAF_WIDTH = 8;
@@ -28,8 +29,9 @@ export function factorLeaf(
   at: Float64Array, vt: Float64Array, m: number, ld: number, c0: number, w: number,
   t: Float64Array, tOff: number, ldt: number,
 ): void {
-  const d = new Float64Array(LEAF_WIDTH);     // dots of the current x with each column
-  const g = new Float64Array(LEAF_WIDTH);     // update coefficients of the current step
+  const { alloc, leafPass } = inner();
+  const d = alloc(LEAF_WIDTH);                // dots of the current x with each column
+  const g = alloc(LEAF_WIDTH);                // update coefficients of the current step
   const scale = new Float64Array(LEAF_WIDTH); // tail of column c = v_c·scale[c]
   const o = c0 * ld;
   initialDots(at, o, ld, m, c0, d);
@@ -68,7 +70,7 @@ export function factorLeaf(
       t[tOff + p * ldt + q] = -tau * acc;
     }
     // 3. Apply H_j to the later leaf columns, and collect the next step's dots.
-    if (q + 1 < w) fusedPass(at, o, ld, m, j, q, g, sq, d);
+    if (q + 1 < w) leafPass(at, o, ld, m, j, q, g, sq, d);
   }
   for (let q = 0; q < w; q++) {                // unscaled tails → v, into vt
     const j = c0 + q;
@@ -102,7 +104,7 @@ function initialDots(
  * Column c ← column c − g_c·v_j for the eight columns at o + c·ld (rows ≥ j; v_j(j) = 1 and
  * v_j(i) = x(i)/sq below), then d_c = Σ_{i > j+1} col_c(i)·col_{q+1}(i) on the new values.
  */
-function fusedPass(
+export function fusedPass(
   at: Float64Array, o: number, ld: number, m: number, j: number, q: number,
   g: Float64Array, sq: number, d: Float64Array,
 ): void {
