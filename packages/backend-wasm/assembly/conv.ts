@@ -125,3 +125,159 @@ export function swap01(src: usize, a: i32, n: i32, bytes: i32, dst: usize): void
     }
   }
 }
+
+/**
+ * The patch matrix P [C·kh·kw, N·Ho·Wo] of the images at x, packed straight into GEMM panels
+ * (an implicit GEMM: P is never formed). Rows pc..pc+kc and columns jc..jc+ncols go into
+ * panels of w columns, [panel][p][column], zero-padded on the right, as gemm.ts's packB
+ * would pack P itself. A panel inside one output row reads w consecutive input values.
+ */
+export function packPatches<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, ncols: i32,
+  w: i32, out: usize): void {
+  const G = changetype<Geometry>(g);
+  const c = G.c, h = G.h, wd = G.w, kh = G.kh, kw = G.kw, ho = G.ho, wo = G.wo;
+  const sh = G.sh, sw = G.sw, ph = G.ph, pw = G.pw, dh = G.dh, dw = G.dw;
+  const e = <usize>sizeof<T>(), hw = ho * wo, khw = kh * kw, chw = c * h * wd;
+  for (let jr = 0; jr < ncols; jr += w) {
+    const cols = min(w, ncols - jr);
+    const panel = out + <usize>(jr * kc) * e;
+    const col0 = jc + jr;
+    const b = col0 / hw, rem = col0 - b * hw, y = rem / wo, x0 = rem - y * wo;
+    const oneRow = cols == w && x0 + w <= wo && sw == 1;
+    const img = x + <usize>b * <usize>chw * e;
+    let ch = pc / khw, t = pc - ch * khw, i = t / kw, j = t - i * kw;
+    for (let p = 0; p < kc; p++) {
+      const dst = panel + <usize>(p * w) * e;
+      const iy = y * sh - ph + i * dh, ix = x0 - pw + j * dw;
+      if (oneRow && iy >= 0 && iy < h && ix >= 0 && ix + w <= wd) {
+        const src = img + <usize>((ch * h + iy) * wd + ix) * e;
+        v128.store(dst, v128.load(src));            // w values: 32 bytes for f32 and f64
+        v128.store(dst, v128.load(src, 16), 16);
+      } else {
+        for (let q = 0; q < w; q++) {
+          let v: T = <T>0;
+          if (q < cols) {
+            const col = col0 + q, bq = col / hw, rq = col - bq * hw, yq = rq / wo;
+            const xq = rq - yq * wo;
+            const iyq = yq * sh - ph + i * dh, ixq = xq * sw - pw + j * dw;
+            if (iyq >= 0 && iyq < h && ixq >= 0 && ixq < wd) {
+              v = load<T>(x + <usize>(bq * chw + (ch * h + iyq) * wd + ixq) * e);
+            }
+          }
+          store<T>(dst + <usize>q * e, v);
+        }
+      }
+      if (++j == kw) {
+        j = 0;
+        if (++i == kh) { i = 0; ch++; }
+      }
+    }
+  }
+}
+
+/**
+ * Pᵀ packed like packPatches (a filter gradient dW = dY·Pᵀ): rows pc..pc+kc are output
+ * positions, columns jc..jc+ncols patch rows. f32 panels take four positions of one output
+ * row at a time: for each four patch rows, four loads of four consecutive inputs and a
+ * register transpose give a 4×4 block of the panel. Other cases go entry by entry.
+ */
+export function packPatchesT<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, ncols: i32,
+  w: i32, out: usize): void {
+  const G = changetype<Geometry>(g);
+  const c = G.c, h = G.h, wd = G.w, kh = G.kh, kw = G.kw, ho = G.ho, wo = G.wo;
+  const sh = G.sh, sw = G.sw, ph = G.ph, pw = G.pw, dh = G.dh, dw = G.dw;
+  const e = <usize>sizeof<T>(), hw = ho * wo, khw = kh * kw, chw = c * h * wd;
+  const b0 = pc / hw, r0 = pc - b0 * hw, y0 = r0 / wo, x0 = r0 - y0 * wo;
+  const step = <usize>w * e;
+  // Whole windows inside the image for every output position: no bounds tests.
+  const inside = ph <= 0 && pw <= 0 && (ho - 1) * sh - ph + (kh - 1) * dh < h
+    && (wo - 1) * sw - pw + (kw - 1) * dw < wd;
+  for (let jr = 0; jr < ncols; jr += w) {
+    const cols = min(w, ncols - jr);
+    const panel = out + <usize>(jr * kc) * e;
+    if (sizeof<T>() == 4 && cols == 8 && inside && sw == 1) {
+      // Input offsets (elements) of the panel's eight patch rows from a window's origin.
+      let r = jc + jr, ch = r / khw, t = r - ch * khw, i = t / kw, j = t - i * kw;
+      const o0 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o1 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o2 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o3 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o4 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o5 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o6 = (ch * h + i * dh) * wd + j * dw;
+      if (++j == kw) { j = 0; if (++i == kh) { i = 0; ch++; } }
+      const o7 = (ch * h + i * dh) * wd + j * dw;
+      let b = b0, y = y0, xx = x0, p = 0;
+      while (p < kc) {
+        const origin = x + (<usize>b * <usize>chw + <usize>((y * sh - ph) * wd + xx - pw)) * e;
+        const dst = panel + <usize>p * step;
+        if (xx + 4 <= wo && p + 4 <= kc) {
+          transposeRows4(origin + (<usize>o0 << 2), origin + (<usize>o1 << 2),
+            origin + (<usize>o2 << 2), origin + (<usize>o3 << 2), dst, step);
+          transposeRows4(origin + (<usize>o4 << 2), origin + (<usize>o5 << 2),
+            origin + (<usize>o6 << 2), origin + (<usize>o7 << 2), dst + 16, step);
+          p += 4; xx += 4;
+        } else {
+          store<f32>(dst, load<f32>(origin + (<usize>o0 << 2)));
+          store<f32>(dst, load<f32>(origin + (<usize>o1 << 2)), 4);
+          store<f32>(dst, load<f32>(origin + (<usize>o2 << 2)), 8);
+          store<f32>(dst, load<f32>(origin + (<usize>o3 << 2)), 12);
+          store<f32>(dst, load<f32>(origin + (<usize>o4 << 2)), 16);
+          store<f32>(dst, load<f32>(origin + (<usize>o5 << 2)), 20);
+          store<f32>(dst, load<f32>(origin + (<usize>o6 << 2)), 24);
+          store<f32>(dst, load<f32>(origin + (<usize>o7 << 2)), 28);
+          p++; xx++;
+        }
+        if (xx == wo) {
+          xx = 0;
+          if (++y == ho) { y = 0; b++; }
+        }
+      }
+      continue;
+    }
+    for (let q = 0; q < w; q++) {
+      let dst = panel + <usize>q * e;
+      if (q >= cols) {
+        for (let p = 0; p < kc; p++, dst += step) store<T>(dst, <T>0);
+        continue;
+      }
+      const r = jc + jr + q, ch = r / khw, t = r - ch * khw, i = t / kw, j = t - i * kw;
+      const plane = <usize>(ch * h * wd) * e;
+      let b = b0, y = y0, xx = x0;
+      for (let p = 0; p < kc; p++, dst += step) {
+        const iy = y * sh - ph + i * dh, ix = xx * sw - pw + j * dw;
+        let v: T = <T>0;
+        if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+          v = load<T>(x + <usize>b * <usize>chw * e + plane + <usize>(iy * wd + ix) * e);
+        }
+        store<T>(dst, v);
+        if (++xx == wo) {
+          xx = 0;
+          if (++y == ho) { y = 0; b++; }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Four f32 rows of four (at s0..s3) written transposed: dst row k (rows `row` bytes apart)
+ * gets (s0[k], s1[k], s2[k], s3[k]) in its first 16 bytes.
+ */
+// @ts-ignore: decorator
+@inline function transposeRows4(s0: usize, s1: usize, s2: usize, s3: usize, dst: usize,
+  row: usize): void {
+  const a = v128.load(s0), b = v128.load(s1), c = v128.load(s2), d = v128.load(s3);
+  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + row, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * row, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * row, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}

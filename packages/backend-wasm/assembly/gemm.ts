@@ -8,6 +8,7 @@
 // through strides, transposed or not (copying it never paid in the bench shapes). Addresses
 // are byte offsets into the shared memory.
 
+import { packPatches, packPatchesT } from './conv';
 import { transpose4, vmadd } from './simd';
 
 /** Rows of C per register tile. */
@@ -150,11 +151,13 @@ function packB<T>(b: usize, ldb: i32, transB: bool, pc: i32, jc: i32, kc: i32, n
  * C = op(A)·op(B) (+ C when `accumulate`), row-major with leading dimensions lda, ldb, ldc;
  * a, b, c and `scratch` (gemmScratchBytes() bytes) are byte addresses. op(B) is packed in
  * panels of nr<T>() columns (in-place reads of B with a large ldb thrash the cache); A is read
- * in place, transposed or not (measured: copying it never paid).
+ * in place, transposed or not (measured: copying it never paid). With `patches` (a conv
+ * geometry block, see conv.ts), op(B) is the patch matrix of the images at b, or its
+ * transpose, packed straight from the images.
  */
 function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32,
   transB: bool, c: usize, ldc: i32, accumulate: bool,
-  scratch: usize): void {
+  scratch: usize, patches: usize = 0): void {
   const e = <usize>sizeof<T>(), w = nr<T>();
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
@@ -173,7 +176,9 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
       const kc = min(kcEven, k - pc);
       // The first k slice stores C unless accumulating, so C is never zero-filled first.
       const overwrite = pc == 0 && !accumulate;
-      packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
+      if (patches == 0) packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
+      else if (transB) packPatchesT<T>(b, patches, pc, jc, kc, nc, w, wb);
+      else packPatches<T>(b, patches, pc, jc, kc, nc, w, wb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         let ap: usize, ars: usize, aps: usize;
@@ -218,4 +223,18 @@ export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool
   ldb: i32, transB: bool, c: usize, ldc: i32, accumulate: bool,
   scratch: usize): void {
   gemm<f64>(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, scratch);
+}
+
+/**
+ * C = op(A)·P (+ C), or op(A)·Pᵀ when `transP`, for the patch matrix P of the images at x
+ * with the conv geometry at g (conv.ts): the convolution's GEMMs without im2col.
+ */
+export function convGemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, x: usize,
+  g: usize, transP: bool, c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
+  gemm<f32>(m, n, k, a, lda, transA, x, 0, transP, c, ldc, accumulate, scratch, g);
+}
+
+export function convGemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, x: usize,
+  g: usize, transP: bool, c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
+  gemm<f64>(m, n, k, a, lda, transA, x, 0, transP, c, ldc, accumulate, scratch, g);
 }

@@ -25,12 +25,13 @@ export const GEOMETRY_BYTES = GEOMETRY.length * 4;
 
 /**
  * im2col, col2im and the block swap over the wasm memory (the TS kernels from `fallback`
- * when an operand is outside it); `geometry` is a GEOMETRY_BYTES block the wrapper writes
- * before each call.
+ * when an operand is outside it), and, on one thread, the implicit-GEMM convolution passes
+ * (`patchGemm`, packing patches straight from the images; `scratch` is the calling thread's
+ * GEMM scratch). `geometry` is a GEOMETRY_BYTES block the wrapper writes before each call.
  */
 export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
-  fallback: Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'>):
-  Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'> {
+  fallback: Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'>, scratch: number | null):
+  Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01' | 'patchGemm'> {
   const put = (g: ConvGeometry) => {
     const v = new Int32Array(heap.memory.buffer, geometry, GEOMETRY.length);
     GEOMETRY.forEach((f, i) => { v[i] = g[f]; });
@@ -55,6 +56,16 @@ export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
       const e = dx.BYTES_PER_ELEMENT;
       (e === 8 ? k.col2imF64 : k.col2imF32)(cols.byteOffset + colOff * e, rowStride, geometry,
         dx.byteOffset + dxOff * e);
+    },
+    // With threads, the pool splits the im2col path's GEMM instead (its kernel has no
+    // geometry argument).
+    patchGemm: scratch === null ? undefined : (o) => {
+      if (!heap.owns(o.x) || !heap.owns(o.a) || !heap.owns(o.c)) return false;
+      put(o.g);
+      const e = o.c.BYTES_PER_ELEMENT;
+      (e === 8 ? k.convGemmF64 : k.convGemmF32)(o.m, o.n, o.k, o.a.byteOffset, o.k, 0,
+        o.x.byteOffset, geometry, o.transP ? 1 : 0, o.c.byteOffset, o.n, 0, scratch);
+      return true;
     },
     swap01: (src, a, n, b, dst) => {
       if (!heap.owns(src) || !heap.owns(dst)) {

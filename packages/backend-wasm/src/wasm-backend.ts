@@ -172,7 +172,8 @@ export class WasmBackend extends CpuBackend {
       blocks.push(p);
       return p;
     };
-    const kernel = stridedKernel(exports, block(scratchBytes));
+    const mainScratch = block(scratchBytes);
+    const kernel = stridedKernel(exports, mainScratch);
     const warm = block(WARM_BYTES);
     const geometry = block(GEOMETRY_BYTES);
     warmUpOps(exports, heap.memory, warm, geometry);
@@ -196,7 +197,7 @@ export class WasmBackend extends CpuBackend {
     const seam: CpuSeam = {
       threads,
       ...convKernels(exports, heap, geometry,
-        { im2col: tsIm2col, col2im: tsCol2im, swap01: tsSwap01 }),
+        { im2col: tsIm2col, col2im: tsCol2im, swap01: tsSwap01 }, pool ? null : mainScratch),
       gemm: gemm.run,
       alloc: (dtype, n, zeroed) => heap.alloc(dtype, n, zeroed),
       release: (values) => heap.release(values),

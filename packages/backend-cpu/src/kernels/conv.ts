@@ -99,6 +99,27 @@ export interface ConvKernels {
   im2col: typeof im2col;
   col2im: typeof col2im;
   swap01: typeof swap01;
+  /**
+   * A GEMM that reads the patch matrix straight from the images (an implicit GEMM), where a
+   * backend has one; returns false when it did not run (then P is formed by im2col).
+   */
+  patchGemm?: (args: PatchGemmArgs) => boolean;
+}
+
+/**
+ * C [m, n] = A [m, k]·P (forward: A = W, C = Y) or A·Pᵀ when `transP` (filter gradient:
+ * A = dY channel-major, C = dW), P = the batch's patch matrix [C·kh·kw, N·Ho·Wo] of the NCHW
+ * images `x` with geometry `g`; C is overwritten. All row-major and contiguous.
+ */
+export interface PatchGemmArgs {
+  g: Geometry;
+  x: FloatArray;
+  transP: boolean;
+  a: FloatArray;
+  c: FloatArray;
+  m: number;
+  n: number;
+  k: number;
 }
 
 /**
@@ -144,11 +165,15 @@ export function conv2d(k: ConvKernels, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
   const { n, o, kk, hw } = g;
-  const cols = batchCols(x, g, k);
   // Y [O, N·HW] = W [O, K] · cols [K, N·HW], then reorder to NCHW.
   const y = n === 1 ? out : k.alloc(o * n * hw);
-  k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
-    transB: false, c: y, cOffset: 0 });
+  const implicit = !pointwise(g) && k.patchGemm?.({ g, x, transP: false, a: w, c: y, m: o,
+    n: n * hw, k: kk });
+  if (implicit !== true) {
+    const cols = batchCols(x, g, k);
+    k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
+      transB: false, c: y, cOffset: 0 });
+  }
   if (n > 1) k.swap01(y, o, n, hw, out);
 }
 
@@ -180,9 +205,11 @@ export function conv2dBackpropFilter(k: ConvKernels, x: FloatArray,
   dw: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
-  const cols = batchCols(x, g, k);
   const dyT = channelMajor(dy, n, o, hw, k);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
+  if (!pointwise(g) && k.patchGemm?.({ g, x, transP: true, a: dyT, c: dw, m: o, n: kk,
+    k: n * hw }) === true) return;
+  const cols = batchCols(x, g, k);
   k.gemm({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: true, c: dw, cOffset: 0 });
 }
