@@ -1,7 +1,8 @@
 // The wasm backend's own kernels (float32 elementwise rows, where, unary, 2×2 max
 // pooling, the last-two-axes transpose, the convolutions' implicit GEMM and im2col/col2im)
-// against the cpu backend's TS kernels on the same inputs, NaN and ±0 included. Elementwise results are correctly rounded on both, so they must agree exactly
-// (NaN with NaN; −0 with +0); convolutions, whose GEMMs sum in another order, to 1e-12 in
+// against the cpu backend's TS kernels on the same inputs, NaN and ±0 included. Elementwise
+// results are correctly rounded on both, so they must agree exactly (NaN with NaN; −0 with
+// +0); convolutions, whose GEMMs sum in another order, to 1e-12 in
 // float64 and 3e-4 in float32 (relative to 1 + the output's largest magnitude).
 import t from 'tap';
 import {
