@@ -8,3 +8,4 @@ export { transposeLast2 } from './layout';
 export {
   applyLeftF64, applyRightF64, leafPassF64, reflectSymmetricF64, rotateRowsF64,
 } from './linalg';
+export { sumMiddleF32 } from './reduce';

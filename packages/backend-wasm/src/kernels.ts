@@ -26,10 +26,10 @@ export interface KernelExports {
   whereRowF32(out: number, c: number, sc: number, a: number, sa: number, b: number, sb: number,
     len: number): void;
   unaryF32(op: number, out: number, x: number, n: number): void;
-  im2colF32(x: number, g: number, cols: number, rowStride: number): void;
-  im2colF64(x: number, g: number, cols: number, rowStride: number): void;
-  col2imF32(cols: number, rowStride: number, g: number, dx: number): void;
-  col2imF64(cols: number, rowStride: number, g: number, dx: number): void;
+  im2colF32(x: number, g: number, cols: number): void;
+  im2colF64(x: number, g: number, cols: number): void;
+  col2imF32(cols: number, g: number, dx: number): void;
+  col2imF64(cols: number, g: number, dx: number): void;
   swap01(src: number, a: number, n: number, bytes: number, dst: number): void;
   transposeLast2(src: number, batch: number, rows: number, cols: number, dst: number): void;
   maxPool2x2F32(x: number, planes: number, h: number, w: number, ho: number, wo: number,
@@ -44,6 +44,7 @@ export interface KernelExports {
     p: number): void;
   leafPassF64(at: number, o: number, ld: number, m: number, j: number, q: number, g: number,
     sq: number, d: number): void;
+  sumMiddleF32(x: number, before: number, outer: number, after: number, out: number): void;
   rotateRowsF64(xt: number, ld: number, len: number, lo: number, cnt: number, c: number,
     s: number, forward: number): void;
 }

@@ -19,8 +19,8 @@ export const binaryCode = (op: BinaryOp): number => BINARY_OPS.indexOf(op);
 export const unaryCode = (op: UnaryOp): number => UNARY_OPS.indexOf(op);
 
 /** Order of the i32 geometry fields that assembly/conv.ts reads. */
-const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw'] as
-  const;
+const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw',
+  'n'] as const;
 export const GEOMETRY_BYTES = GEOMETRY.length * 4;
 
 /**
@@ -37,25 +37,23 @@ export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
     GEOMETRY.forEach((f, i) => { v[i] = g[f]; });
   };
   return {
-    im2col: (x, xOff, g, cols, colOff, rowStride) => {
+    im2col: (x, g, cols) => {
       if (!heap.owns(x) || !heap.owns(cols)) {
-        fallback.im2col(x, xOff, g, cols, colOff, rowStride);
+        fallback.im2col(x, g, cols);
         return;
       }
       put(g);
-      const e = x.BYTES_PER_ELEMENT;
-      (e === 8 ? k.im2colF64 : k.im2colF32)(x.byteOffset + xOff * e, geometry,
-        cols.byteOffset + colOff * e, rowStride);
+      (x.BYTES_PER_ELEMENT === 8 ? k.im2colF64 : k.im2colF32)(x.byteOffset, geometry,
+        cols.byteOffset);
     },
-    col2im: (cols, colOff, rowStride, g, dx, dxOff) => {
+    col2im: (cols, g, dx) => {
       if (!heap.owns(cols) || !heap.owns(dx)) {
-        fallback.col2im(cols, colOff, rowStride, g, dx, dxOff);
+        fallback.col2im(cols, g, dx);
         return;
       }
       put(g);
-      const e = dx.BYTES_PER_ELEMENT;
-      (e === 8 ? k.col2imF64 : k.col2imF32)(cols.byteOffset + colOff * e, rowStride, geometry,
-        dx.byteOffset + dxOff * e);
+      (dx.BYTES_PER_ELEMENT === 8 ? k.col2imF64 : k.col2imF32)(cols.byteOffset, geometry,
+        dx.byteOffset);
     },
     // With threads, the pool splits the im2col path's GEMM instead (its kernel has no
     // geometry argument).
@@ -96,8 +94,9 @@ export function warmUpOps(k: KernelExports, memory: WebAssembly.Memory, region: 
   const n = 16384, a = region, b = region + 4 * n, out = region + 8 * n;
   new Float32Array(memory.buffer, region, 3 * n).fill(0.5);
   const g = new Int32Array(memory.buffer, geometry, GEOMETRY.length);
-  // c, h, w, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw: 4 channels of 16×16, 3×3, padding 1.
-  g.set([4, 16, 16, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1]);
+  // c, h, w, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, n: one image, 4 channels of 16×16,
+  // 3×3, padding 1.
+  g.set([4, 16, 16, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1, 1]);
   for (let rep = 0; rep < 4; rep++) {
     for (let op = 0; op < BINARY_OPS.length; op++) k.binaryRowF32(op, out, a, 1, b, rep & 1, n);
     for (let op = 0; op < UNARY_OPS.length; op++) k.unaryF32(op, out, a, n);
@@ -106,7 +105,7 @@ export function warmUpOps(k: KernelExports, memory: WebAssembly.Memory, region: 
     k.maxPool2x2F32(a, 16, 32, 32, 16, 16, 0, b, out, 1);
     k.transposeLast2(a, 1, 128, 128, out);
     k.swap01(a, 16, 16, 256, out);
-    k.im2colF32(a, geometry, b, 256);      // cols: 36 rows × 256 (4·16·16 = 1024 inputs)
-    k.col2imF32(b, 256, geometry, out);
+    k.im2colF32(a, geometry, b);           // cols: 36 rows × 256 (4·16·16 = 1024 inputs)
+    k.col2imF32(b, geometry, out);
   }
 }

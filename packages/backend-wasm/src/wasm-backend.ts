@@ -9,8 +9,9 @@ import {
   col2im as tsCol2im, forEachRow, im2col as tsIm2col, swap01 as tsSwap01, withLinalgInner,
 } from '@dlrt/backend-cpu';
 import type {
-  BinaryOp, DataId, DType, Pool2dAttrs, Shape, TensorInfo, TypedArray, UnaryOp,
+  BinaryOp, DataId, DType, Pool2dAttrs, ReduceOp, Shape, TensorInfo, TypedArray, UnaryOp,
 } from '@dlrt/core';
+import { sizeOf } from '@dlrt/core';
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
 import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
@@ -116,6 +117,21 @@ export class WasmBackend extends CpuBackend {
       this.k.whereRowF32(out.byteOffset + 4 * o, cv!.byteOffset + 4 * ic, sc,
         av!.byteOffset + 4 * ia, sa, bv!.byteOffset + 4 * ib, sb, len);
     });
+    return this.wrap(out);
+  }
+
+  override reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataId {
+    // A float32 sum around one kept block of axes, neither leading nor trailing (a conv bias
+    // gradient: [N, C, H·W] → [C]); the cpu backend's fold covers the other cases.
+    const r = x.shape.length, xv = this.inMemory(x);
+    const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const block = kept.length > 0 && kept.every((a, i) => a === kept[0] + i);
+    const first = kept[0] ?? 0, last = kept.at(-1) ?? 0;
+    const out = op === 'sum' && x.dtype === 'float32' && xv && block && first > 0
+      && last < r - 1 ? this.result('float32', sizeOf(kept.map((a) => x.shape[a]))) : null;
+    if (!out) return super.reduce(op, x, axes);
+    this.k.sumMiddleF32(xv!.byteOffset, sizeOf(x.shape.slice(0, first)), out.length,
+      sizeOf(x.shape.slice(last + 1)), out.byteOffset);
     return this.wrap(out);
   }
 

@@ -12,6 +12,8 @@ import {
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
+import { WasmHeap } from '../src/heap.js';
+import { compileKernels, instantiate } from '../src/kernels.js';
 import { WasmBackend } from '../src/wasm-backend.js';
 
 /** Values with NaN, ±0, ±Infinity, ties and ordinary numbers, deterministically. */
@@ -39,7 +41,7 @@ async function on(backend: string, inputs: [Float32Array, number[]][],
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
-t.test('wasm elementwise, where and max pooling agree exactly with the cpu backend', async (t) => {
+t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu backend', async (t) => {
   const be = await setBackend('wasm');
   t.ok(be instanceof WasmBackend);
   const cases: [string, [Float32Array, number[]][], (...xs: Tensor[]) => Tensor[]][] = [];
@@ -74,6 +76,12 @@ t.test('wasm elementwise, where and max pooling agree exactly with the cpu backe
         const { value, grads } = valueAndGrads(f)([x]);
         return [maxPool2d(x, { kernelSize: 2 }), value, grads[0]];
       }]);
+  }
+  // Sums around a kept block (conv bias gradients): float64 sums in the cpu backend's order.
+  for (const [shape, axes] of [[[3, 5, 4, 7], [0, 2, 3]], [[2, 3, 4, 5, 6], [0, 3, 4]],
+    [[2, 9, 1], [0, 2]], [[4, 8, 33], [0, 2]]] as [number[], number[]][]) {
+    cases.push([`sum of [${shape}] over [${axes}]`, [[values(shape.reduce((p, d) => p * d),
+      8).map((v) => (Number.isFinite(v) ? v * 1e3 : 0.5)), shape]], (x) => [sum(x, axes)]]);
   }
   for (const [name, inputs, f] of cases) {
     const want = await on('cpu', inputs, f);
@@ -115,4 +123,25 @@ t.test('wasm convolutions (implicit GEMM, im2col/col2im): conv2d and both gradie
     }
   }
   await closeBackends();
+});
+
+t.test('wasm sumMiddleF32: float64 sums in order, rounded once (direct kernel call)', async (t) => {
+  const heap = new WasmHeap();
+  const k = instantiate(await compileKernels(), heap.memory);
+  for (const [before, outer, after] of [[3, 5, 7], [2, 8, 1], [1, 3, 64], [4, 11, 9]]) {
+    const n = before * outer * after;
+    const x = heap.alloc('float32', n) as Float32Array;
+    x.set(values(n, outer).map((v) => (Number.isFinite(v) ? v * 1e4 : 1)));
+    const out = heap.alloc('float32', outer) as Float32Array;
+    k.sumMiddleF32(x.byteOffset, before, outer, after, out.byteOffset);
+    const want = new Float32Array(outer);
+    for (let j = 0; j < outer; j++) {
+      let acc = 0;
+      for (let b = 0; b < before; b++) {
+        for (let i = 0; i < after; i++) acc += x[(b * outer + j) * after + i];
+      }
+      want[j] = acc;
+    }
+    t.same(Array.from(out), Array.from(want), `[${before}, ${outer}, ${after}]`);
+  }
 });

@@ -35,52 +35,62 @@ function validColumns(g: Geometry, j: number): [number, number] {
 }
 
 /**
- * cols[(c·kh + i)·kw + j, y·wo + x] = x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside).
- * Row r of the patch matrix starts at cols[colOff + r·rowStride].
+ * The batch's patch matrix: cols[(c·kh + i)·kw + j, b·Ho·Wo + y·wo + x] =
+ * x[b, c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside), row stride N·Ho·Wo. Rows go
+ * outermost and images inside them, so cols is written front to back (image by image, the
+ * writes were rows N·Ho·Wo apart: a 32 KiB stride at LeNet5's batch, one cache set).
  */
-export function im2col(x: FloatArray, xOff: number, g: Geometry, cols: FloatArray,
-  colOff: number, rowStride: number): void {
+export function im2col(x: FloatArray, g: Geometry, cols: FloatArray): void {
+  const rowStride = g.n * g.hw, chw = g.c * g.h * g.w;
   let row = 0;
   for (let c = 0; c < g.c; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, row++) {
-        const dst = colOff + row * rowStride;
         const [lo, hi] = validColumns(g, j);
         const off = j * g.dw - g.pw;
-        for (let y = 0; y < g.ho; y++) {
-          const iy = y * g.sh - g.ph + i * g.dh;
-          const d = dst + y * g.wo;
-          if (iy < 0 || iy >= g.h || lo >= hi) {
-            for (let xx = 0; xx < g.wo; xx++) cols[d + xx] = 0;
-            continue;
+        for (let b = 0; b < g.n; b++) {
+          const dst = row * rowStride + b * g.hw, xOff = b * chw;
+          for (let y = 0; y < g.ho; y++) {
+            const iy = y * g.sh - g.ph + i * g.dh;
+            const d = dst + y * g.wo;
+            if (iy < 0 || iy >= g.h || lo >= hi) {
+              for (let xx = 0; xx < g.wo; xx++) cols[d + xx] = 0;
+              continue;
+            }
+            const src = xOff + (c * g.h + iy) * g.w + off;
+            for (let xx = 0; xx < lo; xx++) cols[d + xx] = 0;
+            // A plain loop: image rows are short, and a subarray view per row costs more.
+            const sw = g.sw;
+            for (let xx = lo; xx < hi; xx++) cols[d + xx] = x[src + xx * sw];
+            for (let xx = hi; xx < g.wo; xx++) cols[d + xx] = 0;
           }
-          const src = xOff + (c * g.h + iy) * g.w + off;
-          for (let xx = 0; xx < lo; xx++) cols[d + xx] = 0;
-          // A plain loop: image rows are short, and a subarray view per row costs more.
-          const sw = g.sw;
-          for (let xx = lo; xx < hi; xx++) cols[d + xx] = x[src + xx * sw];
-          for (let xx = hi; xx < g.wo; xx++) cols[d + xx] = 0;
         }
       }
     }
   }
 }
 
-/** The adjoint of im2col: adds every patch entry back onto the image it came from. */
-export function col2im(cols: FloatArray, colOff: number, rowStride: number, g: Geometry,
-  dx: FloatArray, dxOff: number): void {
+/**
+ * The adjoint of im2col: adds every patch entry of the batch's cols back onto the image it
+ * came from, reading cols front to back (each dx entry still takes its rows in row order).
+ */
+export function col2im(cols: FloatArray, g: Geometry, dx: FloatArray): void {
+  const rowStride = g.n * g.hw, chw = g.c * g.h * g.w;
   let row = 0;
   for (let c = 0; c < g.c; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, row++) {
         const [lo, hi] = validColumns(g, j);
         const off = j * g.dw - g.pw;
-        for (let y = 0; y < g.ho; y++) {
-          const iy = y * g.sh - g.ph + i * g.dh;
-          if (iy < 0 || iy >= g.h) continue;
-          const src = colOff + row * rowStride + y * g.wo;
-          const dst = dxOff + (c * g.h + iy) * g.w + off;
-          for (let xx = lo; xx < hi; xx++) dx[dst + xx * g.sw] += cols[src + xx];
+        for (let b = 0; b < g.n; b++) {
+          const dxOff = b * chw;
+          for (let y = 0; y < g.ho; y++) {
+            const iy = y * g.sh - g.ph + i * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            const src = row * rowStride + b * g.hw + y * g.wo;
+            const dst = dxOff + (c * g.h + iy) * g.w + off;
+            for (let xx = lo; xx < hi; xx++) dx[dst + xx * g.sw] += cols[src + xx];
+          }
         }
       }
     }
@@ -130,7 +140,7 @@ function batchCols(x: FloatArray, g: Geometry, k: ConvKernels): FloatArray {
   const { n, kk, hw } = g;
   if (pointwise(g)) return channelMajor(x, n, g.c, hw, k);
   const cols = k.alloc(kk * n * hw);
-  for (let b = 0; b < n; b++) k.im2col(x, b * g.c * g.h * g.w, g, cols, b * hw, n * hw);
+  k.im2col(x, g, cols);
   return cols;
 }
 
@@ -197,7 +207,7 @@ export function conv2dBackpropInput(k: ConvKernels, dy: FloatArray,
     }
     return;
   }
-  for (let b = 0; b < n; b++) k.col2im(dcols, b * hw, n * hw, g, dx, b * g.c * g.h * g.w);
+  k.col2im(dcols, g, dx);
 }
 
 export function conv2dBackpropFilter(k: ConvKernels, x: FloatArray,
