@@ -3,7 +3,7 @@
  * backend in every gpu.js mode available here, against ml-matrix and @tensorflow/tfjs (cpu and
  * wasm backends), on square and training-sized shapes.
  */
-import { closeBackends, matmul, setBackend, tensor } from '@dlrt/core';
+import { type Tensor, closeBackends, dispose, matmul, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -53,6 +53,18 @@ function floats(dtype: DType, n: number): Float32Array | Float64Array {
   return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
 }
 
+/** Inputs of the dlrt cases so far: disposed before the next backend switch (see useBackend). */
+const inputs: Tensor[] = [];
+
+/**
+ * Switches backend after disposing the last cases' inputs, so that setBackend closes the
+ * backend it replaces (its memory and worker threads) instead of keeping it alive.
+ */
+async function useBackend(name: string, options: Record<string, unknown>): Promise<void> {
+  dispose(inputs.splice(0));
+  await setBackend(name, options);
+}
+
 /**
  * The dlrt case: the public `matmul` op on the active backend (set up by the caller, e.g.
  * `setBackend('wasm', { threads })`), result disposed each call, as a user would run it.
@@ -61,6 +73,7 @@ export function dlrtCase(shape: Shape, dtype: DType, readBack = false): () => vo
   const { m, k, n, transA } = shape;
   const a = tensor(fill(floats(dtype, m * k), 1), transA ? [k, m] : [m, k], dtype);
   const b = tensor(fill(floats(dtype, k * n), 2), [k, n], dtype);
+  inputs.push(a, b);
   if (!readBack) return () => matmul(a, b, { transposeA: transA }).dispose();
   return () => {
     const c = matmul(a, b, { transposeA: transA });
@@ -161,20 +174,21 @@ export async function runMatmul(): Promise<void> {
   for (const shape of SHAPES) {
     console.log(`${shape.label}  (m=${shape.m} k=${shape.k} n=${shape.n})`);
     for (const threads of [1, 2]) {
-      await setBackend('cpu', { threads });
+      await useBackend('cpu', { threads });
       for (const dtype of ['float32', 'float64'] as const) {
         const runner = `dlrt ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
         rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
       }
     }
     for (const threads of [1, 2]) {
-      await setBackend('wasm', { threads });
+      await useBackend('wasm', { threads });
       for (const dtype of ['float32', 'float64'] as const) {
         const runner = `wasm ${threads}T ${dtype === 'float32' ? 'f32' : 'f64'}`;
         rows.push(measure(shape, runner, dtype, threads, () => dlrtCase(shape, dtype)));
       }
     }
     for (const mode of modes) {
+      dispose(inputs.splice(0));
       const runner = await useGpu(mode);
       rows.push(measure(shape, runner, 'float32', 1, () => dlrtCase(shape, 'float32', true)));
     }
@@ -190,7 +204,7 @@ export async function runMatmul(): Promise<void> {
     rows.push(tfRow(shape, 'tfjs-wasm f32', await onBackend('wasm')));
   }
   detachOneBuffer();
-  await setBackend('cpu', { threads: 1 });
+  await useBackend('cpu', { threads: 1 });
   for (const shape of SHAPES) {
     console.log(`${shape.label}  (after a detach)`);
     rows.push(measure(shape, DETACHED, 'float64', 1, () => dlrtCase(shape, 'float64')));
