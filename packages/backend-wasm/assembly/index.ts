@@ -6,6 +6,6 @@ export { col2imF32, col2imF64, im2colF32, im2colF64, swap01 } from './conv';
 export { maxPool2x2F32, maxPool2x2F64 } from './pool';
 export { transposeLast2 } from './layout';
 export {
-  applyLeftF64, applyRightF64, leafPassF64, reflectSymmetricF64, rotateRowsF64,
+  applyLeftF64, applyRightF64, jacobiSweepF64, leafPassF64, reflectSymmetricF64, rotateRowsF64,
 } from './linalg';
 export { sumMiddleF32 } from './reduce';

@@ -324,3 +324,80 @@ export function leafPassF64(a: usize, o: i32, ld: i32, m: i32, j: i32, q: i32, g
   store<f64>(d, s0); store<f64>(d + 8, s1); store<f64>(d + 16, s2); store<f64>(d + 24, s3);
   store<f64>(d + 32, s4); store<f64>(d + 40, s5); store<f64>(d + 48, s6); store<f64>(d + 56, s7);
 }
+
+/** Rows whose norm falls below this are treated as exactly zero (svd-jacobi.ts's TINY). */
+const JACOBI_TINY: f64 = 1e-290;
+
+/** Euclidean norm of len entries at x, rescaled when the plain sum of squares left
+ * [1e-280, 1e280] (householder.ts's norm2). */
+function norm2(x: usize, len: i32): f64 {
+  let s = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const v = v128.load(x + (<usize>i << 3));
+    s = f64x2.add(s, f64x2.mul(v, v));
+  }
+  let ss = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  if (i < len) ss += load<f64>(at(x, i)) * load<f64>(at(x, i));
+  if (ss >= 1e-280 && ss <= 1e280) return Math.sqrt(ss);
+  let big: f64 = 0;
+  for (let j = 0; j < len; j++) big = max(big, abs(load<f64>(at(x, j))));
+  if (big == 0 || !isFinite(big)) return big;
+  ss = 0;
+  for (let j = 0; j < len; j++) {
+    const y = load<f64>(at(x, j)) / big;
+    ss += y * y;
+  }
+  return big * Math.sqrt(ss);
+}
+
+/** x_p ← c·x_p − s·x_q, x_q ← s·x_p + c·x_q over len entries. */
+// @ts-ignore: decorator
+@inline function rotatePair(xp: usize, xq: usize, len: i32, c: f64, s: f64): void {
+  const vc = f64x2.splat(c), vs = f64x2.splat(s);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const o = <usize>i << 3;
+    const a = v128.load(xp + o), b = v128.load(xq + o);
+    v128.store(xp + o, f64x2.sub(f64x2.mul(vc, a), f64x2.mul(vs, b)));
+    v128.store(xq + o, f64x2.add(f64x2.mul(vs, a), f64x2.mul(vc, b)));
+  }
+  if (i < len) {
+    const a = load<f64>(at(xp, i)), b = load<f64>(at(xq, i));
+    store<f64>(at(xp, i), c * a - s * b);
+    store<f64>(at(xq, i), s * a + c * b);
+  }
+}
+
+/**
+ * One cyclic sweep of one-sided Jacobi (the cpu backend's svd-jacobi.ts jacobiSweep) over
+ * the row pairs of the n×n r, rotating wt along and updating the row norms nrm; returns the
+ * number of rotations.
+ */
+export function jacobiSweepF64(r: usize, wt: usize, n: i32, nrm: usize, tol: f64): i32 {
+  const row = <usize>n << 3;
+  let rotated = 0;
+  for (let p = 0; p < n - 1; p++) {
+    const rp = r + <usize>p * row, wp = wt + <usize>p * row, np = at(nrm, p);
+    for (let q = p + 1; q < n; q++) {
+      const nq = at(nrm, q);
+      const a = load<f64>(np), b = load<f64>(nq);
+      if (!(a > JACOBI_TINY && b > JACOBI_TINY)) continue;
+      const rq = r + <usize>q * row;
+      const cp = dot(rp, rq, n) / a / b;
+      if (!(abs(cp) > tol)) continue;
+      rotated++;
+      const zeta = (b / a - a / b) / (2 * cp);
+      const az = abs(zeta);
+      const t = az > 1e15 ? 0.5 / zeta : (zeta >= 0 ? 1.0 : -1.0) / (az + Math.sqrt(1 + zeta * zeta));
+      const c = 1 / Math.sqrt(1 + t * t);
+      const sn = c * t;
+      rotatePair(rp, rq, n, c, sn);
+      rotatePair(wp, wt + <usize>q * row, n, c, sn);
+      const fp = 1 - t * cp * (b / a), fq = 1 + t * cp * (a / b);
+      store<f64>(np, fp < 0.25 ? norm2(rp, n) : a * Math.sqrt(fp));
+      store<f64>(nq, fq < 0.25 ? norm2(rq, n) : b * Math.sqrt(fq));
+    }
+  }
+  return rotated;
+}

@@ -42,6 +42,7 @@ export interface KernelExports {
     cols: number): void;
   reflectSymmetricF64(tau: number, v: number, a: number, lda: number, len: number,
     p: number): void;
+  jacobiSweepF64(r: number, wt: number, n: number, nrm: number, tol: number): number;
   leafPassF64(at: number, o: number, ld: number, m: number, j: number, q: number, g: number,
     sq: number, d: number): void;
   sumMiddleF32(x: number, before: number, outer: number, after: number, out: number): void;

@@ -57,6 +57,10 @@ export class LinalgArena {
         }
         k.leafPassF64(at.byteOffset, o, ld, m, j, q, g.byteOffset, sq, d.byteOffset);
       },
+      jacobiSweep: (r, wt, n, nrm, tol) => {
+        if (!own(r) || !own(wt) || !own(nrm)) return ts.jacobiSweep(r, wt, n, nrm, tol);
+        return k.jacobiSweepF64(r.byteOffset, wt.byteOffset, n, nrm.byteOffset, tol);
+      },
       rotateRows: (xt, ld, len, lo, cnt, c, s, forward) => {
         if (!own(xt) || !own(c) || !own(s)) {
           ts.rotateRows(xt, ld, len, lo, cnt, c, s, forward);

@@ -9,6 +9,7 @@ import { gemmStrided, type StridedGemm } from '../kernels/gemm.js';
 import { rotateRows } from './givens.js';
 import { applyLeft, applyRight, reflectSymmetric } from './householder.js';
 import { fusedPass } from './qr-leaf.js';
+import { jacobiSweep } from './svd-jacobi.js';
 
 export interface LinalgInner {
   /** A zeroed float64 work array of length n. */
@@ -22,6 +23,8 @@ export interface LinalgInner {
   readonly reflectSymmetric: typeof reflectSymmetric;
   /** One reflector of a QR leaf applied to its eight columns, with the next dots: qr-leaf.ts. */
   readonly leafPass: typeof fusedPass;
+  /** One sweep of one-sided Jacobi over all row pairs: svd-jacobi.ts. */
+  readonly jacobiSweep: typeof jacobiSweep;
   /** A sequence of plane rotations on adjacent rows: givens.ts. */
   readonly rotateRows: typeof rotateRows;
 }
@@ -34,6 +37,7 @@ export const tsInner: LinalgInner = {
   applyRight,
   reflectSymmetric,
   leafPass: fusedPass,
+  jacobiSweep,
   rotateRows,
 };
 

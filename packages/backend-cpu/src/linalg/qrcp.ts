@@ -5,6 +5,7 @@
  * (svd-jacobi.ts), not a hot path. The result reuses QrFactors, so applyQ works on it.
  */
 import { dot, makeReflector, norm2 } from './householder.js';
+import { inner } from './inner.js';
 import { reflectorT } from './wy.js';
 import { QR_BLOCK, type QrFactors } from './qr-factor.js';
 
@@ -70,7 +71,7 @@ export function qrPivoted(at: Float64Array, m: number, n: number): PivotedQr {
 function factorsOf(
   at: Float64Array, m: number, n: number, k: number, tau: Float64Array,
 ): QrFactors {
-  const vt = new Float64Array(k * m);
+  const vt = inner().alloc(k * m);
   for (let j = 0; j < k; j++) {
     vt[j * m + j] = 1;
     for (let r = j + 1; r < m; r++) vt[j * m + r] = at[j * m + r];

@@ -6,6 +6,7 @@
  * singular value then carries a relative error of about ε·κ(B), not ε·‖A‖/σ.
  */
 import { dot, norm2 } from './householder.js';
+import { inner } from './inner.js';
 import { applyQ } from './qr-factor.js';
 import { qrPivoted } from './qrcp.js';
 import type { SvdResult } from './svd.js';
@@ -24,18 +25,19 @@ export function svdJacobi(a: Float64Array, m: number, n: number): SvdResult {
     for (let j = 0; j < n; j++) rowMax[i] = Math.max(rowMax[i], Math.abs(a[i * n + j]));
   }
   const order = Int32Array.from({ length: m }, (_, i) => i).sort((x, y) => rowMax[y] - rowMax[x]);
-  const at = new Float64Array(n * m);
+  const { alloc } = inner();
+  const at = alloc(n * m);
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < n; j++) at[j * m + r] = a[order[r] * n + j];
   }
   // 2. A·P = Q·R with column pivoting.
   const { f, perm } = qrPivoted(at, m, n);
-  const r = new Float64Array(n * n);
+  const r = alloc(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) r[i * n + j] = at[j * m + i];
   }
   // 3. Orthogonalize the rows of R (the columns of Rᵀ): R' = Wᵀ·R = Σ·U_xᵀ.
-  const wt = new Float64Array(n * n);
+  const wt = alloc(n * n);
   for (let i = 0; i < n; i++) wt[i * n + i] = 1;
   jacobiRows(r, wt, n);
   // 4. σ_i = ‖row i of R'‖; A·P = Q·R = (Q·W)·Σ·U_xᵀ, so V = P·U_x and U = Πᵀ·Q·W.
@@ -49,7 +51,7 @@ export function svdJacobi(a: Float64Array, m: number, n: number): SvdResult {
     if (done[i]) for (let j = 0; j < n; j++) v[perm[j] * n + i] = r[i * n + j] / nrm;
   }
   completeBasis(v, n, done);
-  const w = new Float64Array(m * n);               // [W; 0], then Q·[W; 0]
+  const w = alloc(m * n);                          // [W; 0], then Q·[W; 0]
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < n; c++) w[i * n + c] = wt[c * n + i];
   }
@@ -67,33 +69,46 @@ export function svdJacobi(a: Float64Array, m: number, n: number): SvdResult {
  */
 function jacobiRows(r: Float64Array, wt: Float64Array, n: number): void {
   const tol = Math.sqrt(n) * EPS;
-  const nrm = new Float64Array(n);
+  const { alloc, jacobiSweep } = inner();
+  const nrm = alloc(n);
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
     for (let i = 0; i < n; i++) nrm[i] = norm2(r, i * n, 1, n);
     sortRows(r, wt, nrm, n);
-    let rotated = 0;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (!(nrm[p] > TINY && nrm[q] > TINY)) continue;
-        const cp = dot(r, p * n, r, q * n, n) / nrm[p] / nrm[q];
-        if (!(Math.abs(cp) > tol)) continue;
-        rotated++;
-        const zeta = (nrm[q] / nrm[p] - nrm[p] / nrm[q]) / (2 * cp);
-        const az = Math.abs(zeta);
-        const t = az > 1e15 ? 0.5 / zeta : (zeta >= 0 ? 1 : -1) / (az + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t);
-        const sn = c * t;
-        rotateRows(r, p * n, q * n, n, c, sn);
-        rotateRows(wt, p * n, q * n, n, c, sn);
-        const fp = 1 - t * cp * (nrm[q] / nrm[p]);   // ‖r_p‖² ← ‖r_p‖² − t·g, g = cp·‖r_p‖‖r_q‖
-        const fq = 1 + t * cp * (nrm[p] / nrm[q]);
-        nrm[p] = fp < 0.25 ? norm2(r, p * n, 1, n) : nrm[p] * Math.sqrt(fp);
-        nrm[q] = fq < 0.25 ? norm2(r, q * n, 1, n) : nrm[q] * Math.sqrt(fq);
-      }
-    }
-    if (rotated === 0) return;
+    if (jacobiSweep(r, wt, n, nrm, tol) === 0) return;
   }
   throw new Error(`svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps (n = ${n})`);
+}
+
+/**
+ * One cyclic sweep of jacobiRows over the row pairs (p, q), p < q, of the n×n `r`: each pair
+ * whose |cos∠| exceeds `tol` is rotated to orthogonality, in `r` and in `wt`, and the row
+ * norms `nrm` are updated (recomputed when a norm drops by half or more). Returns the number
+ * of rotations.
+ */
+export function jacobiSweep(
+  r: Float64Array, wt: Float64Array, n: number, nrm: Float64Array, tol: number,
+): number {
+  let rotated = 0;
+  for (let p = 0; p < n - 1; p++) {
+    for (let q = p + 1; q < n; q++) {
+      if (!(nrm[p] > TINY && nrm[q] > TINY)) continue;
+      const cp = dot(r, p * n, r, q * n, n) / nrm[p] / nrm[q];
+      if (!(Math.abs(cp) > tol)) continue;
+      rotated++;
+      const zeta = (nrm[q] / nrm[p] - nrm[p] / nrm[q]) / (2 * cp);
+      const az = Math.abs(zeta);
+      const t = az > 1e15 ? 0.5 / zeta : (zeta >= 0 ? 1 : -1) / (az + Math.sqrt(1 + zeta * zeta));
+      const c = 1 / Math.sqrt(1 + t * t);
+      const sn = c * t;
+      rotateRows(r, p * n, q * n, n, c, sn);
+      rotateRows(wt, p * n, q * n, n, c, sn);
+      const fp = 1 - t * cp * (nrm[q] / nrm[p]);   // ‖r_p‖² ← ‖r_p‖² − t·g, g = cp·‖r_p‖‖r_q‖
+      const fq = 1 + t * cp * (nrm[p] / nrm[q]);
+      nrm[p] = fp < 0.25 ? norm2(r, p * n, 1, n) : nrm[p] * Math.sqrt(fp);
+      nrm[q] = fq < 0.25 ? norm2(r, q * n, 1, n) : nrm[q] * Math.sqrt(fq);
+    }
+  }
+  return rotated;
 }
 
 /** x_p ← c·x_p − s·x_q, x_q ← s·x_p + c·x_q for the rows at p and q (length len). */

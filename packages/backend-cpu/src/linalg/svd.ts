@@ -57,11 +57,8 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
     return r;
   }
   const f = m > n ? qrFactor(work, m, n) : undefined;
-  let square = f !== undefined ? upperR(f.at, f.ld, n) : undefined;
-  if (square === undefined) {
-    square = alloc(n * n);
-    square.set(work.subarray(0, n * n));
-  }
+  const square = f !== undefined ? upperR(f.at, f.ld, n) : alloc(n * n);
+  if (f === undefined) square.set(work.subarray(0, n * n));
   const { d, e, ql, qr } = bidiagonalize(square, k);
   const ld = rowStride(k);
   const urt = transposed(ql, k, k, k, ld), vt = transposed(qr, k, k, k, ld);
