@@ -1,7 +1,9 @@
-// The convolutions' patch gathering (im2col) and its adjoint (col2im), generic over f32 and
-// f64, with the layout of backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix
+// The convolutions' patch gathering (im2col), its adjoint (col2im) and the implicit GEMM's
+// patch packing (packPatches, packPatchesT), generic over f32 and f64, with the layout of backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix
 // holds x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] for every output position (y, x), 0 outside.
 // Geometry is passed as i32 fields in memory at `g` (see GEOMETRY in src/ops.ts).
+
+import { storeTransposed4 } from './simd';
 
 /** The geometry block, field for field in GEOMETRY's order. */
 @unmanaged class Geometry {
@@ -225,10 +227,12 @@ export function packPatchesT<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, n
         const origin = x + (<usize>b * <usize>chw + <usize>((y * sh - ph) * wd + xx - pw)) * e;
         const dst = panel + <usize>p * step;
         if (xx + 4 <= wo && p + 4 <= kc) {
-          transposeRows4(origin + (<usize>o0 << 2), origin + (<usize>o1 << 2),
-            origin + (<usize>o2 << 2), origin + (<usize>o3 << 2), dst, step);
-          transposeRows4(origin + (<usize>o4 << 2), origin + (<usize>o5 << 2),
-            origin + (<usize>o6 << 2), origin + (<usize>o7 << 2), dst + 16, step);
+          storeTransposed4(v128.load(origin + (<usize>o0 << 2)),
+            v128.load(origin + (<usize>o1 << 2)), v128.load(origin + (<usize>o2 << 2)),
+            v128.load(origin + (<usize>o3 << 2)), dst, step);
+          storeTransposed4(v128.load(origin + (<usize>o4 << 2)),
+            v128.load(origin + (<usize>o5 << 2)), v128.load(origin + (<usize>o6 << 2)),
+            v128.load(origin + (<usize>o7 << 2)), dst + 16, step);
           p += 4; xx += 4;
         } else {
           store<f32>(dst, load<f32>(origin + (<usize>o0 << 2)));
@@ -271,20 +275,4 @@ export function packPatchesT<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, n
       }
     }
   }
-}
-
-/**
- * Four f32 rows of four (at s0..s3) written transposed: dst row k (rows `row` bytes apart)
- * gets (s0[k], s1[k], s2[k], s3[k]) in its first 16 bytes.
- */
-// @ts-ignore: decorator
-@inline function transposeRows4(s0: usize, s1: usize, s2: usize, s3: usize, dst: usize,
-  row: usize): void {
-  const a = v128.load(s0), b = v128.load(s1), c = v128.load(s2), d = v128.load(s3);
-  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + row, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * row, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * row, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }

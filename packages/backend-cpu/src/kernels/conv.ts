@@ -1,6 +1,8 @@
 /**
  * conv2d through im2col + GEMM: the patch matrix cols [C·kh·kw, Ho·Wo] of each image turns the
- * convolution into W [O, C·kh·kw] · cols; a batch's patch matrices sit side by side.
+ * convolution into W [O, C·kh·kw] · cols; a batch's patch matrices sit side by side. A
+ * backend with an implicit GEMM (ConvKernels.patchGemm) packs the patches straight from the
+ * images instead of forming cols.
  */
 import type { Conv2dAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
