@@ -5,7 +5,6 @@ export { binaryRowF32, unaryF32, whereRowF32 } from './elementwise';
 export { col2imF32, col2imF64, im2colF32, im2colF64, swap01 } from './conv';
 export { maxPool2x2F32, maxPool2x2F64 } from './pool';
 export { transposeLast2 } from './layout';
-export {
-  applyLeftF64, applyRightF64, jacobiSweepF64, leafPassF64, reflectSymmetricF64, rotateRowsF64,
-} from './linalg';
+export { applyLeftF64, applyRightF64, leafPassF64, reflectSymmetricF64 } from './reflectors';
+export { jacobiSweepF64, rotateRowsF64 } from './rotations';
 export { sumMiddleF32 } from './reduce';

@@ -1,7 +1,8 @@
 /**
  * The cpu backend's linear-algebra drivers (QR, SVD, eigh, Cholesky) run unchanged on the wasm
  * backend, over WebAssembly inner loops: work arrays come from the shared memory, GEMM is the
- * wasm kernel, and reflector application and rotation sweeps are SIMD (assembly/linalg.ts).
+ * wasm kernel, and reflector application and rotation sweeps are SIMD (assembly/reflectors.ts,
+ * assembly/rotations.ts).
  * An array outside the memory (the memory was full) sends that call to the TS loop.
  */
 import { type LinalgInner, type StridedGemm, tsInner } from '@dlrt/backend-cpu';
