@@ -1,6 +1,7 @@
 // The convolutions' patch gathering (im2col), its adjoint (col2im) and the implicit GEMM's
-// patch packing (packPatches, packPatchesT), generic over f32 and f64, with the layout of backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix
-// holds x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] for every output position (y, x), 0 outside.
+// patch packing (packPatches, packPatchesT), generic over f32 and f64, with the layout of
+// backend-cpu's conv.ts: row (c·kh + i)·kw + j of the patch matrix holds
+// x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] for every output position (y, x), 0 outside.
 // Geometry is passed as i32 fields in memory at `g` (see GEOMETRY in src/ops.ts).
 
 import { storeTransposed4 } from './simd';

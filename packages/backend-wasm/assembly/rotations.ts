@@ -153,7 +153,8 @@ export function jacobiSweepF64(r: usize, wt: usize, n: i32, nrm: usize, tol: f64
       rotated++;
       const zeta = (b / a - a / b) / (2 * cp);
       const az = abs(zeta);
-      const t = az > 1e15 ? 0.5 / zeta : (zeta >= 0 ? 1.0 : -1.0) / (az + Math.sqrt(1 + zeta * zeta));
+      const t = az > 1e15 ? 0.5 / zeta
+        : (zeta >= 0 ? 1.0 : -1.0) / (az + Math.sqrt(1 + zeta * zeta));
       const c = 1 / Math.sqrt(1 + t * t);
       const sn = c * t;
       rotatePair(rp, rq, n, c, sn);

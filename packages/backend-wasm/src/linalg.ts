@@ -15,8 +15,8 @@ export class LinalgArena {
   readonly inner: LinalgInner;
 
   constructor(heap: WasmHeap, k: KernelExports, gemm: StridedGemm) {
-    const own = (x: Float64Array) => heap.owns(x);
-    const ts = tsInner;
+    const own = (x: ArrayBufferView) => heap.owns(x);
+    const ts = tsInner;                              // for arrays outside the memory
     this.inner = {
       alloc: (n) => {
         const x = heap.alloc('float64', n) as Float64Array;
@@ -24,8 +24,7 @@ export class LinalgArena {
         return x;
       },
       gemm: (m, n, kk, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, acc) => {
-        if (m <= 0 || n <= 0) return;
-        const f = kk > 0 && heap.owns(a) && heap.owns(b) && heap.owns(c) ? gemm : ts.gemm;
+        const f = own(a) && own(b) && own(c) ? gemm : ts.gemm;
         f(m, n, kk, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, acc);
       },
       applyLeft: (tau, v, vOff, vStride, a, aOff, lda, rows, cols, w) => {

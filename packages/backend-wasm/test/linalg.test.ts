@@ -1,7 +1,7 @@
 // The linear algebra of the wasm backend: each WebAssembly inner loop against the cpu
 // backend's TS loop on the same inputs (sizes with SIMD tails, strided blocks, both rotation
-// directions, QR leaf passes from several rows), the TS fallback for arrays outside the memory, and the drivers end to end on
-// matrices large enough to use every SIMD path (reconstruction, orthogonality, the cpu
+// directions, QR leaf passes from several rows, Jacobi sweeps), the TS fallback for arrays
+// outside the memory, and the drivers end to end on matrices large enough to use every SIMD path (reconstruction, orthogonality, the cpu
 // backend's singular values and eigenvalues), with no work array left behind.
 import t from 'tap';
 import { tsInner } from '@dlrt/backend-cpu';
@@ -131,7 +131,8 @@ function eye(n: number): Tensor {
   return tensor(v, [n, n], 'float64');
 }
 
-t.test('wasm linalg drivers: SVD, eigh, QR and Cholesky at sizes that use every path', async (t) => {
+t.test('wasm linalg drivers: SVD, eigh, QR and Cholesky at sizes that use every path',
+  async (t) => {
   const cases: [number, number][] = [[257, 64], [131, 131], [70, 33], [33, 70], [90, 60]];
   const sym = 97;
   const data = cases.map(([m, n]) => random(m * n));

@@ -41,7 +41,8 @@ async function on(backend: string, inputs: [Float32Array, number[]][],
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
-t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu backend', async (t) => {
+t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu backend',
+  async (t) => {
   const be = await setBackend('wasm');
   t.ok(be instanceof WasmBackend);
   const cases: [string, [Float32Array, number[]][], (...xs: Tensor[]) => Tensor[]][] = [];

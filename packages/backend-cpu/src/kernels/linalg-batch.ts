@@ -17,7 +17,8 @@ export type MatrixKernel =
  * kernels, the matching matrix of `second`) and returns one Float64Array per result.
  */
 export function perMatrix(x: TypedArray, shape: Shape, dtype: DType, sizes: readonly number[],
-  fn: MatrixKernel, second?: { values: TypedArray; cols: number }, alloc: OutAlloc = allocArray): TypedArray[] {
+  fn: MatrixKernel, second?: { values: TypedArray; cols: number },
+  alloc: OutAlloc = allocArray): TypedArray[] {
   const [m, n] = shape.slice(-2);
   const per = m * n;
   const count = per === 0 ? shape.slice(0, -2).reduce((p, d) => p * d, 1) : x.length / per;

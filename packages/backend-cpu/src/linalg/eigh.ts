@@ -2,8 +2,8 @@
  * Symmetric eigendecomposition (the cpu backend's `linalg.eigh` kernel): Householder
  * tridiagonalization of the lower triangle (LAPACK dsytd2), the orthogonal factor formed
  * from the reflectors (dorgtr), then implicit-shift QL iteration on the tridiagonal with
- * the rotations applied to the (transposed) eigenvector matrix (EISPACK tql2: Bowdler, Martin, Reinsch
- * & Wilkinson, Numer. Math. 11, 1968; Golub & Van Loan §8.3).
+ * the rotations applied to the transposed eigenvector matrix (EISPACK tql2: Bowdler, Martin,
+ * Reinsch & Wilkinson, Numer. Math. 11, 1968; Golub & Van Loan §8.3).
  */
 import { hypot2, makeReflector } from './householder.js';
 import { inner } from './inner.js';

@@ -67,9 +67,7 @@ export function svd(a: Float64Array, m: number, n: number): SvdResult {
   const v = transposed(vt, k, k, ld, k);
   if (f === undefined) return { u: transposed(urt, k, k, ld, k), s: d, v };
   const u = alloc(m * k);                     // [U_R; 0], then U = Q·[U_R; 0]
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) u[i * k + j] = urt[j * ld + i];
-  }
+  u.set(transposed(urt, k, k, ld, k));
   applyQ(f, u, k, k);
   return { u, s: d, v };
 }
