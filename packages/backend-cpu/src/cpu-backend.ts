@@ -47,8 +47,8 @@ export interface CpuSeam {
   col2im?: ConvKernels['col2im'];
   /** The [A, N, B] ↔ [N, A, B] block swap between NCHW and the batched GEMM layout. */
   swap01?: ConvKernels['swap01'];
-  /** Convolution GEMMs that read patches straight from the images (default: none). */
-  patchGemm?: ConvKernels['patchGemm'];
+  /** The convolutions' passes as implicit GEMMs (default: none). */
+  implicit?: ConvKernels['implicit'];
 }
 
 /** The cpu backend's storage: one typed array per buffer. */
@@ -144,7 +144,7 @@ export class CpuBackend implements Backend {
         im2col: this.seam?.im2col ?? im2col,
         col2im: this.seam?.col2im ?? col2im,
         swap01: this.seam?.swap01 ?? swap01,
-        patchGemm: this.seam?.patchGemm,
+        implicit: this.seam?.implicit,
       });
     } finally {
       if (this.seam) for (const a of taken) this.seam.release(a);

@@ -16,7 +16,8 @@ export { toNdarray, fromNdarray } from './ndarray.js';
 export { gemm, gemmStrided, type StridedGemm } from './kernels/gemm.js';
 export type { GemmRunner } from './kernels/matmul.js';
 export {
-  col2im, im2col, swap01, type ConvKernels, type Geometry as ConvGeometry, type PatchGemmArgs,
+  col2im, im2col, swap01, type ConvKernels, type Geometry as ConvGeometry,
+  type ImplicitConv,
 } from './kernels/conv.js';
 export { broadcastStrides, forEachRow } from './kernels/broadcast.js';
 export type { FloatArray, GemmArgs } from './kernels/gemm-types.js';

@@ -7,7 +7,7 @@
 import { storeTransposed4 } from './simd';
 
 /** The geometry block, field for field in GEOMETRY's order. */
-@unmanaged class Geometry {
+@unmanaged export class Geometry {
   c: i32; h: i32; w: i32; kh: i32; kw: i32; ho: i32; wo: i32;
   sh: i32; sw: i32; ph: i32; pw: i32; dh: i32; dw: i32; n: i32;
 }
@@ -140,14 +140,28 @@ export function swap01(src: usize, a: i32, n: i32, bytes: i32, dst: usize): void
  * The patch matrix P [C·kh·kw, N·Ho·Wo] of the images at x, packed straight into GEMM panels
  * (an implicit GEMM: P is never formed). Rows pc..pc+kc and columns jc..jc+ncols go into
  * panels of w columns, [panel][p][column], zero-padded on the right, as gemm.ts's packB
- * would pack P itself. A panel inside one output row reads w consecutive input values.
+ * would pack P itself. A panel inside one output row reads w consecutive input values per
+ * patch row; when every window of the panel lies inside the image, their offsets from the
+ * panel's origin come from a table (`offsets`, kc i32s of scratch) filled once per call.
  */
 export function packPatches<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, ncols: i32,
-  w: i32, out: usize): void {
+  w: i32, out: usize, offsets: usize): void {
   const G = changetype<Geometry>(g);
   const c = G.c, h = G.h, wd = G.w, kh = G.kh, kw = G.kw, ho = G.ho, wo = G.wo;
   const sh = G.sh, sw = G.sw, ph = G.ph, pw = G.pw, dh = G.dh, dw = G.dw;
   const e = <usize>sizeof<T>(), hw = ho * wo, khw = kh * kw, chw = c * h * wd;
+  const ch0 = pc / khw, t0 = pc - ch0 * khw, i0 = t0 / kw, j0 = t0 - i0 * kw;
+  {
+    let ch = ch0, i = i0, j = j0;
+    for (let p = 0; p < kc; p++) {
+      store<i32>(offsets + <usize>p * 4, ((ch * h + i * dh) * wd + j * dw) * <i32>e);
+      if (++j == kw) {
+        j = 0;
+        if (++i == kh) { i = 0; ch++; }
+      }
+    }
+  }
+  const spanY = (kh - 1) * dh, spanX = (kw - 1) * dw;
   for (let jr = 0; jr < ncols; jr += w) {
     const cols = min(w, ncols - jr);
     const panel = out + <usize>(jr * kc) * e;
@@ -155,13 +169,24 @@ export function packPatches<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, nc
     const b = col0 / hw, rem = col0 - b * hw, y = rem / wo, x0 = rem - y * wo;
     const oneRow = cols == w && x0 + w <= wo && sw == 1;
     const img = x + <usize>b * <usize>chw * e;
-    let ch = pc / khw, t = pc - ch * khw, i = t / kw, j = t - i * kw;
+    const top = y * sh - ph, left = x0 - pw;
+    if (oneRow && top >= 0 && top + spanY < h && left >= 0 && left + w - 1 + spanX < wd) {
+      const origin = img + <usize>(top * wd + left) * e;
+      let dst = panel;
+      for (let p = 0; p < kc; p++, dst += <usize>w * e) {
+        const src = origin + <usize>load<i32>(offsets + <usize>p * 4);
+        v128.store(dst, v128.load(src));            // w values: 32 bytes for f32 and f64
+        v128.store(dst, v128.load(src, 16), 16);
+      }
+      continue;
+    }
+    let ch = ch0, i = i0, j = j0;
     for (let p = 0; p < kc; p++) {
       const dst = panel + <usize>(p * w) * e;
-      const iy = y * sh - ph + i * dh, ix = x0 - pw + j * dw;
+      const iy = top + i * dh, ix = left + j * dw;
       if (oneRow && iy >= 0 && iy < h && ix >= 0 && ix + w <= wd) {
         const src = img + <usize>((ch * h + iy) * wd + ix) * e;
-        v128.store(dst, v128.load(src));            // w values: 32 bytes for f32 and f64
+        v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
       } else {
         for (let q = 0; q < w; q++) {
@@ -181,6 +206,27 @@ export function packPatches<T>(x: usize, g: usize, pc: i32, jc: i32, kc: i32, nc
         j = 0;
         if (++i == kh) { i = 0; ch++; }
       }
+    }
+  }
+}
+
+/**
+ * NCHW images at x read as channel rows, packed like packPatches: op(B)(p, j) =
+ * x[j / hw][p][j % hw] for the k channels, rows pc..pc+kc and columns jc..jc+ncols. Each
+ * panel's w positions lie in one image (the host checks that hw is a multiple of w), so a
+ * panel row is w consecutive values.
+ */
+export function packImages<T>(x: usize, g: usize, k: i32, pc: i32, jc: i32, kc: i32,
+  ncols: i32, w: i32, out: usize): void {
+  const G = changetype<Geometry>(g);
+  const e = <usize>sizeof<T>(), hw = G.ho * G.wo, plane = <usize>hw * e;
+  for (let jr = 0; jr < ncols; jr += w) {
+    const col = jc + jr, b = col / hw, pos = col - b * hw;
+    let src = x + (<usize>(b * k + pc) * <usize>hw + <usize>pos) * e;
+    let dst = out + <usize>(jr * kc) * e;
+    for (let p = 0; p < kc; p++, src += plane, dst += <usize>w * e) {
+      v128.store(dst, v128.load(src));            // w values: 32 bytes for f32 and f64
+      v128.store(dst, v128.load(src, 16), 16);
     }
   }
 }

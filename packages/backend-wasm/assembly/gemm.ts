@@ -8,7 +8,7 @@
 // through strides, transposed or not (copying it never paid in the bench shapes). Addresses
 // are byte offsets into the shared memory.
 
-import { packPatches, packPatchesT } from './conv';
+import { Geometry, packImages, packPatches, packPatchesT } from './conv';
 import { transpose4, vmadd } from './simd';
 
 /** Rows of C per register tile. */
@@ -26,20 +26,27 @@ const NC: i32 = 1024;
   return 32 / sizeof<T>();
 }
 
-/** Bytes of scratch one thread needs for `gemm` (packed B block, an edge A panel, a tile). */
+/** Bytes of the spill tile (MR rows of 32 bytes); its row offsets follow it. */
+const SPILL_BYTES: usize = MR * 32;
+
+/**
+ * Bytes of scratch one thread needs for `gemm`: a packed B block, an edge A panel, the spill
+ * tile and its row offsets, the row offsets of a block of C, and packPatches' offsets.
+ */
 export function gemmScratchBytes(): i32 {
-  return (KC * NC + MR * KC + MR * 8) * 8;
+  return (KC * NC + MR * KC) * 8 + <i32>SPILL_BYTES + MR * 4 + MC * 4 + KC * 4;
 }
 
 /**
  * `tiles` register tiles down a column panel: for t < tiles, C[t·MR.., 0..nr] (+)= Σ_p
  * A(t·MR + r, p)·B(p, ·) over kc, with A(i, p) at a + i·ars + p·aps, B(p, 0..nr) at
- * b + p·bps and C(i, j) at c + i·ldc + j·sizeof<T>; `overwrite` stores the sums instead of
- * adding them. One loop with no branch, so V8 keeps the 8 accumulators in registers (a
- * 5-row tile spills two of them, and the spill's store-to-load round trip halves the speed).
+ * b + p·bps and row i of C at c + rows[i] (an i32 byte offset per row, see rowOffsets);
+ * `overwrite` stores the sums instead of adding them. One loop with no branch, so V8 keeps
+ * the 8 accumulators in registers (a 5-row tile spills two of them, and the spill's
+ * store-to-load round trip halves the speed).
  */
 function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize,
-  c: usize, ldc: usize, overwrite: bool): void {
+  c: usize, rows: usize, overwrite: bool): void {
   for (let t = 0; t < tiles; t++) {
     let a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars, pb = b;
     let c00 = i64x2.splat(0), c01 = i64x2.splat(0), c10 = i64x2.splat(0), c11 = i64x2.splat(0);
@@ -57,17 +64,20 @@ function tiles<T>(tiles: i32, kc: i32, a: usize, ars: usize, aps: usize, b: usiz
       a0 += aps; a1 += aps; a2 += aps; a3 += aps;
       pb += bps;
     }
+    const r0 = c + <usize>load<i32>(rows), r1 = c + <usize>load<i32>(rows, 4);
+    const r2 = c + <usize>load<i32>(rows, 8), r3 = c + <usize>load<i32>(rows, 12);
     if (overwrite) {
-      v128.store(c, c00); v128.store(c, c01, 16);
-      v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-      v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-      v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+      v128.store(r0, c00); v128.store(r0, c01, 16);
+      v128.store(r1, c10); v128.store(r1, c11, 16);
+      v128.store(r2, c20); v128.store(r2, c21, 16);
+      v128.store(r3, c30); v128.store(r3, c31, 16);
     } else {
-      addTo<T>(c, c00, c01); addTo<T>(c + ldc, c10, c11);
-      addTo<T>(c + 2 * ldc, c20, c21); addTo<T>(c + 3 * ldc, c30, c31);
+      // Row by row: in a patch-layout C (col2im), the four rows' ranges may overlap.
+      addTo<T>(r0, c00, c01); addTo<T>(r1, c10, c11);
+      addTo<T>(r2, c20, c21); addTo<T>(r3, c30, c31);
     }
     a += <usize>MR * ars;
-    c += <usize>MR * ldc;
+    rows += <usize>MR * 4;
   }
 }
 
@@ -85,14 +95,14 @@ function packEdge<T>(kc: i32, a: usize, ars: usize, aps: usize, mr: i32, edge: u
 /**
  * One edge tile: MR rows of A at a (strides ars, aps; packEdge's panel for a ragged last
  * row block) by nrv ≤ nr columns of B (zero-padded past nrv), computed into `spill`, of which
- * the first mr rows and nrv columns are added to C.
+ * the first mr rows (row i of C at c + rows[i]) and nrv columns are added to C.
  */
 function edgeTile<T>(kc: i32, a: usize, ars: usize, aps: usize, b: usize, bps: usize, c: usize,
-  ldc: usize, mr: i32, nrv: i32, spill: usize, overwrite: bool): void {
+  rows: usize, mr: i32, nrv: i32, spill: usize, overwrite: bool): void {
   const e = <usize>sizeof<T>();
-  tiles<T>(1, kc, a, ars, aps, b, bps, spill, 32, true);
+  tiles<T>(1, kc, a, ars, aps, b, bps, spill, spill + SPILL_BYTES, true);
   for (let r = 0; r < mr; r++) {
-    const cr = c + <usize>r * ldc, sr = spill + <usize>(r * 32);
+    const cr = c + <usize>load<i32>(rows + <usize>r * 4), sr = spill + <usize>(r * 32);
     for (let j = 0; j < nrv; j++) {
       const o = <usize>j * e;
       store<T>(cr + o, overwrite ? load<T>(sr + o) : load<T>(cr + o) + load<T>(sr + o));
@@ -147,38 +157,103 @@ function packB<T>(b: usize, ldb: i32, transB: bool, pc: i32, jc: i32, kc: i32, n
   }
 }
 
+/** Where op(B) comes from: a matrix (ldb, transB) or a convolution's images (conv.ts). */
+export const enum BFrom {
+  Matrix = 0,
+  /** The patch matrix P of the images at b. */
+  Patches = 1,
+  /** Pᵀ. */
+  PatchesT = 2,
+  /** NCHW images read as channel rows: op(B)(p, j) = b[j / hw][p][j % hw]. */
+  Images = 3,
+}
+
+/** Where C goes: a matrix (ldc) or a convolution's images. */
+export const enum CTo {
+  Matrix = 0,
+  /** NCHW images: C(i, j) is channel i of image j / hw, position j % hw. */
+  Images = 1,
+  /** col2im: C(r, j) is added onto the image entry that patch row r reads at position j. */
+  Patches = 2,
+}
+
+/**
+ * Byte offsets of rows ic..ic+mc of C into `rows` (i32s), for the layouts of CTo: C's row
+ * i at c + rows[i − ic] + the column offset of columnOffset.
+ */
+function rowOffsets(to: CTo, ic: i32, mc: i32, ldc: i32, g: usize, e: i32, rows: usize): void {
+  if (to == CTo.Matrix) {
+    for (let r = 0; r < mc; r++) store<i32>(rows + <usize>r * 4, (ic + r) * ldc * e);
+    return;
+  }
+  const G = changetype<Geometry>(g);
+  if (to == CTo.Images) {
+    const hw = G.ho * G.wo;
+    for (let r = 0; r < mc; r++) store<i32>(rows + <usize>r * 4, (ic + r) * hw * e);
+    return;
+  }
+  // Patch row (ch·kh + i)·kw + j reads x[ch, y·sh + i·dh, x + j·dw] (no padding, sw = 1).
+  const kh = G.kh, kw = G.kw, h = G.h, wd = G.w;
+  let ch = ic / (kh * kw), t = ic - ch * kh * kw, i = t / kw, j = t - i * kw;
+  for (let r = 0; r < mc; r++) {
+    store<i32>(rows + <usize>r * 4, ((ch * h + i * G.dh) * wd + j * G.dw) * e);
+    if (++j == kw) {
+      j = 0;
+      if (++i == kh) { i = 0; ch++; }
+    }
+  }
+}
+
+/** Byte offset of column `col` of C for the layouts of CTo (m: C's rows). */
+// @ts-ignore: decorator
+@inline function columnOffset(to: CTo, col: i32, m: i32, g: usize, e: i32): usize {
+  if (to == CTo.Matrix) return <usize>(col * e);
+  const G = changetype<Geometry>(g);
+  const hw = G.ho * G.wo, b = col / hw, pos = col - b * hw;
+  if (to == CTo.Images) return <usize>b * <usize>(m * hw * e) + <usize>(pos * e);
+  const y = pos / G.wo, x = pos - y * G.wo;
+  return <usize>b * <usize>(G.c * G.h * G.w * e) + <usize>((y * G.sh * G.w + x) * e);
+}
+
 /**
  * C = op(A)·op(B) (+ C when `accumulate`), row-major with leading dimensions lda, ldb, ldc;
  * a, b, c and `scratch` (gemmScratchBytes() bytes) are byte addresses. op(B) is packed in
  * panels of nr<T>() columns (in-place reads of B with a large ldb thrash the cache); A is read
- * in place, transposed or not (measured: copying it never paid). With `patches` (a conv
- * geometry block, see conv.ts), op(B) is the patch matrix of the images at b, or its
- * transpose, packed straight from the images.
+ * in place, transposed or not (measured: copying it never paid). With a conv geometry block
+ * `g` (conv.ts), op(B) may be packed straight from the images and C stored or added into
+ * them (BFrom, CTo): the convolutions' GEMMs without im2col, col2im or layout swaps. The
+ * host checks what the image layouts need: Ho·Wo a multiple of nr<T>() (a column panel
+ * inside one image), and for CTo.Patches also Wo a multiple of nr<T>(), sw = 1 and no
+ * padding (a panel inside one output row, every patch entry inside the image).
  */
 function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32,
-  transB: bool, c: usize, ldc: i32, accumulate: bool,
-  scratch: usize, patches: usize = 0): void {
+  transB: bool, c: usize, ldc: i32, accumulate: bool, scratch: usize,
+  g: usize = 0, from: BFrom = BFrom.Matrix, to: CTo = CTo.Matrix): void {
   const e = <usize>sizeof<T>(), w = nr<T>();
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    if (!accumulate) {
+    if (!accumulate && to == CTo.Matrix) {
       for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * e, 0, <usize>n * e);
     }
     return;
   }
   const wb = scratch, edge = wb + <usize>(KC * NC) * e, spill = edge + <usize>(MR * KC) * e;
-  const ldcb = <usize>ldc * e;
+  const spillRows = spill + SPILL_BYTES, rows = spillRows + <usize>MR * 4;
+  const patchOffsets = rows + <usize>MC * 4;
+  for (let r = 0; r < MR; r++) store<i32>(spillRows + <usize>r * 4, r * 32);
   // Even k slices: 300 = 150 + 150 rather than 256 + 44 (a thin slice wastes the kernel).
   const kcEven = (k + ((k + KC - 1) / KC) - 1) / ((k + KC - 1) / KC);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kcEven) {
       const kc = min(kcEven, k - pc);
-      // The first k slice stores C unless accumulating, so C is never zero-filled first.
-      const overwrite = pc == 0 && !accumulate;
-      if (patches == 0) packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
-      else if (transB) packPatchesT<T>(b, patches, pc, jc, kc, nc, w, wb);
-      else packPatches<T>(b, patches, pc, jc, kc, nc, w, wb);
+      // The first k slice stores C unless accumulating, so C is never zero-filled first;
+      // col2im always adds.
+      const overwrite = pc == 0 && !accumulate && to != CTo.Patches;
+      if (from == BFrom.Matrix) packB<T>(b, ldb, transB, pc, jc, kc, nc, wb);
+      else if (from == BFrom.Patches) packPatches<T>(b, g, pc, jc, kc, nc, w, wb, patchOffsets);
+      else if (from == BFrom.PatchesT) packPatchesT<T>(b, g, pc, jc, kc, nc, w, wb);
+      else packImages<T>(b, g, k, pc, jc, kc, nc, w, wb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         let ap: usize, ars: usize, aps: usize;
@@ -188,24 +263,26 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, b: us
           ap = a + (<usize>ic * <usize>lda + <usize>pc) * e; ars = <usize>lda * e; aps = e;
         }
         const fullRows = mc / MR, rest = mc - fullRows * MR;
+        rowOffsets(to, ic, mc, ldc, g, <i32>e, rows);
+        const edgeRows = rows + <usize>(fullRows * MR) * 4;
         // The ragged last rows are packed once per block, not once per column panel.
         if (rest > 0) packEdge<T>(kc, ap + <usize>(fullRows * MR) * ars, ars, aps, rest, edge);
         for (let jr = 0; jr < nc; jr += w) {
           const nrv = min(w, nc - jr);
           const bp = wb + <usize>(jr * kc) * e, bps = <usize>w * e;
-          const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * e;
+          const cp = c + columnOffset(to, jc + jr, m, g, <i32>e);
           if (nrv == w) {
-            tiles<T>(fullRows, kc, ap, ars, aps, bp, bps, cp, ldcb, overwrite);
+            tiles<T>(fullRows, kc, ap, ars, aps, bp, bps, cp, rows, overwrite);
           } else {
             // A ragged last column panel: every row tile goes through the spill tile.
             for (let t = 0; t < fullRows; t++) {
-              edgeTile<T>(kc, ap + <usize>(t * MR) * ars, ars, aps, bp, bps,
-                cp + <usize>(t * MR) * ldcb, ldcb, MR, nrv, spill, overwrite);
+              edgeTile<T>(kc, ap + <usize>(t * MR) * ars, ars, aps, bp, bps, cp,
+                rows + <usize>(t * MR) * 4, MR, nrv, spill, overwrite);
             }
           }
           if (rest > 0) {
-            edgeTile<T>(kc, edge, e, <usize>MR * e, bp, bps, cp + <usize>(fullRows * MR) * ldcb,
-              ldcb, rest, nrv, spill, overwrite);
+            edgeTile<T>(kc, edge, e, <usize>MR * e, bp, bps, cp, edgeRows, rest, nrv, spill,
+              overwrite);
           }
         }
       }
@@ -226,15 +303,17 @@ export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool
 }
 
 /**
- * C = op(A)·P (+ C), or op(A)·Pᵀ when `transP`, for the patch matrix P of the images at x
- * with the conv geometry at g (conv.ts): the convolution's GEMMs without im2col.
+ * C = op(A)·op(B) (+ C) with op(B) from the images at b and C to c as `from` and `to` say,
+ * for the conv geometry at g (conv.ts); ldc is C's leading dimension for CTo.Matrix.
  */
-export function convGemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, x: usize,
-  g: usize, transP: bool, c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
-  gemm<f32>(m, n, k, a, lda, transA, x, 0, transP, c, ldc, accumulate, scratch, g);
+export function convGemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool,
+  b: usize, g: usize, from: BFrom, c: usize, ldc: i32, to: CTo, accumulate: bool,
+  scratch: usize): void {
+  gemm<f32>(m, n, k, a, lda, transA, b, 0, false, c, ldc, accumulate, scratch, g, from, to);
 }
 
-export function convGemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool, x: usize,
-  g: usize, transP: bool, c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
-  gemm<f64>(m, n, k, a, lda, transA, x, 0, transP, c, ldc, accumulate, scratch, g);
+export function convGemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: bool,
+  b: usize, g: usize, from: BFrom, c: usize, ldc: i32, to: CTo, accumulate: bool,
+  scratch: usize): void {
+  gemm<f64>(m, n, k, a, lda, transA, b, 0, false, c, ldc, accumulate, scratch, g, from, to);
 }

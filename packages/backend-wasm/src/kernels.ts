@@ -15,10 +15,10 @@ export interface KernelExports {
     ldb: number, transB: number, c: number, ldc: number, accumulate: number,
     scratch: number): void;
   convGemmF32(m: number, n: number, k: number, a: number, lda: number, transA: number,
-    x: number, g: number, transP: number, c: number, ldc: number, accumulate: number,
+    b: number, g: number, from: number, c: number, ldc: number, to: number, accumulate: number,
     scratch: number): void;
   convGemmF64(m: number, n: number, k: number, a: number, lda: number, transA: number,
-    x: number, g: number, transP: number, c: number, ldc: number, accumulate: number,
+    b: number, g: number, from: number, c: number, ldc: number, to: number, accumulate: number,
     scratch: number): void;
   gemmScratchBytes(): number;
   binaryRowF32(op: number, out: number, a: number, sa: number, b: number, sb: number,

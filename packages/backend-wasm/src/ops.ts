@@ -25,13 +25,13 @@ export const GEOMETRY_BYTES = GEOMETRY.length * 4;
 
 /**
  * im2col, col2im and the block swap over the wasm memory (the TS kernels from `fallback`
- * when an operand is outside it), and, on one thread, the implicit-GEMM convolution passes
- * (`patchGemm`, packing patches straight from the images; `scratch` is the calling thread's
- * GEMM scratch). `geometry` is a GEOMETRY_BYTES block the wrapper writes before each call.
+ * when an operand is outside it), and, on one thread, the convolution passes as implicit
+ * GEMMs (`implicit`; `scratch` is the calling thread's GEMM scratch). `geometry` is a
+ * GEOMETRY_BYTES block the wrapper writes before each call.
  */
 export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
   fallback: Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01'>, scratch: number | null):
-  Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01' | 'patchGemm'> {
+  Pick<ConvKernels, 'im2col' | 'col2im' | 'swap01' | 'implicit'> {
   const put = (g: ConvGeometry) => {
     const v = new Int32Array(heap.memory.buffer, geometry, GEOMETRY.length);
     GEOMETRY.forEach((f, i) => { v[i] = g[f]; });
@@ -57,20 +57,57 @@ export function convKernels(k: KernelExports, heap: WasmHeap, geometry: number,
     },
     // With threads, the pool splits the im2col path's GEMM instead (its kernel has no
     // geometry argument).
-    patchGemm: scratch === null ? undefined : (o) => {
-      if (!heap.owns(o.x) || !heap.owns(o.a) || !heap.owns(o.c)) return false;
-      put(o.g);
-      const e = o.c.BYTES_PER_ELEMENT;
-      (e === 8 ? k.convGemmF64 : k.convGemmF32)(o.m, o.n, o.k, o.a.byteOffset, o.k, 0,
-        o.x.byteOffset, geometry, o.transP ? 1 : 0, o.c.byteOffset, o.n, 0, scratch);
-      return true;
-    },
+    implicit: scratch === null ? undefined : implicitConv(k, heap, put, geometry, scratch),
     swap01: (src, a, n, b, dst) => {
       if (!heap.owns(src) || !heap.owns(dst)) {
         fallback.swap01(src, a, n, b, dst);
         return;
       }
       k.swap01(src.byteOffset, a, n, b * src.BYTES_PER_ELEMENT, dst.byteOffset);
+    },
+  };
+}
+
+/** Where the implicit GEMM takes op(B) from and puts C (BFrom, CTo in assembly/gemm.ts). */
+const B_PATCHES = 1, B_PATCHES_T = 2, B_IMAGES = 3;
+const C_MATRIX = 0, C_IMAGES = 1, C_PATCHES = 2;
+
+/**
+ * The convolution passes as the kernels' implicit GEMMs. A column panel of the GEMM is
+ * 32 bytes (8 f32 or 4 f64 output positions); the image layouts need each panel inside one
+ * image, and col2im's also inside one output row with every patch entry in the image (no
+ * padding, unit column stride). Other cases return false and run through im2col.
+ */
+function implicitConv(k: KernelExports, heap: WasmHeap, put: (g: ConvGeometry) => void,
+  geometry: number, scratch: number): ConvKernels['implicit'] {
+  const owned = (...xs: FloatArray[]) => xs.every((x) => heap.owns(x));
+  const gemm = (e: number) => (e === 8 ? k.convGemmF64 : k.convGemmF32);
+  const panel = (e: number) => 32 / e;
+  return {
+    forward: (x, w, g, out) => {
+      const e = out.BYTES_PER_ELEMENT;
+      if (!owned(x, w, out) || g.hw % panel(e) !== 0) return false;
+      put(g);
+      gemm(e)(g.o, g.n * g.hw, g.kk, w.byteOffset, g.kk, 0, x.byteOffset, geometry, B_PATCHES,
+        out.byteOffset, 0, C_IMAGES, 0, scratch);
+      return true;
+    },
+    filter: (x, dyT, g, dw) => {
+      if (!owned(x, dyT, dw)) return false;
+      put(g);
+      gemm(dw.BYTES_PER_ELEMENT)(g.o, g.kk, g.n * g.hw, dyT.byteOffset, g.n * g.hw, 0,
+        x.byteOffset, geometry, B_PATCHES_T, dw.byteOffset, g.kk, C_MATRIX, 0, scratch);
+      return true;
+    },
+    input: (dy, w, g, dx) => {
+      const e = dx.BYTES_PER_ELEMENT;
+      if (!owned(dy, w, dx) || g.wo % panel(e) !== 0 || g.sw !== 1 || g.ph !== 0 ||
+        g.pw !== 0) return false;
+      put(g);
+      // dcols = Wᵀ·dY, added straight onto dx: A = W read transposed, B = dy's channels.
+      gemm(e)(g.kk, g.n * g.hw, g.o, w.byteOffset, g.kk, 1, dy.byteOffset, geometry, B_IMAGES,
+        dx.byteOffset, 0, C_PATCHES, 1, scratch);
+      return true;
     },
   };
 }

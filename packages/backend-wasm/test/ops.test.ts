@@ -96,13 +96,22 @@ t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu
 
 t.test('wasm convolutions (implicit GEMM, im2col/col2im): conv2d and both gradients match '
   + 'the cpu backend', async (t) => {
-  // Panels inside and across output rows, padding, strides, dilation, several k slices
-  // (C·kh·kw = 300), and LeNet5-like rows of 24 where every fast path runs.
-  const layers: [number[], number[], { stride?: number; padding?: number; dilation?: number }][] =
+  // Panels inside and across output rows and images, padding, strides, dilation, several k
+  // slices (C·kh·kw = 300; 260 filters for the input gradient), more than one 128-row block
+  // of C (150 patch rows, 260 filters), and LeNet5-like rows of 24 where every fast path runs.
+  // Output positions per image (Ho·Wo) a multiple of 8 (f32) or 4 (f64) store Y straight into
+  // NCHW; with rows (Wo) such a multiple, no padding and unit column stride, the input
+  // gradient is added straight onto dx.
+  type Pair = number | [number, number];
+  const layers: [number[], number[], { stride?: Pair; padding?: Pair; dilation?: Pair }][] =
     [[[3, 2, 9, 11], [4, 2, 3, 3], {}], [[2, 3, 10, 9], [5, 3, 5, 3], { padding: 2 }],
       [[2, 2, 11, 12], [3, 2, 3, 2], { stride: 2, padding: 1 }],
       [[1, 2, 12, 12], [2, 2, 3, 3], { dilation: 2, padding: 3, stride: 3 }],
-      [[3, 3, 28, 28], [8, 3, 5, 5], {}], [[2, 12, 10, 10], [6, 12, 5, 5], {}]];
+      [[3, 3, 28, 28], [8, 3, 5, 5], {}], [[2, 12, 10, 10], [6, 12, 5, 5], {}],
+      [[2, 2, 8, 8], [3, 2, 3, 3], { padding: 1 }],
+      [[1, 6, 13, 12], [4, 6, 5, 5], { stride: [2, 1] }],
+      [[1, 2, 12, 12], [3, 2, 3, 3], { dilation: [1, 2] }],
+      [[1, 1, 10, 10], [260, 1, 3, 3], {}]];
   for (const [xs, ws, o] of layers) {
     const inputs: [Float32Array, number[]][] = [
       [values(xs.reduce((p, d) => p * d), 5).map((v) => (Number.isFinite(v) ? v : 0.5)), xs],

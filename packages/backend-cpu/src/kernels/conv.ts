@@ -1,8 +1,8 @@
 /**
  * conv2d through im2col + GEMM: the patch matrix cols [C·kh·kw, Ho·Wo] of each image turns the
  * convolution into W [O, C·kh·kw] · cols; a batch's patch matrices sit side by side. A
- * backend with an implicit GEMM (ConvKernels.patchGemm) packs the patches straight from the
- * images instead of forming cols.
+ * backend with implicit GEMMs (ConvKernels.implicit) packs the patches straight from the
+ * images instead of forming cols, and stores its results straight into the images.
  */
 import type { Conv2dAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
@@ -111,27 +111,23 @@ export interface ConvKernels {
   im2col: typeof im2col;
   col2im: typeof col2im;
   swap01: typeof swap01;
-  /**
-   * A GEMM that reads the patch matrix straight from the images (an implicit GEMM), where a
-   * backend has one; returns false when it did not run (then P is formed by im2col).
-   */
-  patchGemm?: (args: PatchGemmArgs) => boolean;
+  /** The passes as implicit GEMMs, where a backend has them. */
+  implicit?: ImplicitConv;
 }
 
 /**
- * C [m, n] = A [m, k]·P (forward: A = W, C = Y) or A·Pᵀ when `transP` (filter gradient:
- * A = dY channel-major, C = dW), P = the batch's patch matrix [C·kh·kw, N·Ho·Wo] of the NCHW
- * images `x` with geometry `g`; C is overwritten. All row-major and contiguous.
+ * A convolution's passes as implicit GEMMs: the patch matrix P [C·kh·kw, N·Ho·Wo] of the NCHW
+ * images is packed straight from them, and the results go straight to their NCHW or patch
+ * places, with no im2col, col2im or layout swap. Each returns false when it did not run
+ * (a layout it does not take); conv.ts then forms P itself. All arrays are contiguous.
  */
-export interface PatchGemmArgs {
-  g: Geometry;
-  x: FloatArray;
-  transP: boolean;
-  a: FloatArray;
-  c: FloatArray;
-  m: number;
-  n: number;
-  k: number;
+export interface ImplicitConv {
+  /** out [N, O, Ho, Wo] = conv2d(x, w): W [O, C·kh·kw]·P. */
+  forward(x: FloatArray, w: FloatArray, g: Geometry, out: FloatArray): boolean;
+  /** dw [O, C·kh·kw] = dY·Pᵀ, with dY channel-major [O, N·Ho·Wo]. */
+  filter(x: FloatArray, dyT: FloatArray, g: Geometry, dw: FloatArray): boolean;
+  /** dx [N, C, H, W] += the input gradient of dy [N, O, Ho, Wo]: col2im(Wᵀ·dY). */
+  input(dy: FloatArray, w: FloatArray, g: Geometry, dx: FloatArray): boolean;
 }
 
 /**
@@ -177,15 +173,12 @@ export function conv2d(k: ConvKernels, x: FloatArray, xShape: Shape,
   w: FloatArray, wShape: Shape, attrs: Conv2dAttrs, outShape: Shape, out: FloatArray): void {
   const g = geometry(xShape, wShape, outShape, attrs);
   const { n, o, kk, hw } = g;
+  if (!pointwise(g) && k.implicit?.forward(x, w, g, out) === true) return;
   // Y [O, N·HW] = W [O, K] · cols [K, N·HW], then reorder to NCHW.
   const y = n === 1 ? out : k.alloc(o * n * hw);
-  const implicit = !pointwise(g) && k.patchGemm?.({ g, x, transP: false, a: w, c: y, m: o,
-    n: n * hw, k: kk });
-  if (implicit !== true) {
-    const cols = batchCols(x, g, k);
-    k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
-      transB: false, c: y, cOffset: 0 });
-  }
+  const cols = batchCols(x, g, k);
+  k.gemm({ m: o, n: n * hw, k: kk, a: w, aOffset: 0, transA: false, b: cols, bOffset: 0,
+    transB: false, c: y, cOffset: 0 });
   if (n > 1) k.swap01(y, o, n, hw, out);
 }
 
@@ -194,6 +187,7 @@ export function conv2dBackpropInput(k: ConvKernels, dy: FloatArray,
   dx: FloatArray): void {
   const g = geometry(xShape, wShape, dyShape, attrs);
   const { n, o, kk, hw } = g;
+  if (!pointwise(g) && k.implicit?.input(dy, w, g, dx) === true) return;
   // dcols [K, N·HW] = Wᵀ · dY [O, N·HW], then each image's patches are added back onto dx.
   const dyT = channelMajor(dy, n, o, hw, k);
   const dcols = k.alloc(kk * n * hw);
@@ -219,8 +213,7 @@ export function conv2dBackpropFilter(k: ConvKernels, x: FloatArray,
   const { n, o, kk, hw } = g;
   const dyT = channelMajor(dy, n, o, hw, k);
   // dW [O, K] = dY [O, N·HW] · colsᵀ
-  if (!pointwise(g) && k.patchGemm?.({ g, x, transP: true, a: dyT, c: dw, m: o, n: kk,
-    k: n * hw }) === true) return;
+  if (!pointwise(g) && k.implicit?.filter(x, dyT, g, dw) === true) return;
   const cols = batchCols(x, g, k);
   k.gemm({ m: o, n: kk, k: n * hw, a: dyT, aOffset: 0, transA: false, b: cols, bOffset: 0,
     transB: true, c: dw, cOffset: 0 });
