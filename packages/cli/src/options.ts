@@ -101,7 +101,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'method', key: 'method', value: METHODS.join('|'), parse: oneOf(METHODS),
     meaning: 'dense training, or a low-rank integrator: bug = RankAdaptiveBUG (3 passes), ' +
       'bug-2pass its single-basis-backprop variant, bug-fixed = FixedRankBUG, parallel = ' +
-      'ParallelBUG, abpsi = ABPSI' }),
+      'ParallelBUG, abpsi = ABPSI, geolora = GeoLoRA' }),
   option({ flag: 'tol', key: 'tol', value: 'θ', idle: fixedOrDense,
     parse: (v, flag) => number(flag, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity),
     meaning: 'relative truncation tolerance of the rank-adaptive methods' }),

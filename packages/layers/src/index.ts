@@ -43,6 +43,7 @@ export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
 export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
+export { GeoLoRA, type GeoLoRAOptions } from './integrators/geolora.js';
 export { METHODS, type Method, integratorFor } from './integrators/methods.js';
 export {
   mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,

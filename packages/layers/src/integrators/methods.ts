@@ -3,6 +3,7 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { ABPSI } from './abpsi.js';
 import { FixedRankBUG } from './fixed-rank-bug.js';
+import { GeoLoRA } from './geolora.js';
 import { GradientStep } from './gradient-step.js';
 import type { Integrator } from './integrator.js';
 import type { AdaptiveOptions } from './options.js';
@@ -12,9 +13,10 @@ import { RankAdaptiveBUG } from './rank-adaptive-bug.js';
 /**
  * - `dense`: plain training (GradientStep);
  * - `bug`: RankAdaptiveBUG, the 3-pass DLRT step; `bug-2pass`: its single-basis-backprop variant;
- * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI.
+ * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI; `geolora`: GeoLoRA.
  */
-export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi'] as const;
+export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi',
+  'geolora'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** The integrator for `method`; `tol` and the truncation options matter for adaptive ones. */
@@ -28,6 +30,7 @@ export function integratorFor(method: Method, model: Module,
     case 'bug-fixed': return new FixedRankBUG(model, { optimizer: o.optimizer });
     case 'parallel': return new ParallelBUG(model, adaptive);
     case 'abpsi': return new ABPSI(model, adaptive);
+    case 'geolora': return new GeoLoRA(model, adaptive);
     default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
       `known: ${METHODS.join(', ')}`);
   }

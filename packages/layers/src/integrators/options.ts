@@ -46,10 +46,16 @@ export function checkAdaptive(name: string, o: TruncationOptions): void {
   }
 }
 
-/** The truncation rule for basis `i` of `layer`: θ, clamped to [min(rMin, max), max]. */
-export function ruleFor(o: TruncationOptions, layer: FactorizedLayer, i = 0): TruncationRule {
+/** The ranks a truncation may keep for basis `i` of `layer`: [min(rMin, max), max]. */
+export function rankBounds(o: { rMin?: number }, layer: FactorizedLayer, i = 0):
+  { rMin: number; rMax: number } {
   const max = layer.maxRanks[i];
-  const bounds = { rMin: Math.min(o.rMin ?? 2, max), rMax: max };
+  return { rMin: Math.min(o.rMin ?? 2, max), rMax: max };
+}
+
+/** The truncation rule for basis `i` of `layer`: θ, clamped to rankBounds. */
+export function ruleFor(o: TruncationOptions, layer: FactorizedLayer, i = 0): TruncationRule {
+  const bounds = rankBounds(o, layer, i);
   if (o.truncation === '2022') return { kind: 'relative2022', theta: o.tol, ...bounds };
   return o.tolerance === 'absolute' ? { kind: 'absolute', tol: o.tol, ...bounds }
     : { kind: 'relative', theta: o.tol, ...bounds };

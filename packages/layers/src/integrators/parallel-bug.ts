@@ -5,7 +5,7 @@
  * Matrix layers only.
  */
 import { concat, dispose, linalg, matmul, neg, slice, type Tensor, tidy, zeros } from '@dlrt/core';
-import type { FactorForm } from '../nn/factorized-layer.js';
+import type { Factorization, FactorForm, FactorizedLayer } from '../nn/factorized-layer.js';
 import type { Module } from '../nn/module.js';
 import { FactorizedIntegrator } from './factorized-integrator.js';
 import type { StepResult } from './integrator.js';
@@ -40,15 +40,8 @@ export class ParallelBUG extends FactorizedIntegrator {
     const { loss, K1, L1 } = await this.tangentStep(lossFn, parts);
 
     // 2–3. New directions orthogonal to the old bases, and the augmented core.
-    this.rebaseAll(parts, K1.map((k, i) => [k, L1[i]]), (layer, [K1i, L1i]) => {
-      const [U, V] = layer.bases;
-      const Ut = trailing(linalg.orth(concat([U, K1i], 1)), U.shape[1]);
-      const Vt = trailing(linalg.orth(concat([V, L1i], 1)), V.shape[1]);
-      const top = concat([layer.core, matmul(L1i, Vt, { transposeA: true })], 1);
-      const bottom = concat([matmul(Ut, K1i, { transposeA: true }),
-        zeros([Ut.shape[1], Vt.shape[1]], layer.core.dtype)], 1);
-      return { core: concat([top, bottom], 0), bases: [concat([U, Ut], 1), concat([V, Vt], 1)] };
-    });
+    this.rebaseAll(parts, K1.map((k, i) => [k, L1[i]]),
+      (layer, [K1i, L1i]) => parallelAugmented(layer, K1i, L1i));
 
     // 4. Truncate.
     this.truncate(parts, this.options, before);
@@ -76,6 +69,22 @@ export class ParallelBUG extends FactorizedIntegrator {
     this.stepAll([...S, ...others], [...sGrads, ...grads.slice(3 * n)]);
     return { loss, K1, L1 };
   }
+}
+
+/**
+ * The parallel integrator's augmentation from the stepped K₁ and L₁ (the layer's core holds the
+ * stepped S̄): Ũ = the columns of orth([U₀ | K₁]) after the first r, orthogonal to U₀ (Ṽ
+ * likewise from L₁), and the core [[S̄, L₁ᵀṼ], [ŨᵀK₁, 0]] in the bases [U₀ | Ũ], [V₀ | Ṽ].
+ */
+export function parallelAugmented(layer: FactorizedLayer, K1: Tensor, L1: Tensor):
+  Factorization {
+  const [U, V] = layer.bases;
+  const Ut = trailing(linalg.orth(concat([U, K1], 1)), U.shape[1]);
+  const Vt = trailing(linalg.orth(concat([V, L1], 1)), V.shape[1]);
+  const top = concat([layer.core, matmul(L1, Vt, { transposeA: true })], 1);
+  const bottom = concat([matmul(Ut, K1, { transposeA: true }),
+    zeros([Ut.shape[1], Vt.shape[1]], layer.core.dtype)], 1);
+  return { core: concat([top, bottom], 0), bases: [concat([U, Ut], 1), concat([V, Vt], 1)] };
 }
 
 /** The columns of q after the first r (empty when q has only r). */

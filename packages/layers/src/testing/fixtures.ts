@@ -9,6 +9,7 @@ import {
 import { ABPSI } from '../integrators/abpsi.js';
 import { FactorizedIntegrator } from '../integrators/factorized-integrator.js';
 import { FixedRankBUG } from '../integrators/fixed-rank-bug.js';
+import { GeoLoRA } from '../integrators/geolora.js';
 import type { Integrator } from '../integrators/integrator.js';
 import { ParallelBUG } from '../integrators/parallel-bug.js';
 import { RankAdaptiveBUG } from '../integrators/rank-adaptive-bug.js';
@@ -30,6 +31,7 @@ export const ADAPTIVE: readonly Scheme[] = [
     { optimizer, tol, passes: 2 }) },
   { name: 'ParallelBUG', make: (m, optimizer, tol) => new ParallelBUG(m, { optimizer, tol }) },
   { name: 'ABPSI', make: (m, optimizer, tol) => new ABPSI(m, { optimizer, tol }) },
+  { name: 'GeoLoRA', make: (m, optimizer, tol) => new GeoLoRA(m, { optimizer, tol }) },
 ];
 
 export const FIXED: Scheme = {

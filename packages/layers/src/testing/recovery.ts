@@ -79,7 +79,8 @@ const student = (first: Module, rng: Rng, dtype: FloatDType) =>
  * Teacher y = W₂ relu(W₁ x), rank(W₁) = 3, the student's first layer starting at rank 10,
  * SGD λ = 0.5, θ = 0.2, batches of 100. Oracle: the final rank lies in [3, 5], and the test
  * loss is at most 1.5 times that of the dense student trained alike. The short size trains
- * ParallelBUG alone (one pass per step, the cheapest).
+ * ParallelBUG alone (one pass per step, the cheapest); the full size leaves out GeoLoRA, whose
+ * step equals ParallelBUG's (packages/layers/test/geolora.test.ts: 2.6e-15 over five steps).
  */
 export async function teacherStudentRecovery(c: SuiteContext): Promise<void> {
   const { dtype } = c;
@@ -90,7 +91,7 @@ export async function teacherStudentRecovery(c: SuiteContext): Promise<void> {
   const denseOpt = new SGD({ lr: 0.5 });
   const d = await train(dense, new GradientStep(dense, { optimizer: denseOpt }), data, steps, mse);
   const schemes = ADAPTIVE.filter((s) => c.size === 'short' ? s.name === 'ParallelBUG'
-    : s.name !== 'RankAdaptiveBUG passes 2');
+    : s.name !== 'RankAdaptiveBUG passes 2' && s.name !== 'GeoLoRA');
   for (const scheme of schemes) {
     const rng = new Rng(7);
     const model = student(new LowRankDense(50, 20, { rank: 10, rng, dtype }), rng, dtype);
