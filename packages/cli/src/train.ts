@@ -1,14 +1,15 @@
 /** `dlrt train`: dense or low-rank training of an MLP or LeNet5 on the bundled MNIST split. */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, holdOut, type InitGain, integratorFor,
+  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, FactorizedIntegrator, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
   type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
-  type WeightInit,
+  type TruncationOptions, type WeightInit,
 } from '@dlrt/layers';
-import { mnist, runRecordWriter } from '@dlrt/layers/node';
+import { checkpointWriter, mnist, readCheckpoint, runRecordWriter } from '@dlrt/layers/node';
 import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
 
 export interface TrainArgs {
@@ -31,7 +32,7 @@ export interface TrainArgs {
    * ⌊min(n, m)/2⌋; a value above the cap is an error).
    */
   maxRank?: number | number[];
-  truncation: 'std' | '2022';
+  truncation: NonNullable<TruncationOptions['truncation']>;
   /**
    * Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets,
    * 'dlrt-net' the DLRT reference code's).
@@ -46,6 +47,8 @@ export interface TrainArgs {
   data: DataSet;
   /** Shift and scale the pixels to mean 0, sd 1 with the train split's statistics. */
   standardize: boolean;
+  /** Map pixels x to (x − mean)/sd with these fixed statistics instead. */
+  normalize?: [number, number];
   /**
    * Rows held out of the train split (its last ones, see `holdOut`) to select the epoch of
    * lowest validation loss; 0 trains on all of them.
@@ -61,6 +64,11 @@ export interface TrainArgs {
   seed: number;
   /** Where the run's JSON record goes (rewritten atomically after every epoch). */
   json?: string;
+  /**
+   * A checkpoint file, written after every epoch; when it exists at the start, the run
+   * resumes from it (its arguments must match this run's, epochs and backend aside).
+   */
+  checkpoint?: string;
   progress: ProgressMode;
 }
 
@@ -96,14 +104,15 @@ interface Data {
 
 /**
  * The MNIST split, its last `validation` train rows held out when asked, and standardized with
- * the (remaining) train rows' pixel statistics when asked.
+ * the (remaining) train rows' pixel statistics, or normalized with given ones, when asked.
  */
-function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'validation'>): Data {
+function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize' | 'validation'>):
+  Data {
   const all = mnist({ split: a.data === 'mnist-full' ? 'full' : 'small' });
   const { train, validation } = a.validation > 0 ? holdOut(all.train, a.validation)
     : { train: all.train, validation: undefined };
-  if (!a.standardize) return { train, test: all.test, validation };
-  const stats = pixelStats(train);
+  if (!a.standardize && !a.normalize) return { train, test: all.test, validation };
+  const stats = a.normalize ? { mean: a.normalize[0], std: a.normalize[1] } : pixelStats(train);
   const z = (s: DigitSplit) => standardized(s, stats);
   return { train: z(train), test: z(all.test), validation: validation && z(validation), stats };
 }
@@ -125,7 +134,7 @@ function recordWriter(a: TrainArgs, command: string, ran: RanOn):
   return runRecordWriter(a.json, {
     name: '--json',
     meta: {
-      command, args: { ...a, json: undefined }, backend: ran,
+      command, args: { ...a, json: undefined, checkpoint: undefined }, backend: ran,
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
         platform: `${os.platform()} ${os.arch()}` },
       date: new Date().toISOString(),
@@ -193,13 +202,28 @@ async function startBackend(a: TrainArgs): Promise<Backend> {
   return setBackend(a.backend, { threads: a.threads });
 }
 
+/**
+ * What a checkpoint must match to be resumed: the run's arguments but its epochs, backend,
+ * threads and output paths (a run may be extended, or resumed on another backend).
+ */
+function checkpointMeta(a: TrainArgs): Partial<TrainArgs> {
+  const { epochs: _e, backend: _b, threads: _t, gpuMode: _g, json: _j, checkpoint: _c,
+    progress: _p, ...rest } = a;
+  return rest;
+}
+
 /** The data, the integrator and the Trainer's run, with the lines around it. */
 async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: string;
   log: (line: string) => void; onEpoch?: (history: readonly EpochLog[]) => void }):
   Promise<EpochLog[]> {
   const { model, log } = o;
+  if (a.checkpoint && a.method !== 'dense' && (a.optimizer === 'adam' || a.momentum > 0)) {
+    throw new Error('--checkpoint: a low-rank run under momentum or Adam keeps optimizer state ' +
+      "on the integrator's coefficients, which a checkpoint does not restore yet; use plain SGD");
+  }
   const data = loadData(a);
-  const integrator = integratorFor(a.method, model, { optimizer: makeOptimizer(a), tol: a.tol,
+  const optimizer = makeOptimizer(a);
+  const integrator = integratorFor(a.method, model, { optimizer, tol: a.tol,
     truncation: a.truncation });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
   const counts = parameterCounts(model);
@@ -218,13 +242,28 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
     `${data.train.count} train / ` +
     `${data.validation ? `${data.validation.count} validation / ` : ''}` +
     `${data.test.count} test digits` +
-    (data.stats ? `, standardized with the train split's mean ${data.stats.mean.toFixed(4)} ` +
-      `and sd ${data.stats.std.toFixed(4)}` : ''));
-  const history = await new Trainer({
-    model, integrator, train: data.train, test: data.test, validation: data.validation,
-    epochs: a.epochs, batchSize: a.batch, rng: o.rng, progress: a.progress, log,
-    onEpoch: o.onEpoch,
-  }).fit();
+    (data.stats ? `, ${a.normalize ? 'normalized with the given' : "standardized with the train " +
+      "split's"} mean ${data.stats.mean.toFixed(4)} and sd ${data.stats.std.toFixed(4)}` : ''));
+  const parts = { model, rng: o.rng, optimizer, meta: checkpointMeta(a) };
+  const resumeFrom = a.checkpoint && existsSync(a.checkpoint)
+    ? readCheckpoint(a.checkpoint, parts) : undefined;
+  if (resumeFrom) log(`resuming from ${a.checkpoint} after epoch ${resumeFrom.length}`);
+  const save = a.checkpoint ? checkpointWriter(a.checkpoint, parts) : undefined;
+  let history: EpochLog[];
+  try {
+    history = await new Trainer({
+      model, integrator, train: data.train, test: data.test, validation: data.validation,
+      epochs: a.epochs, batchSize: a.batch, rng: o.rng, progress: a.progress, log, resumeFrom,
+      onEpoch: (h) => {
+        o.onEpoch?.(h);
+        save?.(h);
+      },
+    }).fit();
+  } finally {
+    // The integrator's K coefficients and the optimizer's state (2 tensors a run leaked before).
+    if (integrator instanceof FactorizedIntegrator) integrator.dispose();
+    optimizer.dispose();
+  }
   const last = history[history.length - 1];
   const perEpoch = history.reduce((s, e) => s + e.seconds, 0) / history.length;
   const compression = a.method === 'dense' ? ''

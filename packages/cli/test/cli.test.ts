@@ -86,7 +86,7 @@ t.test('--init picks the weight init and names bad values', async (t) => {
   t.equal(parseTrainArgs(['--init', 'he']).init, 'he');
   t.equal(parseTrainArgs(['--init', 'dlrt-net']).init, 'dlrt-net');
   t.throws(() => parseTrainArgs(['--init', 'xavier']),
-    /--init: expected one of uniform\|he\|orthogonal\|dlrt-net, got 'xavier'/);
+    /--init: expected one of uniform\|he\|orthogonal\|dlrt-net\|abpsi-ref, got 'xavier'/);
 });
 
 t.test('--output-gain picks the output layer\'s init gain', async (t) => {

@@ -21,7 +21,7 @@ export { Tensor, Variable } from './tensor.js';
 export type { AssignOptions, NestedArray, VariableOptions } from './tensor.js';
 export { tidy, keep, dispose, memory } from './scope.js';
 export { grad, valueAndGrads, variableGrads } from './autodiff.js';
-export { Rng } from './rng.js';
+export { Rng, type RngState } from './rng.js';
 export { customOp, runOp } from './run-op.js';
 export type { GradFn } from './run-op.js';
 

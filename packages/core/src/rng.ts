@@ -2,6 +2,12 @@
  * A small seeded generator (xoshiro128**, seeded through splitmix32). All randomness in dlrt
  * comes from an explicit Rng or seed (an integer in [0, 2³²)), so runs are reproducible.
  */
+/** A generator's state, as `Rng.getState` gives it (JSON-safe). */
+export interface RngState {
+  words: [number, number, number, number];
+  spare: number | null;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -28,6 +34,26 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+  }
+
+  /** The generator's state: restoring it (`setState`) replays the same draws from here on. */
+  getState(): RngState {
+    // The words are kept as int32 by the bit operations; the state shows them unsigned.
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      spare: this.spare };
+  }
+
+  /** Restores a state from `getState` (four 32-bit words, not all zero, and the spare normal). */
+  setState(state: RngState): void {
+    const w = state?.words;
+    if (!Array.isArray(w) || w.length !== 4 ||
+      !w.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) || w.every((x) => x === 0) ||
+      !(state.spare === null || Number.isFinite(state.spare))) {
+      throw new Error(`Rng.setState: expected four 32-bit words, not all 0, and a finite or ` +
+        `null spare, got ${JSON.stringify(state)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = w;
+    this.spare = state.spare;
   }
 
   /** A uniform 32-bit unsigned integer. */

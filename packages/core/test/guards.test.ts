@@ -62,6 +62,23 @@ t.test('seeds are integers in [0, 2³²); no two seeds alias', async (t) => {
   t.not(first(0), first(2 ** 32 - 1), 'the extreme seeds differ');
 });
 
+t.test('an Rng state, saved and restored, replays the same draws; a bad state is refused',
+  async (t) => {
+    const a = new Rng(42);
+    for (let i = 0; i < 5; i++) a.nextUint32();
+    a.normal();                                     // leaves a spare normal in the state
+    const state = JSON.parse(JSON.stringify(a.getState()));
+    t.ok(state.words.every((w: number) => w >= 0 && w < 2 ** 32) && state.spare !== null);
+    const want = [a.normal(), a.uniform(), a.nextUint32(), a.normal()];
+    const b = new Rng(7);
+    b.setState(state);
+    t.same([b.normal(), b.uniform(), b.nextUint32(), b.normal()], want);
+    for (const bad of [{ words: [0, 0, 0, 0], spare: null }, { words: [1, 2, 3], spare: null },
+      { words: [1, 2, 3, 2 ** 32], spare: null }, { words: [1, 2, 3, 4], spare: NaN }]) {
+      t.throws(() => b.setState(bad as never), /^Rng\.setState: expected four 32-bit words/);
+    }
+  });
+
 t.test('gather refuses indices out of range', async (t) => {
   const x = tensor([[1, 2], [3, 4], [5, 6]]);
   t.throws(() => gather(x, tensor([0, 3], [2], 'int32'), 0),

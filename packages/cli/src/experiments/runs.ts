@@ -3,7 +3,7 @@
  * docs/results/runs/<experiment>/<id>.json. A run whose file already holds every epoch is
  * skipped, so a long sweep can be resumed (or split across machines) and summarized later.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { EpochLog } from '@dlrt/layers';
 import { DEFAULTS, train, type TrainArgs } from '../train.js';
 
@@ -22,6 +22,8 @@ export interface RunRecord {
   machine?: Record<string, unknown>;
   date?: string;
   command?: string;
+  /** Why the run stopped, when it failed (a NaN loss); such a run is not retried. */
+  error?: string;
 }
 
 /** docs/results/ of the repository (from packages/cli/dist/experiments/). */
@@ -42,22 +44,48 @@ export function runArgs(over: Partial<TrainArgs>): TrainArgs {
   return { ...DEFAULTS, progress: 'none', ...over };
 }
 
-/** Trains every run that has no complete record yet; `filter` keeps ids containing it. */
+/**
+ * Trains every run that has no complete record yet; `filter` keeps ids containing it. A run
+ * that stops on a non-finite loss gets a record with its error and is not retried (its
+ * arithmetic is deterministic); the others go on. Returns the ids of the failed runs.
+ */
 export async function runAll(experiment: string, runs: readonly Run[], filter?: string):
-  Promise<void> {
+  Promise<string[]> {
   mkdirSync(new URL(`runs/${experiment}/`, RESULTS), { recursive: true });
+  const failed: string[] = [];
   for (const run of runs) {
     if (filter && !run.id.includes(filter)) continue;
     const done = readRun(experiment, run.id);
+    if (done?.error) {
+      console.log(`${experiment}/${run.id}: failed before (${done.error}), skipped`);
+      failed.push(run.id);
+      continue;
+    }
     if (done && done.epochs.length >= run.args.epochs) {
       console.log(`${experiment}/${run.id}: done (${done.epochs.length} epochs), skipped`);
       continue;
     }
     console.log(`\n== ${experiment}/${run.id}`);
-    await train({ ...run.args, json: runPath(experiment, run.id).pathname },
-      (line) => console.log(line),
-      { command: `pnpm experiment ${experiment} --seeds ${run.args.seed} --only ${run.id}` });
+    // Plain-SGD runs checkpoint every epoch (beside the record, not committed), so an
+    // interrupted run resumes where it stopped.
+    const json = runPath(experiment, run.id).pathname;
+    const stateless = run.args.optimizer === 'sgd' && run.args.momentum === 0;
+    const checkpoint = stateless ? `${json}.ckpt` : undefined;
+    const command = `pnpm experiment ${experiment} --seeds ${run.args.seed} --only ${run.id}`;
+    try {
+      await train({ ...run.args, json, checkpoint }, (line) => console.log(line), { command });
+    } catch (e) {
+      const message = (e as Error).message;
+      if (!/loss is (NaN|-?Infinity)/.test(message)) throw e;
+      console.log(`${experiment}/${run.id}: ${message}`);
+      const rec = readRun(experiment, run.id);
+      writeFileSync(json, `${JSON.stringify({ command, args: { ...run.args },
+        epochs: rec?.epochs ?? [], error: message }, null, 2)}\n`);
+      failed.push(run.id);
+    }
+    if (checkpoint) rmSync(checkpoint, { force: true });
   }
+  return failed;
 }
 
 /** Mean and sample standard deviation. */

@@ -42,9 +42,15 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
       .filter((x) => x.rec && x.rec.epochs.length > 0);
     const finished = records.filter((x) => x.rec!.epochs.length >= x.run.args.epochs);
     const last = finished.map((x) => x.rec!.epochs[x.rec!.epochs.length - 1]);
-    const notes = records.filter((x) => x.rec!.epochs.length < x.run.args.epochs)
-      .map((x) => `Unfinished: ${x.run.id} stopped after ${x.rec!.epochs.length} of ` +
-        `${x.run.args.epochs} epochs (test acc ${pct(x.rec!.epochs.at(-1)!.testAccuracy ?? 0)}%).`);
+    const notes = [
+      ...records.filter((x) => x.rec!.epochs.length < x.run.args.epochs && !x.rec!.error)
+        .map((x) => `Unfinished: ${x.run.id} stopped after ${x.rec!.epochs.length} of ` +
+          `${x.run.args.epochs} epochs (test acc ` +
+          `${pct(x.rec!.epochs.at(-1)!.testAccuracy ?? 0)}%).`),
+      ...planned.map((r) => ({ run: r, rec: readRun(experiment, r.id) }))
+        .filter((x) => x.rec?.error)
+        .map((x) => `Failed: ${x.run.id} after ${x.rec!.epochs.length} epochs: ${x.rec!.error}`),
+    ];
     const allEpochs = finished.flatMap((x) => x.rec!.epochs);
     const validated = finished.length > 0 &&
       finished.every((x) => x.rec!.epochs.every((e) => e.validationLoss != null));

@@ -10,6 +10,8 @@
  * - `relative2022` (T-2022, the DLRT 2022 reference code, for compatibility only): the same
  *   search over j ≤ p−2 with a tail that leaves out σ_p; when no j qualifies the previous rank
  *   is kept (so the rank grows only through a break at j > r);
+ * - `relativeAbpsi` (T-abPSI, the abPSI MNIST reference code of Kusch, Schotthöfer & Walter):
+ *   `relative`'s search, but a rank below `floor` (default 10) keeps the previous rank;
  * - `absolute`: the same as `relative` with the fixed threshold `tol`;
  * - `rank`: keep exactly `rank` values.
  * Every rule is then clamped to [rMin, rMax] (and to the number of values).
@@ -17,6 +19,7 @@
 export type TruncationRule =
   | { kind: 'relative'; theta: number; rMin?: number; rMax?: number }
   | { kind: 'relative2022'; theta: number; rMin?: number; rMax?: number }
+  | { kind: 'relativeAbpsi'; theta: number; floor?: number; rMin?: number; rMax?: number }
   | { kind: 'absolute'; tol: number; rMin?: number; rMax?: number }
   | { kind: 'rank'; rank: number; rMin?: number; rMax?: number };
 
@@ -31,14 +34,19 @@ export interface Truncation {
 
 function check(rule: TruncationRule): void {
   const bad = (what: string) => new Error(`truncate: ${what} in ${JSON.stringify(rule)}`);
-  if ((rule.kind === 'relative' || rule.kind === 'relative2022') && !(rule.theta >= 0)) {
+  if ((rule.kind === 'relative' || rule.kind === 'relative2022' ||
+    rule.kind === 'relativeAbpsi') && !(rule.theta >= 0)) {
     throw bad('theta must be ≥ 0');
+  }
+  if (rule.kind === 'relativeAbpsi' && rule.floor !== undefined &&
+    !(Number.isInteger(rule.floor) && rule.floor >= 0)) {
+    throw bad('floor must be an integer ≥ 0');
   }
   if (rule.kind === 'absolute' && !(rule.tol >= 0)) throw bad('tol must be ≥ 0');
   if (rule.kind === 'rank' && !(Number.isInteger(rule.rank) && rule.rank >= 0)) {
     throw bad('rank must be a non-negative integer');
   }
-  if (!['relative', 'relative2022', 'absolute', 'rank'].includes(rule.kind)) {
+  if (!['relative', 'relative2022', 'relativeAbpsi', 'absolute', 'rank'].includes(rule.kind)) {
     throw bad('unknown kind');
   }
   for (const k of ['rMin', 'rMax'] as const) {
@@ -56,7 +64,10 @@ export function tailNorms(sigma: readonly number[]): number[] {
 
 /** What a rule may need besides the values. */
 export interface TruncationContext {
-  /** The rank before augmentation: T-2022 keeps it when no break is found (default ⌊p/2⌋). */
+  /**
+   * The rank before augmentation: T-2022 keeps it when no break is found, T-abPSI when the
+   * break lies below its floor (default ⌊p/2⌋).
+   */
   previousRank?: number;
 }
 
@@ -83,7 +94,7 @@ export function truncationRank(sigma: readonly number[], rule: TruncationRule,
     }
   } else {
     const tails = tailNorms(sigma);
-    const tol = rule.kind === 'relative' ? rule.theta * tails[0] : rule.tol;
+    const tol = rule.kind === 'absolute' ? rule.tol : rule.theta * tails[0];
     r = p;
     // The smallest j whose dropped tail is strictly below tol (T-std).
     for (let j = 0; j < p; j++) {
@@ -91,6 +102,9 @@ export function truncationRank(sigma: readonly number[], rule: TruncationRule,
         r = j;
         break;
       }
+    }
+    if (rule.kind === 'relativeAbpsi' && r < (rule.floor ?? 10)) {
+      r = context.previousRank ?? Math.floor(p / 2);
     }
   }
   if (rule.rMax !== undefined) r = Math.min(r, rule.rMax);

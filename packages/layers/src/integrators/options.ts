@@ -17,11 +17,17 @@ export interface TruncationOptions {
   /** Truncation tolerance θ ≥ 0: relative to ‖σ‖₂ (default) or absolute. */
   tol: number;
   tolerance?: 'relative' | 'absolute';
-  /** 'std' (T-std, default) or '2022' (the DLRT 2022 code's rule, for comparisons). */
-  truncation?: 'std' | '2022';
+  /**
+   * 'std' (T-std, default), '2022' (the DLRT 2022 code's rule) or 'abpsi' (the abPSI MNIST
+   * code's: T-std, but a rank below 10 keeps the rank before the step), for comparisons.
+   */
+  truncation?: 'std' | '2022' | 'abpsi';
   /** Smallest rank a truncation keeps (default 2, capped by each basis's maximum rank). */
   rMin?: number;
 }
+
+/** The truncation rules by name. */
+export const TRUNCATIONS = ['std', '2022', 'abpsi'] as const;
 
 /** What the rank-adaptive integrators add. */
 export interface AdaptiveOptions extends LowRankIntegratorOptions, TruncationOptions {}
@@ -35,11 +41,12 @@ export function checkAdaptive(name: string, o: TruncationOptions): void {
   if (o.tolerance !== undefined && o.tolerance !== 'relative' && o.tolerance !== 'absolute') {
     throw new Error(`${name}: tolerance must be 'relative' or 'absolute', got '${o.tolerance}'`);
   }
-  if (o.truncation !== undefined && o.truncation !== 'std' && o.truncation !== '2022') {
-    throw new Error(`${name}: truncation must be 'std' or '2022', got '${o.truncation}'`);
+  if (o.truncation !== undefined && !TRUNCATIONS.includes(o.truncation)) {
+    throw new Error(`${name}: truncation must be one of ${TRUNCATIONS.map((t) => `'${t}'`)
+      .join(', ')}, got '${o.truncation}'`);
   }
-  if (o.tolerance === 'absolute' && o.truncation === '2022') {
-    throw new Error(`${name}: the 2022 truncation rule is relative only`);
+  if (o.tolerance === 'absolute' && o.truncation !== undefined && o.truncation !== 'std') {
+    throw new Error(`${name}: the ${o.truncation} truncation rule is relative only`);
   }
   if (o.rMin !== undefined && !(Number.isInteger(o.rMin) && o.rMin >= 1)) {
     throw new Error(`${name}: rMin must be a positive integer, got ${o.rMin}`);
@@ -57,6 +64,7 @@ export function rankBounds(o: { rMin?: number }, layer: FactorizedLayer, i = 0):
 export function ruleFor(o: TruncationOptions, layer: FactorizedLayer, i = 0): TruncationRule {
   const bounds = rankBounds(o, layer, i);
   if (o.truncation === '2022') return { kind: 'relative2022', theta: o.tol, ...bounds };
+  if (o.truncation === 'abpsi') return { kind: 'relativeAbpsi', theta: o.tol, ...bounds };
   return o.tolerance === 'absolute' ? { kind: 'absolute', tol: o.tol, ...bounds }
     : { kind: 'relative', theta: o.tol, ...bounds };
 }

@@ -15,9 +15,14 @@ import {
  * `my_conv.py`) does: dense layers and every bias as 'uniform', and a low-rank layer drawn from
  * scratch, with orthonormal random bases and S = diag of the r largest of 2·maxRank draws of
  * |N(0, 1)|, not scaled to the layer's size (see `randomFactors`).
+ * 'abpsi-ref': the abPSI/GeoLoRA MNIST reference code's (Kusch, Schotthöfer & Walter): every
+ * dense weight and every bias N(0, 1), and a low-rank layer with orthonormal random bases and
+ * S = diag of r sorted draws of |N(0, 1)| (that code draws a Gaussian S for abPSI and sorted
+ * N(0, 1)² for GeoLoRA; one law serves both here).
  */
-export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net';
-export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net'];
+export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net' | 'abpsi-ref';
+export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net',
+  'abpsi-ref'];
 
 /** What follows a layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain names). */
 export type InitGain = 'relu' | 'linear';
@@ -75,6 +80,7 @@ function scheme(kind: string, o: InitOptions): WeightInit {
 export function weightVariance(kind: string, fanIn: number, o: InitOptions): number {
   const f = Math.max(fanIn, 1);
   if (uniformLaw(kind, o)) return 1 / (3 * f);
+  if (scheme(kind, o) === 'abpsi-ref') return 1;
   const gain = o.gain ?? 'relu';
   if (!INIT_GAINS.includes(gain)) {
     throw new Error(`${kind}: gain '${String(gain)}' is not one of ${INIT_GAINS.join(', ')}`);
@@ -91,13 +97,19 @@ function uniformLaw(kind: string, o: InitOptions): boolean {
 /**
  * How a low-rank layer draws its core's singular values under `o.init` (see `randomFactors`):
  * 'gaussian' sorted |N(0, s²)| with the dense law's energy, 'flat' all equal to that s,
- * 'unit' the largest of 2·maxRank draws of |N(0, 1)|.
+ * 'unit' the largest r of `corePool` draws of |N(0, 1)|.
  */
 export type CoreSpectrum = 'gaussian' | 'flat' | 'unit';
 
 export function coreSpectrum(kind: string, o: InitOptions): CoreSpectrum {
   const s = scheme(kind, o);
-  return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' ? 'unit' : 'gaussian';
+  return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' || s === 'abpsi-ref' ? 'unit'
+    : 'gaussian';
+}
+
+/** How many |N(0, 1)| draws a 'unit' core of rank r keeps the largest r of. */
+export function corePool(kind: string, o: InitOptions, r: number, maxRank: number): number {
+  return scheme(kind, o) === 'abpsi-ref' ? r : 2 * maxRank;
 }
 
 /** A weight tensor drawn under `o.init`. */
@@ -105,7 +117,9 @@ export function initWeight(kind: string, shape: Shape, fanIn: number, rng: Rng, 
   Tensor {
   const dtype = o.dtype ?? 'float32';
   switch (scheme(kind, o)) {
-    case 'he': return randn(shape, { rng, std: Math.sqrt(weightVariance(kind, fanIn, o)), dtype });
+    case 'he':
+    case 'abpsi-ref':
+      return randn(shape, { rng, std: Math.sqrt(weightVariance(kind, fanIn, o)), dtype });
     case 'orthogonal': return orthogonalWeight(shape, fanIn, weightVariance(kind, fanIn, o), rng,
       dtype);
     default: return uniformFanIn(shape, fanIn, rng, dtype);
@@ -128,10 +142,14 @@ function orthogonalWeight(shape: Shape, fanIn: number, variance: number, rng: Rn
   });
 }
 
-/** A bias under `o.init`: U(±1/√fanIn) for 'uniform' and 'dlrt-net', zeros otherwise. */
+/**
+ * A bias under `o.init`: U(±1/√fanIn) for 'uniform' and 'dlrt-net', N(0, 1) for 'abpsi-ref',
+ * zeros otherwise.
+ */
 export function initBias(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {
   const dtype = o.dtype ?? 'float32';
+  if (scheme(kind, o) === 'abpsi-ref') return randn(shape, { rng, dtype });
   return uniformLaw(kind, o) ? uniformFanIn(shape, fanIn, rng, dtype)
     : zeros(shape, dtype);
 }

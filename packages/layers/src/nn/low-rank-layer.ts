@@ -15,7 +15,7 @@ import {
   truncateFactors, type TruncationRule, type Variable,
 } from '@dlrt/core';
 import {
-  type CoreSpectrum, coreSpectrum, initBias, type InitOptions, initRng, weightVariance,
+  type CoreSpectrum, corePool, coreSpectrum, initBias, type InitOptions, initRng, weightVariance,
 } from './init.js';
 import { type Factorization, type FactorForm, FactorizedLayer } from './factorized-layer.js';
 
@@ -75,7 +75,8 @@ export abstract class LowRankLayer extends FactorizedLayer {
     // Given factors stay the caller's (clone shares their storage).
     const f = init ? { U: clone(init.U), S: clone(init.S), V: clone(init.V) }
       : randomFactors(n, m, o.rank, rng!, { dtype: o.dtype ?? 'float32',
-        variance: weightVariance(kind, m, o), spectrum: coreSpectrum(kind, o), pool: 2 * maxRank });
+        variance: weightVariance(kind, m, o), spectrum: coreSpectrum(kind, o),
+        pool: corePool(kind, o, o.rank, maxRank) });
     // U and V are moved only by integrators (they stay orthonormal); S trains like a weight.
     this.U = this.addParameter('U', f.U, { trainable: false });
     this.S = this.addParameter('S', f.S);

@@ -77,6 +77,26 @@ export abstract class Optimizer {
     return [];
   }
 
+  /** The variables that have state (updated at least once, or given state). */
+  stateful(): Variable[] {
+    return [...new Set([...this.slots.keys(), ...this.steps.keys()])];
+  }
+
+  /** How many updates `v` has had (0 before its first). */
+  updates(v: Variable): number {
+    return this.steps.get(v) ?? 0;
+  }
+
+  /** Sets how many updates `v` has had (a checkpoint's count, for Adam's bias correction). */
+  setUpdates(v: Variable, count: number): void {
+    if (!(Number.isInteger(count) && count >= 0)) {
+      throw new Error(`${this.constructor.name}.setUpdates: count must be an integer ≥ 0, ` +
+        `got ${count}`);
+    }
+    if (count === 0) this.steps.delete(v);
+    else this.steps.set(v, count);
+  }
+
   /** Forgets `v`'s state (its next update starts afresh). */
   resetState(v: Variable): void {
     dispose(this.slots.get(v));

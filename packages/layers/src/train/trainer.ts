@@ -40,6 +40,11 @@ export interface TrainerOptions {
    * record of the run).
    */
   onEpoch?: (history: readonly EpochLog[], entry: EpochLog) => void | Promise<void>;
+  /**
+   * The epochs already trained (a checkpoint's history, `readCheckpoint`): training goes on
+   * from the next one. The model, optimizer and `rng` must hold that checkpoint's state.
+   */
+  resumeFrom?: readonly EpochLog[];
 }
 
 /** One epoch's record. */
@@ -147,7 +152,13 @@ export class Trainer {
     const log = o.log ?? ((line: string) => console.log(line));
     const lossFn = o.loss ?? crossEntropy;
     const rowLen = o.train.images.length / o.train.count;
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    const done = o.resumeFrom ?? [];
+    if (done.length > o.epochs || done.some((e, i) => e.epoch !== i + 1)) {
+      throw new Error(`Trainer: resumeFrom must hold epochs 1…k with k ≤ ${o.epochs}, got ` +
+        `[${done.map((e) => e.epoch)}]`);
+    }
+    this.history.push(...done);
+    for (let epoch = done.length + 1; epoch <= o.epochs; epoch++) {
       const batches = shuffledBatches(o.train.count, o.batchSize, () => o.rng.uniform());
       const bar = new Progress(o.progress ?? 'auto', `epoch ${epoch}/${o.epochs}`, batches.length);
       const t0 = performance.now();
