@@ -28,6 +28,19 @@ t.test('truncation rules on hand-worked singular values', async (t) => {
   t.equal(truncationRank([3, 2, 1.9, 0.05], { kind: 'relative2022', theta: 0.1 },
     { previousRank: 1 }), 1);
   t.equal(truncationRank([5, 4, 0.1, 0.1, 0.1, 0.01], { kind: 'relative2022', theta: 0.1 }), 2);
+  // T-abPSI: T-std's break, unless it lies below the floor; then the previous rank.
+  const twelve = [...Array.from({ length: 11 }, (_, i) => 12 - i), 0.01];
+  t.equal(truncationRank(twelve, { kind: 'relative', theta: 0.01 }), 11);
+  t.equal(truncationRank(twelve, { kind: 'relativeAbpsi', theta: 0.01 }, { previousRank: 6 }),
+    11, 'a break at 11 ≥ 10 stands');
+  t.equal(truncationRank([5, 4, 0.01, 0.01], { kind: 'relativeAbpsi', theta: 0.1 },
+    { previousRank: 3 }), 3, 'a break at 2 < 10 keeps the previous rank');
+  t.equal(truncationRank([5, 4, 0.01, 0.01], { kind: 'relativeAbpsi', theta: 0.1, floor: 2 },
+    { previousRank: 3 }), 2, 'floor 2');
+  t.equal(truncationRank([5, 4, 0.01, 0.01], { kind: 'relativeAbpsi', theta: 0.1, rMax: 1 },
+    { previousRank: 3 }), 1, 'then clamped');
+  t.throws(() => truncationRank(sigma, { kind: 'relativeAbpsi', theta: 0.1, floor: 1.5 }),
+    /floor must be an integer ≥ 0/);
   const r = truncateValues([3, 2, 0.4, 0.3], { kind: 'absolute', tol: 0.6 });
   t.same(r.kept, [3, 2]);
   t.same(r.dropped, [0.4, 0.3]);

@@ -228,3 +228,33 @@ t.test('an unknown init names the layer and the value', async (t) => {
   t.throws(() => new LowRankDense(4, 4, { rank: 2, ...bad }),
     /LowRankDense: init 'xavier' is not one of uniform, he, orthogonal/);
 });
+
+t.test("abpsi-ref: N(0, 1) dense weights and every bias; S = r sorted |N(0, 1)| draws",
+  async (t) => {
+    const d = new Dense(500, 400, { seed: 1, dtype: f64, init: 'abpsi-ref' });
+    for (const [what, x] of [['weights', d.weight], ['biases', d.bias!]] as const) {
+      const m = moments(x);
+      t.ok(Math.abs(m.mean) < 0.02 * (what === 'weights' ? 1 : 8) &&
+        Math.abs(m.variance - 1) < (what === 'weights' ? 0.01 : 0.2),
+        `${what}: mean ${m.mean}, variance ${m.variance} (N(0, 1))`);
+    }
+    d.dispose();
+    // E|N(0, 1)|² = 1 and E|N(0, 1)| = √(2/π): the mean over 6 layers of r = 200 values.
+    let meanSq = 0, meanAbs = 0;
+    for (let seed = 0; seed < 6; seed++) {
+      const l = new LowRankDense(600, 500, { rank: 200, maxRank: 240, seed, dtype: f64,
+        init: 'abpsi-ref' });
+      const s = l.S.dataSync();
+      const sigma = Array.from({ length: 200 }, (_, i) => s[i * 201]!);
+      t.ok(sigma.every((v, i) => v > 0 && (i === 0 || v <= sigma[i - 1]!)), 'descending');
+      meanSq += sigma.reduce((a, v) => a + v * v, 0) / 1200;
+      meanAbs += sigma.reduce((a, v) => a + v, 0) / 1200;
+      if (seed === 0) {
+        const b = moments(l.bias!);
+        t.ok(b.maxAbs > 1.5 && Math.abs(b.variance - 1) < 0.2, `bias N(0, 1): ${b.variance}`);
+      }
+      l.dispose();
+    }
+    t.ok(Math.abs(meanSq - 1) < 0.05, `mean σ² ${meanSq} ≈ 1 (r draws, not the top r of more)`);
+    t.ok(Math.abs(meanAbs - Math.sqrt(2 / Math.PI)) < 0.03, `mean σ ${meanAbs} ≈ √(2/π)`);
+  });
