@@ -4,7 +4,8 @@ import os from 'node:os';
 import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, FactorizedIntegrator, holdOut, type InitGain, integratorFor,
+  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, FactorizedIntegrator, holdOut,
+  type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
   type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
   type TruncationOptions, type WeightInit,

@@ -90,7 +90,8 @@ function packageDirectory(): string {
  * the headers are checked anyway, so a wrong pin cannot give a silently wrong split.
  */
 function split(images: Buffer, labels: Buffer, count: number): DigitSplit {
-  const header = (b: Buffer, n: number) => Array.from({ length: n }, (_, i) => b.readUInt32BE(4 * i));
+  const header = (b: Buffer, n: number) =>
+    Array.from({ length: n }, (_, i) => b.readUInt32BE(4 * i));
   const [im, ic, rows, cols] = header(images, 4);
   const [lm, lc] = header(labels, 2);
   if (im !== 2051 || ic !== count || rows !== 28 || cols !== 28 ||
