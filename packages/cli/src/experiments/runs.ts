@@ -3,7 +3,8 @@
  * docs/results/runs/<experiment>/<id>.json. A run whose file already holds every epoch is
  * skipped, so a long sweep can be resumed (or split across machines) and summarized later.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { runRecordWriter } from '@dlrt/layers/node';
 import type { EpochLog } from '@dlrt/layers';
 import { DEFAULTS, train, type TrainArgs } from '../train.js';
 
@@ -79,8 +80,8 @@ export async function runAll(experiment: string, runs: readonly Run[], filter?: 
       if (!/loss is (NaN|-?Infinity)/.test(message)) throw e;
       console.log(`${experiment}/${run.id}: ${message}`);
       const rec = readRun(experiment, run.id);
-      writeFileSync(json, `${JSON.stringify({ command, args: { ...run.args },
-        epochs: rec?.epochs ?? [], error: message }, null, 2)}\n`);
+      runRecordWriter(json, { meta: { command, args: { ...run.args }, error: message } })(
+        rec?.epochs ?? []);
       failed.push(run.id);
     }
     if (checkpoint) rmSync(checkpoint, { force: true });

@@ -4,11 +4,12 @@
  * rank), the optimizer's state of each, the generator that shuffles the batches, and the
  * history so far. Written atomically after each epoch; a resumed run replays the same draws.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { type DType, type Rng, type RngState, tensor, tidy } from '@dlrt/core';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { EpochLog } from '../train/trainer.js';
+import { atomicWriter } from './run-record.js';
 
 /** What a checkpoint holds and restores. */
 export interface CheckpointParts {
@@ -56,13 +57,14 @@ function load(t: SavedTensor, where: string) {
 }
 
 /**
- * A Trainer `onEpoch` hook that writes the checkpoint to `path` after every epoch (to a
- * temporary file beside it, then renamed over it). It refuses, naming them, optimizer state
- * that belongs to no model parameter (an integrator's own coefficients under momentum or
- * Adam), which it could not restore.
+ * A Trainer `onEpoch` hook that writes the checkpoint to `path` after every epoch
+ * (`atomicWriter`: `path` is checked at once and always holds a whole file). It refuses,
+ * naming them, optimizer state that belongs to no model parameter (an integrator's own
+ * coefficients under momentum or Adam), which it could not restore.
  */
 export function checkpointWriter(path: string, parts: CheckpointParts):
   (history: readonly EpochLog[]) => void {
+  const write = atomicWriter(path, 'checkpoint');
   return (history) => {
     const named = parts.model.namedParameters();
     const known = new Set(named.map(([, v]) => v));
@@ -79,14 +81,7 @@ export function checkpointWriter(path: string, parts: CheckpointParts):
         updates: parts.optimizer.updates(v) }])),
       history: [...history],
     };
-    const tmp = `${path}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(file));
-      renameSync(tmp, path);
-    } catch (e) {
-      try { unlinkSync(tmp); } catch { /* never written */ }
-      throw new Error(`checkpoint: cannot write ${path}: ${(e as Error).message}`);
-    }
+    write(() => JSON.stringify(file));
   };
 }
 

@@ -44,15 +44,25 @@ function unwritable(path: string, tmp: string): string | null {
  */
 export function runRecordWriter(path: string, o: RunRecordOptions = {}):
   (history: readonly EpochLog[]) => void {
-  const name = o.name ?? 'runRecordWriter';
+  const write = atomicWriter(path, o.name ?? 'runRecordWriter');
+  return (history) => write(() => JSON.stringify({ ...o.meta, epochs: history }, null, 2));
+}
+
+/**
+ * A writer of whole files at `path`: checked at once (the directory exists and takes a new
+ * file), then each call writes `text()` to a temporary file beside `path` and renames it over
+ * `path`, so `path` always holds a whole file. Errors, a `text()` that throws included (a value
+ * JSON cannot hold), name `name` and the path and leave `path` as it was.
+ */
+export function atomicWriter(path: string, name: string): (text: () => string) => void {
   const full = resolve(path);
-  // Unique per process: two runs writing the same record never share a temporary file.
+  // Unique per process: two runs writing the same file never share a temporary file.
   const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
   const why = unwritable(full, tmp);
   if (why) throw new Error(`${name}: cannot write '${path}': ${why}`);
-  return (history) => {
+  return (text) => {
     try {
-      writeFileSync(tmp, JSON.stringify({ ...o.meta, epochs: history }, null, 2));
+      writeFileSync(tmp, text());
       renameSync(tmp, full);
     } catch (e) {
       try { unlinkSync(tmp); } catch { /* never created */ }
