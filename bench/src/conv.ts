@@ -164,7 +164,7 @@ export async function runConv(): Promise<void> {
       `${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
-  const files = writeResults('conv', { suite: 'conv', machine, seconds, rounds: ROUNDS,
+  const files = await writeResults('conv', { suite: 'conv', machine, seconds, rounds: ROUNDS,
     rows: best }, md);
   console.log(`\nwrote ${files.join(', ')}`);
 }

@@ -117,6 +117,6 @@ export async function runEpoch(): Promise<void> {
     '',
   ].join('\n');
   console.log(`\n${md}`);
-  const files = writeResults('epoch', { suite: 'epoch', machine, seconds, rows }, md);
+  const files = await writeResults('epoch', { suite: 'epoch', machine, seconds, rows }, md);
   console.log(`\nwrote ${files.join(', ')}`);
 }

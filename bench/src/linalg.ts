@@ -290,7 +290,7 @@ export async function runLinalg(): Promise<void> {
   const seconds = (performance.now() - started) / 1e3;
   const md = report(rows, np.numpy);
   console.log(`\n${md}`);
-  const files = writeResults('linalg', {
+  const files = await writeResults('linalg', {
     suite: 'linalg', machine: machineInfo(), loadAverage1m: load, seconds, numpy: np.numpy, rows,
   }, md);
   console.log(`\nwrote ${files.join(', ')}`);

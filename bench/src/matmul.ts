@@ -227,9 +227,8 @@ export async function runMatmul(): Promise<void> {
   const best = bestOfRounds(rows, (r) => `${r.shape} ${r.runner}`);
   const md = report(best, seconds, machine);
   console.log(`\n${md}`);
-  const files = writeResults('matmul', {
+  const files = await writeResults('matmul', {
     suite: 'matmul', machine, seconds,
-    dlrtWasm: await wasmBuild(),
     wasm: {
       simd: await flag('WASM_HAS_SIMD_SUPPORT'),
       threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
@@ -238,12 +237,6 @@ export async function runMatmul(): Promise<void> {
     rows: best,
   }, md);
   console.log(`\nwrote ${files.join(', ')}`);
-}
-
-/** The wasm backend's kernel build ('simd' or 'relaxed') and the Node flags of the run. */
-export async function wasmBuild(): Promise<{ flavor: string; execArgv: string[] }> {
-  const { compileKernels } = await import('@dlrt/backend-wasm');
-  return { flavor: (await compileKernels()).flavor, execArgv: process.execArgv };
 }
 
 async function flag(name: string): Promise<unknown> {

@@ -99,6 +99,6 @@ export async function runProfile(): Promise<void> {
         r.group, `${fmt(100 * r.share, 2)}%`])),
   ].join('\n');
   console.log(`\n${md}`);
-  const files = writeResults('profile', { suite: 'profile', machine, seconds, rows }, md);
+  const files = await writeResults('profile', { suite: 'profile', machine, seconds, rows }, md);
   console.log(`\nwrote ${files.join(', ')}`);
 }

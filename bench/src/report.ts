@@ -75,14 +75,31 @@ export function machineInfo(): Record<string, string | number> {
 
 export { markdownTable } from '@dlrt/cli';
 
-/** Writes bench/results/<suite>.json and .md; returns their paths. */
-export function writeResults(suite: string, json: unknown, markdown: string): string[] {
+/**
+ * Writes bench/results/<suite>.json and .md; returns their paths. Both name the wasm kernel
+ * build that ran; a run on the relaxed-SIMD build (Node 20: `--experimental-wasm-relaxed-simd`)
+ * writes <suite>-relaxed.json and .md, so it never replaces the plain-SIMD record.
+ */
+export async function writeResults(suite: string, json: object, markdown: string):
+Promise<string[]> {
+  const dlrtWasm = await wasmBuild();
+  const name = dlrtWasm.flavor === 'relaxed' ? `${suite}-relaxed` : suite;
+  const md = dlrtWasm.flavor === 'relaxed'
+    ? `${markdown}\n\nwasm kernels: the relaxed-SIMD build ` +
+      `(Node flags: ${dlrtWasm.execArgv.join(' ')}).`
+    : markdown;
   const dir = new URL('../results/', import.meta.url); // from bench/dist/
   mkdirSync(dir, { recursive: true });
-  const jsonPath = new URL(`${suite}.json`, dir), mdPath = new URL(`${suite}.md`, dir);
-  writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(mdPath, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  const jsonPath = new URL(`${name}.json`, dir), mdPath = new URL(`${name}.md`, dir);
+  writeFileSync(jsonPath, `${JSON.stringify({ ...json, dlrtWasm }, null, 2)}\n`);
+  writeFileSync(mdPath, md.endsWith('\n') ? md : `${md}\n`);
   return [jsonPath.pathname, mdPath.pathname];
+}
+
+/** The wasm backend's kernel build ('simd' or 'relaxed') and the Node flags of the run. */
+export async function wasmBuild(): Promise<{ flavor: string; execArgv: string[] }> {
+  const { compileKernels } = await import('@dlrt/backend-wasm');
+  return { flavor: (await compileKernels()).flavor, execArgv: process.execArgv };
 }
 
 /** Formats a number with a fixed number of significant digits for tables. */

@@ -135,6 +135,6 @@ export async function runSteps(): Promise<void> {
         `${r.error}`),
   ].join('\n');
   console.log(`\n${md}`);
-  const files = writeResults('steps', { suite: 'steps', machine, seconds, rows }, md);
+  const files = await writeResults('steps', { suite: 'steps', machine, seconds, rows }, md);
   console.log(`\nwrote ${files.join(', ')}`);
 }
