@@ -3,7 +3,9 @@
  * the parser (args.ts), the usage line and the help (help.ts); defaults come from DEFAULTS.
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
-import { INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS } from '@dlrt/layers';
+import {
+  ABPSI_SIDES, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
+} from '@dlrt/layers';
 import { DATA_SETS, type TrainArgs } from './train.js';
 
 /** A command-line mistake: the command exits 2 and prints the usage. */
@@ -116,6 +118,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     fallback: "each layer's cap ⌊min(n, m)/2⌋",
     meaning: 'highest rank of every low-rank layer, or one per low-rank layer (at most the ' +
       'cap, so that the augmented rank 2R fits)' }),
+  option({ flag: 'side', key: 'side', value: ABPSI_SIDES.join('|'), parse: oneOf(ABPSI_SIDES),
+    idle: (a) => a.method !== 'abpsi' ? { by: 'method', why: 'abpsi only' } : undefined,
+    meaning: "the basis abPSI augments, so the side its update projects the gradient on: " +
+      "output (U) or input (V; the abPSI MNIST code's, which writes y = x·W)" }),
   option({ flag: 'truncation', key: 'truncation', value: TRUNCATIONS.join('|'),
     parse: oneOf(TRUNCATIONS), idle: fixedOrDense,
     meaning: "the truncation rule: T-std, the DLRT 2022 reference code's, or the abPSI " +
@@ -123,7 +129,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'init', key: 'init', value: WEIGHT_INITS.join('|'), parse: oneOf(WEIGHT_INITS),
     meaning: "weight init: PyTorch's uniform law, He, orthogonal (He's energy, equal singular " +
       "values), the DLRT reference code's, or the abPSI reference code's (N(0, 1) weights and " +
-      'biases, S = sorted |N(0, 1)|)' }),
+      'biases, an r×r core of N(0, 1) entries)' }),
   option({ flag: 'output-gain', key: 'outputGain', value: INIT_GAINS.join('|'),
     parse: oneOf(INIT_GAINS),
     idle: (a) => a.init === 'he' || a.init === 'orthogonal' ? undefined

@@ -4,8 +4,8 @@ import os from 'node:os';
 import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Adam, bestValidationEpoch, type DigitSplit, type EpochLog, FactorizedIntegrator, holdOut,
-  type InitGain, integratorFor,
+  type ABPSIOptions, Adam, bestValidationEpoch, type DigitSplit, type EpochLog,
+  FactorizedIntegrator, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
   type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
   type TruncationOptions, type WeightInit,
@@ -34,6 +34,8 @@ export interface TrainArgs {
    */
   maxRank?: number | number[];
   truncation: NonNullable<TruncationOptions['truncation']>;
+  /** The basis abPSI augments: 'output' (U) or 'input' (V, the reference code's). */
+  side: NonNullable<ABPSIOptions['side']>;
   /**
    * Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets,
    * 'dlrt-net' the DLRT reference code's).
@@ -86,7 +88,7 @@ export const DEMO: Partial<TrainArgs> = { model: 'mlp', epochs: 5, batch: 128, l
 
 export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
-  method: 'dense', tol: 0.1, truncation: 'std', init: 'uniform', outputGain: 'relu',
+  method: 'dense', tol: 0.1, truncation: 'std', side: 'output', init: 'uniform', outputGain: 'relu',
   data: 'mnist', standardize: false, validation: 0,
   hidden: [500], backend: 'auto', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
@@ -225,7 +227,7 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
   const data = loadData(a);
   const optimizer = makeOptimizer(a);
   const integrator = integratorFor(a.method, model, { optimizer, tol: a.tol,
-    truncation: a.truncation });
+    truncation: a.truncation, side: a.side });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
   const counts = parameterCounts(model);
   const method = a.method === 'dense' ? 'dense'

@@ -34,6 +34,7 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
         /^--tol 0.2: does nothing with --method bug-fixed/],
       [['--method', 'bug-fixed', '--truncation', 'std'],
         /^--truncation std: does nothing with --method bug-fixed/],
+      [['--method', 'bug', '--side', 'input'], /^--side input: does nothing with --method bug/],
       [['--backend', 'gpu', '--threads', '2'], /^--threads 2: does nothing with --backend gpu/],
       [['--momentum', '0.9'],
         /^--momentum 0.9: does nothing with --optimizer adam \(the default\)/],
@@ -49,6 +50,7 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
         { rank: 20, tol: 0.2, truncation: '2022' }],
       [['--method', 'bug-fixed', '--rank', '20', '--max-rank', '30'], { rank: 20, maxRank: 30 }],
       [['--optimizer', 'sgd', '--momentum', '0.9'], { momentum: 0.9 }],
+      [['--method', 'abpsi', '--side', 'input'], { side: 'input' }],
       [['--init', 'orthogonal', '--output-gain', 'linear'], { outputGain: 'linear' }],
       [['--backend', 'gpu', '--gpu-mode', 'webasm'], { gpuMode: 'webasm' }],
       // The demo presets rank, tol and momentum; switching the method or optimizer is fine.

@@ -9,6 +9,7 @@ t.test('a replay of a fresh record matches; an altered value is named', async (t
   const dir = t.testdir({});
   const args = { model: 'mlp', hidden: [16], epochs: 2, batch: 500, lr: 0.05,
     optimizer: 'sgd', momentum: 0.9, method: 'bug', tol: 0.1, rank: 8, truncation: 'std',
+    side: 'output',
     init: 'uniform', outputGain: 'relu', data: 'mnist', standardize: false, validation: 0,
     backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 3, progress: 'none',
     json: `${dir}/run.json` } as const;
@@ -28,7 +29,7 @@ t.test('--checkpoint: a run stopped after 2 epochs and resumed for a 3rd equals 
     const dir = t.testdir({});
     const args = { model: 'mlp', hidden: [16], epochs: 3, batch: 500, lr: 0.05,
       optimizer: 'sgd', momentum: 0, method: 'bug', tol: 0.1, rank: 8, truncation: 'std',
-      init: 'uniform', outputGain: 'relu', data: 'mnist', standardize: false, validation: 0,
+      side: 'output', init: 'uniform', outputGain: 'relu', data: 'mnist', standardize: false, validation: 0,
       backend: 'cpu', threads: 1, gpuMode: 'auto', seed: 3, progress: 'none' } as const;
     const straight = await train({ ...args, hidden: [16] }, () => {});
     const checkpoint = `${dir}/run.ckpt`;

@@ -19,7 +19,7 @@ export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
 export {
   initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
-  type CoreSpectrum, corePool, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
+  type CoreSpectrum, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
 } from './nn/init.js';
 export { crossEntropy, mse } from './nn/losses.js';
 export { Optimizer, type SlotKind } from './optim/optimizer.js';
@@ -42,7 +42,7 @@ export {
 export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
-export { ABPSI, type ABPSIOptions } from './integrators/abpsi.js';
+export { ABPSI, ABPSI_SIDES, type ABPSIOptions } from './integrators/abpsi.js';
 export { GeoLoRA, type GeoLoRAOptions } from './integrators/geolora.js';
 export { METHODS, type Method, integratorFor } from './integrators/methods.js';
 export {

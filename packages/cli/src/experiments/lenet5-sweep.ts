@@ -84,7 +84,7 @@ const INIT_TEXT: Record<WeightInit, string> = {
     '|N(0, 1)|)',
   he: 'He initialization (N(0, 2/fan_in) weights, zero biases)',
   'abpsi-ref': "the abPSI reference code's initialization (dense weights and biases N(0, 1); " +
-    'low-rank layers: random orthonormal bases, S = r sorted draws of |N(0, 1)|)',
+    'low-rank layers: random orthonormal bases, an r×r core of N(0, 1) entries)',
   orthogonal: 'orthogonal initialization (He\'s energy spread evenly over the singular values: ' +
     'semi-orthogonal dense weights, S = σ·I in the low-rank layers; zero biases)',
 };

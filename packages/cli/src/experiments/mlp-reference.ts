@@ -4,8 +4,8 @@
  * that code's settings: 784-500-500-10 and 784-500×4-10 (the last layer dense), plain SGD
  * lr 0.01, batch 64, 10 epochs, tolerance 0.01, initial rank 20, its rank cap ⌊r_max/2⌋ = 124
  * (r_max = ⌊min(n, m)/2⌋ − 1 = 249) and floor (a truncation below rank 10 keeps the rank before
- * the step), its initialization (`--init abpsi-ref`) and its input normalization
- * (x − 0.1307)/0.3081; every training method, 3 seeds.
+ * the step), its initialization (`--init abpsi-ref`), its input normalization
+ * (x − 0.1307)/0.3081 and, for abPSI, its side (`--side input`); every training method, 3 seeds.
  */
 import { METHODS } from '@dlrt/layers';
 import {
@@ -24,7 +24,7 @@ export function runs(seeds: readonly number[] = [0, 1, 2]): Run[] {
   return NETS.flatMap((net) => METHODS.flatMap((method) => seeds.map((seed) => ({
     id: `${net.id}-${method}-seed${seed}`, group: `${net.id} ${method}`,
     args: runArgs({ ...base, normalize: [...base.normalize], hidden: [...net.hidden], seed,
-      method }),
+      method, ...(method === 'abpsi' ? { side: 'input' } as const : {}) }),
   }))));
 }
 
@@ -51,7 +51,8 @@ export function report(seeds: readonly number[] = [0, 1, 2]): void {
       '(the last layer dense), rank cap 124 (⌊r_max/2⌋, r_max = ⌊min(n, m)/2⌋ − 1) and its ' +
       'floor (`--truncation abpsi`: a truncation below rank 10 keeps the rank before the ' +
       'step), its initialization (`--init abpsi-ref`: dense weights and all biases N(0, 1), ' +
-      'S = sorted |N(0, 1)|) and input normalization (x − 0.1307)/0.3081; seeds ' +
+      'an r×r core of N(0, 1) entries), input normalization (x − 0.1307)/0.3081 and, for ' +
+      'abPSI, its side (`--side input`: the update projects G on the input side); seeds ' +
       `${seeds.join(', ')}. Regenerate with \`pnpm experiment ${NAME}\`.`, '',
     'Final test accuracy (mean ± sample sd over the seeds), mean training loss of the last ' +
       'epoch, ranks of the hidden layers per run, compression against the dense model ' +

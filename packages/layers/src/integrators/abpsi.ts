@@ -10,10 +10,20 @@ import type { StepResult } from './integrator.js';
 import { type AdaptiveOptions, checkAdaptive } from './options.js';
 import { matrixParts, ranksOf } from './parts.js';
 
-export type ABPSIOptions = AdaptiveOptions;
+/** The bases abPSI can augment (see ABPSIOptions.side). */
+export const ABPSI_SIDES = ['output', 'input'] as const;
+
+export interface ABPSIOptions extends AdaptiveOptions {
+  /**
+   * Which basis is augmented, so the side G is projected on: 'output' (U; the default,
+   * W₁ = W₀ − λ ÛÛᵀG) or 'input' (V; W₁ = W₀ − λ G V̂V̂ᵀ). The abPSI MNIST reference code
+   * writes y = x·W and augments its first factor, which is our 'input' side.
+   */
+  side?: (typeof ABPSI_SIDES)[number];
+}
 
 /**
- * Per mini-batch:
+ * Per mini-batch (side 'output'; 'input' swaps the roles of U and V, K and L):
  *   1. K-step at rank r: K₁ = U₀S₀ − λ G V₀;
  *   2. augment the output basis, Û = orth([U₀ | K₁]), and correct backward: S̃ = ÛᵀU₀S₀, so
  *      Û (V₀S̃ᵀ)ᵀ = W₀ with no gradient evaluation;
@@ -21,8 +31,8 @@ export type ABPSIOptions = AdaptiveOptions;
  *      the same pass;
  *   4. (V̂, R) = qr(L₁), Ŝ = Rᵀ, so W = Û Ŝ V̂ᵀ = W₀ − λ Û Ûᵀ G;
  *   5. truncate by θ.
- * The update projects G on the output side only (the reference code projects on its input
- * side because it writes y = x W; the paper leaves the side to the implementation).
+ * The paper leaves the side to the implementation; the reference code projects on the input
+ * side because it writes y = x W (`side: 'input'`).
  * @example new ABPSI(model, { optimizer: new SGD({ lr: 0.01 }), tol: 0.01 })
  */
 export class ABPSI extends FactorizedIntegrator {
@@ -31,29 +41,36 @@ export class ABPSI extends FactorizedIntegrator {
   constructor(model: Module, override readonly options: ABPSIOptions) {
     super(model, options);
     checkAdaptive(this.name, options);
+    if (options.side !== undefined && !ABPSI_SIDES.includes(options.side)) {
+      throw new Error(`ABPSI: side must be 'output' or 'input', got '${String(options.side)}'`);
+    }
   }
 
   async step(lossFn: () => Tensor): Promise<StepResult> {
     const parts = matrixParts(this.name, this.model);
     const before = parts.layers.map((l) => l.ranks);
+    // a: the augmented basis (0 = U, output side); b: the other one.
+    const a = this.options.side === 'input' ? 1 : 0, b = 1 - a;
 
-    // 1. K-step.
-    const k = await this.kStep(lossFn, parts, 0);
+    // 1. K-step on basis a.
+    const k = await this.kStep(lossFn, parts, a);
 
-    // 2. Augmented output basis and backward correction (W unchanged).
+    // 2. Augmented basis and backward correction (W unchanged).
     this.rebaseAll(parts, k.next.map((K1) => [K1!]), (layer, [K1]) => {
-      const [U, V] = layer.bases;
-      const Uh = linalg.orth(concat([U, K1], 1));   // old first, as in augmentation
-      return { core: changeBasis(layer.core, [{ axis: 0, from: U, to: Uh }]), bases: [Uh, V] };
+      const old = layer.bases[a];
+      const Uh = linalg.orth(concat([old, K1], 1));   // old first, as in augmentation
+      const core = changeBasis(layer.core, [{ axis: a, from: old, to: Uh }]);
+      return { core, bases: layer.bases.map((B, i) => (i === a ? Uh : B)) };
     });
 
-    // 3. L-step at the augmented rank (L₀ = V₀S̃ᵀ), with the biases and dense layers.
-    const l = await this.kStep(lossFn, parts, 1, { others: true });
+    // 3. L-step on basis b at the augmented rank, with the biases and dense layers.
+    const l = await this.kStep(lossFn, parts, b, { others: true });
 
-    // 4. Ŝ = Rᵀ from the QR of L₁.
+    // 4. The new core from the QR of L₁ (L = V Sᵀ, so Ŝ = Rᵀ; on the input side K = U S, Ŝ = R).
     this.rebaseAll(parts, l.next.map((L1) => [L1!]), (layer, [L1]) => {
       const { q, r } = linalg.qr(L1);
-      return { core: transpose(r), bases: [layer.bases[0], q] };
+      return { core: b === 1 ? transpose(r) : r,
+        bases: layer.bases.map((B, i) => (i === b ? q : B)) };
     });
 
     // 5. Truncate.

@@ -1,7 +1,7 @@
 /** Training methods by name, as the CLI, the experiments and the benches choose them. */
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { ABPSI } from './abpsi.js';
+import { ABPSI, type ABPSIOptions } from './abpsi.js';
 import { FixedRankBUG } from './fixed-rank-bug.js';
 import { GeoLoRA } from './geolora.js';
 import { GradientStep } from './gradient-step.js';
@@ -19,17 +19,21 @@ export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'a
   'geolora'] as const;
 export type Method = (typeof METHODS)[number];
 
-/** The integrator for `method`; `tol` and the truncation options matter for adaptive ones. */
+/**
+ * The integrator for `method`; `tol` and the truncation options matter for adaptive ones,
+ * `side` for abPSI alone.
+ */
 export function integratorFor(method: Method, model: Module,
-  o: { optimizer: Optimizer } & Partial<Omit<AdaptiveOptions, 'optimizer'>>): Integrator {
-  const adaptive: AdaptiveOptions = { ...o, tol: o.tol ?? 0.1 };
+  o: { optimizer: Optimizer } & Partial<Omit<ABPSIOptions, 'optimizer'>>): Integrator {
+  const { side, ...rest } = o;
+  const adaptive: AdaptiveOptions = { ...rest, tol: o.tol ?? 0.1 };
   switch (method) {
     case 'dense': return new GradientStep(model, { optimizer: o.optimizer });
     case 'bug': return new RankAdaptiveBUG(model, adaptive);
     case 'bug-2pass': return new RankAdaptiveBUG(model, { ...adaptive, passes: 2 });
     case 'bug-fixed': return new FixedRankBUG(model, { optimizer: o.optimizer });
     case 'parallel': return new ParallelBUG(model, adaptive);
-    case 'abpsi': return new ABPSI(model, adaptive);
+    case 'abpsi': return new ABPSI(model, { ...adaptive, side });
     case 'geolora': return new GeoLoRA(model, adaptive);
     default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
       `known: ${METHODS.join(', ')}`);

@@ -15,10 +15,11 @@ import {
  * `my_conv.py`) does: dense layers and every bias as 'uniform', and a low-rank layer drawn from
  * scratch, with orthonormal random bases and S = diag of the r largest of 2·maxRank draws of
  * |N(0, 1)|, not scaled to the layer's size (see `randomFactors`).
- * 'abpsi-ref': the abPSI/GeoLoRA MNIST reference code's (Kusch, Schotthöfer & Walter): every
- * dense weight and every bias N(0, 1), and a low-rank layer with orthonormal random bases and
- * S = diag of r sorted draws of |N(0, 1)| (that code draws a Gaussian S for abPSI and sorted
- * N(0, 1)² for GeoLoRA; one law serves both here).
+ * 'abpsi-ref': the abPSI MNIST reference code's (Kusch, Schotthöfer & Walter): every dense
+ * weight and every bias N(0, 1), and a low-rank layer with orthonormal random bases and an r×r
+ * core of N(0, 1) entries, not diagonal (CoreSpectrum 'matrix'). Its ‖S‖_F ≈ r keeps the signal
+ * through 784-500×4-10, where a diagonal of |N(0, 1)| (‖S‖_F ≈ √r) shrinks it about fivefold per
+ * layer (docs/low-rank-training.md, "The reference initialization").
  */
 export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net' | 'abpsi-ref';
 export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net',
@@ -97,19 +98,14 @@ function uniformLaw(kind: string, o: InitOptions): boolean {
 /**
  * How a low-rank layer draws its core's singular values under `o.init` (see `randomFactors`):
  * 'gaussian' sorted |N(0, s²)| with the dense law's energy, 'flat' all equal to that s,
- * 'unit' the largest r of `corePool` draws of |N(0, 1)|.
+ * 'unit' the largest r of 2·maxRank draws of |N(0, 1)|, 'matrix' a full r×r core of N(0, 1).
  */
-export type CoreSpectrum = 'gaussian' | 'flat' | 'unit';
+export type CoreSpectrum = 'gaussian' | 'flat' | 'unit' | 'matrix';
 
 export function coreSpectrum(kind: string, o: InitOptions): CoreSpectrum {
   const s = scheme(kind, o);
-  return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' || s === 'abpsi-ref' ? 'unit'
+  return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' ? 'unit' : s === 'abpsi-ref' ? 'matrix'
     : 'gaussian';
-}
-
-/** How many |N(0, 1)| draws a 'unit' core of rank r keeps the largest r of. */
-export function corePool(kind: string, o: InitOptions, r: number, maxRank: number): number {
-  return scheme(kind, o) === 'abpsi-ref' ? r : 2 * maxRank;
 }
 
 /** A weight tensor drawn under `o.init`. */

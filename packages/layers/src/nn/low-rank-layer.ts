@@ -15,7 +15,7 @@ import {
   truncateFactors, type TruncationRule, type Variable,
 } from '@dlrt/core';
 import {
-  type CoreSpectrum, corePool, coreSpectrum, initBias, type InitOptions, initRng, weightVariance,
+  type CoreSpectrum, coreSpectrum, initBias, type InitOptions, initRng, weightVariance,
 } from './init.js';
 import { type Factorization, type FactorForm, FactorizedLayer } from './factorized-layer.js';
 
@@ -76,7 +76,7 @@ export abstract class LowRankLayer extends FactorizedLayer {
     const f = init ? { U: clone(init.U), S: clone(init.S), V: clone(init.V) }
       : randomFactors(n, m, o.rank, rng!, { dtype: o.dtype ?? 'float32',
         variance: weightVariance(kind, m, o), spectrum: coreSpectrum(kind, o),
-        pool: corePool(kind, o, o.rank, maxRank) });
+        pool: 2 * maxRank });
     // U and V are moved only by integrators (they stay orthonormal); S trains like a weight.
     this.U = this.addParameter('U', f.U, { trainable: false });
     this.S = this.addParameter('S', f.S);
@@ -151,7 +151,10 @@ export abstract class LowRankLayer extends FactorizedLayer {
  *   s² = n/(3r));
  * - 'flat': every σ = s (the same energy, no small values for truncation to cut);
  * - 'unit': the r largest of `pool` (default 2r) draws of |N(0, 1)|, whatever the layer's size,
- *   as the DLRT reference code does with pool = 2·maxRank (COMPiLELab/DLRT-Net).
+ *   as the DLRT reference code does with pool = 2·maxRank (COMPiLELab/DLRT-Net);
+ * - 'matrix': no diagonal at all: S is an r×r matrix of N(0, 1) entries, as the abPSI MNIST
+ *   reference code draws it. Its singular values run up to about 2√r, so ‖S‖_F ≈ r where
+ *   'unit' gives about √r.
  */
 export function randomFactors(n: number, m: number, r: number, rng: Rng,
   o: { dtype: FloatDType; variance: number; spectrum?: CoreSpectrum; pool?: number }): Factors {
@@ -162,6 +165,7 @@ export function randomFactors(n: number, m: number, r: number, rng: Rng,
   return tidy(() => {
     const U = linalg.orth(randn([n, r], { rng, dtype }));
     const V = linalg.orth(randn([m, r], { rng, dtype }));
+    if (spectrum === 'matrix') return { U, S: randn([r, r], { rng, dtype }), V };
     const s = Math.sqrt((n * m * o.variance) / r);
     const draw = spectrum === 'flat' ? () => s
       : spectrum === 'unit' ? () => Math.abs(rng.normal()) : () => Math.abs(s * rng.normal());
