@@ -60,3 +60,7 @@ export {
 export {
   Progress, PROGRESS_MODES, type ProgressMode, type ProgressStream,
 } from './train/progress.js';
+export {
+  decodeSafetensors, encodeSafetensors, type SafeDType, type SafeTensor, type Safetensors,
+} from './io/safetensors.js';
+export { encodeModel, loadModel, modelRanks, modelTensors, RANKS_KEY } from './io/model-state.js';

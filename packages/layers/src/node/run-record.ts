@@ -50,19 +50,21 @@ export function runRecordWriter(path: string, o: RunRecordOptions = {}):
 
 /**
  * A writer of whole files at `path`: checked at once (the directory exists and takes a new
- * file), then each call writes `text()` to a temporary file beside `path` and renames it over
- * `path`, so `path` always holds a whole file. Errors, a `text()` that throws included (a value
- * JSON cannot hold), name `name` and the path and leave `path` as it was.
+ * file), then each call writes `content()` (text or bytes) to a temporary file beside `path`
+ * and renames it over `path`, so `path` always holds a whole file. Errors, a `content()` that
+ * throws included (a value JSON cannot hold), name `name` and the path and leave `path` as it
+ * was.
  */
-export function atomicWriter(path: string, name: string): (text: () => string) => void {
+export function atomicWriter(path: string, name: string):
+  (content: () => string | Uint8Array) => void {
   const full = resolve(path);
   // Unique per process: two runs writing the same file never share a temporary file.
   const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.tmp`);
   const why = unwritable(full, tmp);
   if (why) throw new Error(`${name}: cannot write '${path}': ${why}`);
-  return (text) => {
+  return (content) => {
     try {
-      writeFileSync(tmp, text());
+      writeFileSync(tmp, content());
       renameSync(tmp, full);
     } catch (e) {
       try { unlinkSync(tmp); } catch { /* never created */ }
