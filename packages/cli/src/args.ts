@@ -1,10 +1,12 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
 import { type OptionSpec, OPTIONS, optionOf, showValue, UsageError } from './options.js';
+import type { EvalArgs } from './eval.js';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 /** What a `dlrt` command line asks for. */
-export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs };
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs }
+  | { kind: 'eval'; args: EvalArgs };
 
 /** The number of low-rank layers the model of `a` has (every layer but the classifier). */
 function lowRankLayers(a: TrainArgs): { count: number; model: string } {
@@ -40,6 +42,9 @@ function checkIdle(a: TrainArgs, given: ReadonlyMap<OptionSpec, string>): void {
     const by = optionOf(idle.by);
     const byGiven = given.has(by) ? '' : ' (the default)';
     const shown = o.value ? `--${o.flag} ${raw}` : `--${o.flag}`;
+    if (a[by.key] === undefined) {
+      throw new UsageError(`${shown}: does nothing without --${by.flag}: ${idle.why}`);
+    }
     throw new UsageError(`${shown}: does nothing with --${by.flag} ` +
       `${showValue(a[by.key])}${byGiven}: ${idle.why}`);
   }
@@ -73,6 +78,10 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   }
   checkIdle(a, given);
   checkRanks(a);
+  if (a.from !== undefined && a.checkpoint !== undefined) {
+    throw new UsageError(`--from ${a.from}: conflicts with --checkpoint ${a.checkpoint}, which ` +
+      'resumes from its own file');
+  }
   return a;
 }
 
@@ -87,7 +96,29 @@ export function parseCommand(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`${command}: unexpected '${rest.join(' ')}'`);
     return { kind: command === '--version' ? 'version' : 'help' };
   }
-  if (command !== 'train') throw new UsageError(`unknown command '${command}'`);
+  if (command !== 'train' && command !== 'eval') {
+    throw new UsageError(`unknown command '${command}'`);
+  }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
-  return { kind: 'train', args: parseTrainArgs(rest) };
+  return command === 'eval' ? { kind: 'eval', args: parseEvalArgs(rest) }
+    : { kind: 'train', args: parseTrainArgs(rest) };
+}
+
+/** `dlrt eval --from FILE [--json F] [--backend B] [--threads T]`. */
+export function parseEvalArgs(argv: readonly string[]): EvalArgs {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], allowPositionals: false, strict: true, options: {
+      from: { type: 'string' }, json: { type: 'string' }, backend: { type: 'string' },
+      threads: { type: 'string' } } }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  for (const [k, v] of Object.entries(values)) {
+    if (v !== undefined && v.trim() === '') throw new UsageError(`--${k}: empty value`);
+  }
+  if (values.from === undefined) throw new UsageError('dlrt eval: --from FILE is required');
+  return { from: values.from, json: values.json, backend: values.backend ?? DEFAULTS.backend,
+    threads: values.threads === undefined ? DEFAULTS.threads
+      : optionOf('threads').parse!(values.threads, 'threads') as number };
 }

@@ -35,6 +35,7 @@ function demoFlags(): string[] {
 /** The short usage printed with a command-line error. */
 export const USAGE = [
   ...fill([...OPTIONS.map(usageOf), '[--demo]'], 'usage: dlrt train', '                  '),
+  '       dlrt eval --from FILE [--json F] [--backend B] [--threads T]',
   '       dlrt --help | dlrt train --help',
   '       dlrt --version',
 ].join('\n');
@@ -42,6 +43,8 @@ export const USAGE = [
 /** Every option with its meaning and its default. */
 export const HELP = [
   'usage: dlrt train [options]      train a classifier on the bundled MNIST split',
+  '       dlrt eval --from FILE     the test accuracy of a model saved by dlrt train --save',
+  '         [--json F] [--backend B] [--threads T]',
   '       dlrt --help | -h          this help (also: dlrt train --help)',
   '       dlrt --version            the version of @dlrt/cli',
   '',

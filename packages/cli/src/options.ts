@@ -153,6 +153,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'checkpoint', key: 'checkpoint', value: 'FILE', parse: text,
     meaning: 'write a checkpoint after every epoch; resume from FILE when it exists (same ' +
       'arguments, epochs and backend aside; needs an optimizer without state: plain SGD)' }),
+  option({ flag: 'save', key: 'save', value: 'FILE', parse: text, fallback: 'none',
+    meaning: 'write the trained model to FILE (safetensors: the weights at their ranks, the ' +
+      'arguments and, under plain SGD, the training state) after the last epoch' }),
+  option({ flag: 'save-every', key: 'saveEvery', value: 'N', parse: positiveInt,
+    fallback: 'the last epoch only', meaning: 'also write --save after every N epochs',
+    idle: (a) => a.save ? undefined : { by: 'save', why: 'it says when --save is written' } }),
+  option({ flag: 'from', key: 'from', value: 'FILE', parse: text, fallback: 'none',
+    meaning: "start from FILE (a --save or --checkpoint file): a checkpoint of a run with the " +
+      'same arguments (epochs, backend and paths aside) resumes; any other file gives the ' +
+      'weights and ranks, and training starts at epoch 1' }),
   option({ flag: 'backend', key: 'backend', value: 'auto|wasm|cpu|gpu', parse: text,
     meaning: 'the backend; auto: wasm where WebAssembly SIMD validates, else cpu' }),
   option({ flag: 'threads', key: 'threads', value: 'T', parse: positiveInt,

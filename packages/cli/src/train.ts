@@ -10,7 +10,9 @@ import {
   type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
   type TruncationOptions, type WeightInit,
 } from '@dlrt/layers';
-import { checkpointWriter, mnist, readCheckpoint, runRecordWriter } from '@dlrt/layers/node';
+import {
+  checkpointWriter, META_KEY, mnist, modelFileWriter, readCheckpoint, runRecordWriter, startFrom,
+} from '@dlrt/layers/node';
 import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
 
 export interface TrainArgs {
@@ -72,6 +74,17 @@ export interface TrainArgs {
    * resumes from it (its arguments must match this run's, epochs and backend aside).
    */
   checkpoint?: string;
+  /**
+   * Where the trained model goes: a checkpoint (safetensors: the weights at their ranks, the
+   * run's arguments and its training state), after the last epoch and every `saveEvery`.
+   */
+  save?: string;
+  saveEvery?: number;
+  /**
+   * A checkpoint or model file to start from: a checkpoint of a run with the same arguments
+   * (epochs, backend and paths aside) resumes; any other file gives the weights and ranks.
+   */
+  from?: string;
   progress: ProgressMode;
 }
 
@@ -109,7 +122,7 @@ interface Data {
  * The MNIST split, its last `validation` train rows held out when asked, and standardized with
  * the (remaining) train rows' pixel statistics, or normalized with given ones, when asked.
  */
-function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize' | 'validation'>):
+export function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize' | 'validation'>):
   Data {
   const all = mnist({ split: a.data === 'mnist-full' ? 'full' : 'small' });
   const { train, validation } = a.validation > 0 ? holdOut(all.train, a.validation)
@@ -137,7 +150,8 @@ function recordWriter(a: TrainArgs, command: string, ran: RanOn):
   return runRecordWriter(a.json, {
     name: '--json',
     meta: {
-      command, args: { ...a, json: undefined, checkpoint: undefined }, backend: ran,
+      command, args: { ...a, json: undefined, checkpoint: undefined, save: undefined,
+        from: undefined }, backend: ran,
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
         platform: `${os.platform()} ${os.arch()}` },
       date: new Date().toISOString(),
@@ -176,7 +190,7 @@ export interface RanOn {
   mode?: string;
 }
 
-function describe(b: Backend): RanOn {
+export function describe(b: Backend): RanOn {
   const x = b as Backend & { flavor?: string; threads?: number; mode?: string };
   return x.mode !== undefined ? { name: b.name, mode: x.mode }
     : { name: b.name, ...(x.flavor ? { flavor: x.flavor } : {}), threads: x.threads };
@@ -186,7 +200,8 @@ function describe(b: Backend): RanOn {
  * Starts the backend `a.backend` names. 'auto' is wasm where WebAssembly SIMD validates, else
  * cpu, with a one-line notice on stderr saying why.
  */
-async function startBackend(a: TrainArgs): Promise<Backend> {
+export async function startBackend(a: Pick<TrainArgs, 'backend' | 'threads' | 'gpuMode'>):
+  Promise<Backend> {
   if (a.backend === 'gpu') {
     await import('@dlrt/backend-gpu');               // loads gpu.js only when asked for
     return setBackend('gpu', { mode: a.gpuMode });
@@ -209,10 +224,34 @@ async function startBackend(a: TrainArgs): Promise<Backend> {
  * What a checkpoint must match to be resumed: the run's arguments but its epochs, backend,
  * threads and output paths (a run may be extended, or resumed on another backend).
  */
-function checkpointMeta(a: TrainArgs): Partial<TrainArgs> {
+export function checkpointMeta(a: TrainArgs): Partial<TrainArgs> {
   const { epochs: _e, backend: _b, threads: _t, gpuMode: _g, json: _j, checkpoint: _c,
-    progress: _p, ...rest } = a;
+    progress: _p, save: _s, saveEvery: _v, from: _f, ...rest } = a;
   return rest;
+}
+
+/**
+ * The epoch hook that writes `--checkpoint` after every epoch and `--save` after every
+ * `--save-every` and the last. A low-rank run whose optimizer keeps state on the integrator's
+ * coefficients (momentum, Adam) cannot checkpoint; its `--save` holds the weights and the
+ * arguments only (enough to evaluate or fine-tune it, not to resume it).
+ */
+function saver(a: TrainArgs, parts: Parameters<typeof checkpointWriter>[1]):
+  ((history: readonly EpochLog[]) => void) | undefined {
+  const stateless = a.method === 'dense' || (a.optimizer === 'sgd' && a.momentum === 0);
+  const every = a.checkpoint ? checkpointWriter(a.checkpoint, parts) : undefined;
+  const weights = a.save && !stateless
+    ? modelFileWriter(a.save, parts.model, { name: '--save' }) : undefined;
+  const write = !a.save ? undefined : weights
+    ? () => weights({ [META_KEY]: JSON.stringify(parts.meta) }) : checkpointWriter(a.save, parts);
+  if (!every && !write) return undefined;
+  return (history) => {
+    every?.(history);
+    const n = history.length;
+    if (write && (n === a.epochs || (a.saveEvery !== undefined && n % a.saveEvery === 0))) {
+      write(history);
+    }
+  };
 }
 
 /** The data, the integrator and the Trainer's run, with the lines around it. */
@@ -248,10 +287,19 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
     (data.stats ? `, ${a.normalize ? 'normalized with the given' : "standardized with the train " +
       "split's"} mean ${data.stats.mean.toFixed(4)} and sd ${data.stats.std.toFixed(4)}` : ''));
   const parts = { model, rng: o.rng, optimizer, meta: checkpointMeta(a) };
-  const resumeFrom = a.checkpoint && existsSync(a.checkpoint)
-    ? readCheckpoint(a.checkpoint, parts) : undefined;
-  if (resumeFrom) log(`resuming from ${a.checkpoint} after epoch ${resumeFrom.length}`);
-  const save = a.checkpoint ? checkpointWriter(a.checkpoint, parts) : undefined;
+  let resumeFrom: EpochLog[] | undefined;
+  if (a.checkpoint && existsSync(a.checkpoint)) resumeFrom = readCheckpoint(a.checkpoint, parts);
+  else if (a.from) {
+    resumeFrom = startFrom(a.from, parts) ?? undefined;
+    if (!resumeFrom) {
+      log(`starting from the weights of ${a.from} (ranks [${factorizedParts(model).layers
+        .map((l) => l.rank).join(', ')}])`);
+    }
+  }
+  if (resumeFrom) {
+    log(`resuming from ${a.checkpoint ?? a.from} after epoch ${resumeFrom.length}`);
+  }
+  const save = saver(a, parts);
   let history: EpochLog[];
   try {
     history = await new Trainer({

@@ -198,3 +198,53 @@ t.test('dlrt train --help prints the help (exit 0); dlrt --version the package v
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     t.equal(v.stdout, `${pkg.version}\n`);
   });
+
+t.test('--save, --from and dlrt eval: a saved model evaluates, resumes and seeds a new run',
+  async (t) => {
+    const dir = t.testdir({});
+    const base = ['--hidden', '32', '--batch', '500', '--optimizer', 'sgd', '--lr', '0.05',
+      '--method', 'parallel', '--tol', '0.1', '--rank', '8', '--backend', 'cpu'];
+    const first = dlrt('train', ...base, '--epochs', '2', '--save', `${dir}/m.st`, '--json',
+      `${dir}/run.json`);
+    t.equal(first.status, 0, first.stderr);
+    const record = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
+    const last = record.epochs[1];
+    t.notOk('save' in record.args, 'the record holds no path');
+    // eval rebuilds the model from the file's arguments: the run's own test accuracy.
+    const e = dlrt('eval', '--from', `${dir}/m.st`, '--json', `${dir}/eval.json`, '--backend',
+      'cpu');
+    t.equal(e.status, 0, e.stderr);
+    const ev = JSON.parse(readFileSync(`${dir}/eval.json`, 'utf8'));
+    t.equal(ev.testAccuracy, last.testAccuracy, 'the accuracy the run reported');
+    t.equal(ev.testLoss, last.testLoss);
+    t.same(Object.values(ev.ranks), Object.values(last.ranks), 'at the saved ranks');
+    t.equal(ev.from, 'm.st', 'the file name, no path');
+    t.match(e.stdout,
+      /^m\.st: test accuracy \d+\.\d\d% on 2000 digits, loss \d\.\d{4}, ranks \[\d+\]/);
+    // The same arguments resume: the saved history, then epoch 3 (checkpoint.test.ts checks
+    // that a resumed run equals an uninterrupted one).
+    const more = dlrt('train', ...base, '--epochs', '3', '--from', `${dir}/m.st`, '--json',
+      `${dir}/more.json`);
+    t.equal(more.status, 0, more.stderr);
+    t.match(more.stdout, /resuming from .*m\.st after epoch 2/);
+    const resumed = JSON.parse(readFileSync(`${dir}/more.json`, 'utf8')).epochs;
+    t.same(resumed.slice(0, 2), record.epochs, 'the saved history');
+    t.equal(resumed.length, 3);
+    // Other arguments start from the weights, at epoch 1.
+    const tuned = dlrt('train', ...base.map((x) => (x === '0.05' ? '0.01' : x)), '--epochs', '1',
+      '--from', `${dir}/m.st`);
+    t.equal(tuned.status, 0, tuned.stderr);
+    t.match(tuned.stdout, /starting from the weights of .*m\.st \(ranks \[\d+\]\)/);
+    t.match(tuned.stdout, /epoch 1\/1/);
+    // Errors.
+    const dense = dlrt('train', '--hidden', '32', '--epochs', '1', '--from', `${dir}/m.st`);
+    t.equal(dense.status, 1);
+    t.match(dense.stderr, /loadModel: .*m\.st: tensor '1\.U' is not a parameter of the model/);
+    t.match(dlrt('eval', '--from', `${dir}/none.st`).stderr,
+      /dlrt eval: cannot read .*none\.st: ENOENT/);
+    t.match(dlrt('eval').stderr, /dlrt eval: --from FILE is required/);
+    t.match(dlrt('train', '--save-every', '2').stderr,
+      /--save-every 2: does nothing without --save/);
+    t.match(dlrt('train', '--from', 'a', '--checkpoint', 'b').stderr,
+      /--from a: conflicts with --checkpoint b/);
+  });

@@ -6,7 +6,8 @@ import t from 'tap';
 import { Rng } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  type EpochLog, GradientStep, type Integrator, mlp, type Module, ParallelBUG, SGD, Trainer,
+  encodeModel, type EpochLog, GradientStep, type Integrator, mlp, type Module, ParallelBUG, SGD,
+  Trainer,
 } from '../src/index.js';
 import { checkpointWriter, mnist, readCheckpoint } from '../src/node/index.js';
 import { release } from '../src/testing/fixtures.js';
@@ -73,7 +74,7 @@ t.test('a run resumed from its checkpoint after every epoch equals the run witho
 t.test('checkpoints refuse other runs, other models, unsaved state and corrupt files',
   async (t) => {
     const dir = t.testdir({});
-    const path = `${dir}/c.json`;
+    const path = `${dir}/c.safetensors`;
     const rng = new Rng(1);
     const model = mlp({ rng, hidden: [16], lowRank: { rank: 4 } });
     const optimizer = new SGD({ lr: 0.1 });
@@ -82,12 +83,18 @@ t.test('checkpoints refuse other runs, other models, unsaved state and corrupt f
       epochs: 1, batchSize: 100, rng, progress: 'none', log: () => {},
       onEpoch: checkpointWriter(path, parts) }).fit();
     t.throws(() => readCheckpoint(path, { ...parts, meta: { lr: 0.2 } }),
-      /^checkpoint: .*c\.json belongs to another run: its \{"lr":0\.1\} is not this run's \{"lr":0\.2\}/);
+      /^checkpoint: .*c\.safetensors belongs to another run: its \{"lr":0\.1\} is not this run's \{"lr":0\.2\}/);
     const other = mlp({ rng: new Rng(2), hidden: [16, 16] });
     t.throws(() => readCheckpoint(path, { ...parts, model: other }),
-      /^checkpoint: .*c\.json has parameters \[.*\], the model \[.*\]/);
-    writeFileSync(path, readFileSync(path, 'utf8').slice(0, 100));
-    t.throws(() => readCheckpoint(path, parts), /^checkpoint: cannot read .*c\.json/);
+      /^loadModel: .*c\.safetensors: tensor '1\.U' is not a parameter of the model/);
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, 100));
+    t.throws(() => readCheckpoint(path, parts),
+      /^safetensors: .*c\.safetensors: the header length \d+ runs past the file's 100 bytes/);
+    writeFileSync(path, encodeModel(model));
+    t.throws(() => readCheckpoint(path, parts),
+      /^checkpoint: .*c\.safetensors is a model file without training state/);
+    t.throws(() => readCheckpoint(`${dir}/none`, parts), /^checkpoint: cannot read .*none/);
     // Momentum on a low-rank model: the integrator's K coefficients carry state.
     const m2 = mlp({ rng: new Rng(3), hidden: [16], lowRank: { rank: 4 } });
     const o2 = new SGD({ lr: 0.1, momentum: 0.9 });

@@ -5,7 +5,11 @@
  * history so far. Written atomically after each epoch; a resumed run replays the same draws.
  */
 import { readFileSync } from 'node:fs';
-import { type DType, type Rng, type RngState, tensor, tidy } from '@dlrt/core';
+import { type Rng, type RngState, tensor, tidy } from '@dlrt/core';
+import { loadModel, modelRanks, modelTensors, RANKS_KEY } from '../io/model-state.js';
+import {
+  decodeSafetensors, encodeSafetensors, type SafeTensor, type Safetensors,
+} from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { EpochLog } from '../train/trainer.js';
@@ -20,47 +24,34 @@ export interface CheckpointParts {
   meta?: unknown;
 }
 
-interface SavedTensor {
-  shape: number[];
-  dtype: DType;
-  /** The values' bytes, base64. */
-  data: string;
+/** The metadata key of `meta` (JSON), in checkpoints and in model files saved by a run. */
+export const META_KEY = 'dlrt.meta';
+/** The other metadata keys of a checkpoint (beside the model's ranks). */
+const FORMAT = 'dlrt.checkpoint', META = META_KEY, RNG = 'dlrt.rng', HISTORY = 'dlrt.history',
+  UPDATES = 'dlrt.updates';
+
+/** The tensor name of optimizer state `i` of parameter `name`. */
+const stateName = (name: string, i: number) => `optimizer-state:${name}:${i}`;
+const STATE = /^optimizer-state:(.*):(\d+)$/;
+
+/** The file's model parameters: its tensors but the optimizer state of a checkpoint. */
+export function modelPart(file: Safetensors): Safetensors {
+  return { tensors: new Map([...file.tensors].filter(([n]) => !STATE.test(n))),
+    metadata: file.metadata };
 }
 
-interface CheckpointFile {
-  format: 'dlrt-checkpoint-1';
-  meta: unknown;
-  rng: RngState;
-  params: Record<string, SavedTensor & { state: SavedTensor[]; updates: number }>;
-  history: EpochLog[];
-}
-
-function save(values: { shape: readonly number[]; dtype: DType; dataSync(): ArrayLike<number> &
-  { buffer: ArrayBufferLike; byteOffset: number; byteLength: number } }): SavedTensor {
-  const v = values.dataSync();
-  return { shape: [...values.shape], dtype: values.dtype,
-    data: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
-}
-
-function load(t: SavedTensor, where: string) {
-  const bytes = Buffer.from(t.data, 'base64');
-  const Ctor = t.dtype === 'float64' ? Float64Array : t.dtype === 'float32' ? Float32Array
-    : t.dtype === 'int32' ? Int32Array : null;
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  if (!Ctor || bytes.length !== n * Ctor.BYTES_PER_ELEMENT) {
-    throw new Error(`checkpoint: ${where}: ${bytes.length} bytes for a ${t.dtype} tensor of ` +
-      `shape [${t.shape}]`);
-  }
-  const copy = new Ctor(n);
-  new Uint8Array(copy.buffer).set(bytes);
-  return tensor(copy, t.shape, t.dtype);
+/** Whether the decoded file is a checkpoint (a model file with training state). */
+export function isCheckpoint(file: Safetensors): boolean {
+  return file.metadata[FORMAT] === '2';
 }
 
 /**
  * A Trainer `onEpoch` hook that writes the checkpoint to `path` after every epoch
- * (`atomicWriter`: `path` is checked at once and always holds a whole file). It refuses,
- * naming them, optimizer state that belongs to no model parameter (an integrator's own
- * coefficients under momentum or Adam), which it could not restore.
+ * (`atomicWriter`: `path` is checked at once and always holds a whole file). The file is a
+ * safetensors model file (see `encodeModel`) with the optimizer's state as more tensors and
+ * the generator, history and `meta` in its metadata. It refuses, naming them, optimizer state
+ * that belongs to no model parameter (an integrator's own coefficients under momentum or
+ * Adam), which it could not restore.
  */
 export function checkpointWriter(path: string, parts: CheckpointParts):
   (history: readonly EpochLog[]) => void {
@@ -74,56 +65,81 @@ export function checkpointWriter(path: string, parts: CheckpointParts):
         `outside the model (${orphans.slice(0, 3).map((v) => v.name).join(', ')}), which a ` +
         'checkpoint cannot restore; use an optimizer without state (plain SGD) to checkpoint');
     }
-    const file: CheckpointFile = {
-      format: 'dlrt-checkpoint-1', meta: parts.meta ?? null, rng: parts.rng.getState(),
-      params: Object.fromEntries(named.map(([name, v]) => [name, {
-        ...save(v), state: (parts.optimizer.state(v) ?? []).map(save),
-        updates: parts.optimizer.updates(v) }])),
-      history: [...history],
-    };
-    write(() => JSON.stringify(file));
+    const state: [string, SafeTensor][] = named.flatMap(([name, v]) =>
+      (parts.optimizer.state(v) ?? []).map((t, i) => [stateName(name, i), {
+        dtype: t.dtype as SafeTensor['dtype'], shape: [...t.shape],
+        data: t.dataSync().slice() as SafeTensor['data'] }] as [string, SafeTensor]));
+    write(() => encodeSafetensors([...modelTensors(parts.model), ...state], {
+      [FORMAT]: '2', [META]: JSON.stringify(parts.meta ?? null),
+      [RNG]: JSON.stringify(parts.rng.getState()), [HISTORY]: JSON.stringify(history),
+      [UPDATES]: JSON.stringify(Object.fromEntries(named.map(([n, v]) =>
+        [n, parts.optimizer.updates(v)]))),
+      [RANKS_KEY]: JSON.stringify(modelRanks(parts.model)),
+    }));
   };
 }
 
 /**
  * Restores the checkpoint at `path` into `parts` (parameters resized to the saved ranks,
  * optimizer state, generator) and returns its history. Errors name the file and the
- * mismatch: another format, other `meta`, other parameter names or dtypes.
+ * mismatch: not a checkpoint, other `meta`, other parameters, shapes or dtypes.
  */
 export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[] {
-  let file: CheckpointFile;
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as CheckpointFile;
-  } catch (e) {
-    throw new Error(`checkpoint: cannot read ${path}: ${(e as Error).message}`);
+  const file = readSafetensors(path, 'checkpoint');
+  if (!isCheckpoint(file)) {
+    throw new Error(`checkpoint: ${path} is a model file without training state, not a ` +
+      'checkpoint');
   }
-  if (file?.format !== 'dlrt-checkpoint-1') {
-    throw new Error(`checkpoint: ${path} is not a dlrt checkpoint (format ` +
-      `${JSON.stringify(file?.format)})`);
-  }
-  const want = JSON.stringify(parts.meta ?? null), got = JSON.stringify(file.meta);
+  const want = JSON.stringify(parts.meta ?? null), got = file.metadata[META];
   if (want !== got) {
     throw new Error(`checkpoint: ${path} belongs to another run: its ${got} is not this run's ` +
       `${want}`);
   }
   const named = parts.model.namedParameters();
-  const names = named.map(([n]) => n).sort().join(', ');
-  const saved = Object.keys(file.params).sort().join(', ');
-  if (names !== saved) {
-    throw new Error(`checkpoint: ${path} has parameters [${saved}], the model [${names}]`);
+  const states = new Map<string, SafeTensor[]>();
+  const params = new Map<string, SafeTensor>();
+  for (const [name, t] of file.tensors) {
+    const m = STATE.exec(name);
+    if (m) (states.get(m[1]) ?? states.set(m[1], []).get(m[1])!)[Number(m[2])] = t;
+    else params.set(name, t);
   }
+  loadModel(parts.model, { tensors: params, metadata: file.metadata }, path);
+  const updates = JSON.parse(file.metadata[UPDATES] ?? '{}') as Record<string, number>;
   for (const [name, v] of named) {
-    const p = file.params[name];
-    if (p.dtype !== v.dtype) {
-      throw new Error(`checkpoint: ${path}: ${name} is ${p.dtype}, the model's ${v.dtype}`);
-    }
-    tidy(() => v.assign(load(p, name), { resize: true }));
     parts.optimizer.resetState(v);
-    if (p.state.length > 0) {
-      parts.optimizer.setState(v, p.state.map((s, i) => load(s, `${name} state ${i}`)));
+    const s = states.get(name) ?? [];
+    if (s.length > 0) {
+      parts.optimizer.setState(v, s.map((t) => tidy(() => tensor(t.data, t.shape, t.dtype))));
     }
-    parts.optimizer.setUpdates(v, p.updates);
+    parts.optimizer.setUpdates(v, updates[name] ?? 0);
   }
-  parts.rng.setState(file.rng);
-  return file.history;
+  parts.rng.setState(JSON.parse(file.metadata[RNG]) as RngState);
+  return JSON.parse(file.metadata[HISTORY]) as EpochLog[];
+}
+
+/** The decoded file at `path`; errors name `who` and the path. */
+export function readSafetensors(path: string, who: string): Safetensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`${who}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ??
+      (e as Error).message}`);
+  }
+  return decodeSafetensors(bytes, path);
+}
+
+/**
+ * Starts a run from the file at `path`: a checkpoint of the same run (its `meta` equal to
+ * `parts.meta`) resumes, as `readCheckpoint`, and its history is returned; any other model
+ * file, or another run's checkpoint, only gives the model its weights (at the saved ranks),
+ * and the result is null.
+ */
+export function startFrom(path: string, parts: CheckpointParts): EpochLog[] | null {
+  const file = readSafetensors(path, 'startFrom');
+  if (isCheckpoint(file) && file.metadata[META] === JSON.stringify(parts.meta ?? null)) {
+    return readCheckpoint(path, parts);
+  }
+  loadModel(parts.model, modelPart(file), path);
+  return null;
 }

@@ -6,6 +6,9 @@
  */
 export { mnist, MNIST_SPLITS, type MnistOptions } from './mnist.js';
 export { FULL_FILES, MNIST_DATA } from './mnist-full.js';
-export { runRecordWriter, type RunRecordOptions } from './run-record.js';
-export { checkpointWriter, type CheckpointParts, readCheckpoint } from './checkpoint.js';
-export { loadModelFile, saveModelFile } from './model-file.js';
+export { atomicWriter, runRecordWriter, type RunRecordOptions } from './run-record.js';
+export {
+  checkpointWriter, type CheckpointParts, isCheckpoint, META_KEY, modelPart, readCheckpoint,
+  readSafetensors, startFrom,
+} from './checkpoint.js';
+export { loadModelFile, modelFileWriter, saveModelFile } from './model-file.js';

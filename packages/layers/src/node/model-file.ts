@@ -1,7 +1,7 @@
 /** Models as safetensors files (Node only): written atomically, read with errors naming it. */
-import { readFileSync } from 'node:fs';
 import { encodeModel, loadModel } from '../io/model-state.js';
 import type { Module } from '../nn/module.js';
+import { modelPart, readSafetensors } from './checkpoint.js';
 import { atomicWriter } from './run-record.js';
 
 /**
@@ -11,20 +11,24 @@ import { atomicWriter } from './run-record.js';
  */
 export function saveModelFile(path: string, model: Module,
   metadata: Record<string, string> = {}): void {
-  atomicWriter(path, 'saveModelFile')(() => encodeModel(model, metadata));
+  modelFileWriter(path, model, { name: 'saveModelFile' })(metadata);
 }
 
 /**
- * Loads the safetensors file at `path` into `model` (see `loadModel`); returns its metadata.
+ * A writer of `model` to `path` (as `saveModelFile`), the path checked at once, so a run fails
+ * before training rather than at its end; `name` (default 'modelFileWriter') names it in errors.
+ */
+export function modelFileWriter(path: string, model: Module, o: { name?: string } = {}):
+  (metadata?: Record<string, string>) => void {
+  const write = atomicWriter(path, o.name ?? 'modelFileWriter');
+  return (metadata = {}) => write(() => encodeModel(model, metadata));
+}
+
+/**
+ * Loads the safetensors file at `path` (a model file, or a checkpoint's model) into `model`
+ * (see `loadModel`); returns its metadata.
  * @throws Error naming the path: unreadable, corrupt, or not this model's.
  */
 export function loadModelFile(path: string, model: Module): Record<string, string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`loadModelFile: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ??
-      (e as Error).message}`);
-  }
-  return loadModel(model, bytes, path);
+  return loadModel(model, modelPart(readSafetensors(path, 'loadModelFile')), path);
 }
