@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { sweep } from './experiments/lenet5-sweep.js';
 import * as initRanks from './experiments/init-ranks.js';
+import * as mlpInit from './experiments/mlp-init.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
 import * as mlpReference from './experiments/mlp-reference.js';
 import { runAll } from './experiments/runs.js';
@@ -35,7 +36,7 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2] }),
     sweep('lenet5-full', { init: 'dlrt-net', standardize: false, data: 'mnist-full',
       validation: 10000, thetas: [0.11, 0.2] }),
-    mlpIntegrators, mlpReference, initRanks]
+    mlpIntegrators, mlpReference, mlpInit, initRanks]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
