@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { DEFAULTS, HELP, parseTrainArgs, train } from '../src/index.js';
+import {
+  DEFAULTS, evalFile, HELP, parseEvalArgs, parseTrainArgs, train,
+} from '../src/index.js';
 
 // The command runs from its sources, as the tests do (see .taprc), so an unbuilt edit is tested.
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -203,48 +205,52 @@ t.test('--save, --from and dlrt eval: a saved model evaluates, resumes and seeds
   async (t) => {
     const dir = t.testdir({});
     const base = ['--hidden', '32', '--batch', '500', '--optimizer', 'sgd', '--lr', '0.05',
-      '--method', 'parallel', '--tol', '0.1', '--rank', '8', '--backend', 'cpu'];
-    const first = dlrt('train', ...base, '--epochs', '2', '--save', `${dir}/m.st`, '--json',
+      '--method', 'parallel', '--tol', '0.1', '--rank', '8', '--backend', 'cpu',
+      '--progress', 'none'];
+    const run = async (...argv: string[]) => {
+      const lines: string[] = [];
+      const history = await train(parseTrainArgs([...base, ...argv]), (l) => lines.push(l));
+      return { history, out: lines.join('\n') };
+    };
+    const first = await run('--epochs', '2', '--save', `${dir}/m.st`, '--json',
       `${dir}/run.json`);
-    t.equal(first.status, 0, first.stderr);
     const record = JSON.parse(readFileSync(`${dir}/run.json`, 'utf8'));
-    const last = record.epochs[1];
     t.notOk('save' in record.args, 'the record holds no path');
     // eval rebuilds the model from the file's arguments: the run's own test accuracy.
-    const e = dlrt('eval', '--from', `${dir}/m.st`, '--json', `${dir}/eval.json`, '--backend',
-      'cpu');
-    t.equal(e.status, 0, e.stderr);
-    const ev = JSON.parse(readFileSync(`${dir}/eval.json`, 'utf8'));
+    const lines: string[] = [];
+    const ev = await evalFile(parseEvalArgs(['--from', `${dir}/m.st`, '--json',
+      `${dir}/eval.json`, '--backend', 'cpu']), (l) => lines.push(l));
+    const last = first.history[1];
     t.equal(ev.testAccuracy, last.testAccuracy, 'the accuracy the run reported');
     t.equal(ev.testLoss, last.testLoss);
     t.same(Object.values(ev.ranks), Object.values(last.ranks), 'at the saved ranks');
-    t.equal(ev.from, 'm.st', 'the file name, no path');
-    t.match(e.stdout,
+    t.same(JSON.parse(readFileSync(`${dir}/eval.json`, 'utf8')).from, 'm.st',
+      'the file name, no path');
+    t.match(lines[0],
       /^m\.st: test accuracy \d+\.\d\d% on 2000 digits, loss \d\.\d{4}, ranks \[\d+\]/);
     // The same arguments resume: the saved history, then epoch 3 (checkpoint.test.ts checks
     // that a resumed run equals an uninterrupted one).
-    const more = dlrt('train', ...base, '--epochs', '3', '--from', `${dir}/m.st`, '--json',
-      `${dir}/more.json`);
-    t.equal(more.status, 0, more.stderr);
-    t.match(more.stdout, /resuming from .*m\.st after epoch 2/);
-    const resumed = JSON.parse(readFileSync(`${dir}/more.json`, 'utf8')).epochs;
-    t.same(resumed.slice(0, 2), record.epochs, 'the saved history');
-    t.equal(resumed.length, 3);
+    const more = await run('--epochs', '3', '--from', `${dir}/m.st`);
+    t.match(more.out, /resuming from .*m\.st after epoch 2/);
+    t.same(more.history.slice(0, 2), record.epochs, 'the saved history');
+    t.equal(more.history.length, 3);
     // Other arguments start from the weights, at epoch 1.
-    const tuned = dlrt('train', ...base.map((x) => (x === '0.05' ? '0.01' : x)), '--epochs', '1',
-      '--from', `${dir}/m.st`);
-    t.equal(tuned.status, 0, tuned.stderr);
-    t.match(tuned.stdout, /starting from the weights of .*m\.st \(ranks \[\d+\]\)/);
-    t.match(tuned.stdout, /epoch 1\/1/);
-    // Errors.
-    const dense = dlrt('train', '--hidden', '32', '--epochs', '1', '--from', `${dir}/m.st`);
-    t.equal(dense.status, 1);
-    t.match(dense.stderr, /loadModel: .*m\.st: tensor '1\.U' is not a parameter of the model/);
-    t.match(dlrt('eval', '--from', `${dir}/none.st`).stderr,
-      /dlrt eval: cannot read .*none\.st: ENOENT/);
-    t.match(dlrt('eval').stderr, /dlrt eval: --from FILE is required/);
-    t.match(dlrt('train', '--save-every', '2').stderr,
+    const tuned = await run('--epochs', '1', '--lr', '0.01', '--from', `${dir}/m.st`);
+    t.match(tuned.out, /starting from the weights of .*m\.st \(ranks \[\d+\]\)/);
+    t.equal(tuned.history.length, 1);
+    // Errors: another model, a missing file; and on the command line, exit codes.
+    await t.rejects(train(parseTrainArgs(['--hidden', '32', '--epochs', '1', '--backend', 'cpu',
+      '--from', `${dir}/m.st`]), () => {}),
+    /loadModel: .*m\.st: tensor '1\.U' is not a parameter of the model/);
+    await t.rejects(evalFile(parseEvalArgs(['--from', `${dir}/none.st`, '--backend', 'cpu']),
+      () => {}), /dlrt eval: cannot read .*none\.st: ENOENT/);
+    t.throws(() => parseEvalArgs([]), /dlrt eval: --from FILE is required/);
+    t.throws(() => parseTrainArgs(['--save-every', '2']),
       /--save-every 2: does nothing without --save/);
-    t.match(dlrt('train', '--from', 'a', '--checkpoint', 'b').stderr,
+    t.throws(() => parseTrainArgs(['--from', 'a', '--checkpoint', 'b']),
       /--from a: conflicts with --checkpoint b/);
+    const cli = dlrt('eval', '--from', `${dir}/m.st`, '--backend', 'cpu');
+    t.equal(cli.status, 0, cli.stderr);
+    t.equal(cli.stdout.trim(), lines[0], 'dlrt eval prints the same line');
+    t.equal(dlrt('eval', '--json').status, 2, 'a usage error exits 2');
   });
