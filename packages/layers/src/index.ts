@@ -64,3 +64,11 @@ export {
   decodeSafetensors, encodeSafetensors, type SafeDType, type SafeTensor, type Safetensors,
 } from './io/safetensors.js';
 export { encodeModel, loadModel, modelRanks, modelTensors, RANKS_KEY } from './io/model-state.js';
+export { LoRA, type LoRAOptions, type AdaptableLayer } from './adapters/lora.js';
+export {
+  GeoLoRAConv2d, GeoLoRADense, type GeoLoRAAdapterOptions,
+} from './adapters/geolora-adapters.js';
+export {
+  type Adapter, ADAPTER_METHODS, type AdapterMethod, type AdapterOptions, applyAdapters,
+  mergeAdapters, trainableParameterCount,
+} from './adapters/apply.js';

@@ -54,6 +54,20 @@ export abstract class Module {
     return this.namedParameters().map(([, v]) => v);
   }
 
+  /**
+   * Puts `next` in the place of the child `name` (which must exist) and returns the old child,
+   * not disposed: adapters wrap a layer this way (`applyAdapters`), and merging unwraps it.
+   */
+  replaceModule(name: string, next: Module): Module {
+    const old = this.children.get(name);
+    if (!old) {
+      throw new Error(`${this.constructor.name}.replaceModule: no child module '${name}' ` +
+        `(children: ${[...this.children.keys()].join(', ') || 'none'})`);
+    }
+    this.children.set(name, next);
+    return old;
+  }
+
   /** Child modules with their names (direct children only). */
   namedChildren(): [string, Module][] {
     return [...this.children];
@@ -96,12 +110,14 @@ export abstract class Module {
  * @example new Sequential([new Dense(784, 100, { seed: 1 }), new ReLU(), new Dense(100, 10, { seed: 2 })])
  */
 export class Sequential extends Module {
-  readonly layers: readonly Module[];
-
   constructor(layers: readonly Module[]) {
     super();
-    this.layers = layers;
     layers.forEach((m, i) => this.addModule(String(i), m));
+  }
+
+  /** The modules in order (children '0', '1', …; `replaceModule` swaps one in place). */
+  get layers(): readonly Module[] {
+    return this.namedChildren().map(([, m]) => m);
   }
 
   forward(x: Tensor): Tensor {

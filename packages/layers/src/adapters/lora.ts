@@ -1,0 +1,83 @@
+/**
+ * LoRA (Hu et al., "LoRA: Low-Rank Adaptation of Large Language Models", ICLR 2022): a frozen
+ * layer with weight W₀ plus a trainable low-rank update, W = W₀ + (α/r)·B·A, initialized as
+ * peft does: A Kaiming-uniform (U(±1/√fan_in)), B = 0, so the adapted layer starts as the base.
+ * A Conv2d is adapted through its unfolded kernel (out × in·kh·kw): A is r filters of the base's
+ * size and stride, B a 1×1 convolution.
+ */
+import {
+  add, conv2d, type FloatDType, matmul, mul, reshape, type Tensor, type Variable, zeros,
+} from '@dlrt/core';
+import { Conv2d } from '../nn/conv2d.js';
+import { Dense } from '../nn/dense.js';
+import { initRng, type InitOptions, uniformFanIn } from '../nn/init.js';
+import { Module } from '../nn/module.js';
+
+/** The layers an adapter can wrap. */
+export type AdaptableLayer = Dense | Conv2d;
+
+export interface LoRAOptions extends Pick<InitOptions, 'rng' | 'seed'> {
+  /** r ≥ 1, at most min(out, fan_in). */
+  rank: number;
+  /** α > 0; the update is scaled by α/r (default α = r: scale 1). */
+  alpha?: number;
+}
+
+/** The base's outputs and fan-in (in, or in·kh·kw for a convolution). */
+export function layerShape(kind: string, base: AdaptableLayer): { out: number; fanIn: number } {
+  if (base instanceof Dense) return { out: base.outFeatures, fanIn: base.inFeatures };
+  if (base instanceof Conv2d) {
+    const [, c, kh, kw] = base.weight.shape;
+    return { out: base.outChannels, fanIn: c * kh * kw };
+  }
+  throw new Error(`${kind}: can adapt a Dense or a Conv2d, got ${(base as Module)
+    .constructor.name}`);
+}
+
+/**
+ * @example const fc = new LoRA(new Dense(784, 500, { seed: 1 }), { rank: 8, alpha: 16, seed: 2 })
+ */
+export class LoRA extends Module {
+  readonly A: Variable;
+  readonly B: Variable;
+  /** α/r. */
+  readonly scale: number;
+  readonly rank: number;
+
+  constructor(readonly base: AdaptableLayer, o: LoRAOptions) {
+    super();
+    const { out, fanIn } = layerShape('LoRA', base);
+    if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > Math.min(out, fanIn)) {
+      throw new Error(`LoRA: rank ${o.rank} is outside [1, min(${out}, ${fanIn})]`);
+    }
+    const alpha = o.alpha ?? o.rank;
+    if (!(alpha > 0) || !Number.isFinite(alpha)) {
+      throw new Error(`LoRA: alpha must be a finite number > 0, got ${alpha}`);
+    }
+    this.rank = o.rank;
+    this.scale = alpha / o.rank;
+    const dtype = base.weight.dtype as FloatDType;
+    this.addModule('base', base);
+    for (const v of base.parameters()) v.trainable = false;
+    this.A = this.addParameter('A', uniformFanIn([o.rank, fanIn], fanIn, initRng('LoRA', o),
+      dtype));
+    this.B = this.addParameter('B', zeros([out, o.rank], dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    const base = this.base;
+    if (base instanceof Dense) {
+      return add(base.forward(x), mul(matmul(matmul(x, this.A, { transposeB: true }), this.B,
+        { transposeB: true }), this.scale));
+    }
+    const [, c, kh, kw] = base.weight.shape;
+    const h = conv2d(x, reshape(this.A, [this.rank, c, kh, kw]), base.options);
+    const delta = conv2d(h, reshape(this.B, [base.outChannels, this.rank, 1, 1]));
+    return add(base.forward(x), mul(delta, this.scale));
+  }
+
+  /** (α/r)·B·A in the base weight's shape (the caller owns it). */
+  delta(): Tensor {
+    return reshape(mul(matmul(this.B, this.A), this.scale), this.base.weight.shape);
+  }
+}

@@ -1,0 +1,135 @@
+// Adapters. Oracles: the base model's own outputs (an adapter starts as a zero update), the
+// merged model's outputs (W₀ + ΔW folded into one weight), the base weights' bits before and
+// after fine-tuning, hand counts of trainable scalars, and GeoLoRA's closed-form first step
+// from S = 0 (W₀ − λ U Uᵀ G V Vᵀ, with G taken at W₀: the frozen base is in every form).
+import t from 'tap';
+import {
+  clone, crossEntropy, dispose, type FloatDType, matmul, randn, Rng, sub, type Tensor, tensor,
+  tidy,
+} from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import {
+  applyAdapters, Conv2d, Dense, Flatten, GeoLoRA, GeoLoRADense, GradientStep, LoRA,
+  mergeAdapters, type Module, ReLU, SGD, Sequential, trainableParameterCount,
+} from '../src/index.js';
+
+const f64: FloatDType = 'float64';
+
+function mlp(dtype: FloatDType, seed = 1): Sequential {
+  return new Sequential([new Dense(12, 8, { seed, dtype }), new ReLU(),
+    new Dense(8, 6, { seed: seed + 1, dtype }), new ReLU(), new Dense(6, 3, { seed: seed + 2,
+      dtype })]);
+}
+
+function cnn(dtype: FloatDType, seed = 1): Sequential {
+  return new Sequential([new Conv2d(2, 4, 3, { seed, dtype, padding: 1 }), new ReLU(),
+    new Conv2d(4, 3, 3, { seed: seed + 1, dtype, stride: 2 }), new Flatten(),
+    new Dense(12, 3, { seed: seed + 2, dtype })]);
+}
+
+const input = (model: 'mlp' | 'cnn', dtype: FloatDType) => model === 'mlp'
+  ? randn([10, 12], { seed: 7, dtype }) : randn([10, 2, 6, 6], { seed: 7, dtype });
+const labels = tensor(Int32Array.from({ length: 10 }, (_, i) => i % 3), [10], 'int32');
+const out = (m: Module, x: Tensor) => tidy(() => Array.from(m.forward(x).dataSync()));
+const bits = (m: Module) => m.parameters().map((v) => Array.from(v.dataSync()));
+
+function maxDiff(a: readonly number[], b: readonly number[]): number {
+  return Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+}
+
+/** Trains `steps` steps of cross-entropy with the integrator each method uses. */
+async function fineTune(model: Module, method: 'lora' | 'geolora', x: Tensor, steps: number,
+  lr = 0.1): Promise<void> {
+  const optimizer = new SGD({ lr });
+  const step = method === 'lora' ? new GradientStep(model, { optimizer })
+    : new GeoLoRA(model, { optimizer, tol: 0.05 });
+  for (let i = 0; i < steps; i++) await step.step(() => crossEntropy(model.forward(x), labels));
+  if (step instanceof GeoLoRA) step.dispose();
+  optimizer.dispose();
+}
+
+for (const model of ['mlp', 'cnn'] as const) {
+  for (const method of ['lora', 'geolora'] as const) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      t.test(`${method} on ${model} (${dtype}): starts as the base, keeps the base's bits, ` +
+        'merges to the same outputs', async (t) => {
+        const m = model === 'mlp' ? mlp(dtype) : cnn(dtype);
+        const x = input(model, dtype);
+        const before = out(m, x);
+        const targets = model === 'mlp' ? ['0', '2'] : ['0', '2'];
+        const baseBits = targets.map((n) => bits(new Map(m.namedModules()).get(n)!));
+        const adapters = applyAdapters(m, { method, rank: 2, alpha: 4, targets,
+          rng: new Rng(3) });
+        t.same([...adapters.keys()], targets);
+        t.same(out(m, x), before, 'the adapted model starts with the base outputs, bit for bit');
+        await fineTune(m, method, x, 5);
+        const tuned = out(m, x);
+        t.ok(maxDiff(tuned, before) > 1e-4, 'fine-tuning moved the outputs');
+        targets.forEach((n, i) => t.same(bits(adapters.get(n)!.base), baseBits[i],
+          `base ${n} bit-identical after fine-tuning`));
+        mergeAdapters(m);
+        t.ok(m.namedModules().every(([, l]) => !(l instanceof LoRA ||
+          l instanceof GeoLoRADense)), 'no adapter left');
+        const tol = dtype === 'float64' ? 1e-12 : 1e-6;
+        const d = maxDiff(out(m, x), tuned);
+        t.ok(d < tol, `merged = unmerged within ${tol} (max diff ${d.toExponential(1)})`);
+        dispose(x);
+        m.dispose();
+      });
+    }
+  }
+}
+
+t.test('trainable parameters: the adapters and what is added after, not the base', async (t) => {
+  const m = mlp(f64);
+  applyAdapters(m, { method: 'lora', rank: 2, targets: ['0', '2'], rng: new Rng(1) });
+  t.equal(trainableParameterCount(m), 2 * (12 + 8) + 2 * (8 + 6), 'r(in + out) per layer');
+  m.replaceModule('4', new Dense(6, 3, { seed: 9, dtype: f64 }));
+  t.equal(trainableParameterCount(m), 2 * (12 + 8) + 2 * (8 + 6) + 6 * 3 + 3, 'plus a new head');
+  const g = mlp(f64);
+  applyAdapters(g, { method: 'geolora', rank: 2, targets: ['0'], rng: new Rng(1) });
+  t.equal(trainableParameterCount(g), 2 * 8 + 2 * 12 + 2 * 2, 'U, V and S');
+  m.dispose();
+  g.dispose();
+});
+
+t.test('GeoLoRA adapter, first step from S = 0: W₀ − λ U Uᵀ G V Vᵀ with G at W₀', async (t) => {
+  const base = new Dense(7, 5, { seed: 1, dtype: f64, bias: false });
+  const W0 = clone(base.weight);
+  const a = new GeoLoRADense(base, { rank: 2, seed: 2 });
+  const U = clone(a.U), V = clone(a.V);
+  const X = randn([9, 7], { seed: 3, dtype: f64 }), Y = randn([9, 5], { seed: 4, dtype: f64 });
+  // ℓ = ½‖X Wᵀ − Y‖²/N, so G = (X W₀ᵀ − Y)ᵀ X / N at W = W₀.
+  const G = tidy(() => matmul(sub(matmul(X, W0, { transposeB: true }), Y), X,
+    { transposeA: true }).mul(1 / 9));
+  const lr = 0.5;
+  const geo = new GeoLoRA(a, { optimizer: new SGD({ lr }), tol: 1e-10 });
+  await geo.step(() => tidy(() => sub(a.forward(X), Y).square().sum().mul(0.5 / 9)));
+  const want = tidy(() => Array.from(matmul(matmul(U, matmul(matmul(U, G, { transposeA: true }),
+    V)), V, { transposeB: true }).mul(-lr).dataSync()));
+  const got = tidy(() => Array.from(a.delta().dataSync()));
+  t.ok(maxDiff(got, want) < 1e-13, `ΔW = −λ P_U G P_V (max diff ${maxDiff(got, want)})`);
+  t.same(Array.from(base.weight.dataSync()), Array.from(W0.dataSync()), 'W₀ untouched');
+  geo.dispose();
+  dispose([W0, U, V, X, Y, G]);
+  a.dispose();
+});
+
+t.test('bad input names the adapter, the target and the value', async (t) => {
+  const m = mlp(f64);
+  const rng = new Rng(1);
+  t.throws(() => applyAdapters(m, { method: 'lora', rank: 2, targets: ['7'], rng }),
+    /^applyAdapters: no module '7' \(modules: 0, 1, 2, 3, 4\)/);
+  t.throws(() => applyAdapters(m, { method: 'lora', rank: 2, targets: ['1'], rng }),
+    /^applyAdapters: '1' is a ReLU, not a Dense or Conv2d/);
+  t.throws(() => applyAdapters(m, { method: 'dora' as 'lora', rank: 2, rng }),
+    /^applyAdapters: method 'dora' is not one of lora, geolora/);
+  t.throws(() => new LoRA(new Dense(4, 3, { seed: 1 }), { rank: 4, seed: 1 }),
+    /^LoRA: rank 4 is outside \[1, min\(3, 4\)\]/);
+  t.throws(() => new LoRA(new Dense(4, 3, { seed: 1 }), { rank: 2, alpha: 0, seed: 1 }),
+    /^LoRA: alpha must be a finite number > 0, got 0/);
+  applyAdapters(m, { method: 'lora', rank: 2, targets: ['0'], rng });
+  t.throws(() => applyAdapters(m, { method: 'lora', rank: 2, targets: ['0.base'], rng }),
+    /^applyAdapters: '0\.base' is a Dense already adapted/);
+  m.dispose();
+});
