@@ -65,6 +65,10 @@ export {
 } from './io/safetensors.js';
 export { encodeModel, loadModel, modelRanks, modelTensors, RANKS_KEY } from './io/model-state.js';
 export { LoRA, type LoRAOptions, type AdaptableLayer } from './adapters/lora.js';
+export { AdaLoRA, type AdaLoRAOptions } from './adapters/adalora.js';
+export {
+  adaloraBudget, AdaLoRAStep, type AdaLoRAStepOptions,
+} from './integrators/adalora-step.js';
 export {
   GeoLoRAConv2d, GeoLoRADense, type GeoLoRAAdapterOptions,
 } from './adapters/geolora-adapters.js';

@@ -9,8 +9,8 @@ import {
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  applyAdapters, Conv2d, Dense, Flatten, GeoLoRA, GeoLoRADense, GradientStep, LoRA,
-  mergeAdapters, type Module, ReLU, SGD, Sequential, trainableParameterCount,
+  AdaLoRA, adaloraBudget, AdaLoRAStep, applyAdapters, Conv2d, Dense, Flatten, GeoLoRA,
+  GeoLoRADense, GradientStep, LoRA, mergeAdapters, type Module, ReLU, SGD, Sequential, trainableParameterCount,
 } from '../src/index.js';
 
 const f64: FloatDType = 'float64';
@@ -38,18 +38,20 @@ function maxDiff(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Trains `steps` steps of cross-entropy with the integrator each method uses. */
-async function fineTune(model: Module, method: 'lora' | 'geolora', x: Tensor, steps: number,
-  lr = 0.1): Promise<void> {
+async function fineTune(model: Module, method: 'lora' | 'adalora' | 'geolora', x: Tensor,
+  steps: number, lr = 0.1): Promise<void> {
   const optimizer = new SGD({ lr });
   const step = method === 'lora' ? new GradientStep(model, { optimizer })
-    : new GeoLoRA(model, { optimizer, tol: 0.05 });
+    : method === 'adalora' ? new AdaLoRAStep(model, { optimizer, targetRank: 1,
+      totalSteps: steps, tInit: 1, tFinal: 1 })
+      : new GeoLoRA(model, { optimizer, tol: 0.05 });
   for (let i = 0; i < steps; i++) await step.step(() => crossEntropy(model.forward(x), labels));
   if (step instanceof GeoLoRA) step.dispose();
   optimizer.dispose();
 }
 
 for (const model of ['mlp', 'cnn'] as const) {
-  for (const method of ['lora', 'geolora'] as const) {
+  for (const method of ['lora', 'adalora', 'geolora'] as const) {
     for (const dtype of ['float32', 'float64'] as const) {
       t.test(`${method} on ${model} (${dtype}): starts as the base, keeps the base's bits, ` +
         'merges to the same outputs', async (t) => {
@@ -62,13 +64,16 @@ for (const model of ['mlp', 'cnn'] as const) {
           rng: new Rng(3) });
         t.same([...adapters.keys()], targets);
         t.same(out(m, x), before, 'the adapted model starts with the base outputs, bit for bit');
-        await fineTune(m, method, x, 5);
+        // AdaLoRA starts with λ = 0 and P, Q of N(0, 0.02²): its first steps move little.
+        const ada = method === 'adalora';
+        await fineTune(m, method, x, ada ? 20 : 5, ada ? 1 : 0.1);
         const tuned = out(m, x);
-        t.ok(maxDiff(tuned, before) > 1e-4, 'fine-tuning moved the outputs');
+        const moved = maxDiff(tuned, before);
+        t.ok(moved > (ada ? 1e-6 : 1e-4), `fine-tuning moved the outputs: ${moved}`);
         targets.forEach((n, i) => t.same(bits(adapters.get(n)!.base), baseBits[i],
           `base ${n} bit-identical after fine-tuning`));
         mergeAdapters(m);
-        t.ok(m.namedModules().every(([, l]) => !(l instanceof LoRA ||
+        t.ok(m.namedModules().every(([, l]) => !(l instanceof LoRA || l instanceof AdaLoRA ||
           l instanceof GeoLoRADense)), 'no adapter left');
         const tol = dtype === 'float64' ? 1e-12 : 1e-6;
         const d = maxDiff(out(m, x), tuned);
@@ -123,7 +128,7 @@ t.test('bad input names the adapter, the target and the value', async (t) => {
   t.throws(() => applyAdapters(m, { method: 'lora', rank: 2, targets: ['1'], rng }),
     /^applyAdapters: '1' is a ReLU, not a Dense or Conv2d/);
   t.throws(() => applyAdapters(m, { method: 'dora' as 'lora', rank: 2, rng }),
-    /^applyAdapters: method 'dora' is not one of lora, geolora/);
+    /^applyAdapters: method 'dora' is not one of lora, adalora, geolora/);
   t.throws(() => new LoRA(new Dense(4, 3, { seed: 1 }), { rank: 4, seed: 1 }),
     /^LoRA: rank 4 is outside \[1, min\(3, 4\)\]/);
   t.throws(() => new LoRA(new Dense(4, 3, { seed: 1 }), { rank: 2, alpha: 0, seed: 1 }),
@@ -131,5 +136,39 @@ t.test('bad input names the adapter, the target and the value', async (t) => {
   applyAdapters(m, { method: 'lora', rank: 2, targets: ['0'], rng });
   t.throws(() => applyAdapters(m, { method: 'lora', rank: 2, targets: ['0.base'], rng }),
     /^applyAdapters: '0\.base' is a Dense already adapted/);
+  m.dispose();
+});
+
+t.test("AdaLoRA's budget: peft's cubic schedule, and exactly the target at the end", async (t) => {
+  const o = { initial: 24, target: 8, totalSteps: 100, tInit: 10, tFinal: 20, deltaT: 5 };
+  const b = Array.from({ length: 100 }, (_, i) => adaloraBudget(i + 1, o));
+  t.ok(b.slice(0, 10).every((x) => x.budget === 24 && !x.mask), 'initial budget up to t_init');
+  t.ok(b.slice(80).every((x) => x.budget === 8 && x.mask), 'the target after T − t_final');
+  t.ok(b.every((x, i) => i === 0 || x.budget <= b[i - 1].budget), 'never rises');
+  // t = 45: halfway through the fall, 8 + 16·(1 − 35/70)³ = 10.
+  t.same(b[44], { budget: 10, mask: true }, 'the cubic at t = 45, a multiple of ΔT');
+  t.equal(b[45].mask, false, 'no pruning between multiples of ΔT');
+  // A run through the whole schedule ends with exactly the target triplets in use.
+  const m = mlp(f64);
+  const x = input('mlp', f64);
+  applyAdapters(m, { method: 'adalora', rank: 4, targets: ['0', '2'], rng: new Rng(5) });
+  const optimizer = new SGD({ lr: 0.1 });
+  const step = new AdaLoRAStep(m, { optimizer, targetRank: 2, totalSteps: 12, tInit: 2,
+    tFinal: 3, deltaT: 2 });
+  let ranks: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const r = await step.step(() => crossEntropy(m.forward(x), labels));
+    ranks = Object.values(r.ranks) as number[];
+    if (i === 1) t.ok(ranks.every((k) => k === 4), `all triplets up to t_init: ${ranks}`);
+  }
+  t.equal(ranks.reduce((a, k) => a + k, 0), 4,
+    `the target budget (2 × 2 adapters) in total at the end: ${ranks}`);
+  t.throws(() => new AdaLoRAStep(m, { optimizer, targetRank: 5, totalSteps: 12, tInit: 2,
+    tFinal: 3 }), /^AdaLoRAStep: targetRank 5 is above an adapter's 4 triplets/);
+  t.throws(() => new AdaLoRAStep(m, { optimizer, targetRank: 2, totalSteps: 5, tInit: 2,
+    tFinal: 3 }), /^AdaLoRAStep: tInit 2 \+ tFinal 3 must be below totalSteps 5/);
+  t.throws(() => new AdaLoRAStep(mlp(f64), { optimizer, targetRank: 2, totalSteps: 5, tInit: 1,
+    tFinal: 1 }), /^AdaLoRAStep: the model has no AdaLoRA adapter/);
+  dispose(x);
   m.dispose();
 });

@@ -9,20 +9,26 @@ import { Dense } from '../nn/dense.js';
 import { FactorizedLayer } from '../nn/factorized-layer.js';
 import type { Module } from '../nn/module.js';
 import { GeoLoRAConv2d, GeoLoRADense } from './geolora-adapters.js';
+import { AdaLoRA } from './adalora.js';
 import { type AdaptableLayer, LoRA } from './lora.js';
 
 /** The adapter methods `applyAdapters` knows. */
-export const ADAPTER_METHODS = ['lora', 'geolora'] as const;
+export const ADAPTER_METHODS = ['lora', 'adalora', 'geolora'] as const;
 export type AdapterMethod = (typeof ADAPTER_METHODS)[number];
 
 /** An adapter `applyAdapters` makes. */
-export type Adapter = LoRA | GeoLoRADense | GeoLoRAConv2d;
+export type Adapter = LoRA | AdaLoRA | GeoLoRADense | GeoLoRAConv2d;
+
+function isAdapter(m: Module): m is Adapter {
+  return m instanceof LoRA || m instanceof AdaLoRA || m instanceof GeoLoRADense ||
+    m instanceof GeoLoRAConv2d;
+}
 
 export interface AdapterOptions {
   method: AdapterMethod;
-  /** LoRA's rank, GeoLoRA's starting rank. */
+  /** LoRA's rank, AdaLoRA's initial rank (init_r), GeoLoRA's starting rank. */
   rank: number;
-  /** LoRA's α (the update is scaled by α/r; default r). */
+  /** LoRA's and AdaLoRA's α (the update is scaled by α/r; default r). */
   alpha?: number;
   /** GeoLoRA's rank cap (default max(r, ⌊min(n, m)/2⌋)). */
   maxRank?: number;
@@ -67,6 +73,7 @@ export function applyAdapters(model: Module, o: AdapterOptions): Map<string, Ada
     const base = modules.get(name) as AdaptableLayer;
     const adapter = o.method === 'lora'
       ? new LoRA(base, { rank: o.rank, alpha: o.alpha, rng: o.rng })
+      : o.method === 'adalora' ? new AdaLoRA(base, { rank: o.rank, alpha: o.alpha, rng: o.rng })
       : base instanceof Dense ? new GeoLoRADense(base, { rank: o.rank, maxRank: o.maxRank,
         rng: o.rng })
         : new GeoLoRAConv2d(base, { rank: o.rank, maxRank: o.maxRank, rng: o.rng });
@@ -84,7 +91,7 @@ export function applyAdapters(model: Module, o: AdapterOptions): Map<string, Ada
 export function mergeAdapters(model: Module): Map<string, AdaptableLayer> {
   const merged = new Map<string, AdaptableLayer>();
   for (const [name, m] of model.namedModules()) {
-    if (!(m instanceof LoRA || m instanceof GeoLoRADense || m instanceof GeoLoRAConv2d)) continue;
+    if (!isAdapter(m)) continue;
     const base = m.base;
     tidy(() => base.weight.assign(add(base.weight, m.delta() as Tensor)));
     const { parent, child } = parentOf(model, name);
@@ -110,9 +117,7 @@ export function trainableParameterCount(model: Module): number {
 
 /** Whether the module at `name` is the base inside an adapter. */
 function isAdapted(model: Module, name: string): boolean {
-  const { parent } = parentOf(model, name);
-  return parent instanceof LoRA || parent instanceof GeoLoRADense ||
-    parent instanceof GeoLoRAConv2d;
+  return isAdapter(parentOf(model, name).parent);
 }
 
 /** The module holding `name` and the child's own name in it. */
