@@ -76,3 +76,4 @@ export {
   type Adapter, ADAPTER_METHODS, type AdapterMethod, type AdapterOptions, applyAdapters,
   mergeAdapters, trainableParameterCount,
 } from './adapters/apply.js';
+export { rotateDigits, selectDigits } from './data/tasks.js';
