@@ -1,12 +1,18 @@
 /** Command-line parsing for `dlrt`, with errors that name the flag and the value. */
 import { parseArgs } from 'node:util';
-import { type OptionSpec, OPTIONS, optionOf, showValue, UsageError } from './options.js';
+import {
+  digitList, number, oneOf, type OptionSpec, OPTIONS, optionOf, positive, positiveInt, showValue,
+  UsageError,
+} from './options.js';
 import type { EvalArgs } from './eval.js';
+import {
+  ADAPTERS, checkFinetune, FINETUNE_DEFAULTS, type FinetuneArgs,
+} from './finetune.js';
 import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 /** What a `dlrt` command line asks for. */
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs }
-  | { kind: 'eval'; args: EvalArgs };
+  | { kind: 'eval'; args: EvalArgs } | { kind: 'finetune'; args: FinetuneArgs };
 
 /** The number of low-rank layers the model of `a` has (every layer but the classifier). */
 function lowRankLayers(a: TrainArgs): { count: number; model: string } {
@@ -96,12 +102,65 @@ export function parseCommand(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`${command}: unexpected '${rest.join(' ')}'`);
     return { kind: command === '--version' ? 'version' : 'help' };
   }
-  if (command !== 'train' && command !== 'eval') {
+  if (command !== 'train' && command !== 'eval' && command !== 'finetune') {
     throw new UsageError(`unknown command '${command}'`);
   }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
-  return command === 'eval' ? { kind: 'eval', args: parseEvalArgs(rest) }
-    : { kind: 'train', args: parseTrainArgs(rest) };
+  if (command === 'eval') return { kind: 'eval', args: parseEvalArgs(rest) };
+  if (command === 'finetune') return { kind: 'finetune', args: parseFinetuneArgs(rest) };
+  return { kind: 'train', args: parseTrainArgs(rest) };
+}
+
+/** How each `dlrt finetune` option is read: [key, parse]. */
+const FINETUNE_OPTIONS: Record<string, [keyof FinetuneArgs, (v: string, flag: string) => unknown]> =
+  {
+    from: ['from', (v) => v],
+    adapter: ['adapter', oneOf(ADAPTERS)],
+    targets: ['targets', (v) => v.split(',').map((x) => x.trim())],
+    rank: ['rank', positiveInt],
+    alpha: ['alpha', positive],
+    tol: ['tol', (v, f) => number(f, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity)],
+    budget: ['budget', positiveInt],
+    'target-rank': ['targetRank', positiveInt],
+    't-init': ['tInit', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],
+    't-final': ['tFinal', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],
+    'delta-t': ['deltaT', positiveInt],
+    epochs: ['epochs', positiveInt],
+    batch: ['batch', positiveInt],
+    optimizer: ['optimizer', oneOf(['sgd', 'adam'] as const)],
+    lr: ['lr', positive],
+    momentum: ['momentum', (v, f) => number(f, v, 'a number in [0, 1)', (x) => x >= 0 && x < 1)],
+    seed: ['seed', (v, f) => number(f, v, 'an integer in [0, 2^32)', (x) => Number.isInteger(x) &&
+      x >= 0 && x < 2 ** 32)],
+    digits: ['digits', digitList],
+    rotate: ['rotate', (v, f) => number(f, v, 'a multiple of 90', (x) => Number.isInteger(x) &&
+      x % 90 === 0)],
+    json: ['json', (v) => v],
+    backend: ['backend', (v) => v],
+    threads: ['threads', positiveInt],
+    progress: ['progress', oneOf(['auto', 'bar', 'none'] as const)],
+  };
+
+/** `dlrt finetune --from FILE [options]` over FINETUNE_DEFAULTS. */
+export function parseFinetuneArgs(argv: readonly string[]): FinetuneArgs {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], allowPositionals: false, strict: true,
+      options: Object.fromEntries(Object.keys(FINETUNE_OPTIONS).map((k) =>
+        [k, { type: 'string' as const }])) }).values as Record<string, string | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const f = { ...FINETUNE_DEFAULTS } as FinetuneArgs;
+  for (const [flag, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    if (v.trim() === '') throw new UsageError(`--${flag}: empty value`);
+    const [key, parse] = FINETUNE_OPTIONS[flag];
+    Object.assign(f, { [key]: parse(v, flag) });
+  }
+  if (f.from === undefined) throw new UsageError('dlrt finetune: --from FILE is required');
+  checkFinetune(f);
+  return f;
 }
 
 /** `dlrt eval --from FILE [--json F] [--backend B] [--threads T]`. */

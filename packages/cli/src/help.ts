@@ -36,6 +36,7 @@ function demoFlags(): string[] {
 export const USAGE = [
   ...fill([...OPTIONS.map(usageOf), '[--demo]'], 'usage: dlrt train', '                  '),
   '       dlrt eval --from FILE [--json F] [--backend B] [--threads T]',
+  '       dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full [options]',
   '       dlrt --help | dlrt train --help',
   '       dlrt --version',
 ].join('\n');
@@ -45,6 +46,14 @@ export const HELP = [
   'usage: dlrt train [options]      train a classifier on the bundled MNIST split',
   '       dlrt eval --from FILE     the test accuracy of a model saved by dlrt train --save',
   '         [--json F] [--backend B] [--threads T]',
+  '       dlrt finetune --from FILE fine-tune a saved dense model on a task: --adapter',
+  '         lora|adalora|geolora|head|full (default lora), --targets NAME,… (default: every',
+  '         Dense and Conv2d but the output layer), --rank r (8), --alpha a (r), --tol τ',
+  '         (geolora, 0.15), --budget B (geolora: one rank budget for all layers),',
+  '         --target-rank r (adalora, 4), --t-init, --t-final (adalora, fractions of the steps:',
+  '         0.1, 0.2), --delta-t N (adalora, 10), --digits D,D… and --rotate DEG (the task),',
+  '         --epochs (5), --batch (128), --optimizer sgd|adam (adam), --lr (0.001),',
+  '         --momentum, --seed, --json F, --backend, --threads, --progress',
   '       dlrt --help | -h          this help (also: dlrt train --help)',
   '       dlrt --version            the version of @dlrt/cli',
   '',

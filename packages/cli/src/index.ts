@@ -1,6 +1,9 @@
 /** @dlrt/cli as a library: the pieces behind the `dlrt` command. */
 export { train, DEFAULTS, DEMO, type TrainArgs } from './train.js';
-export { parseCommand, parseEvalArgs, parseTrainArgs, type Command } from './args.js';
+export {
+  parseCommand, parseEvalArgs, parseFinetuneArgs, parseTrainArgs, type Command,
+} from './args.js';
+export { finetune, type FinetuneArgs } from './finetune.js';
 export { evalFile, type EvalArgs, type EvalResult } from './eval.js';
 export { OPTIONS, type OptionSpec, UsageError } from './options.js';
 export { HELP, USAGE } from './help.js';

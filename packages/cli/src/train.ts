@@ -7,7 +7,8 @@ import {
   type ABPSIOptions, Adam, bestValidationEpoch, type DigitSplit, type EpochLog,
   FactorizedIntegrator, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
-  type PixelStats, type ProgressMode, type Sequential, SGD, standardized, Trainer,
+  type PixelStats, type ProgressMode, rotateDigits, selectDigits, type Sequential, SGD,
+  standardized, Trainer,
   type TruncationOptions, type WeightInit,
 } from '@dlrt/layers';
 import {
@@ -74,6 +75,10 @@ export interface TrainArgs {
    * resumes from it (its arguments must match this run's, epochs and backend aside).
    */
   checkpoint?: string;
+  /** Train and test on these digits only, relabelled 0…k−1 (a k-way head; default all 10). */
+  digits?: number[];
+  /** Turn every digit by this many degrees counterclockwise (a multiple of 90; default 0). */
+  rotate?: number;
   /**
    * Where the trained model goes: a checkpoint (safetensors: the weights at their ranks, the
    * run's arguments and its training state), after the last epoch and every `saveEvery`.
@@ -106,7 +111,7 @@ export const DEFAULTS: TrainArgs = {
   hidden: [500], backend: 'auto', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
 };
 
-function makeOptimizer(a: TrainArgs): Optimizer {
+export function makeOptimizer(a: Pick<TrainArgs, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
   return a.optimizer === 'sgd' ? new SGD({ lr: a.lr, momentum: a.momentum })
     : new Adam({ lr: a.lr });
 }
@@ -122,9 +127,9 @@ interface Data {
  * The MNIST split, its last `validation` train rows held out when asked, and standardized with
  * the (remaining) train rows' pixel statistics, or normalized with given ones, when asked.
  */
-export function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize' | 'validation'>):
-  Data {
-  const all = mnist({ split: a.data === 'mnist-full' ? 'full' : 'small' });
+export function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize' | 'validation' |
+  'digits' | 'rotate'>): Data {
+  const all = taskSplits(mnist({ split: a.data === 'mnist-full' ? 'full' : 'small' }), a);
   const { train, validation } = a.validation > 0 ? holdOut(all.train, a.validation)
     : { train: all.train, validation: undefined };
   if (!a.standardize && !a.normalize) return { train, test: all.test, validation };
@@ -133,10 +138,21 @@ export function loadData(a: Pick<TrainArgs, 'data' | 'standardize' | 'normalize'
   return { train: z(train), test: z(all.test), validation: validation && z(validation), stats };
 }
 
+/** The splits restricted to `a.digits` and turned by `a.rotate`, as asked. */
+function taskSplits<T extends { train: DigitSplit; test: DigitSplit }>(all: T,
+  a: Pick<TrainArgs, 'digits' | 'rotate'>): T {
+  const task = (s: DigitSplit) => {
+    const kept = a.digits ? selectDigits(s, a.digits) : s;
+    return a.rotate ? rotateDigits(kept, a.rotate) : kept;
+  };
+  return a.digits || a.rotate ? { ...all, train: task(all.train), test: task(all.test) } : all;
+}
+
 /** The model `a` asks for, its weights the first draws from `rng`. */
 export function drawModel(a: TrainArgs, rng: Rng): Sequential {
   const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
-  const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain };
+  const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain,
+    numClasses: a.digits?.length ?? 10 };
   return a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
-  DEFAULTS, evalFile, HELP, parseEvalArgs, parseTrainArgs, train,
+  DEFAULTS, evalFile, finetune, HELP, parseEvalArgs, parseFinetuneArgs, parseTrainArgs, train,
 } from '../src/index.js';
 
 // The command runs from its sources, as the tests do (see .taprc), so an unbuilt edit is tested.
@@ -253,4 +253,38 @@ t.test('--save, --from and dlrt eval: a saved model evaluates, resumes and seeds
     t.equal(cli.status, 0, cli.stderr);
     t.equal(cli.stdout.trim(), lines[0], 'dlrt eval prints the same line');
     t.equal(dlrt('eval', '--json').status, 2, 'a usage error exits 2');
+  });
+
+t.test('dlrt finetune: each adapter trains a saved model on a new task, with a new head',
+  async (t) => {
+    const dir = t.testdir({});
+    const pre = ['--hidden', '32', '--batch', '500', '--optimizer', 'sgd', '--lr', '0.1',
+      '--backend', 'cpu', '--progress', 'none'];
+    await train(parseTrainArgs([...pre, '--epochs', '1', '--digits', '0,1,2,3,4', '--save',
+      `${dir}/pre.st`]), () => {});
+    const common = ['--from', `${dir}/pre.st`, '--digits', '5,6,7,8,9', '--epochs', '2',
+      '--batch', '100', '--lr', '0.01', '--backend', 'cpu', '--progress', 'none', '--rank', '4'];
+    const trainable: Record<string, number> = {};
+    for (const adapter of ['head', 'full', 'lora', 'adalora', 'geolora']) {
+      const lines: string[] = [];
+      const h = await finetune(parseFinetuneArgs([...common, '--adapter', adapter, '--json',
+        `${dir}/${adapter}.json`]), (l) => lines.push(l));
+      t.match(lines[0], new RegExp(`^dlrt finetune: ${adapter} on .* a new 5-way output layer`));
+      t.ok((h[1].testAccuracy ?? 0) > 0.6, `${adapter}: ${h[1].testAccuracy} on digits 5–9`);
+      trainable[adapter] = JSON.parse(readFileSync(`${dir}/${adapter}.json`, 'utf8'))
+        .epochs[0].trainable;
+    }
+    // 784-32-5: the head has 32·5 + 5 = 165; LoRA r = 4 on the hidden layer 4·(784 + 32).
+    t.equal(trainable.head, 165);
+    t.equal(trainable.full, 784 * 32 + 32 + 165);
+    t.equal(trainable.lora, 165 + 4 * (784 + 32));
+    t.throws(() => parseFinetuneArgs(['--adapter', 'lora']), /--from FILE is required/);
+    t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'lora', '--budget', '9']),
+      /^--budget 9: does nothing with --adapter lora: geolora only/);
+    t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'dora']),
+      /--adapter: expected one of lora\|adalora\|geolora\|head\|full, got 'dora'/);
+    await train(parseTrainArgs([...pre, '--epochs', '1', '--method', 'parallel', '--rank', '4',
+      '--save', `${dir}/lr.st`]), () => {});
+    await t.rejects(finetune(parseFinetuneArgs(['--from', `${dir}/lr.st`, '--backend', 'cpu']),
+      () => {}), /lr\.st holds low-rank layers; fine-tune a dense model/);
   });
