@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { sweep } from './experiments/lenet5-sweep.js';
 import * as initRanks from './experiments/init-ranks.js';
+import * as finetune from './experiments/finetune.js';
 import * as mlpInit from './experiments/mlp-init.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
 import * as mlpReference from './experiments/mlp-reference.js';
@@ -16,6 +17,8 @@ import { runAll } from './experiments/runs.js';
 interface Experiment {
   NAME: string;
   runs(seeds?: readonly number[]): import('./experiments/runs.js').Run[];
+  /** Runs what is not done yet, where `runAll` over `runs()` does not fit; returns failures. */
+  run?(seeds?: readonly number[], only?: string): Promise<string[]>;
   report(seeds?: readonly number[]): void | Promise<void>;
 }
 
@@ -36,7 +39,7 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2] }),
     sweep('lenet5-full', { init: 'dlrt-net', standardize: false, data: 'mnist-full',
       validation: 10000, thetas: [0.11, 0.2] }),
-    mlpIntegrators, mlpReference, mlpInit, initRanks]
+    mlpIntegrators, mlpReference, mlpInit, finetune, initRanks]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
@@ -55,8 +58,8 @@ async function main(argv: string[]): Promise<number> {
     return n;
   });
   const runs = exp.runs(seeds);
-  const failed = !values.report && runs.length > 0 ? await runAll(exp.NAME, runs, values.only)
-    : [];
+  const failed = values.report ? [] : exp.run ? await exp.run(seeds, values.only)
+    : runs.length > 0 ? await runAll(exp.NAME, runs, values.only) : [];
   await exp.report(seeds);
   if (failed.length > 0) console.error(`experiment: ${failed.length} runs failed: ${failed}`);
   return failed.length > 0 ? 1 : 0;
