@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   steps: async () => (await import('./steps.js')).runSteps(),
   epoch: async () => (await import('./epoch.js')).runEpoch(),
   profile: async () => (await import('./profile.js')).runProfile(),
+  adapters: async () => (await import('./adapters.js')).runAdapters(),
 };
 
 async function main(argv: string[]): Promise<void> {

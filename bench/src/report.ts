@@ -38,6 +38,26 @@ export function time(name: string, fn: () => void, options: TimingOptions): Timi
   };
 }
 
+/** benchmark.js in deferred mode: `fn` returns a promise per call; times in milliseconds. */
+export function timeAsync(name: string, fn: () => Promise<unknown>, minSamples: number,
+  maxTime: number): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, {
+      defer: true, minSamples, maxTime, initCount: 1,
+      fn: (d: { resolve(): void }) => { fn().then(() => d.resolve(), reject); },
+    });
+    bench.on('complete', () => {
+      if (bench.error) return reject(bench.error);
+      const s = [...bench.stats.sample].sort((x, y) => x - y);
+      const mid = s.length >> 1;
+      const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+      resolve({ medianMs: median * 1e3, meanMs: bench.stats.mean * 1e3, rme: bench.stats.rme,
+        samples: s.length });
+    });
+    bench.run({ async: true });
+  });
+}
+
 /**
  * Interleaved rounds for the runners a suite's ratios compare. This VM's two cores are shared
  * with other guests, and for seconds to minutes at a time one of them runs SIMD code at about

@@ -8,7 +8,6 @@
  * only) and then the gpu backend in every gpu.js mode available (MLP only, fewer samples:
  * without a GPU those run on these CPU cores, through llvmpipe or WebAssembly).
  */
-import Benchmark from 'benchmark';
 import { closeBackends, crossEntropy, dispose, randn, Rng, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
@@ -16,7 +15,7 @@ import {
   integratorFor, lenet5, type LowRankSpec, type Method, METHODS, mlp, type Module, SGD,
 } from '@dlrt/layers';
 import { gpuModes } from './gpu.js';
-import { fmt, machineInfo, markdownTable, type Timing, writeResults } from './report.js';
+import { fmt, machineInfo, markdownTable, timeAsync, writeResults } from './report.js';
 
 const HIDDEN = [500, 500, 500, 500];
 const BATCH = 128;
@@ -40,26 +39,6 @@ function build(model: ModelName, rng: Rng, rank: Ranks | null): Module {
 
 const rankLabel = (r: Ranks | null) => r === null ? '–' : typeof r === 'number' ? String(r)
   : `[${r.join(', ')}]`;
-
-/** benchmark.js in deferred mode: `fn` returns a promise per call. */
-function timeAsync(name: string, fn: () => Promise<unknown>, minSamples: number, maxTime: number):
-  Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const bench = new Benchmark(name, {
-      defer: true, minSamples, maxTime, initCount: 1,
-      fn: (d: { resolve(): void }) => { fn().then(() => d.resolve(), reject); },
-    });
-    bench.on('complete', () => {
-      if (bench.error) return reject(bench.error);
-      const s = [...bench.stats.sample].sort((x, y) => x - y);
-      const mid = s.length >> 1;
-      const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-      resolve({ medianMs: median * 1e3, meanMs: bench.stats.mean * 1e3, rme: bench.stats.rme,
-        samples: s.length });
-    });
-    bench.run({ async: true });
-  });
-}
 
 async function measure(backend: string, modelName: ModelName, method: Method,
   rank: Ranks | null, quick: boolean): Promise<Row> {
