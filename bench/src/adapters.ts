@@ -1,10 +1,10 @@
 /**
- * adapters suite: one fine-tuning step of each adapter (issue 23), batch 128, float32,
- * Adam: LoRA r = 8 (one backward pass, Adam on A and B), AdaLoRA from 12 triplets (its allocator
- * and orthogonality term included; pruning every step) and GeoLoRA from rank 8 at τ = 0.15
- * (augment, one backward pass, truncate), on LeNet5's fc1 (800 → 500) and on the hidden layers of the
- * 784-500×4-10 MLP. The frozen base's forward is in every step. cpu and wasm (one thread),
- * in 3 interleaved rounds, each row's best round.
+ * adapters suite: one fine-tuning step of each adapter (issue 23), batch 128, float32, Adam:
+ * LoRA r = 8 (one backward pass, Adam on A and B), AdaLoRA from 12 triplets (with its
+ * allocator and orthogonality term; pruning every step) and GeoLoRA from rank 8 at τ = 0.15
+ * (augment, one backward pass, truncate), on LeNet5's fc1 (800 → 500) and on the hidden
+ * layers of the 784-500×4-10 MLP. The frozen base's forward is in every step. cpu and wasm
+ * (one thread), in 3 interleaved rounds, each row's best round.
  */
 import { closeBackends, crossEntropy, dispose, randn, Rng, setBackend, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
