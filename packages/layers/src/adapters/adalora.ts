@@ -12,7 +12,7 @@ import {
 import { Dense } from '../nn/dense.js';
 import { initRng, type InitOptions } from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import { type AdaptableLayer, layerShape } from './lora.js';
+import { type AdaptableLayer, adapterScale } from './lora.js';
 
 export interface AdaLoRAOptions extends Pick<InitOptions, 'rng' | 'seed'> {
   /** The initial rank (peft's init_r): triplets before pruning. */
@@ -35,16 +35,9 @@ export class AdaLoRA extends Module {
 
   constructor(readonly base: AdaptableLayer, o: AdaLoRAOptions) {
     super();
-    const { out, fanIn } = layerShape('AdaLoRA', base);
-    if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > Math.min(out, fanIn)) {
-      throw new Error(`AdaLoRA: rank ${o.rank} is outside [1, min(${out}, ${fanIn})]`);
-    }
-    const alpha = o.alpha ?? o.rank;
-    if (!(alpha > 0) || !Number.isFinite(alpha)) {
-      throw new Error(`AdaLoRA: alpha must be a finite number > 0, got ${alpha}`);
-    }
+    const { out, fanIn, scale } = adapterScale('AdaLoRA', base, o);
     this.triplets = o.rank;
-    this.scale = alpha / o.rank;
+    this.scale = scale;
     const dtype = base.weight.dtype as FloatDType;
     const rng = initRng('AdaLoRA', o);
     this.addModule('base', base);

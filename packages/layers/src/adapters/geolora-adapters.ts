@@ -45,6 +45,11 @@ function freeze(base: Module): void {
   for (const v of base.parameters()) v.trainable = false;
 }
 
+/** Stored: the base and the factors; dense: the base alone (merged, the update is free). */
+function counts(adapter: Module, base: Module): LayerParameterCounts {
+  return { factored: adapter.numParameters(), dense: base.numParameters() };
+}
+
 /**
  * A Dense layer W₀ (frozen) + U S Vᵀ.
  * @example new GeoLoRADense(new Dense(784, 500, { seed: 1 }), { rank: 8, seed: 2 })
@@ -66,9 +71,8 @@ export class GeoLoRADense extends LowRankDense {
     return add(this.base.forward(x), super.apply(x, left, right));
   }
 
-  /** Stored: the base and the factors; dense: the base alone (merged, the update is free). */
   override parameterCounts(): LayerParameterCounts {
-    return { factored: this.numParameters(), dense: this.base.numParameters() };
+    return counts(this, this.base);
   }
 
   /** U S Vᵀ in the base weight's shape (the caller owns it). */
@@ -99,7 +103,7 @@ export class GeoLoRAConv2d extends LowRankConv2d {
   }
 
   override parameterCounts(): LayerParameterCounts {
-    return { factored: this.numParameters(), dense: this.base.numParameters() };
+    return counts(this, this.base);
   }
 
   /** U S Vᵀ in the base weight's shape (the caller owns it). */

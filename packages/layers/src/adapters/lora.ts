@@ -35,6 +35,23 @@ export function layerShape(kind: string, base: AdaptableLayer): { out: number; f
 }
 
 /**
+ * The checked rank and α of an additive adapter on `base` (1 ≤ r ≤ min(out, fan_in), α > 0,
+ * default r) and its scale α/r.
+ */
+export function adapterScale(kind: string, base: AdaptableLayer, o: { rank: number;
+  alpha?: number }): { out: number; fanIn: number; scale: number } {
+  const { out, fanIn } = layerShape(kind, base);
+  if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > Math.min(out, fanIn)) {
+    throw new Error(`${kind}: rank ${o.rank} is outside [1, min(${out}, ${fanIn})]`);
+  }
+  const alpha = o.alpha ?? o.rank;
+  if (!(alpha > 0) || !Number.isFinite(alpha)) {
+    throw new Error(`${kind}: alpha must be a finite number > 0, got ${alpha}`);
+  }
+  return { out, fanIn, scale: alpha / o.rank };
+}
+
+/**
  * @example const fc = new LoRA(new Dense(784, 500, { seed: 1 }), { rank: 8, alpha: 16, seed: 2 })
  */
 export class LoRA extends Module {
@@ -46,16 +63,9 @@ export class LoRA extends Module {
 
   constructor(readonly base: AdaptableLayer, o: LoRAOptions) {
     super();
-    const { out, fanIn } = layerShape('LoRA', base);
-    if (!Number.isInteger(o.rank) || o.rank < 1 || o.rank > Math.min(out, fanIn)) {
-      throw new Error(`LoRA: rank ${o.rank} is outside [1, min(${out}, ${fanIn})]`);
-    }
-    const alpha = o.alpha ?? o.rank;
-    if (!(alpha > 0) || !Number.isFinite(alpha)) {
-      throw new Error(`LoRA: alpha must be a finite number > 0, got ${alpha}`);
-    }
+    const { out, fanIn, scale } = adapterScale('LoRA', base, o);
     this.rank = o.rank;
-    this.scale = alpha / o.rank;
+    this.scale = scale;
     const dtype = base.weight.dtype as FloatDType;
     this.addModule('base', base);
     for (const v of base.parameters()) v.trainable = false;
