@@ -121,6 +121,8 @@ const FINETUNE_OPTIONS: Record<string, [keyof FinetuneArgs, (v: string, flag: st
     alpha: ['alpha', positive],
     tol: ['tol', (v, f) => number(f, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity)],
     budget: ['budget', positiveInt],
+    'coefficient-steps': ['coefficientSteps', (v, f) => number(f, v, 'an integer ≥ 0',
+      (x) => Number.isInteger(x) && x >= 0)],
     'target-rank': ['targetRank', positiveInt],
     't-init': ['tInit', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],
     't-final': ['tFinal', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],

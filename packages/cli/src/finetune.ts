@@ -35,6 +35,8 @@ export interface FinetuneArgs {
   tol: number;
   /** GeoLoRA's global rank budget (default none). */
   budget?: number;
+  /** GeoLoRA's coefficient steps between augmentations (default 0: augment every step). */
+  coefficientSteps: number;
   /** AdaLoRA's final rank per adapter. */
   targetRank: number;
   /** AdaLoRA's t_init and t_final as fractions of the steps, and its ΔT. */
@@ -56,7 +58,7 @@ export interface FinetuneArgs {
 }
 
 export const FINETUNE_DEFAULTS: Omit<FinetuneArgs, 'from'> = {
-  adapter: 'lora', rank: 8, tol: 0.15, targetRank: 4, tInit: 0.1, tFinal: 0.2, deltaT: 10,
+  adapter: 'lora', rank: 8, tol: 0.15, coefficientSteps: 0, targetRank: 4, tInit: 0.1, tFinal: 0.2, deltaT: 10,
   epochs: 5, batch: 128, optimizer: 'adam', lr: 1e-3, momentum: 0, seed: 0, backend: 'auto',
   threads: 1, progress: 'auto',
 };
@@ -127,7 +129,8 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     const optimizer = makeOptimizer(f);
     const total = f.epochs * stepsPerEpoch;
     const integrator: Integrator = f.adapter === 'geolora'
-      ? new GeoLoRA(model, { optimizer, tol: f.tol, rankBudget: f.budget })
+      ? new GeoLoRA(model, { optimizer, tol: f.tol, rankBudget: f.budget,
+        coefficientSteps: f.coefficientSteps })
       : f.adapter === 'adalora' ? new AdaLoRAStep(model, { optimizer, targetRank: f.targetRank,
         totalSteps: total, tInit: Math.round(f.tInit * total),
         tFinal: Math.round(f.tFinal * total), deltaT: f.deltaT })
@@ -181,6 +184,10 @@ export function checkFinetune(f: FinetuneArgs): void {
   if (f.adapter !== 'geolora' && f.budget !== undefined) {
     throw new UsageError(`--budget ${f.budget}: does nothing with --adapter ${f.adapter}: ` +
       'geolora only');
+  }
+  if (f.adapter !== 'geolora' && f.coefficientSteps !== 0) {
+    throw new UsageError(`--coefficient-steps ${f.coefficientSteps}: does nothing with ` +
+      `--adapter ${f.adapter}: geolora only`);
   }
   if ((f.adapter === 'head' || f.adapter === 'full') && f.targets !== undefined) {
     throw new UsageError(`--targets: does nothing with --adapter ${f.adapter}`);

@@ -50,6 +50,7 @@ export const HELP = [
   '         lora|adalora|geolora|head|full (default lora), --targets NAME,… (default: every',
   '         Dense and Conv2d but the output layer), --rank r (8), --alpha a (r), --tol τ',
   '         (geolora, 0.15), --budget B (geolora: one rank budget for all layers),',
+  '         --coefficient-steps c (geolora: S-steps between augmentations, 0),',
   '         --target-rank r (adalora, 4), --t-init, --t-final (adalora, fractions of the steps:',
   '         0.1, 0.2), --delta-t N (adalora, 10), --digits D,D… and --rotate DEG (the task),',
   '         --epochs (5), --batch (128), --optimizer sgd|adam (adam), --lr (0.001),',
