@@ -281,6 +281,10 @@ t.test('dlrt finetune: each adapter trains a saved model on a new task, with a n
     t.throws(() => parseFinetuneArgs(['--adapter', 'lora']), /--from FILE is required/);
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'lora', '--budget', '9']),
       /^--budget 9: does nothing with --adapter lora: geolora only/);
+    t.throws(() => parseFinetuneArgs(['--from', 'x', '--coefficient-steps', '3']),
+      /^--coefficient-steps 3: does nothing with --adapter lora: geolora only/);
+    t.match(parseFinetuneArgs(['--from', 'x', '--adapter', 'geolora', '--coefficient-steps',
+      '3']), { coefficientSteps: 3 });
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'dora']),
       /--adapter: expected one of lora\|adalora\|geolora\|head\|full, got 'dora'/);
     await train(parseTrainArgs([...pre, '--epochs', '1', '--method', 'parallel', '--rank', '4',
