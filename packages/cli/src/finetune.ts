@@ -147,12 +147,17 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     log(`data: ${data.train.count} train / ${data.test.count} test digits` +
       `${task.digits ? ` (digits ${task.digits.join(',')})` : ''}` +
       `${task.rotate ? `, turned ${task.rotate}°` : ''}`);
+    const trainableAt = new Map<number, number>();
     let history: EpochLog[];
     try {
       history = await new Trainer({ model, integrator, train: data.train, test: data.test,
         epochs: f.epochs, batchSize: f.batch, rng, progress: f.progress, log,
-        onEpoch: (h) => write?.(h.map((e) => ({ ...e, trainable,
-          secondsPerStep: e.seconds / stepsPerEpoch }))) }).fit();
+        onEpoch: (h, entry) => {
+          // A rank-adaptive adapter's trainable count moves with its ranks.
+          trainableAt.set(entry.epoch, trainableParameterCount(model!));
+          write?.(h.map((e) => ({ ...e, trainable: trainableAt.get(e.epoch),
+            secondsPerStep: e.seconds / stepsPerEpoch })));
+        } }).fit();
     } finally {
       if (integrator instanceof FactorizedIntegrator) integrator.dispose();
       optimizer.dispose();
@@ -161,7 +166,7 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     const perStep = history.reduce((s, e) => s + e.seconds, 0) / (history.length * stepsPerEpoch);
     const ranks = Object.values(last.ranks);
     log(`test accuracy: ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%, ` +
-      `${trainable.toLocaleString('en')} trainable parameters` +
+      `${(trainableAt.get(last.epoch) ?? trainable).toLocaleString('en')} trainable parameters` +
       `${ranks.length ? `, ranks [${ranks.join(', ')}]` : ''} (${(1000 * perStep).toFixed(1)} ` +
       'ms per step)');
     return history;

@@ -51,7 +51,7 @@ const METHODS: { id: string; args: Partial<FinetuneArgs> }[] = [
 /** An epoch of a fine-tuning record: the trainable scalars and the seconds per step too. */
 type TunedEpoch = EpochLog & { trainable?: number; secondsPerStep?: number };
 
-const slug = (s: string) => s.replace(/[ →×.]+/g, '-').replace(/-+$/, '');
+const slug = (s: string) => s.replace('τ', 'tau').replace(/[ →×.]+/g, '-').replace(/-+$/, '');
 const pretrainId = (task: string, seed: number) => `pretrain-${task}-seed${seed}`;
 const modelFile = (task: string, seed: number) =>
   fileURLToPath(runPath(NAME, pretrainId(task, seed))).replace(/\.json$/, '.safetensors');
