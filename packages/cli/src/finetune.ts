@@ -31,9 +31,9 @@ export interface FinetuneArgs {
   rank: number;
   /** LoRA's and AdaLoRA's α (default: the rank). */
   alpha?: number;
-  /** GeoLoRA's truncation tolerance τ. */
-  tol: number;
-  /** GeoLoRA's global rank budget (default none). */
+  /** GeoLoRA's truncation tolerance τ (default 0.15 unless a budget is given). */
+  tol?: number;
+  /** GeoLoRA's global rank budget, instead of τ (default none). */
   budget?: number;
   /** GeoLoRA's coefficient steps between augmentations (default 0: augment every step). */
   coefficientSteps: number;
@@ -58,7 +58,7 @@ export interface FinetuneArgs {
 }
 
 export const FINETUNE_DEFAULTS: Omit<FinetuneArgs, 'from'> = {
-  adapter: 'lora', rank: 8, tol: 0.15, coefficientSteps: 0, targetRank: 4, tInit: 0.1, tFinal: 0.2, deltaT: 10,
+  adapter: 'lora', rank: 8, coefficientSteps: 0, targetRank: 4, tInit: 0.1, tFinal: 0.2, deltaT: 10,
   epochs: 5, batch: 128, optimizer: 'adam', lr: 1e-3, momentum: 0, seed: 0, backend: 'auto',
   threads: 1, progress: 'auto',
 };
@@ -129,8 +129,8 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     const optimizer = makeOptimizer(f);
     const total = f.epochs * stepsPerEpoch;
     const integrator: Integrator = f.adapter === 'geolora'
-      ? new GeoLoRA(model, { optimizer, tol: f.tol, rankBudget: f.budget,
-        coefficientSteps: f.coefficientSteps })
+      ? new GeoLoRA(model, { optimizer, coefficientSteps: f.coefficientSteps,
+        ...(f.budget !== undefined ? { rankBudget: f.budget } : { tol: f.tol ?? 0.15 }) })
       : f.adapter === 'adalora' ? new AdaLoRAStep(model, { optimizer, targetRank: f.targetRank,
         totalSteps: total, tInit: Math.round(f.tInit * total),
         tFinal: Math.round(f.tFinal * total), deltaT: f.deltaT })
@@ -189,6 +189,13 @@ export function checkFinetune(f: FinetuneArgs): void {
   if (f.adapter !== 'geolora' && f.budget !== undefined) {
     throw new UsageError(`--budget ${f.budget}: does nothing with --adapter ${f.adapter}: ` +
       'geolora only');
+  }
+  if (f.budget !== undefined && f.tol !== undefined) {
+    throw new UsageError(`--budget ${f.budget}: conflicts with --tol ${f.tol}: the budget ` +
+      'replaces the tolerance');
+  }
+  if (f.adapter !== 'geolora' && f.tol !== undefined) {
+    throw new UsageError(`--tol ${f.tol}: does nothing with --adapter ${f.adapter}: geolora only`);
   }
   if (f.adapter !== 'geolora' && f.coefficientSteps !== 0) {
     throw new UsageError(`--coefficient-steps ${f.coefficientSteps}: does nothing with ` +

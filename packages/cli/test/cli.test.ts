@@ -281,6 +281,8 @@ t.test('dlrt finetune: each adapter trains a saved model on a new task, with a n
     t.throws(() => parseFinetuneArgs(['--adapter', 'lora']), /--from FILE is required/);
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'lora', '--budget', '9']),
       /^--budget 9: does nothing with --adapter lora: geolora only/);
+    t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'geolora', '--budget', '9',
+      '--tol', '0.1']), /^--budget 9: conflicts with --tol 0.1: the budget replaces/);
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--coefficient-steps', '3']),
       /^--coefficient-steps 3: does nothing with --adapter lora: geolora only/);
     t.match(parseFinetuneArgs(['--from', 'x', '--adapter', 'geolora', '--coefficient-steps',
