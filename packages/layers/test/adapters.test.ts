@@ -10,7 +10,8 @@ import {
 import '@dlrt/backend-cpu';
 import {
   AdaLoRA, adaloraBudget, AdaLoRAStep, applyAdapters, Conv2d, Dense, Flatten, GeoLoRA,
-  GeoLoRADense, GradientStep, LoRA, mergeAdapters, type Module, ReLU, SGD, Sequential, trainableParameterCount,
+  GeoLoRADense, GradientStep, LoRA, mergeAdapters, type Module, ReLU, SGD, Sequential,
+  trainableParameterCount,
 } from '../src/index.js';
 
 const f64: FloatDType = 'float64';

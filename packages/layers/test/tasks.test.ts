@@ -16,8 +16,8 @@ t.test('rotateDigits: a quarter turn counterclockwise, four make the identity', 
   t.same(Array.from(rotateDigits(split, -90).images), [0, 0, 0, 0, 0, 0, 0, 0, 1],
     '−90° = 270°: top right → bottom right');
   const { train } = mnist();
-  const some: DigitSplit = { images: train.images.slice(0, 5 * 784), labels: train.labels.slice(0, 5),
-    count: 5 };
+  const some: DigitSplit = { images: train.images.slice(0, 5 * 784),
+    labels: train.labels.slice(0, 5), count: 5 };
   let r = some;
   for (let k = 0; k < 4; k++) r = rotateDigits(r, 90);
   t.same(r.images, some.images, 'four quarter turns are the identity');

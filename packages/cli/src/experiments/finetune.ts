@@ -4,8 +4,8 @@
  * (b) domain shift: pretrained on all digits, fine-tuned on the same digits turned by 90°.
  * Methods: head only, full, LoRA r ∈ {4, 8}, AdaLoRA 12 → {4, 8}, GeoLoRA τ ∈ {0.05, 0.15,
  * 0.3}, or to a global budget of 12 or 24 singular values; and LoRA, AdaLoRA and GeoLoRA at
- * 10× the learning rate. The pretrained models are written beside the records (not committed: a pretraining
- * run is deterministic and reruns when its file is missing).
+ * 10× the learning rate. The pretrained models are written beside the records, not
+ * committed: a pretraining run is deterministic and reruns when its file is missing.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
