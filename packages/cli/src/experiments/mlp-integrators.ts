@@ -44,8 +44,8 @@ export function report(seeds: readonly number[] = [0, 1, 2]): void {
       'Regenerate with `pnpm experiment mlp-integrators`.', '',
     'Final test accuracy (mean ± sample sd), mean training loss of the last epoch, ranks of ' +
       'the four hidden layers, parameters (r(n + m) + r² per low-rank layer plus biases and ' +
-      'the dense classifier), compression against the dense model\'s 1,149,010 (biases included), and ' +
-      'mean training seconds per epoch on one thread.', '',
+      'the dense classifier), compression against the dense model\'s 1,149,010 (biases ' +
+      'included), and mean training seconds per epoch on one thread.', '',
     markdownTable(['method', 'runs', 'test acc % (mean ± sd)', 'train loss', 'ranks',
       'parameters', 'compression %', 's/epoch', '× dense'], rows),
     '', ...machineNote(groups), ...groups.flatMap((g) => g.notes),
