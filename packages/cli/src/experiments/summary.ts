@@ -19,7 +19,7 @@ export interface GroupSummary {
    * validation loss (the reference code's selection), and those epochs in run order.
    */
   selected: { accuracy: { mean: number; sd: number }; compression: { mean: number; sd: number };
-    epochs: number[] } | null;
+    epochs: number[]; ranks: number[][] } | null;
   /** Mean training loss of the last epoch (tells under-training from over-fitting). */
   trainLoss: { mean: number; sd: number } | null;
   compression: { mean: number; sd: number } | null;
@@ -67,6 +67,7 @@ export function summarize(experiment: string, runs: readonly Run[]): GroupSummar
       selected: best.length ? {
         accuracy: meanSd(best.map((e) => e.testAccuracy ?? NaN)),
         compression: meanSd(best.map((e) => e.compression)), epochs: best.map((e) => e.epoch),
+        ranks: best.map((e) => Object.values(e.ranks).map(Number)),
       } : null,
       trainLoss: last.length ? meanSd(last.map((e) => e.loss)) : null,
       compression: last.length ? meanSd(last.map((e) => e.compression ?? 0)) : null,
