@@ -164,6 +164,20 @@ t.test("AdaLoRA's budget: peft's cubic schedule, and exactly the target at the e
   }
   t.equal(ranks.reduce((a, k) => a + k, 0), 4,
     `the target budget (2 × 2 adapters) in total at the end: ${ranks}`);
+  // ΔT = 5: the fall's last pruning (t = 5) keeps 3 triplets; the final phase still ends at 2.
+  const m2 = mlp(f64, 4);
+  applyAdapters(m2, { method: 'adalora', rank: 4, targets: ['0', '2'], rng: new Rng(6) });
+  const o2 = { targetRank: 1, totalSteps: 12, tInit: 2, tFinal: 3, deltaT: 5 };
+  const step2 = new AdaLoRAStep(m2, { optimizer, ...o2 });
+  t.equal(step2.budget(5).budget, 3, 'the budget at the last pruning of the fall');
+  let ranks2: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const r = await step2.step(() => crossEntropy(m2.forward(x), labels));
+    ranks2 = Object.values(r.ranks) as number[];
+    if (i === 4) t.equal(ranks2.reduce((a, k) => a + k, 0), 3, `3 right after t = 5: ${ranks2}`);
+  }
+  t.equal(ranks2.reduce((a, k) => a + k, 0), 2, `exactly the target at the end: ${ranks2}`);
+  m2.dispose();
   t.throws(() => new AdaLoRAStep(m, { optimizer, targetRank: 5, totalSteps: 12, tInit: 2,
     tFinal: 3 }), /^AdaLoRAStep: targetRank 5 is above an adapter's 4 triplets/);
   t.throws(() => new AdaLoRAStep(m, { optimizer, targetRank: 2, totalSteps: 5, tInit: 2,

@@ -9,7 +9,8 @@
  *   3. the budget b(t): the initial triplets up to t_init, then a cubic fall to the target,
  *      b = target + (initial − target)·(1 − (t − t_init)/(T − t_final − t_init))³, floored;
  *      every ΔT steps the triplets outside the top b (all adapters together) get λ = 0;
- *   4. after T − t_final the target budget stays, with the last mask applied every step.
+ *   4. after T − t_final: one last pruning to the target budget (the fall's last pruning may
+ *      have left more, when T − t_final is not a multiple of ΔT), then that mask every step.
  */
 import {
   add, dispose, eye, matmul, mul, sqrt, square, sub, sum, type Tensor, tensor, tidy,
@@ -67,6 +68,8 @@ export class AdaLoRAStep implements Integrator {
   private readonly scores = new Map<AdaLoRA, Scores>();
   /** The last mask of each adapter (1 = kept), applied every step after T − t_final. */
   private readonly masks = new Map<AdaLoRA, Uint8Array>();
+  /** Whether the final phase has pruned to the target. */
+  private final = false;
 
   constructor(readonly model: Module, readonly options: AdaLoRAStepOptions) {
     const o = options;
@@ -128,6 +131,9 @@ export class AdaLoRAStep implements Integrator {
       for (const a of adapters) this.updateScores(a, [a.P, a.E, a.Q].map((v) => grads.get(v)!));
       const { budget, mask } = this.budget(this.t);
       if (mask) this.maskToBudget(adapters, budget);
+    } else if (!this.final) {
+      this.maskToBudget(adapters, this.budget(this.t).budget);
+      this.final = true;
     } else {
       for (const a of adapters) this.applyMask(a, this.masks.get(a));
     }
