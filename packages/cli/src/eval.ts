@@ -5,12 +5,11 @@
  */
 import os from 'node:os';
 import { basename } from 'node:path';
-import { closeBackends, Rng } from '@dlrt/core';
-import { evaluate, factorizedParts, loadModel, parameterCounts } from '@dlrt/layers';
-import { atomicWriter, META_KEY, modelPart, readSafetensors } from '@dlrt/layers/node';
-import {
-  DEFAULTS, describe, drawModel, loadData, startBackend, type TrainArgs,
-} from './train.js';
+import { closeBackends } from '@dlrt/core';
+import { evaluate, factorizedParts, parameterCounts } from '@dlrt/layers';
+import { atomicWriter } from '@dlrt/layers/node';
+import { savedModel, savedRun } from './saved.js';
+import { describe, loadData, startBackend, type TrainArgs } from './train.js';
 
 /** What `dlrt eval` takes. */
 export interface EvalArgs {
@@ -36,20 +35,13 @@ export interface EvalResult {
 
 /** Evaluates the file `e.from` names; logs one line and returns the result. */
 export async function evalFile(e: EvalArgs, log: (line: string) => void): Promise<EvalResult> {
-  const file = readSafetensors(e.from, 'dlrt eval');
-  const raw = file.metadata[META_KEY];
-  if (raw === undefined) {
-    throw new Error(`dlrt eval: ${e.from} names no run arguments (metadata '${META_KEY}'): ` +
-      'save models with dlrt train --save');
-  }
-  const args: TrainArgs = { ...DEFAULTS, ...(JSON.parse(raw) as Partial<TrainArgs>),
-    backend: e.backend, threads: e.threads };
+  const saved = savedRun(e.from, 'dlrt eval');
+  const args: TrainArgs = { ...saved.args, backend: e.backend, threads: e.threads };
   const write = e.json === undefined ? undefined : atomicWriter(e.json, '--json');
   let model;
   try {
     const ran = describe(await startBackend(args));
-    model = drawModel(args, new Rng(args.seed));
-    loadModel(model, modelPart(file), e.from);
+    model = savedModel(args, saved.file, e.from);
     const data = loadData(args);
     const { accuracy, loss } = evaluate(model, data.test);
     const counts = parameterCounts(model);
@@ -63,7 +55,7 @@ export async function evalFile(e: EvalArgs, log: (line: string) => void): Promis
       `${data.test.count} digits, loss ${loss.toFixed(4)}` +
       (ranks.length ? `, ranks [${ranks.join(', ')}], ${counts.parameters.toLocaleString('en')} ` +
         `parameters (${(100 * counts.compression).toFixed(1)}% compression)` : ''));
-    write?.(() => JSON.stringify({ command: 'dlrt eval', ...result, args: JSON.parse(raw),
+    write?.(() => JSON.stringify({ command: 'dlrt eval', ...result, args: saved.args,
       backend: ran,
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
       date: new Date().toISOString() }, null, 2));

@@ -8,12 +8,13 @@ import os from 'node:os';
 import { closeBackends, Rng } from '@dlrt/core';
 import {
   AdaLoRAStep, applyAdapters, Conv2d, Dense, type EpochLog, FactorizedIntegrator,
-  FactorizedLayer, GeoLoRA, GradientStep, type Integrator, loadModel, type Module,
+  FactorizedLayer, GeoLoRA, GradientStep, type Integrator, type Module,
   parameterCounts, type Sequential, trainableParameterCount, Trainer,
 } from '@dlrt/layers';
-import { META_KEY, modelPart, readSafetensors, runRecordWriter } from '@dlrt/layers/node';
+import { runRecordWriter } from '@dlrt/layers/node';
+import { savedModel, savedRun } from './saved.js';
 import {
-  DEFAULTS, describe, drawModel, loadData, makeOptimizer, startBackend, type TrainArgs,
+  describe, loadData, makeOptimizer, startBackend, type TrainArgs,
 } from './train.js';
 import { UsageError } from './options.js';
 
@@ -63,17 +64,6 @@ export const FINETUNE_DEFAULTS: Omit<FinetuneArgs, 'from'> = {
   threads: 1, progress: 'auto',
 };
 
-/** The pretrained arguments of the file at `path` (its metadata), checked. */
-function pretrained(path: string): { args: TrainArgs; file: ReturnType<typeof readSafetensors> } {
-  const file = readSafetensors(path, 'dlrt finetune');
-  const raw = file.metadata[META_KEY];
-  if (raw === undefined) {
-    throw new Error(`dlrt finetune: ${path} names no run arguments (metadata '${META_KEY}'): ` +
-      'save models with dlrt train --save');
-  }
-  return { args: { ...DEFAULTS, ...(JSON.parse(raw) as Partial<TrainArgs>) }, file };
-}
-
 /** The output layer: the last Dense of the model, and its name. */
 function head(model: Module): [string, Dense] {
   const dense = model.namedModules().filter((e): e is [string, Dense] => e[1] instanceof Dense);
@@ -84,7 +74,7 @@ function head(model: Module): [string, Dense] {
 /** Fine-tunes as `f` asks, logging each line; returns the history. */
 export async function finetune(f: FinetuneArgs, log: (line: string) => void):
   Promise<EpochLog[]> {
-  const { args: pre, file } = pretrained(f.from);
+  const { args: pre, file } = savedRun(f.from, 'dlrt finetune');
   if (pre.standardize) {
     throw new Error(`dlrt finetune: ${f.from} was trained with --standardize, whose statistics ` +
       'the file does not keep; pretrain with --normalize MEAN,SD instead');
@@ -98,8 +88,7 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
   let model: Sequential | undefined;
   try {
     const ran = describe(await startBackend(task));
-    model = drawModel(pre, new Rng(pre.seed));
-    loadModel(model, modelPart(file), f.from);
+    model = savedModel(pre, file, f.from);
     if (model.modules().some((m) => m instanceof FactorizedLayer)) {
       throw new Error(`dlrt finetune: ${f.from} holds low-rank layers; fine-tune a dense model ` +
         '(pretrained with --method dense)');
