@@ -39,7 +39,9 @@ export type { QR, SVD, Eigh } from './linalg/index.js';
 export {
   LowRankMatrix, type MatrixFactors, augmentFactors, truncateFactors,
 } from './manifolds/low-rank-matrix.js';
-export { TuckerTensor, modeProduct, unfold, fold } from './manifolds/tucker-tensor.js';
+export {
+  TuckerTensor, modeProduct, unfold, fold, partialHosvd,
+} from './manifolds/tucker-tensor.js';
 export { type AxisChange, changeBasis } from './manifolds/basis-change.js';
 export {
   type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues,

@@ -9,7 +9,7 @@ export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
 export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
 export {
   FactorizedLayer, type Factorization, type FactorForm, type LayerParameterCounts,
-  parameterCounts, type ParameterCounts, type RebaseOptions,
+  parameterCounts, type ParameterCounts, type RebaseOptions, type Factored, isFactored,
 } from './nn/factorized-layer.js';
 export {
   LowRankLayer, type LowRankOptions, type LowRankInit, type Factors, randomFactors,
@@ -17,6 +17,11 @@ export {
 } from './nn/low-rank-layer.js';
 export { LowRankDense } from './nn/low-rank-dense.js';
 export { LowRankConv2d, type LowRankConv2dOptions } from './nn/low-rank-conv2d.js';
+export {
+  TuckerConv2d, type TuckerConv2dOptions, type TuckerFromDenseOptions, type TuckerPath,
+  TUCKER_PATHS, KERNEL_MODES, tuckerConv, type TuckerConvLayout,
+} from './nn/tucker-conv2d.js';
+export { TuckerFactorsConv2d } from './nn/tucker-factors-conv2d.js';
 export {
   initBias, type InitOptions, initRng, initWeight, uniformFanIn, WEIGHT_INITS, type WeightInit,
   type CoreSpectrum, coreSpectrum, INIT_GAINS, type InitGain, weightVariance,
@@ -37,8 +42,9 @@ export {
   type FactorizedParts, factorizedParts, matrixParts, ranksOf,
 } from './integrators/parts.js';
 export {
-  Coefficients, FactorizedIntegrator, type KStep,
+  Coefficients, FactorizedIntegrator, type KStep, reducedDirection,
 } from './integrators/factorized-integrator.js';
+export { TuckerBUG, type TuckerBUGOptions } from './integrators/tucker-bug.js';
 export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';

@@ -28,6 +28,42 @@ function firstColumns(x: Tensor, r: number): Tensor {
   return slice(x, [0, 0], [x.shape[0], r]);
 }
 
+/**
+ * Truncated HOSVD on `modes` alone (a partial Tucker, as TensorLy's partial_tucker): per mode i,
+ * the leading left singular vectors Pᵢ of Mat_i(𝒳), as many as `rules[k]` keeps, and the core
+ * 𝒳 ×ᵢ Pᵢᵀ over those modes (the other modes keep their full size). A rank rule above what the
+ * unfolding has, min(nᵢ, Π_{j≠i} nⱼ), is an error naming `op`, the mode and the value.
+ * @example partialHosvd(kernel, [0, 1], [{ kind: 'rank', rank: 8 }, { kind: 'rank', rank: 4 }])
+ */
+export function partialHosvd(x: Tensor, modes: readonly number[],
+  rules: readonly TruncationRule[], op = 'partialHosvd'):
+  { core: Tensor; factors: Tensor[]; truncations: Truncation[] } {
+  if (rules.length !== modes.length) {
+    throw new Error(`${op}: ${rules.length} rules for ${modes.length} modes [${modes}]`);
+  }
+  modes.forEach((m, k) => {
+    if (!Number.isInteger(m) || m < 0 || m >= x.rank || modes.indexOf(m) !== k) {
+      throw new Error(`${op}: modes [${modes}] must be distinct modes of x ${fmt(x.shape)}`);
+    }
+    const most = Math.min(x.shape[m], x.size / Math.max(x.shape[m], 1));
+    const r = rules[k];
+    if (r.kind === 'rank' && !(Number.isInteger(r.rank) && r.rank >= 0 && r.rank <= most)) {
+      throw new Error(`${op}: rank ${r.rank} of mode ${m} is outside [0, ${most}]`);
+    }
+  });
+  const truncations: Truncation[] = [];
+  const factors = modes.map((m, k) => {
+    const { u, s } = leftSingular(x, m);
+    const t = truncateValues(s, rules[k]);
+    truncations.push(t);
+    const f = tidy(() => firstColumns(u, t.rank));
+    u.dispose();
+    return f;
+  });
+  const core = tidy(() => factors.reduce((c, u, k) => modeProduct(c, transpose(u), modes[k]), x));
+  return { core, factors, truncations };
+}
+
 export class TuckerTensor {
   readonly core: Tensor;
   readonly factors: readonly Tensor[];
@@ -59,20 +95,10 @@ export class TuckerTensor {
     if (Array.isArray(ranks) && ranks.length !== x.rank) {
       throw new Error(`hosvd: ${ranks.length} ranks for x ${fmt(x.shape)}`);
     }
-    const factors = x.shape.map((n, i) => {
-      const most = Math.min(n, x.size / Math.max(n, 1));
-      if (Array.isArray(ranks) && !(Number.isInteger(ranks[i]) && ranks[i] >= 0 && ranks[i] <= most)) {
-        throw new Error(`hosvd: rank ${ranks[i]} of mode ${i} is outside [0, ${most}]`);
-      }
-      const rule: TruncationRule = Array.isArray(ranks) ? { kind: 'rank', rank: ranks[i] }
-        : (ranks as TruncationRule);
-      const { u, s } = leftSingular(x, i);
-      const f = tidy(() => firstColumns(u, truncateValues(s, rule).rank));
-      u.dispose();
-      return f;
-    });
-    const core = tidy(() => factors.reduce((c, u, i) =>
-      modeProduct(c, transpose(u), i), x));
+    const modes = x.shape.map((_, i) => i);
+    const rules = modes.map((i): TruncationRule => (Array.isArray(ranks)
+      ? { kind: 'rank', rank: ranks[i] } : ranks as TruncationRule));
+    const { core, factors } = partialHosvd(x, modes, rules, 'hosvd');
     return new TuckerTensor(core, factors);
   }
 

@@ -39,6 +39,26 @@ function outSize(op: string, x: Tensor, size: number, k: number, s: number, p: n
   return n;
 }
 
+function convAttrs(op: string, opts: Conv2dOptions): Conv2dAttrs {
+  return {
+    stride: pair(op, 'stride', opts.stride ?? 1, 1),
+    padding: pair(op, 'padding', opts.padding ?? 0, 0),
+    dilation: pair(op, 'dilation', opts.dilation ?? 1, 1),
+  };
+}
+
+/**
+ * [H', W'], the spatial size of conv2d(x, w, opts) for x [N, C, H, W] and a kh×kw window
+ * (layers use it to cost their forward paths); a window that does not fit is an error.
+ * @example conv2dOutputSize(x, [5, 5], { padding: 2 })   // x [8,1,28,28] → [28, 28]
+ */
+export function conv2dOutputSize(x: Tensor, kernel: readonly [number, number],
+  opts: Conv2dOptions = {}): [number, number] {
+  const { stride: s, padding: p, dilation: d } = convAttrs('conv2d', opts);
+  return [outSize('conv2d', x, x.shape[2], kernel[0], s[0], p[0], d[0], 'height'),
+    outSize('conv2d', x, x.shape[3], kernel[1], s[1], p[1], d[1], 'width')];
+}
+
 /**
  * Cross-correlation of x [N, C, H, W] with filters w [O, C, kh, kw] (as in PyTorch).
  * @example conv2d(x, w, { stride: 1, padding: 2 })
@@ -55,16 +75,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   }
   if (x.dtype !== w.dtype) throw new Error(`conv2d: dtypes ${x.dtype} vs ${w.dtype}`);
   assertFloat('conv2d', 'x', x.dtype);
-  const attrs: Conv2dAttrs = {
-    stride: pair('conv2d', 'stride', opts.stride ?? 1, 1),
-    padding: pair('conv2d', 'padding', opts.padding ?? 0, 0),
-    dilation: pair('conv2d', 'dilation', opts.dilation ?? 1, 1),
-  };
-  const [n, , h, wd] = x.shape;
-  const [o, , kh, kw] = w.shape;
-  const { stride: s, padding: p, dilation: d } = attrs;
-  const shape = [n, o, outSize('conv2d', x, h, kh, s[0], p[0], d[0], 'height'),
-    outSize('conv2d', x, wd, kw, s[1], p[1], d[1], 'width')];
+  const attrs = convAttrs('conv2d', opts);
+  const shape = [x.shape[0], w.shape[0], ...conv2dOutputSize(x, [w.shape[2], w.shape[3]], opts)];
   return runOp('conv2d', [x, w], { shape, dtype: x.dtype }, (k) => k.conv2d(x, w, attrs, shape),
     (dy, _, needs) => [
       needs[0] ? runOp('conv2dBackpropInput', [dy, w], { shape: x.shape, dtype: x.dtype },

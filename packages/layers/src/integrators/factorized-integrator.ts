@@ -179,8 +179,11 @@ export abstract class FactorizedIntegrator implements Integrator {
 
 const FACTORS: FactorForm = { kind: 'factors' };
 
-/** 𝒦ᵢ¹ as rᵢ new directions: 𝒦ᵢ¹·Qᵢ when it has more columns than rᵢ (takes ownership). */
-function reducedDirection(layer: FactorizedLayer, i: number, K: Tensor): Tensor {
+/**
+ * 𝒦ᵢ¹ as rᵢ new directions: 𝒦ᵢ¹·Qᵢ with Mat_i(𝒞)ᵀ = QᵢRᵢ when it has more columns than rᵢ
+ * (TDLRT's Kᵢ = UᵢRᵢᵀ, Zangrando et al., NeurIPS 2024, Theorem 1). Takes ownership of K.
+ */
+export function reducedDirection(layer: FactorizedLayer, i: number, K: Tensor): Tensor {
   if (K.shape[1] <= layer.ranks[i]) return K;
   const out = tidy(() => matmul(K, linalg.qr(transpose(unfold(layer.core, layer.modes[i]))).q));
   K.dispose();

@@ -9,14 +9,19 @@ import type { Integrator } from './integrator.js';
 import type { AdaptiveOptions } from './options.js';
 import { ParallelBUG } from './parallel-bug.js';
 import { RankAdaptiveBUG } from './rank-adaptive-bug.js';
+import { TuckerBUG } from './tucker-bug.js';
 
 /**
  * - `dense`: plain training (GradientStep);
  * - `bug`: RankAdaptiveBUG, the 3-pass DLRT step; `bug-2pass`: its single-basis-backprop variant;
- * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI; `geolora`: GeoLoRA.
+ * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI; `geolora`: GeoLoRA;
+ * - `tdlrt`: TuckerBUG, TDLRT's 2-pass step (any factorized layer); `tdlrt-fixed`: its
+ *   fixed-rank variant;
+ * - `direct`: the factorized model's factors trained as ordinary parameters (GradientStep; the
+ *   model is built with TuckerFactorsConv2d convolutions, the baseline TDLRT compares with).
  */
 export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi',
-  'geolora'] as const;
+  'geolora', 'tdlrt', 'tdlrt-fixed', 'direct'] as const;
 export type Method = (typeof METHODS)[number];
 
 /**
@@ -28,13 +33,16 @@ export function integratorFor(method: Method, model: Module,
   const { side, ...rest } = o;
   const adaptive: AdaptiveOptions = { ...rest, tol: o.tol ?? 0.1 };
   switch (method) {
-    case 'dense': return new GradientStep(model, { optimizer: o.optimizer });
+    case 'dense':
+    case 'direct': return new GradientStep(model, { optimizer: o.optimizer });
     case 'bug': return new RankAdaptiveBUG(model, adaptive);
     case 'bug-2pass': return new RankAdaptiveBUG(model, { ...adaptive, passes: 2 });
     case 'bug-fixed': return new FixedRankBUG(model, { optimizer: o.optimizer });
     case 'parallel': return new ParallelBUG(model, adaptive);
     case 'abpsi': return new ABPSI(model, { ...adaptive, side });
     case 'geolora': return new GeoLoRA(model, adaptive);
+    case 'tdlrt': return new TuckerBUG(model, adaptive);
+    case 'tdlrt-fixed': return new TuckerBUG(model, { optimizer: o.optimizer, rank: 'fixed' });
     default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
       `known: ${METHODS.join(', ')}`);
   }

@@ -134,8 +134,19 @@ export abstract class FactorizedLayer extends Module {
   }
 
   private applyK(x: Tensor, i: number, K: Tensor): Tensor {
-    const core = fold(K, this.modes[i], this.kShape(i));
-    return this.applyFactors(x, core, this.bases.map((u, j) => (j === i ? null : u)));
+    const { core, bases } = this.kFactors(i, K);
+    return this.applyFactors(x, core, bases);
+  }
+
+  /** The form this layer's forward reads its weight in now ('factors' outside `withForms`). */
+  protected get form(): FactorForm {
+    return this.#form;
+  }
+
+  /** The weight W = Ten(𝒦ᵢ) ×ⱼ Uⱼ (j ≠ i) as a core with mode i at full size, basis i null. */
+  protected kFactors(i: number, K: Tensor): { core: Tensor; bases: (Tensor | null)[] } {
+    return { core: fold(K, this.modes[i], this.kShape(i)),
+      bases: this.bases.map((u, j) => (j === i ? null : u)) };
   }
 
   /** The core's shape with basis i's mode at full size nᵢ. */
@@ -253,12 +264,25 @@ export interface ParameterCounts {
   compression: number;
 }
 
-/** Parameters of `model` now and with every factorized layer (nested ones too) dense. */
+/** A module that stores a factorized weight and knows its dense twin's size. */
+export interface Factored {
+  parameterCounts(): LayerParameterCounts;
+}
+
+/**
+ * Whether `m` stores a factorized weight: a FactorizedLayer, or another module with
+ * `parameterCounts()` (TuckerFactorsConv2d, whose factors train as ordinary parameters).
+ */
+export function isFactored(m: Module): m is Module & Factored {
+  return typeof (m as Partial<Factored>).parameterCounts === 'function';
+}
+
+/** Parameters of `model` now and with every factorized module (nested ones too) dense. */
 export function parameterCounts(model: Module): ParameterCounts {
   const parameters = model.numParameters();
   let dense = parameters;
   for (const m of model.modules()) {
-    if (m instanceof FactorizedLayer) {
+    if (isFactored(m)) {
       const c = m.parameterCounts();
       dense += c.dense - c.factored;
     }

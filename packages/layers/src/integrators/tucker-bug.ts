@@ -1,0 +1,87 @@
+/**
+ * TuckerBUG: TDLRT's training step (Zangrando, Schotthöfer, Ceruti, Kusch & Tudisco,
+ * "Geometry-aware training of factorized layers in tensor Tucker format", NeurIPS 2024,
+ * Algorithm 1), the rank-adaptive basis-update & Galerkin integrator for Tucker tensors of
+ * Ceruti, Kusch & Lubich (BIT Numer. Math. 2022) with one explicit Euler step per substep.
+ * Two gradient evaluations per step, as the paper counts them: one pass gives every mode's
+ * K-step, a second the core's Galerkin step. Matrix layers (d = 2) and dense layers in the same
+ * model are stepped in the same two passes.
+ */
+import { dispose, linalg, type Tensor, tidy } from '@dlrt/core';
+import type { FactorForm } from '../nn/factorized-layer.js';
+import type { Module } from '../nn/module.js';
+import { FactorizedIntegrator, reducedDirection } from './factorized-integrator.js';
+import type { StepResult } from './integrator.js';
+import { type AdaptiveOptions, checkAdaptive, type LowRankIntegratorOptions } from './options.js';
+import { type FactorizedParts, factorizedParts, ranksOf } from './parts.js';
+
+/**
+ * Rank-adaptive (default): augment every basis and truncate by τ (`tol`, with the truncation
+ * options); `rank: 'fixed'`: the fixed-rank variant, Uᵢ¹ = orth(Kᵢ¹) at the same ranks, no
+ * truncation.
+ */
+export type TuckerBUGOptions = (AdaptiveOptions & { rank?: 'adaptive' }) |
+  (LowRankIntegratorOptions & { rank: 'fixed' });
+
+/**
+ * Per mini-batch, for every factorized layer (a Tucker kernel 𝒞 ×ᵢ Uᵢ; a matrix U S Vᵀ):
+ *   1. K-steps of all modes from one pass at 𝒲₀: 𝒦ᵢ¹ = 𝒦ᵢ − λ Mat_i(𝒢 ×ⱼ Uⱼᵀ) (j ≠ i), reduced
+ *      to rᵢ columns by Qᵢ of Mat_i(𝒞)ᵀ = QᵢRᵢ (Kᵢ = UᵢRᵢᵀ: the paper's Theorem 1);
+ *   2. augment: Ûᵢ = orth([Uᵢ | Kᵢ¹]), 𝒞̃ = 𝒞 ×ᵢ ÛᵢᵀUᵢ (𝒲 unchanged); fixed rank: Uᵢ¹ = orth(Kᵢ¹);
+ *   3. Galerkin step in the new bases: 𝒞 ← 𝒞̃ − λ 𝒢̃ ×ᵢ Ûᵢᵀ, with the biases and dense layers;
+ *   4. truncate: per mode, the SVD of Mat_i(𝒞) keeps the smallest rank whose tail is below
+ *      τ‖σ‖₂, within [rMin, rMax] (adaptive only).
+ * The optimizer's state of 𝒞 and 𝒦ᵢ follows each change of basis (`FactorizedLayer.rebase`).
+ * @example new TuckerBUG(model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.1 })
+ */
+export class TuckerBUG extends FactorizedIntegrator {
+  readonly name: string;
+  readonly rank: 'adaptive' | 'fixed';
+
+  constructor(model: Module, override readonly options: TuckerBUGOptions) {
+    super(model, options);
+    this.rank = options.rank ?? 'adaptive';
+    this.name = this.rank === 'fixed' ? 'TuckerBUG(fixed rank)' : 'TuckerBUG';
+    if (this.rank !== 'adaptive' && this.rank !== 'fixed') {
+      throw new Error(`TuckerBUG: rank must be 'adaptive' or 'fixed', got '${String(options.rank)}'`);
+    }
+    if (options.rank !== 'fixed') checkAdaptive(this.name, options);
+  }
+
+  async step(lossFn: () => Tensor): Promise<StepResult> {
+    const parts = factorizedParts(this.model);
+    const before = parts.layers.map((l) => l.ranks);
+
+    // 1. Every mode's K-step from one pass.
+    const { loss, K1 } = await this.kStepsFromOnePass(lossFn, parts);
+
+    // 2. Augmented bases (the old basis first), or new ones at the same ranks.
+    if (this.rank === 'adaptive') this.augment(parts, K1);
+    else this.rebaseAll(parts, K1, (layer, K) => layer.withBases(K.map((k) => linalg.orth(k))));
+
+    // 3. The core's Galerkin step, with the biases and dense layers.
+    await this.coreStep(lossFn, parts);
+
+    // 4. Truncate every mode by τ.
+    const o = this.options;
+    if (o.rank !== 'fixed') this.truncate(parts, o, before);
+    return { loss, ranks: ranksOf(parts) };
+  }
+
+  /**
+   * One pass in the tangent form 𝒲 = Σᵢ 𝒲(𝒦ᵢ) − (d − 1) 𝒲(𝒞), which equals 𝒲₀ and whose
+   * gradient in each 𝒦ᵢ is the K-step's Mat_i(𝒢 ×ⱼ Uⱼᵀ): 𝒦ᵢ¹ per layer and mode, reduced to
+   * rᵢ directions (the caller's). The cores, biases and dense layers do not move here.
+   */
+  private async kStepsFromOnePass(lossFn: () => Tensor, parts: FactorizedParts):
+    Promise<{ loss: number; K1: Tensor[][] }> {
+    const K = parts.layers.map((l) => l.bases.map((_, i) => this.coefficients.refresh(l, i)));
+    const forms: FactorForm[] = K.map((Ks) => ({ kind: 'tangent', K: Ks }));
+    const { loss, grads } = await this.pass(lossFn, parts, forms, K.flat());
+    let n = 0;
+    const K1 = K.map((Ks) => Ks.map((k) => tidy(() => this.optimizer.update(k, grads[n++]))));
+    dispose(grads);
+    return { loss, K1: parts.layers.map((l, j) => K1[j].map((k, i) =>
+      reducedDirection(l, i, k))) };
+  }
+}
