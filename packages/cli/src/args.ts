@@ -8,16 +8,35 @@ import type { EvalArgs } from './eval.js';
 import {
   ADAPTERS, checkFinetune, FINETUNE_DEFAULTS, type FinetuneArgs,
 } from './finetune.js';
-import { DEFAULTS, DEMO, type TrainArgs } from './train.js';
+import { convFormat, DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 /** What a `dlrt` command line asks for. */
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs }
   | { kind: 'eval'; args: EvalArgs } | { kind: 'finetune'; args: FinetuneArgs };
 
-/** The number of low-rank layers the model of `a` has (every layer but the classifier). */
+/**
+ * The number of low-rank layers the model of `a` has (the classifier is dense): with --conv
+ * tucker its Tucker convolutions, else its matrix layers.
+ */
 function lowRankLayers(a: TrainArgs): { count: number; model: string } {
-  return a.model === 'lenet5' ? { count: 3, model: 'lenet5' }
-    : { count: a.hidden.length, model: `mlp 784-${a.hidden.join('-')}-10` };
+  const conv = convFormat(a);
+  if (a.model === 'lenet5') return { count: conv === 'matrix' ? 3 : 1, model: 'lenet5' };
+  if (a.model === 'vgg-mini') return { count: conv === 'dense' ? 0 : 5, model: 'vgg-mini' };
+  return { count: a.hidden.length, model: `mlp 784-${a.hidden.join('-')}-10` };
+}
+
+/** The convolutions' format against the method: only low-rank training has factorized ones. */
+function checkConv(a: TrainArgs): void {
+  const conv = convFormat(a);
+  if (a.method === 'direct' && (a.model === 'mlp' || conv !== 'tucker')) {
+    throw new UsageError(`--method direct: trains the factors of Tucker convolutions; ` +
+      (a.model === 'mlp' ? 'an MLP has none (--model lenet5 or vgg-mini)' :
+        `--conv ${conv} has none (--conv tucker)`));
+  }
+  if (a.method === 'dense' && conv !== 'dense') {
+    throw new UsageError(`--conv ${conv}: dense training keeps every layer dense (a low-rank ` +
+      '--method such as tdlrt, or direct, trains factorized convolutions)');
+  }
 }
 
 /** Per-layer lists of --rank and --max-rank: one value per low-rank layer, max-rank ≥ rank. */
@@ -83,6 +102,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     given.set(o, typeof v === 'boolean' ? '' : v);
   }
   checkIdle(a, given);
+  checkConv(a);
   checkRanks(a);
   if (a.from !== undefined && a.checkpoint !== undefined) {
     throw new UsageError(`--from ${a.from}: conflicts with --checkpoint ${a.checkpoint}, which ` +

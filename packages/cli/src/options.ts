@@ -4,14 +4,14 @@
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
 import {
-  ABPSI_SIDES, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
+  ABPSI_SIDES, CONV_FORMATS, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
 } from '@dlrt/layers';
-import { DATA_SETS, type TrainArgs } from './train.js';
+import { convFormat, DATA_SETS, type TrainArgs } from './train.js';
 
 /** A command-line mistake: the command exits 2 and prints the usage. */
 export class UsageError extends Error {}
 
-export const MODELS = ['mlp', 'lenet5'] as const;
+export const MODELS = ['mlp', 'lenet5', 'vgg-mini'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 
 /** Why an option does nothing under `a`: the flag that makes it so, and a note. */
@@ -96,16 +96,35 @@ export function digitList(v: string, flag: string): number[] {
 
 const dense = (a: TrainArgs): Idle | undefined => a.method === 'dense'
   ? { by: 'method', why: 'no low-rank layers' } : undefined;
-const fixedOrDense = (a: TrainArgs): Idle | undefined => dense(a) ?? (a.method === 'bug-fixed'
-  ? { by: 'method', why: 'fixed ranks, no truncation' } : undefined);
+const fixedOrDense = (a: TrainArgs): Idle | undefined => dense(a) ??
+  (a.method === 'bug-fixed' || a.method === 'tdlrt-fixed' || a.method === 'direct'
+    ? { by: 'method', why: 'fixed ranks, no truncation' } : undefined);
 
 /** Every option of `dlrt train`, in the order --help lists them. */
 export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'model', key: 'model', value: MODELS.join('|'), parse: oneOf(MODELS),
-    meaning: "the network: an MLP, or the DLRT papers' LeNet5" }),
+    meaning: "the network: an MLP, the DLRT papers' LeNet5, or a small VGG " +
+      '(32-32-pool-64-64-pool-128-pool-fc10)' }),
   option({ flag: 'hidden', key: 'hidden', value: 'N,N…', meaning: 'hidden layer sizes of the MLP',
     parse: (v, flag) => v.split(',').map((h) => positiveInt(h, flag)),
-    idle: (a) => a.model === 'lenet5' ? { by: 'model', why: 'its layers are fixed' } : undefined }),
+    idle: (a) => a.model !== 'mlp' ? { by: 'model', why: 'its layers are fixed' } : undefined }),
+  option({ flag: 'width', key: 'width', value: 'W', parse: positiveInt, fallback: '32',
+    idle: (a) => a.model !== 'vgg-mini' ? { by: 'model', why: 'vgg-mini only' } : undefined,
+    meaning: "vgg-mini's channels: W-W-pool-2W-2W-pool-4W-pool-fc" }),
+  option({ flag: 'conv', key: 'conv', value: CONV_FORMATS.join('|'), parse: oneOf(CONV_FORMATS),
+    fallback: 'tucker for tdlrt, tdlrt-fixed and direct, matrix for the other low-rank ' +
+      'methods, dense for dense',
+    idle: (a) => a.model === 'mlp' ? { by: 'model', why: 'an MLP has no convolutions' }
+      : undefined,
+    meaning: 'the format of the convolutions: dense, a low-rank matrix (the kernel unfolded), ' +
+      'or a Tucker tensor on the channel modes (then the only factorized layers; lenet5: conv2, ' +
+      'as conv1 has one input channel)' }),
+  option({ flag: 'core-decay', key: 'coreDecay', value: 'Q',
+    parse: (v, flag) => number(flag, v, 'a number in (0, 1]', (x) => x > 0 && x <= 1),
+    idle: (a) => convFormat(a) === 'tucker' ? undefined
+      : { by: 'conv', why: 'Tucker convolutions only' },
+    meaning: 'draw each Tucker core with unfoldings of singular values s·Q^j (an ' +
+      "ill-conditioned start, as TDLRT's robustness test)" }),
   option({ flag: 'epochs', key: 'epochs', value: 'N', parse: positiveInt,
     meaning: 'passes over the train split' }),
   option({ flag: 'batch', key: 'batch', value: 'B', parse: positiveInt,
@@ -119,7 +138,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'method', key: 'method', value: METHODS.join('|'), parse: oneOf(METHODS),
     meaning: 'dense training, or a low-rank integrator: bug = RankAdaptiveBUG (3 passes), ' +
       'bug-2pass its single-basis-backprop variant, bug-fixed = FixedRankBUG, parallel = ' +
-      'ParallelBUG, abpsi = ABPSI, geolora = GeoLoRA' }),
+      'ParallelBUG, abpsi = ABPSI, geolora = GeoLoRA, tdlrt = TuckerBUG (TDLRT, 2 passes), ' +
+      'tdlrt-fixed its fixed-rank variant; direct: Tucker factors trained as ordinary ' +
+      'parameters at fixed ranks (the TDLRT paper\'s baseline)' }),
   option({ flag: 'tol', key: 'tol', value: 'θ', idle: fixedOrDense,
     parse: (v, flag) => number(flag, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity),
     meaning: 'relative truncation tolerance of the rank-adaptive methods' }),

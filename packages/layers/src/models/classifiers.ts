@@ -1,6 +1,6 @@
 /**
- * The reference classifiers for 28×28 digits: an MLP and the DLRT papers' LeNet5, dense or
- * with low-rank layers.
+ * The reference classifiers for 28×28 digits: an MLP, the DLRT papers' LeNet5 and a small VGG,
+ * dense or with low-rank layers (matrix, or Tucker convolutions).
  */
 import { reshape, type Rng, type Tensor } from '@dlrt/core';
 import { Conv2d } from '../nn/conv2d.js';
@@ -10,6 +10,8 @@ import { LowRankConv2d } from '../nn/low-rank-conv2d.js';
 import { LowRankDense } from '../nn/low-rank-dense.js';
 import { Module, Sequential } from '../nn/module.js';
 import { Flatten, MaxPool2d, ReLU } from '../nn/simple.js';
+import { TuckerConv2d, type TuckerConv2dOptions } from '../nn/tucker-conv2d.js';
+import { TuckerFactorsConv2d } from '../nn/tucker-factors-conv2d.js';
 
 /**
  * Which layers become low-rank and at what rank. Every layer but the classifier does. As in
@@ -25,12 +27,38 @@ export interface LowRankSpec {
   maxRank?: number | readonly number[];
 }
 
+/** The format of a model's convolutions. */
+export type ConvFormat = 'dense' | 'matrix' | 'tucker';
+export const CONV_FORMATS: readonly ConvFormat[] = ['dense', 'matrix', 'tucker'];
+
+/**
+ * Tucker convolutions (TuckerConv2d on the channel modes of size > 1): `rank` and `maxRank`
+ * hold for each of a layer's modes, with the cap ⌊min(nᵢ, Π_{j≠i} nⱼ)/2⌋ per mode; a list
+ * gives one value per Tucker convolution, in model order.
+ */
+export interface TuckerSpec extends LowRankSpec {
+  /**
+   * 'orthonormal' (default): TuckerConv2d, whose bases an integrator moves; 'free':
+   * TuckerFactorsConv2d, every factor an ordinary parameter (direct training).
+   */
+  factors?: 'orthonormal' | 'free';
+  /** How the core is drawn (TuckerConv2dOptions.spectrum; default 'gaussian'). */
+  spectrum?: TuckerConv2dOptions['spectrum'];
+}
+
 export interface ClassifierOptions {
   rng: Rng;
   inputSize?: number;
   numClasses?: number;
-  /** Build the hidden layers low-rank (default: dense). */
+  /** Build the hidden layers low-rank in the matrix format (default: dense). */
   lowRank?: LowRankSpec;
+  /**
+   * The convolutions' format (default 'matrix' with `lowRank`, else 'dense'): 'matrix' takes
+   * its ranks from `lowRank`, 'tucker' from `tucker`.
+   */
+  conv?: ConvFormat;
+  /** The Tucker convolutions, with conv 'tucker' (default: every rank at its cap). */
+  tucker?: TuckerSpec;
   /** Weight init of every layer (default 'uniform', PyTorch's; 'he' for deep ReLU stacks). */
   init?: WeightInit;
   /**
@@ -95,13 +123,15 @@ export function lowRankSize(n: number, m: number, spec: LowRankSpec, at: LowRank
   return { rank, maxRank };
 }
 
-/** Checks that per-layer lists in `spec` have one entry per low-rank layer of `model`. */
-function checkLists(model: string, spec: LowRankSpec | undefined, layers: number): void {
+/** Checks that per-layer lists in `spec` have one entry per layer of its kind in `model`. */
+function checkLists(model: string, spec: LowRankSpec | undefined, layers: number,
+  kind = 'low-rank'): void {
   for (const key of ['rank', 'maxRank'] as const) {
     const v = spec?.[key];
     if (Array.isArray(v) && v.length !== layers) {
-      throw new Error(`${model}: lowRank.${key} lists ${v.length} values [${v.join(', ')}] for ` +
-        `${layers} low-rank layers`);
+      const prefix = kind === 'low-rank' ? 'lowRank' : 'tucker';
+      throw new Error(`${model}: ${prefix}.${key} lists ${v.length} values [${v.join(', ')}] for ` +
+        `${layers} ${kind} layers`);
     }
   }
 }
@@ -117,12 +147,71 @@ function dense(inF: number, outF: number, d: Draw, spec?: LowRankSpec, at?: At):
   return new LowRankDense(inF, outF, { ...d, ...lowRankSize(outF, inF, spec, { ...at, layer }) });
 }
 
-function conv(inC: number, outC: number, k: number, d: Draw, spec: LowRankSpec | undefined,
-  at: At): Module {
-  if (!spec) return new Conv2d(inC, outC, k, d);
-  const m = inC * k * k;
-  const layer = `LowRankConv2d ${inC}→${outC} ${k}×${k}, W ${outC}×${m}`;
-  return new LowRankConv2d(inC, outC, k, { ...d, ...lowRankSize(outC, m, spec, { ...at, layer }) });
+/** A convolution and the format it is built in, with its spec and its index among its kind. */
+type ConvPlan = { format: 'dense' } | { format: 'matrix'; spec: LowRankSpec; at: At } |
+  { format: 'tucker'; spec: TuckerSpec; at: At };
+
+function conv(inC: number, outC: number, k: number, d: Draw, plan: ConvPlan,
+  opts: { padding?: number } = {}): Module {
+  if (plan.format === 'dense') return new Conv2d(inC, outC, k, { ...d, ...opts });
+  if (plan.format === 'matrix') {
+    const m = inC * k * k;
+    const layer = `LowRankConv2d ${inC}→${outC} ${k}×${k}, W ${outC}×${m}`;
+    return new LowRankConv2d(inC, outC, k, { ...d, ...opts,
+      ...lowRankSize(outC, m, plan.spec, { ...plan.at, layer }) });
+  }
+  // The channel modes that can carry a basis; each is sized like a matrix layer's unfolding.
+  const shape = [outC, inC, k, k];
+  const modes = [0, 1].filter((m) => shape[m] > 1);
+  const layer = `TuckerConv2d ${inC}→${outC} ${k}×${k}`;
+  const sizes = modes.map((m) => lowRankSize(shape[m], (outC * inC * k * k) / shape[m],
+    plan.spec, { ...plan.at, layer: `${layer}, mode ${m}` }));
+  const o: TuckerConv2dOptions = { ...d, ...opts, modes, ranks: sizes.map((z) => z.rank),
+    maxRanks: sizes.map((z) => z.maxRank), spectrum: plan.spec.spectrum };
+  return plan.spec.factors === 'free' ? new TuckerFactorsConv2d(inC, outC, k, o)
+    : new TuckerConv2d(inC, outC, k, o);
+}
+
+/** Plans a model's convolutions: which format each takes, indexed among its kind. */
+export class ConvPlanner {
+  private matrix = 0;
+  private tuckers = 0;
+
+  constructor(readonly model: string, readonly o: ClassifierOptions) {
+    if (o.conv !== undefined && !CONV_FORMATS.includes(o.conv)) {
+      throw new Error(`${model}: conv '${String(o.conv)}' is not one of ${CONV_FORMATS.join(', ')}`);
+    }
+    if (o.conv === 'matrix' && !o.lowRank) {
+      throw new Error(`${model}: conv 'matrix' takes its ranks from lowRank; pass lowRank ({} ` +
+        'for the caps)');
+    }
+  }
+
+  get format(): ConvFormat {
+    return this.o.conv ?? (this.o.lowRank ? 'matrix' : 'dense');
+  }
+
+  /** The plan of the next convolution, in `format` (default: the model's). */
+  next(format: ConvFormat = this.format): ConvPlan {
+    if (format === 'matrix') {
+      return { format, spec: this.o.lowRank ?? {}, at: this.nextMatrix() };
+    }
+    if (format === 'tucker') {
+      return { format, spec: this.o.tucker ?? {}, at: { model: this.model, index: this.tuckers++ } };
+    }
+    return { format };
+  }
+
+  /** The index of the next matrix low-rank layer (a dense layer or a matrix convolution). */
+  nextMatrix(): At {
+    return { model: this.model, index: this.matrix++ };
+  }
+
+  /** Checks the per-layer lists against the layers to build, before any is drawn. */
+  expect(counts: { matrix: number; tucker: number }): void {
+    checkLists(this.model, this.o.lowRank, counts.matrix);
+    checkLists(this.model, this.o.tucker, counts.tucker, 'Tucker');
+  }
 }
 
 /**
@@ -159,19 +248,63 @@ export class ToImage extends Module {
  * LeNet5 as in the DLRT papers' code (COMPiLELab/DLRT-Net): conv 1→20 (5×5), ReLU,
  * maxpool 2, conv 20→50 (5×5), ReLU, maxpool 2, flatten 800, dense 800→500, ReLU, dense 500→10.
  * 430,500 weights without biases. Input [N, 784] or [N, 1, 28, 28]. With `lowRank`, the two
- * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250).
+ * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250). With conv 'tucker',
+ * conv2 is a Tucker convolution (TDLRT's LeNet5); conv1, which has one input channel, stays a
+ * matrix (with `lowRank`) or dense.
  */
 export function lenet5(o: ClassifierOptions): Sequential {
   const d: Draw = { rng: o.rng, init: o.init };
-  checkLists('lenet5', o.lowRank, 3);
+  const plan = new ConvPlanner('lenet5', o);
+  const first = plan.format === 'tucker' ? (o.lowRank ? 'matrix' : 'dense') : plan.format;
+  const formats = [first, plan.format];
+  plan.expect({ matrix: formats.filter((f) => f === 'matrix').length + (o.lowRank ? 1 : 0),
+    tucker: formats.filter((f) => f === 'tucker').length });
+  const conv1 = conv(1, 20, 5, d, plan.next(first));
+  const conv2 = conv(20, 50, 5, d, plan.next());
+  const fc1 = dense(800, 500, d, o.lowRank, o.lowRank ? plan.nextMatrix() : undefined);
   return new Sequential([
     new ToImage(1, 28, 28),
-    conv(1, 20, 5, d, o.lowRank, { model: 'lenet5', index: 0 }), new ReLU(),
-    new MaxPool2d({ kernelSize: 2 }),
-    conv(20, 50, 5, d, o.lowRank, { model: 'lenet5', index: 1 }), new ReLU(),
-    new MaxPool2d({ kernelSize: 2 }),
+    conv1, new ReLU(), new MaxPool2d({ kernelSize: 2 }),
+    conv2, new ReLU(), new MaxPool2d({ kernelSize: 2 }),
     new Flatten(),
-    dense(800, 500, d, o.lowRank, { model: 'lenet5', index: 2 }), new ReLU(),
+    fc1, new ReLU(),
     new Dense(500, o.numClasses ?? 10, { ...d, gain: o.outputGain }),
   ]);
+}
+
+/**
+ * A small VGG-style net for 28×28 digits: blocks of 3×3 convolutions (padding 1) with ReLU,
+ * each block ending in a 2×2 max-pool, then one dense classifier. The default blocks
+ * [[32, 32], [64, 64], [128]] give 32-32-pool-64-64-pool-128-pool-fc10 (28 → 14 → 7 → 3).
+ * Every convolution takes the model's format (the first, with one input channel, is a Tucker
+ * convolution on its output mode alone).
+ * @example vggMini({ rng: new Rng(1), conv: 'tucker', tucker: { rank: 8 } })
+ */
+export function vggMini(o: ClassifierOptions & { blocks?: readonly (readonly number[])[] }):
+  Sequential {
+  const blocks = o.blocks ?? [[32, 32], [64, 64], [128]];
+  if (blocks.length === 0 || blocks.some((b) => b.length === 0 ||
+    b.some((c) => !Number.isInteger(c) || c < 1))) {
+    throw new Error(`vggMini: blocks ${JSON.stringify(blocks)} must be non-empty lists of ` +
+      'positive channel counts');
+  }
+  const d: Draw = { rng: o.rng, init: o.init };
+  const plan = new ConvPlanner('vggMini', o);
+  const convs = blocks.flat().length;
+  plan.expect({ matrix: plan.format === 'matrix' ? convs : 0,
+    tucker: plan.format === 'tucker' ? convs : 0 });
+  let side = Math.round(Math.sqrt((o.inputSize ?? 784)));
+  let channels = 1;
+  const layers: Module[] = [new ToImage(1, side, side)];
+  for (const block of blocks) {
+    for (const c of block) {
+      layers.push(conv(channels, c, 3, d, plan.next(), { padding: 1 }), new ReLU());
+      channels = c;
+    }
+    layers.push(new MaxPool2d({ kernelSize: 2 }));
+    side = Math.floor(side / 2);
+  }
+  layers.push(new Flatten(), new Dense(channels * side * side, o.numClasses ?? 10,
+    { ...d, gain: o.outputGain }));
+  return new Sequential(layers);
 }

@@ -52,6 +52,8 @@ export interface EpochLog {
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
+  /** The training loss of each step, in order (absent from records written before). */
+  stepLosses?: number[];
   testLoss: number | null;
   testAccuracy: number | null;
   /** Loss and accuracy on the validation rows (null without `validation`). */
@@ -163,12 +165,14 @@ export class Trainer {
       const bar = new Progress(o.progress ?? 'auto', `epoch ${epoch}/${o.epochs}`, batches.length);
       const t0 = performance.now();
       let lossSum = 0;
+      const stepLosses: number[] = [];
       let ranks: Record<string, Rank> = {};
       for (const [i, rows] of batches.entries()) {
         const { x, y } = batch(o.train, rows, rowLen);
         try {
           const r = await o.integrator.step(() => lossFn(o.model.forward(x), y));
           lossSum += r.loss;
+          stepLosses.push(r.loss);
           ranks = r.ranks;
           const shown = Object.keys(r.ranks).length ? `  ranks ${formatRanks(r.ranks)}` : '';
           bar.tick(i + 1, `loss ${r.loss.toFixed(4)}${shown}`);
@@ -191,7 +195,7 @@ export class Trainer {
       const val = o.validation ? evaluate(o.model, o.validation, { loss: lossFn }) : null;
       const counts = parameterCounts(o.model);
       const entry: EpochLog = {
-        epoch, loss: lossSum / batches.length, testLoss: test?.loss ?? null,
+        epoch, loss: lossSum / batches.length, stepLosses, testLoss: test?.loss ?? null,
         testAccuracy: test?.accuracy ?? null, validationLoss: val?.loss ?? null,
         validationAccuracy: val?.accuracy ?? null, seconds,
         evalSeconds: (performance.now() - t1) / 1000,
