@@ -112,7 +112,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     idle: (a) => a.model !== 'vgg-mini' ? { by: 'model', why: 'vgg-mini only' } : undefined,
     meaning: "vgg-mini's channels: W-W-pool-2W-2W-pool-4W-pool-fc" }),
   option({ flag: 'conv', key: 'conv', value: CONV_FORMATS.join('|'), parse: oneOf(CONV_FORMATS),
-    fallback: 'tucker for tdlrt, tdlrt-fixed and direct, matrix for the other low-rank ' +
+    fallback: 'tucker for the tdlrt methods and direct, matrix for the other low-rank ' +
       'methods, dense for dense',
     idle: (a) => a.model === 'mlp' ? { by: 'model', why: 'an MLP has no convolutions' }
       : undefined,
@@ -139,7 +139,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     meaning: 'dense training, or a low-rank integrator: bug = RankAdaptiveBUG (3 passes), ' +
       'bug-2pass its single-basis-backprop variant, bug-fixed = FixedRankBUG, parallel = ' +
       'ParallelBUG, abpsi = ABPSI, geolora = GeoLoRA, tdlrt = TuckerBUG (TDLRT, 2 passes), ' +
-      'tdlrt-fixed its fixed-rank variant; direct: Tucker factors trained as ordinary ' +
+      'tdlrt-1pass the same step from one pass, tdlrt-fixed its fixed-rank variant; direct: Tucker factors trained as ordinary ' +
       'parameters at fixed ranks (the TDLRT paper\'s baseline)' }),
   option({ flag: 'tol', key: 'tol', value: 'θ', idle: fixedOrDense,
     parse: (v, flag) => number(flag, v, 'a number ≥ 0', (x) => x >= 0 && x < Infinity),

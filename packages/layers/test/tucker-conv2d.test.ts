@@ -256,6 +256,43 @@ t.test('TuckerBUG takes RankAdaptiveBUG\'s step in two passes, with matrix and d
   t.ok(worst < 1e-12, `every parameter agrees to ${worst.toExponential(2)}`);
 });
 
+t.test('TuckerBUG with one pass (the weight form) takes the two-pass step', async (t) => {
+  const run = async (passes: 1 | 2) => {
+    const rng = new Rng(13);
+    const model = new Sequential([
+      new TuckerConv2d(3, 8, 3, { ranks: [4, 2], padding: 1, rng, dtype: f64 }), new ReLU(),
+      new TuckerConv2d(8, 6, 3, { modes: [0, 1, 2], ranks: [3, 4, 2], rng, dtype: f64 }),
+      new ReLU(), new Flatten(), new LowRankDense(6 * 4, 12, { rank: 4, rng, dtype: f64 }),
+      new ReLU(), new Dense(12, 5, { rng, dtype: f64 }),
+    ]);
+    const x = randn([6, 3, 4, 4], { rng, dtype: f64 });
+    const y = randn([6, 5], { rng, dtype: f64 });
+    const bug = new TuckerBUG(model, { optimizer: new SGD({ lr: 0.05, momentum: 0.9 }), tol: 0.1,
+      passes });
+    let calls = 0;
+    const ranks: unknown[] = [];
+    for (let s = 0; s < 4; s++) {
+      ranks.push((await bug.step(() => {
+        calls++;
+        return mul(sum(square(sub(model.forward(x), y))), 0.1);
+      })).ranks);
+    }
+    return { calls, ranks, weights: model.parameters().map((p) => Array.from(p.dataSync())) };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  t.equal(one.calls, 4, 'one pass per step');
+  t.same(one.ranks, two.ranks, 'the same ranks at every step');
+  const worst = Math.max(...one.weights.map((w, i) => Math.max(...w.map((v, j) =>
+    Math.abs(v - two.weights[i][j])))));
+  t.ok(worst < 1e-12, `every parameter agrees to ${worst.toExponential(2)}`);
+  const m = new Sequential([new TuckerConv2d(4, 6, 3, { seed: 1 })]);
+  t.throws(() => new TuckerBUG(m, { optimizer: new SGD({ lr: 0.1 }), rank: 'fixed', passes: 1 }),
+    /passes 1 needs the rank-adaptive step/);
+  t.throws(() => new TuckerBUG(m, { optimizer: new SGD({ lr: 0.1 }), tol: 0.1,
+    passes: 3 as 2 }), /TuckerBUG: passes must be 1 or 2, got 3/);
+});
+
 t.test('fixed-rank TuckerBUG keeps the ranks and its bases orthonormal', async (t) => {
   const rng = new Rng(10);
   const l = new TuckerConv2d(4, 6, 3, { ranks: [3, 2], padding: 1, rng, dtype: f64 });

@@ -15,13 +15,13 @@ import { TuckerBUG } from './tucker-bug.js';
  * - `dense`: plain training (GradientStep);
  * - `bug`: RankAdaptiveBUG, the 3-pass DLRT step; `bug-2pass`: its single-basis-backprop variant;
  * - `bug-fixed`: FixedRankBUG; `parallel`: ParallelBUG; `abpsi`: ABPSI; `geolora`: GeoLoRA;
- * - `tdlrt`: TuckerBUG, TDLRT's 2-pass step (any factorized layer); `tdlrt-fixed`: its
- *   fixed-rank variant;
+ * - `tdlrt`: TuckerBUG, TDLRT's 2-pass step (any factorized layer); `tdlrt-1pass`: the same
+ *   step from one pass in the weight form; `tdlrt-fixed`: its fixed-rank variant;
  * - `direct`: the factorized model's factors trained as ordinary parameters (GradientStep; the
  *   model is built with TuckerFactorsConv2d convolutions, the baseline TDLRT compares with).
  */
 export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi',
-  'geolora', 'tdlrt', 'tdlrt-fixed', 'direct'] as const;
+  'geolora', 'tdlrt', 'tdlrt-1pass', 'tdlrt-fixed', 'direct'] as const;
 export type Method = (typeof METHODS)[number];
 
 /**
@@ -42,6 +42,7 @@ export function integratorFor(method: Method, model: Module,
     case 'abpsi': return new ABPSI(model, { ...adaptive, side });
     case 'geolora': return new GeoLoRA(model, adaptive);
     case 'tdlrt': return new TuckerBUG(model, adaptive);
+    case 'tdlrt-1pass': return new TuckerBUG(model, { ...adaptive, passes: 1 });
     case 'tdlrt-fixed': return new TuckerBUG(model, { optimizer: o.optimizer, rank: 'fixed' });
     default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
       `known: ${METHODS.join(', ')}`);

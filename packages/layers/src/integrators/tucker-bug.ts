@@ -20,8 +20,17 @@ import { type FactorizedParts, factorizedParts, ranksOf } from './parts.js';
  * options); `rank: 'fixed'`: the fixed-rank variant, Uᵢ¹ = orth(Kᵢ¹) at the same ranks, no
  * truncation.
  */
-export type TuckerBUGOptions = (AdaptiveOptions & { rank?: 'adaptive' }) |
-  (LowRankIntegratorOptions & { rank: 'fixed' });
+export type TuckerBUGOptions = ((AdaptiveOptions & { rank?: 'adaptive' }) |
+  (LowRankIntegratorOptions & { rank: 'fixed' })) & {
+  /**
+   * 2 (default): the paper's two gradient evaluations. 1: one pass in the `weight` form gives
+   * 𝒢 = ∇_𝒲 ℓ, and the K-steps and the Galerkin step both take their gradients from it; the
+   * same step, since augmentation leaves 𝒲 unchanged and the loss is evaluated on the same
+   * mini-batch (tucker-methods: the single-pass equivalence). It forms 𝒢 at the dense size, so
+   * it suits convolution kernels; the fixed-rank variant moves 𝒲, so it needs 2.
+   */
+  passes?: 1 | 2;
+};
 
 /**
  * Per mini-batch, for every factorized layer (a Tucker kernel 𝒞 ×ᵢ Uᵢ; a matrix U S Vᵀ):
@@ -37,13 +46,23 @@ export type TuckerBUGOptions = (AdaptiveOptions & { rank?: 'adaptive' }) |
 export class TuckerBUG extends FactorizedIntegrator {
   readonly name: string;
   readonly rank: 'adaptive' | 'fixed';
+  readonly passes: 1 | 2;
 
   constructor(model: Module, override readonly options: TuckerBUGOptions) {
     super(model, options);
     this.rank = options.rank ?? 'adaptive';
-    this.name = this.rank === 'fixed' ? 'TuckerBUG(fixed rank)' : 'TuckerBUG';
+    this.passes = options.passes ?? 2;
+    this.name = this.rank === 'fixed' ? 'TuckerBUG(fixed rank)'
+      : this.passes === 1 ? 'TuckerBUG(1 pass)' : 'TuckerBUG';
     if (this.rank !== 'adaptive' && this.rank !== 'fixed') {
       throw new Error(`TuckerBUG: rank must be 'adaptive' or 'fixed', got '${String(options.rank)}'`);
+    }
+    if (this.passes !== 1 && this.passes !== 2) {
+      throw new Error(`TuckerBUG: passes must be 1 or 2, got ${String(options.passes)}`);
+    }
+    if (this.passes === 1 && this.rank === 'fixed') {
+      throw new Error('TuckerBUG: passes 1 needs the rank-adaptive step (the fixed-rank ' +
+        'variant moves 𝒲 before its Galerkin step)');
     }
     if (options.rank !== 'fixed') checkAdaptive(this.name, options);
   }
@@ -52,20 +71,54 @@ export class TuckerBUG extends FactorizedIntegrator {
     const parts = factorizedParts(this.model);
     const before = parts.layers.map((l) => l.ranks);
 
-    // 1. Every mode's K-step from one pass.
-    const { loss, K1 } = await this.kStepsFromOnePass(lossFn, parts);
+    // 1. Every mode's K-step from one pass (with passes 1, the pass that gives 𝒢 itself).
+    const once = this.passes === 1 ? await this.weightPass(lossFn, parts) : null;
+    const { loss, K1 } = once ?? await this.kStepsFromOnePass(lossFn, parts);
 
     // 2. Augmented bases (the old basis first), or new ones at the same ranks.
     if (this.rank === 'adaptive') this.augment(parts, K1);
     else this.rebaseAll(parts, K1, (layer, K) => layer.withBases(K.map((k) => linalg.orth(k))));
 
-    // 3. The core's Galerkin step, with the biases and dense layers.
-    await this.coreStep(lossFn, parts);
+    // 3. The core's Galerkin step, with the biases and dense layers (from 𝒢 with passes 1).
+    if (once) this.coreStepFrom(once.G, once.othersGrads, parts);
+    else await this.coreStep(lossFn, parts);
 
     // 4. Truncate every mode by τ.
     const o = this.options;
     if (o.rank !== 'fixed') this.truncate(parts, o, before);
     return { loss, ranks: ranksOf(parts) };
+  }
+
+  /**
+   * One pass in the weight form: 𝒢 = ∇_𝒲 ℓ per layer (the caller's), the K-steps from it
+   * (𝒦ᵢ¹ = 𝒦ᵢ − λ Mat_i(𝒢 ×ⱼ Uⱼᵀ), reduced to rᵢ directions) and the other parameters'
+   * gradients, which are stepped with the cores.
+   */
+  private async weightPass(lossFn: () => Tensor, parts: FactorizedParts):
+    Promise<{ loss: number; K1: Tensor[][]; G: Tensor[]; othersGrads: Tensor[] }> {
+    const W = parts.layers.map((l) => l.denseWeight());
+    const forms: FactorForm[] = W.map((w) => ({ kind: 'weight', W: w }));
+    try {
+      const { loss, grads } = await this.pass(lossFn, parts, forms, [...W, ...parts.others]);
+      const G = grads.slice(0, W.length);
+      const K1 = parts.layers.map((l, j) => l.bases.map((_, i) => {
+        const K = this.coefficients.refresh(l, i);
+        const k1 = tidy(() => this.optimizer.update(K, l.kGradient(i, G[j])));
+        return reducedDirection(l, i, k1);
+      }));
+      return { loss, K1, G, othersGrads: grads.slice(W.length) };
+    } finally {
+      dispose(W);
+    }
+  }
+
+  /** The Galerkin step from 𝒢 in the augmented bases: 𝒞 ← 𝒞̃ − λ 𝒢 ×ᵢ Ûᵢᵀ, with the others. */
+  private coreStepFrom(G: readonly Tensor[], othersGrads: readonly Tensor[],
+    parts: FactorizedParts): void {
+    const coreGrads = parts.layers.map((l, j) => l.coreGradient(G[j]));
+    dispose([...G]);
+    this.stepAll([...parts.layers.map((l) => l.core), ...parts.others],
+      [...coreGrads, ...othersGrads]);
   }
 
   /**

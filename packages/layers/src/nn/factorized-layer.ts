@@ -31,12 +31,16 @@ export interface Factorization {
  * - `K`: basis i folded into the core, W = Ten(𝒦ᵢ) ×ⱼ Uⱼ (j ≠ i); ∇_𝒦ᵢ ℓ = Mat(𝒢 ×ⱼ Uⱼᵀ), the
  *   K-step's gradient (G V and Gᵀ U for a matrix) without forming 𝒢 = ∇_W ℓ;
  * - `tangent`: W = Σᵢ W(𝒦ᵢ) − (d − 1) W(𝒞) for d bases: one pass gives every K-step gradient
- *   and −(d − 1) ∇_𝒞 ℓ together (the parallel integrator's single pass).
+ *   and −(d − 1) ∇_𝒞 ℓ together (the parallel integrator's single pass);
+ * - `weight`: W itself, a tensor equal to `denseWeight()`: one pass gives 𝒢 = ∇_W ℓ, from which
+ *   `kGradient` and `coreGradient` give every other form's gradient (for small weights, such as
+ *   convolution kernels: 𝒢 has the dense size).
  */
 export type FactorForm =
   | { readonly kind: 'factors' }
   | { readonly kind: 'K'; readonly basis: number; readonly K: Tensor }
-  | { readonly kind: 'tangent'; readonly K: readonly Tensor[] };
+  | { readonly kind: 'tangent'; readonly K: readonly Tensor[] }
+  | { readonly kind: 'weight'; readonly W: Tensor };
 
 const FACTORS: FactorForm = { kind: 'factors' };
 
@@ -127,6 +131,7 @@ export abstract class FactorizedLayer extends Module {
   protected applyForm(x: Tensor, form: FactorForm): Tensor {
     if (form.kind === 'factors') return this.applyFactors(x, this.core, this.bases);
     if (form.kind === 'K') return this.applyK(x, form.basis, form.K);
+    if (form.kind === 'weight') return this.applyFactors(x, form.W, this.bases.map(() => null));
     // Σᵢ y(𝒦ᵢ) − (d − 1) y(𝒞): the layer is affine in W, so the bias comes out once.
     const d = this.bases.length;
     const ys = form.K.map((K, i) => this.applyK(x, i, K));
@@ -152,6 +157,24 @@ export abstract class FactorizedLayer extends Module {
   /** The core's shape with basis i's mode at full size nᵢ. */
   private kShape(i: number): Shape {
     return this.core.shape.map((r, m) => (m === this.modes[i] ? this.size(i) : r));
+  }
+
+  /** The dense weight W = 𝒞 ×ᵢ Uᵢ, in the core's mode order (a matrix layer's U S Vᵀ). */
+  denseWeight(): Tensor {
+    return tidy(() => this.bases.reduce<Tensor>((c, u, i) => modeProduct(c, u, this.modes[i]),
+      this.core));
+  }
+
+  /** ∇_𝒦ᵢ ℓ = Mat_i(𝒢 ×ⱼ Uⱼᵀ), j ≠ i, from 𝒢 = ∇_W ℓ (G V and Gᵀ U for a matrix). */
+  kGradient(i: number, G: Tensor): Tensor {
+    return tidy(() => unfold(this.bases.reduce<Tensor>((g, u, j) => (j === i ? g
+      : modeProduct(g, u.transpose(), this.modes[j])), G), this.modes[i]));
+  }
+
+  /** ∇_𝒞 ℓ = 𝒢 ×ᵢ Uᵢᵀ from 𝒢 = ∇_W ℓ (Uᵀ G V for a matrix), in the current bases. */
+  coreGradient(G: Tensor): Tensor {
+    return tidy(() => this.bases.reduce<Tensor>((g, u, i) =>
+      modeProduct(g, u.transpose(), this.modes[i]), G));
   }
 
   /** 𝒦ᵢ = Uᵢ Mat(𝒞): the K-step's variable of basis i, as a new tensor. */
@@ -247,7 +270,11 @@ export abstract class FactorizedLayer extends Module {
       .filter((_, m) => m !== this.modes[i])].reduce((a, b) => a * b, 1);
     const ok = (i: number, K: Tensor) => Number.isInteger(i) && i >= 0 && i < this.bases.length &&
       K.rank === 2 && K.shape[0] === this.size(i) && K.size === want(i);
+    const full = this.core.shape.map((r, m) => (this.modes.includes(m)
+      ? this.size(this.modes.indexOf(m)) : r));
     const fine = form.kind === 'factors' || (form.kind === 'K' && ok(form.basis, form.K)) ||
+      (form.kind === 'weight' && form.W.rank === full.length &&
+        form.W.shape.every((n, m) => n === full[m])) ||
       (form.kind === 'tangent' && form.K.length === this.bases.length &&
         form.K.every((K, i) => ok(i, K)));
     if (!fine) throw new Error(`${this.kind}: form '${form.kind}' does not fit this layer`);

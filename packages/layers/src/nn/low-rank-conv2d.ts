@@ -59,6 +59,11 @@ export class LowRankConv2d extends LowRankLayer {
     return conv2d(h, reshape(left, [this.outChannels, k, 1, 1]));
   }
 
+  protected applyDense(x: Tensor, W: Tensor): Tensor {
+    return conv2d(x, reshape(W, [this.outChannels, this.inChannels, ...this.kernelSize]),
+      this.conv);
+  }
+
   protected addBias(y: Tensor): Tensor {
     return this.bias ? add(y, reshape(this.bias, [1, this.outChannels, 1, 1])) : y;
   }

@@ -35,6 +35,10 @@ export class LowRankDense extends LowRankLayer {
     return matmul(matmul(x, right), left, { transposeB: true });
   }
 
+  protected applyDense(x: Tensor, W: Tensor): Tensor {
+    return matmul(x, W, { transposeB: true });
+  }
+
   protected addBias(y: Tensor): Tensor {
     return this.bias ? add(y, this.bias) : y;
   }

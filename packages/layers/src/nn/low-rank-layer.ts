@@ -117,6 +117,7 @@ export abstract class LowRankLayer extends FactorizedLayer {
   }
 
   protected override applyForm(x: Tensor, form: FactorForm): Tensor {
+    if (form.kind === 'weight') return this.addBias(this.applyDense(x, form.W));
     return this.addBias(this.apply(x, ...this.leftRight(form)));
   }
 
@@ -127,8 +128,8 @@ export abstract class LowRankLayer extends FactorizedLayer {
     return this.addBias(this.apply(x, ...lr));
   }
 
-  /** The weight as left·rightᵀ in `form`. */
-  private leftRight(form: FactorForm): [Tensor, Tensor] {
+  /** The weight as left·rightᵀ in `form` (any form but 'weight'). */
+  private leftRight(form: Exclude<FactorForm, { kind: 'weight' }>): [Tensor, Tensor] {
     switch (form.kind) {
       case 'factors': return [matmul(this.U, this.S), this.V];
       case 'K': return form.basis === 0 ? [form.K, this.V] : [this.U, form.K];
@@ -140,6 +141,8 @@ export abstract class LowRankLayer extends FactorizedLayer {
 
   /** x ↦ x·(left·rightᵀ)ᵀ for this layer's input layout (left n×k, right m×k). */
   protected abstract apply(x: Tensor, left: Tensor, right: Tensor): Tensor;
+  /** x ↦ x·Wᵀ for this layer's input layout, W the dense n×m weight. */
+  protected abstract applyDense(x: Tensor, W: Tensor): Tensor;
   protected abstract addBias(y: Tensor): Tensor;
 }
 

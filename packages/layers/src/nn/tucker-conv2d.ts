@@ -180,6 +180,7 @@ export class TuckerConv2d extends FactorizedLayer {
         const { core, bases } = this.kFactors(form.basis, form.K);
         return rebuild(core, bases, this.modes);
       }
+      case 'weight': return form.W;
       case 'tangent': {
         const d = this.bases.length;
         const Ks = form.K.map((K, i) => this.kernelIn({ kind: 'K', basis: i, K }));
