@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   epoch: async () => (await import('./epoch.js')).runEpoch(),
   profile: async () => (await import('./profile.js')).runProfile(),
   adapters: async () => (await import('./adapters.js')).runAdapters(),
+  tucker: async () => (await import('./tucker.js')).runTucker(),
 };
 
 async function main(argv: string[]): Promise<void> {
