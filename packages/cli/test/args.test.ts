@@ -75,6 +75,35 @@ t.test('--rank and --max-rank: one value, or one per low-rank layer', async (t) 
     /--rank: expected a positive integer, got '1.5'/);
 });
 
+t.test('--conv, --width, --core-decay and the Tucker methods', async (t) => {
+  t.match(parseTrainArgs(['--model', 'vgg-mini', '--width', '8', '--method', 'tdlrt']),
+    { model: 'vgg-mini', width: 8, method: 'tdlrt' });
+  t.match(parseTrainArgs(['--model', 'vgg-mini', '--method', 'direct', '--rank', '1,2,2,4,4']),
+    { method: 'direct', rank: [1, 2, 2, 4, 4] });
+  t.match(parseTrainArgs(['--model', 'lenet5', '--method', 'bug', '--conv', 'tucker',
+    '--core-decay', '0.5']), { conv: 'tucker', coreDecay: 0.5 });
+  const bad: [string[], RegExp][] = [
+    [['--model', 'lenet5', '--method', 'direct', '--conv', 'matrix'],
+      /^--method direct: trains the factors of Tucker convolutions; --conv matrix has none/],
+    [['--method', 'direct'], /^--method direct: .* an MLP has none/],
+    [['--model', 'lenet5', '--conv', 'tucker'], /^--conv tucker: dense training keeps every layer/],
+    [['--conv', 'tucker', '--method', 'bug'], /^--conv tucker: does nothing with --model mlp/],
+    [['--width', '8'], /^--width 8: does nothing with --model mlp/],
+    [['--model', 'lenet5', '--method', 'bug', '--core-decay', '0.5'],
+      /^--core-decay 0.5: does nothing without --conv: Tucker convolutions only/],
+    [['--model', 'lenet5', '--method', 'tdlrt', '--core-decay', '1.5'],
+      /^--core-decay: expected a number in \(0, 1\], got '1.5'/],
+    [['--model', 'lenet5', '--method', 'tdlrt-fixed', '--tol', '0.1'],
+      /^--tol 0.1: does nothing with --method tdlrt-fixed/],
+    [['--model', 'vgg-mini', '--method', 'tdlrt', '--rank', '1,2'],
+      /^--rank 1,2: lists 2 values for the 5 low-rank layers of vgg-mini/],
+    [['--model', 'lenet5', '--method', 'tdlrt', '--rank', '1,2'],
+      /^--rank 1,2: lists 2 values for the 1 low-rank layer of lenet5/],
+    [['--conv', 'cp'], /^--conv: expected one of dense\|matrix\|tucker, got 'cp'/],
+  ];
+  for (const [argv, want] of bad) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
+});
+
 t.test('--seed is an integer in [0, 2^32)', async (t) => {
   t.equal(parseTrainArgs(['--seed', '0']).seed, 0);
   t.equal(parseTrainArgs(['--seed', String(2 ** 32 - 1)]).seed, 2 ** 32 - 1);

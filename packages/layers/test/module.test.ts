@@ -2,10 +2,11 @@
 // (LeNet5's 430,500 weights, as in COMPiLELab/DLRT-Net, plus 580 biases), and the
 // caps ⌊min(n, m)/2⌋ of the reference code (a value above one is an error, never clamped).
 import t from 'tap';
-import { Rng, tensor } from '@dlrt/core';
+import { randn, Rng, tensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  Dense, lenet5, LowRankLayer, lowRankSize, LowRankSizeError, mlp, Module, ReLU, Sequential,
+  Conv2d, convCompression, Dense, lenet5, LowRankLayer, lowRankSize, LowRankSizeError, mlp,
+  Module, ReLU, Sequential, TuckerConv2d, TuckerFactorsConv2d, vggMini,
 } from '../src/index.js';
 
 t.test('namedParameters uses dotted paths in registration order', async (t) => {
@@ -97,4 +98,46 @@ t.test('bad names and bad sizes are errors', async (t) => {
   const d = new Dense(4, 2, { seed: 0 });
   t.throws(() => d.forward(tensor(new Float32Array(6), [2, 3])), /Dense\(4→2\): input \[2,3\]/);
   d.dispose();
+});
+
+t.test('convolution formats: lenet5 with a Tucker conv2, vggMini in every format', async (t) => {
+  const kinds = (m: Module) => m.modules().filter((x) => x instanceof Conv2d ||
+    x instanceof LowRankLayer || x instanceof TuckerConv2d || x instanceof TuckerFactorsConv2d ||
+    x instanceof Dense).map((x) => x.constructor.name);
+  const tucker = lenet5({ rng: new Rng(0), conv: 'tucker' });
+  t.same(kinds(tucker), ['Conv2d', 'TuckerConv2d', 'Dense', 'Dense'],
+    'conv2 Tucker, everything else dense');
+  t.same((tucker.layers[4] as TuckerConv2d).ranks, [25, 10], 'caps ⌊nᵢ/2⌋ per channel mode');
+  const withLowRank = lenet5({ rng: new Rng(0), conv: 'tucker', lowRank: { rank: [5, 50] },
+    tucker: { rank: 4 } });
+  t.same(kinds(withLowRank), ['LowRankConv2d', 'TuckerConv2d', 'LowRankDense', 'Dense']);
+  t.same((withLowRank.layers[4] as TuckerConv2d).ranks, [4, 4]);
+  t.throws(() => lenet5({ rng: new Rng(0), conv: 'tucker', tucker: { rank: 11 } }),
+    /lenet5: tucker.rank 11 is above the cap 10 = ⌊min\(20, 1250\)\/2⌋ of Tucker layer 0 \(TuckerConv2d 20→50 5×5, mode 1\)/);
+  t.throws(() => lenet5({ rng: new Rng(0), conv: 'matrix' }), /conv 'matrix' takes its ranks from lowRank/);
+  t.throws(() => lenet5({ rng: new Rng(0), conv: 'cp' as 'dense' }), /lenet5: conv 'cp' is not one of dense, matrix, tucker/);
+  const x = randn([2, 784], { seed: 1 });
+  for (const conv of ['dense', 'matrix', 'tucker'] as const) {
+    const m = vggMini({ rng: new Rng(1), conv, lowRank: conv === 'matrix' ? {} : undefined,
+      blocks: [[4, 4], [8]] });
+    t.same(m.forward(x).shape, [2, 10], `vggMini ${conv}`);
+    const want = { dense: 'Conv2d', matrix: 'LowRankConv2d', tucker: 'TuckerConv2d' }[conv];
+    t.same(kinds(m), [want, want, want, 'Dense'], `${conv}: every convolution`);
+    if (conv === 'tucker') {
+      t.same(m.modules().filter((l) => l instanceof TuckerConv2d).map((l) =>
+        (l as TuckerConv2d).modes), [[0], [0, 1], [0, 1]], 'the first on its output mode');
+      const c = convCompression(m);
+      const stored = (2 * 9 + 4 * 2) + (2 * 2 * 9 + 4 * 2 + 4 * 2) + (4 * 2 * 9 + 8 * 4 + 4 * 2);
+      t.same(c, { parameters: stored, dense: 4 * 9 + 4 * 4 * 9 + 8 * 4 * 9,
+        compression: 1 - stored / (4 * 9 + 4 * 4 * 9 + 8 * 4 * 9) }, 'kernel scalars only');
+    }
+    m.dispose();
+  }
+  const free = vggMini({ rng: new Rng(1), conv: 'tucker', tucker: { factors: 'free', rank: [1, 2, 2] },
+    blocks: [[4, 4], [8]] });
+  t.same(kinds(free), ['TuckerFactorsConv2d', 'TuckerFactorsConv2d', 'TuckerFactorsConv2d', 'Dense']);
+  t.throws(() => vggMini({ rng: new Rng(1), conv: 'tucker', tucker: { rank: [1, 2] },
+    blocks: [[4, 4], [8]] }), /vggMini: tucker.rank lists 2 values \[1, 2\] for 3 Tucker layers/);
+  t.throws(() => vggMini({ rng: new Rng(1), blocks: [[4, 0]] }), /vggMini: blocks \[\[4,0\]\] must be/);
+  for (const m of [tucker, withLowRank, free]) m.dispose();
 });

@@ -76,6 +76,8 @@ export interface LowRankLayerInfo {
   layer?: string;
   /** The model, as errors start with it (e.g. 'lenet5'). */
   model?: string;
+  /** The ClassifierOptions field the sizes come from, as errors name it (default 'lowRank'). */
+  spec?: 'lowRank' | 'tucker';
 }
 
 /** A rank or maxRank above what its low-rank layer allows: its cap, or the maxRank given. */
@@ -87,8 +89,8 @@ export class LowRankSizeError extends RangeError {
    *   (LowRankConv2d 1→20 5×5, W 20×25)'.
    */
   constructor(readonly key: 'rank' | 'maxRank', readonly value: number, readonly limit: string,
-    model?: string) {
-    super(`${model ? `${model}: ` : ''}lowRank.${key} ${value} is above ${limit}`);
+    model?: string, spec: 'lowRank' | 'tucker' = 'lowRank') {
+    super(`${model ? `${model}: ` : ''}${spec}.${key} ${value} is above ${limit}`);
     this.name = 'LowRankSizeError';
   }
 }
@@ -107,18 +109,19 @@ export function lowRankSize(n: number, m: number, spec: LowRankSpec, at: LowRank
   const pick = (v: number | readonly number[] | undefined) =>
     typeof v === 'number' ? v : v?.[index];
   const cap = Math.max(1, Math.floor(Math.min(n, m) / 2));
-  const where = `low-rank layer ${index} (${at.layer ?? `W ${n}×${m}`})`;
+  const where = `${at.spec === 'tucker' ? 'Tucker' : 'low-rank'} layer ${index} ` +
+    `(${at.layer ?? `W ${n}×${m}`})`;
   const givenMax = pick(spec.maxRank);
   if (givenMax !== undefined && givenMax > cap) {
     throw new LowRankSizeError('maxRank', givenMax,
-      `the cap ${cap} = ⌊min(${n}, ${m})/2⌋ of ${where}`, at.model);
+      `the cap ${cap} = ⌊min(${n}, ${m})/2⌋ of ${where}`, at.model, at.spec);
   }
   const maxRank = givenMax ?? cap;
   const rank = pick(spec.rank) ?? maxRank;
   if (rank > maxRank) {
     const limit = givenMax === undefined ? `the cap ${cap} = ⌊min(${n}, ${m})/2⌋ of ${where}`
-      : `lowRank.maxRank ${maxRank} of ${where}`;
-    throw new LowRankSizeError('rank', rank, limit, at.model);
+      : `${at.spec ?? 'lowRank'}.maxRank ${maxRank} of ${where}`;
+    throw new LowRankSizeError('rank', rank, limit, at.model, at.spec);
   }
   return { rank, maxRank };
 }
@@ -165,7 +168,7 @@ function conv(inC: number, outC: number, k: number, d: Draw, plan: ConvPlan,
   const modes = [0, 1].filter((m) => shape[m] > 1);
   const layer = `TuckerConv2d ${inC}→${outC} ${k}×${k}`;
   const sizes = modes.map((m) => lowRankSize(shape[m], (outC * inC * k * k) / shape[m],
-    plan.spec, { ...plan.at, layer: `${layer}, mode ${m}` }));
+    plan.spec, { ...plan.at, layer: `${layer}, mode ${m}`, spec: 'tucker' }));
   const o: TuckerConv2dOptions = { ...d, ...opts, modes, ranks: sizes.map((z) => z.rank),
     maxRanks: sizes.map((z) => z.maxRank), spectrum: plan.spec.spectrum };
   return plan.spec.factors === 'free' ? new TuckerFactorsConv2d(inC, outC, k, o)
