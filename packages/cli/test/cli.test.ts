@@ -76,7 +76,7 @@ t.test('low-rank flags: parsing and errors that name the flag', async (t) => {
     '--max-rank', '40', '--truncation', '2022']);
   t.match(a, { method: 'bug-2pass', tol: 0.15, rank: 20, maxRank: 40, truncation: '2022' });
   t.throws(() => parseTrainArgs(['--method', 'svd']),
-    /--method: expected one of dense\|bug\|bug-fixed\|bug-2pass\|parallel\|abpsi\|geolora, got 'svd'/);
+    /--method: expected one of dense\|bug\|bug-fixed\|bug-2pass\|parallel\|abpsi\|geolora\|tdlrt\|tdlrt-1pass\|tdlrt-fixed\|direct, got 'svd'/);
   t.throws(() => parseTrainArgs(['--tol=-0.1']), /--tol: expected a number ≥ 0, got '-0.1'/);
   t.throws(() => parseTrainArgs(['--rank', '0']), /--rank: expected a positive integer, got '0'/);
   t.throws(() => parseTrainArgs(['--method', 'bug', '--rank', '30', '--max-rank', '10']),
