@@ -24,7 +24,7 @@ const WIDTH = 16;
 /** vgg-mini's convolutions at WIDTH: [out, in], all 3×3. */
 const VGG = [[WIDTH, 1], [WIDTH, WIDTH], [2 * WIDTH, WIDTH], [2 * WIDTH, 2 * WIDTH],
   [4 * WIDTH, 2 * WIDTH]];
-const TAUS = [0.2, 0.35, 0.5];
+const TAUS = [0.2, 0.3, 0.35];
 /** Direct training's ranks per convolution (each mode): about 83%, 91% and 97% compression. */
 const DIRECT: number[][] = [[3, 6, 6, 12, 12], [2, 4, 4, 8, 8], [1, 2, 2, 4, 4]];
 
