@@ -6,13 +6,14 @@
 import t from 'tap';
 import {
   add, clone, linalg, modeProduct, mul, neg, randn, Rng, sub, sum, square,
-  type Tensor, tidy, unfold, valueAndGrads,
+  type Tensor, tensor, tidy, unfold, valueAndGrads,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
 import {
-  Conv2d, Dense, type FactorizedLayer, Flatten, GradientStep, LowRankDense, parameterCounts,
-  RankAdaptiveBUG, ReLU, Sequential, SGD, TuckerBUG, TuckerConv2d, TuckerFactorsConv2d,
+  Conv2d, crossEntropy, Dense, encodeModel, type FactorizedLayer, Flatten, GradientStep,
+  loadModel, LowRankDense, modelRanks, parameterCounts, RankAdaptiveBUG, ReLU, Sequential, SGD,
+  TuckerBUG, TuckerConv2d, TuckerFactorsConv2d, vggMini,
 } from '../src/index.js';
 
 const f64 = 'float64' as const;
@@ -351,6 +352,22 @@ t.test('the direct baseline: the same start, every factor an ordinary parameter'
   t.ok(maxAbsDiff(direct.factors[0], U0) > 1e-6, 'the factors move');
   t.ok(orthonormalityError(direct.factors[0]) > 1e-8, 'nothing keeps them orthonormal');
   t.same(direct.ranks, [3, 2]);
+});
+
+t.test('a model file keeps each Tucker convolution at its ranks', async (t) => {
+  const rng = new Rng(14);
+  const make = () => vggMini({ rng: new Rng(15), conv: 'tucker', blocks: [[4, 4], [8]] });
+  const trained = make();
+  const x = randn([8, 784], { rng });
+  const labels = tensor(Int32Array.from({ length: 8 }, (_, i) => i % 10), [8], 'int32');
+  const bug = new TuckerBUG(trained, { optimizer: new SGD({ lr: 0.1 }), tol: 0.3 });
+  for (let s = 0; s < 3; s++) await bug.step(() => crossEntropy(trained.forward(x), labels));
+  const ranks = modelRanks(trained);
+  t.not(JSON.stringify(ranks), JSON.stringify(modelRanks(make())), 'the ranks changed');
+  const loaded = make();
+  loadModel(loaded, encodeModel(trained));
+  t.same(modelRanks(loaded), ranks);
+  t.equal(maxAbsDiff(loaded.forward(x), trained.forward(x)), 0, 'the same outputs, bit for bit');
 });
 
 t.test('bad input names the option and the value', async (t) => {
