@@ -11,11 +11,13 @@
  *     TDLRT against direct factor training from the same start, with the loss of every step.
  */
 import type { EpochLog, Rank } from '@dlrt/layers';
+import { writeFileSync } from 'node:fs';
+import { lineChart, type Series } from '../svg-chart.js';
 import type { TrainArgs } from '../train.js';
 import {
   machineNote, markdownTable, pct, summarize, timeRatio, writeReport, type GroupSummary,
 } from './summary.js';
-import { meanSd, readRun, type Run, runArgs } from './runs.js';
+import { meanSd, readRun, RESULTS, type Run, runArgs } from './runs.js';
 
 export const NAME = 'tucker-conv';
 
@@ -104,6 +106,57 @@ function lossCurve(all: readonly Run[], group: string): string[] {
   return [...STEPS.map((s) => at(() => s - 1)), at((c) => c.length - 1)];
 }
 
+/** Each finished run's step losses in `group`, in seed order. */
+function stepCurves(all: readonly Run[], group: string): number[][] {
+  return all.filter((r) => r.group === group).flatMap((r) => {
+    const rec = readRun(NAME, r.id);
+    const steps = rec?.epochs.flatMap((e) => e.stepLosses ?? []) ?? [];
+    return rec && rec.epochs.length >= r.args.epochs && steps.length ? [steps] : [];
+  });
+}
+
+/** Figures: (a) accuracy against conv c.r. per method, (b) the loss of every step. */
+function figures(all: readonly Run[], vgg: readonly GroupSummary[],
+  lenet: readonly GroupSummary[], rates: ReadonlyMap<string, { mean: number } | null>): string[] {
+  const written: string[] = [];
+  const points = (prefix: string) => vgg.filter((g) => g.group.startsWith(`vgg ${prefix}`) &&
+    g.accuracy && rates.get(g.group)).map((g) => ({ x: 100 * rates.get(g.group)!.mean,
+    y: 100 * g.accuracy!.mean, sd: 100 * g.accuracy!.sd })).sort((a, b) => a.x - b.x);
+  const methods = [['tdlrt', 'TDLRT'], ['matrix', 'matrix DLRT'], ['direct', 'Tucker, direct']];
+  const sweep: Series[] = methods.map(([prefix, label]) => {
+    const p = points(prefix);
+    return { label, x: p.map((q) => q.x), y: p.map((q) => q.y), band: p.map((q) => q.sd) };
+  }).filter((s) => s.x.length > 0);
+  const dense = vgg.find((g) => g.group === 'vgg dense');
+  if (sweep.length > 0) {
+    const xs = sweep.flatMap((s) => s.x);
+    if (dense?.accuracy) {
+      sweep.push({ label: 'dense', x: [Math.min(...xs), Math.max(...xs)],
+        y: [100 * dense.accuracy.mean, 100 * dense.accuracy.mean] });
+    }
+    writeFileSync(new URL(`${NAME}-accuracy.svg`, RESULTS), lineChart(sweep, {
+      title: 'vgg-mini (width 16), 4 epochs: test accuracy (mean ± sd over seeds)',
+      xLabel: 'conv-kernel compression %', yLabel: 'test accuracy %' }));
+    written.push(`${NAME}-accuracy.svg`);
+  }
+  const curves: Series[] = lenet.flatMap((g) => {
+    const c = stepCurves(all, g.group);
+    if (c.length === 0) return [];
+    const n = Math.min(...c.map((x) => x.length));
+    const stats = Array.from({ length: n }, (_, i) => meanSd(c.map((x) => x[i])));
+    return [{ label: `${g.group.slice(7)} (${c.length} seeds)`,
+      x: stats.map((_, i) => i + 1), y: stats.map((s) => s.mean),
+      band: stats.map((s) => Math.min(s.sd, 0.9 * s.mean)) }];
+  });
+  if (curves.length > 0) {
+    writeFileSync(new URL(`${NAME}-steps.svg`, RESULTS), lineChart(curves, {
+      title: 'LeNet5, conv2 Tucker from an ill-conditioned start: training loss per step',
+      xLabel: 'step', yLabel: 'training loss (mean ± sd over seeds)', yScale: 'log' }));
+    written.push(`${NAME}-steps.svg`);
+  }
+  return written;
+}
+
 export function report(seeds: readonly number[] = SEEDS): void {
   const all = runs(seeds);
   const groups = summarize(NAME, all);
@@ -127,6 +180,7 @@ export function report(seeds: readonly number[] = SEEDS): void {
     const g = best(m);
     return [m, g ? g.group.slice(4) : 'none at ≥ 90%', g ? acc(g) : '–', g ? rate(g) : '–'];
   });
+  const svgs = figures(all, vgg, lenet, rates);
   const lenetRows = lenet.map((g) => [g.group.slice(7), `${g.runs}/${g.planned}`, acc(g),
     g.ranks, ...lossCurve(all, g.group)]);
   const md = [
@@ -156,6 +210,7 @@ export function report(seeds: readonly number[] = SEEDS): void {
       'Training loss (mean ± sd over the seeds) at the given steps of 63 per epoch.', '',
     markdownTable(['method', 'runs', 'test acc %', 'conv2 ranks',
       ...STEPS.map((s) => `loss @ step ${s}`), 'last step'], lenetRows), '',
+    ...svgs.map((f) => `![${f}](${f})`), '',
     ...machineNote(groups), ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(NAME, md, { groups, convCompression: Object.fromEntries(rates) });
