@@ -7,6 +7,11 @@ export { Module, Sequential } from './nn/module.js';
 export { Dense, type DenseOptions } from './nn/dense.js';
 export { Conv2d, type Conv2dLayerOptions } from './nn/conv2d.js';
 export { ReLU, Tanh, Sigmoid, GELU, MaxPool2d, AvgPool2d, Flatten } from './nn/simple.js';
+export { LayerNorm, type LayerNormOptions } from './nn/layer-norm.js';
+export { Embedding } from './nn/embedding.js';
+export { Dropout } from './nn/dropout.js';
+export { LearnedPositions, SinusoidalPositions, sinusoidalTable } from './nn/positions.js';
+export { RoPE, type RoPEOptions } from './nn/rope.js';
 export {
   FactorizedLayer, type Factorization, type FactorForm, type LayerParameterCounts,
   parameterCounts, type ParameterCounts, type RebaseOptions, type Factored, isFactored,
