@@ -1,12 +1,13 @@
 /** The pure-TypeScript CPU backend: contiguous row-major typed arrays and plain kernels. */
 import type {
-  Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
+  AttentionAttrs, Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
   TensorInfo, TriangularOptions, TypedArray, UnaryOp,
 } from '@dlrt/core';
 import { allocArray, sizeOf } from '@dlrt/core';
 import {
   col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col, swap01,
 } from './kernels/conv.js';
+import { attentionBackward, attentionForward, type AttentionShapes } from './kernels/attention.js';
 import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
 import type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
@@ -61,6 +62,11 @@ function values(x: TensorInfo): TypedArray {
     throw new Error('cpu: this tensor belongs to another backend');
   }
   return x.dataId.values;
+}
+
+function attentionShapes(q: TensorInfo, k: TensorInfo, v: TensorInfo): AttentionShapes {
+  const [b, h, nq, d] = q.shape;
+  return { b, h, nq, nk: k.shape[2], d, dv: v.shape[3] };
 }
 
 function floats(x: TensorInfo): FloatArray {
@@ -219,6 +225,23 @@ export class CpuBackend implements Backend {
   gather(x: TensorInfo, indices: TensorInfo, axis: number): DataId {
     return new CpuData(layout.gather(values(x), x.shape, values(indices), axis, x.dtype,
       this.kernelOut));
+  }
+
+  attention(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    attrs: AttentionAttrs): DataId {
+    const s = attentionShapes(q, k, v);
+    const out = this.floatOut(q.dtype, s.b * s.h * s.nq * s.dv, false);
+    attentionForward(floats(q), floats(k), floats(v), mask ? floats(mask) : null, s, attrs, out);
+    return new CpuData(out);
+  }
+
+  attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId } {
+    const s = attentionShapes(q, k, v);
+    const [dq, dk, dv] = [q, k, v].map((t) => this.floatOut(t.dtype, sizeOf(t.shape)));
+    attentionBackward(floats(q), floats(k), floats(v), mask ? floats(mask) : null, floats(y),
+      floats(dy), s, attrs, dq, dk, dv);
+    return { dq: new CpuData(dq), dk: new CpuData(dk), dv: new CpuData(dv) };
   }
 
   scatterAdd(u: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): DataId {

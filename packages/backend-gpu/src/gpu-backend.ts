@@ -5,6 +5,7 @@
  * Kernels are generic over shapes (kernels.ts), so each compiles once per backend.
  */
 import type {
+  AttentionAttrs,
   Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
   TensorInfo, TriangularOptions, TypedArray, UnaryOp,
 } from '@dlrt/core';
@@ -307,6 +308,52 @@ export class GpuBackend implements Backend {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const outer = sizeOf(x.shape.slice(0, axis));
     return this.launch('gather', [x, indices], outer * n * inner, [x.shape[axis], n, inner]);
+  }
+
+  /** Meta of the attention kernels (attention-kernels.ts). */
+  private attentionMeta(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    a: AttentionAttrs, mode = 0): number[] {
+    const [, h, nq, d] = q.shape;
+    return [h, nq, k.shape[2], d, v.shape[3], a.groups, a.scale, a.causal ? 1 : 0, mask ? 1 : 0,
+      k.shape[1], mode];
+  }
+
+  /** Each query row's log-sum-exp, which the other attention kernels read (the caller frees). */
+  private attentionLse(q: TensorInfo, k: TensorInfo, mask: TensorInfo | null,
+    meta: number[]): GpuData {
+    const rows = q.shape[0] * q.shape[1] * q.shape[2];
+    return this.launch('attnLse', [q, k, mask ?? q], rows, meta);
+  }
+
+  attention(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    attrs: AttentionAttrs): DataId {
+    for (const t of [q, k, v]) this.checkDtype('attention', t.dtype);
+    const meta = this.attentionMeta(q, k, v, mask, attrs);
+    const lse = this.attentionLse(q, k, mask, meta);
+    try {
+      return this.launch('attnOut', [q, k, v, mask ?? q, lse],
+        sizeOf(q.shape.slice(0, 3)) * v.shape[3], meta);
+    } finally {
+      this.free(lse);
+    }
+  }
+
+  attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId } {
+    const meta = this.attentionMeta(q, k, v, mask, attrs);
+    const rows = q.shape[0] * q.shape[1] * q.shape[2];
+    const stats = this.launch('attnStats', [q, k, mask ?? q, y, dy], 2 * rows, meta);
+    try {
+      const inputs = [q, k, v, mask ?? q, stats, dy];
+      return {
+        dq: this.launch('attnDq', inputs, sizeOf(q.shape), meta),
+        dk: this.launch('attnDkv', inputs, sizeOf(k.shape), meta),
+        dv: this.launch('attnDkv', inputs, sizeOf(v.shape),
+          this.attentionMeta(q, k, v, mask, attrs, 1)),
+      };
+    } finally {
+      this.free(stats);
+    }
   }
 
   scatterAdd(u: TensorInfo, indices: TensorInfo, axis: number, outShape: Shape): DataId {

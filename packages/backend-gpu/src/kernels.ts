@@ -13,6 +13,10 @@
  * that GPU division (WGSL and GLSL allow a few ulps of error) is exact for every index below
  * 2^24, the limit of exact integers in float32.
  */
+import {
+  attnDkvKernel, attnDqKernel, attnLseKernel, attnOutKernel, attnStatsKernel,
+} from './attention-kernels.js';
+
 /** The part of gpu.js's `this` that kernels use. */
 export interface KernelThis {
   thread: { x: number };
@@ -650,6 +654,11 @@ export const KERNELS = {
   conv2dDw: spec(conv2dDwKernel as KernelSpec['fn']),
   pool: spec(poolKernel as KernelSpec['fn']),
   poolDx: spec(poolDxKernel as KernelSpec['fn']),
+  attnLse: spec(attnLseKernel as KernelSpec['fn']),
+  attnOut: spec(attnOutKernel as KernelSpec['fn']),
+  attnStats: spec(attnStatsKernel as KernelSpec['fn']),
+  attnDq: spec(attnDqKernel as KernelSpec['fn']),
+  attnDkv: spec(attnDkvKernel as KernelSpec['fn']),
 } satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;

@@ -47,6 +47,17 @@ export interface Pool2dAttrs {
   readonly padding: readonly [number, number];
 }
 
+/**
+ * Normalized attention attributes: softmax(scale·Q Kᵀ + mask) V per head, where query head h
+ * reads key/value head ⌊h / groups⌋; `causal` lets query i see keys j ≤ i + Nk − Nq (aligned
+ * at the end, as a KV cache decodes).
+ */
+export interface AttentionAttrs {
+  readonly scale: number;
+  readonly causal: boolean;
+  readonly groups: number;
+}
+
 /** Options of the triangular solve op(A)·X = B. */
 export interface TriangularOptions {
   /** A is lower triangular (else upper). */
@@ -112,6 +123,17 @@ export interface Backend {
   /** Average over the window's in-bounds elements (padding excluded from the count). */
   avgPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId;
   avgPool2dBackprop(dy: TensorInfo, attrs: Pool2dAttrs, xShape: Shape): DataId;
+
+  /**
+   * Attention over q [B, H, Nq, d], k [B, H/groups, Nk, d], v [B, H/groups, Nk, dv], with an
+   * optional additive mask [Nq, Nk]: the output [B, H, Nq, dv]. Kernels should not build the
+   * Nq×Nk matrix (the cpu kernel keeps O(Nq·dv) extra memory).
+   */
+  attention(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    attrs: AttentionAttrs): DataId;
+  /** The gradients of `attention` for dy [B, H, Nq, dv], given its output y. */
+  attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId };
 
   // Dense linear algebra on the last two dims (leading dims are a batch). Core has checked
   // the input is finite and of float dtype.

@@ -9,7 +9,7 @@ export {
 export type { Shape } from './shape.js';
 export { broadcastShapes, MAX_ELEMENTS, sizeOf, stridesOf, shapesEqual } from './shape.js';
 export type {
-  ArithmeticOp, Backend, BackendMemory, BinaryOp, CompareOp, Conv2dAttrs, DataId, MatmulOptions,
+  ArithmeticOp, AttentionAttrs, Backend, BackendMemory, BinaryOp, CompareOp, Conv2dAttrs, DataId, MatmulOptions,
   Pool2dAttrs, ReduceOp, TensorInfo, UnaryOp,
 } from './backend.js';
 export { UNARY_OPS } from './backend.js';
@@ -32,6 +32,7 @@ export * from './ops/reduce.js';
 export * from './ops/shape-ops.js';
 export * from './ops/matmul.js';
 export * from './ops/softmax.js';
+export * from './ops/attention.js';
 export * from './ops/conv.js';
 export * as linalg from './linalg/index.js';
 export type { TriangularOptions } from './backend.js';

@@ -1,15 +1,16 @@
 /**
  * Forward cases of matmul (transpose flags, broadcast batch dims, empty dims, and products
  * large enough for a backend's multi-threaded path), softmax, logSoftmax, cross-entropy,
- * conv2d and pooling.
+ * conv2d, pooling and attention.
  */
+import { attention } from '../ops/attention.js';
 import type { Conv2dOptions, Pool2dOptions } from '../ops/conv.js';
 import { avgPool2d, conv2d, maxPool2d } from '../ops/conv.js';
 import { matmul } from '../ops/matmul.js';
 import { crossEntropy, logSoftmax, softmax } from '../ops/softmax.js';
 import { type ForwardCase, fmtShape, given, type Input, type Inputs } from './check.js';
 import {
-  avgPool2dRef, conv2dRef, crossEntropyRef, logSoftmaxRef, matmulRef, maxPool2dRef,
+  attentionRef, avgPool2dRef, conv2dRef, crossEntropyRef, logSoftmaxRef, matmulRef, maxPool2dRef,
   type PoolRefAttrs, softmaxRef,
 } from './reference-nn.js';
 
@@ -167,7 +168,39 @@ function poolCases(g: Inputs): ForwardCase[] {
   return cases;
 }
 
+/** Attention plans: q shape, k/v shape ([B, Hkv, Nk, dv]), options (the mask drawn here). */
+export const ATTENTION_PLANS: [number[], number[], { causal?: boolean; scale?: number;
+  mask?: boolean }][] = [
+  [[2, 2, 5, 4], [2, 2, 7, 3], {}],
+  [[1, 4, 6, 4], [1, 2, 6, 5], { causal: true }],
+  [[1, 2, 3, 4], [1, 1, 9, 4], { causal: true, scale: 0.3 }],
+  [[1, 2, 20, 8], [1, 2, 20, 8], { causal: true }],
+  [[2, 3, 4, 2], [2, 1, 5, 3], { mask: true }],
+];
+
+/** An additive mask [Nq, Nk]: normal entries with every third one blocked, never column 0. */
+export function attentionMask(g: Inputs, nq: number, nk: number): Input {
+  return given([nq, nk], Array.from({ length: nq * nk }, (_, i) =>
+    (i % 3 === 1 && i % nk !== 0 ? -Infinity : g.rng.normal())));
+}
+
+function attentionCases(g: Inputs): ForwardCase[] {
+  return ATTENTION_PLANS.map(([sq, skv, o]) => {
+    const sk = [...skv.slice(0, 3), sq[3]];
+    const scale = o.scale ?? 1 / Math.sqrt(sq[3]);
+    const inputs = [g.normal(sq), g.normal(sk), g.normal(skv),
+      ...(o.mask ? [attentionMask(g, sq[2], skv[2])] : [])];
+    return {
+      op: 'attention', name: `q ${fmtShape(sq)} kv ${fmtShape(skv)} ${JSON.stringify(o)}`, inputs,
+      run: ([q, k, v, mask]) => attention(q, k, v, { causal: o.causal, scale: o.scale, mask }),
+      ref: ([q, k, v, mask]) => attentionRef(q, k, v, mask ?? null,
+        { scale, causal: o.causal ?? false }),
+      scale: Math.sqrt(skv[2] * sq[3]),
+    };
+  });
+}
+
 export function nnCases(g: Inputs): ForwardCase[] {
   return [...matmulCases(g), ...softmaxCases(g), ...crossEntropyCases(g), ...convCases(g),
-    ...poolCases(g)];
+    ...poolCases(g), ...attentionCases(g)];
 }

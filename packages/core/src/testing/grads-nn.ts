@@ -1,13 +1,14 @@
 /**
  * Gradient cases (float64, central finite differences) of matmul (all four transpose
  * combinations, broadcast batch dims), softmax, logSoftmax, cross-entropy (int and soft
- * labels, each reduction), conv2d (stride, padding, dilation) and pooling.
+ * labels, each reduction), conv2d (stride, padding, dilation), pooling and attention.
  */
+import { attention } from '../ops/attention.js';
 import type { MatmulOptions } from '../backend.js';
 import { avgPool2d, conv2d, maxPool2d } from '../ops/conv.js';
 import { matmul } from '../ops/matmul.js';
 import { crossEntropy, logSoftmax, softmax } from '../ops/softmax.js';
-import { softLabels } from './cases-nn.js';
+import { ATTENTION_PLANS, attentionMask, softLabels } from './cases-nn.js';
 import { fmtShape, type GradCase, type Inputs } from './check.js';
 
 const FLAGS: MatmulOptions[] = [{}, { transposeA: true }, { transposeB: true },
@@ -94,6 +95,17 @@ function poolGrads(g: Inputs): GradCase[] {
   return cases;
 }
 
+function attentionGrads(g: Inputs): GradCase[] {
+  return ATTENTION_PLANS.map(([sq, skv, o]) => ({
+    op: 'attention', name: `q ${fmtShape(sq)} kv ${fmtShape(skv)} ${JSON.stringify(o)}`,
+    inputs: [g.normal(sq), g.normal([...skv.slice(0, 3), sq[3]]), g.normal(skv),
+      ...(o.mask ? [attentionMask(g, sq[2], skv[2])] : [])],
+    wrt: [0, 1, 2],
+    run: ([q, k, v, mask]) => attention(q, k, v, { causal: o.causal, scale: o.scale, mask }),
+  }));
+}
+
 export function nnGrads(g: Inputs): GradCase[] {
-  return [...matmulGrads(g), ...softmaxGrads(g), ...convGrads(g), ...poolGrads(g)];
+  return [...matmulGrads(g), ...softmaxGrads(g), ...convGrads(g), ...poolGrads(g),
+    ...attentionGrads(g)];
 }

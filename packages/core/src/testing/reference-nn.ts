@@ -204,3 +204,49 @@ export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx
   });
   return { dx, dw };
 }
+
+/** Attention options of the reference, as core's `attention` normalizes them. */
+export interface AttentionRefAttrs {
+  scale: number;
+  causal: boolean;
+}
+
+/**
+ * softmax(scale·Q Kᵀ + mask) V per head from the definition, with the N×N scores: q [B, H, Nq,
+ * d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, dv]; query head h reads key head ⌊h·Hkv/H⌋; causal:
+ * key j ≤ i + Nk − Nq.
+ */
+export function attentionRef(q: Ref, k: Ref, v: Ref, mask: Ref | null, a: AttentionRefAttrs):
+  Ref {
+  const [b, h, nq, d] = q.shape;
+  const [, hk, nk] = k.shape;
+  const dv = v.shape[3];
+  const y = makeRef([b, h, nq, dv]);
+  const scores = new Float64Array(nk);
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < h; hi++) {
+      const kh = bi * hk + Math.floor((hi * hk) / h);
+      for (let i = 0; i < nq; i++) {
+        const qo = ((bi * h + hi) * nq + i) * d;
+        let max = -Infinity;
+        for (let j = 0; j < nk; j++) {
+          let s = 0;
+          for (let t = 0; t < d; t++) s += q.data[qo + t] * k.data[(kh * nk + j) * d + t];
+          s = a.scale * s + (mask ? mask.data[i * nk + j] : 0);
+          if (a.causal && j > i + nk - nq) s = -Infinity;
+          scores[j] = s;
+          max = Math.max(max, s);
+        }
+        let total = 0;
+        for (let j = 0; j < nk; j++) total += (scores[j] = Math.exp(scores[j] - max));
+        const yo = ((bi * h + hi) * nq + i) * dv;
+        for (let j = 0; j < nk; j++) {
+          for (let t = 0; t < dv; t++) {
+            y.data[yo + t] += (scores[j] / total) * v.data[(kh * nk + j) * dv + t];
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
