@@ -1,13 +1,15 @@
 /** The pure-TypeScript CPU backend: contiguous row-major typed arrays and plain kernels. */
 import type {
-  AttentionAttrs, Backend, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
+  AttentionAttrs, Backend, BackendMemory, BinaryOp, Conv2dAttrs, DataId, DType, MatmulOptions, Pool2dAttrs, ReduceOp, Shape,
   TensorInfo, TriangularOptions, TypedArray, UnaryOp,
 } from '@dlrt/core';
 import { allocArray, sizeOf } from '@dlrt/core';
 import {
   col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col, swap01,
 } from './kernels/conv.js';
-import { attentionBackward, attentionForward, type AttentionShapes } from './kernels/attention.js';
+import {
+  attentionBackward, attentionForward, type AttentionShapes, type Scratch,
+} from './kernels/attention.js';
 import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
 import type { FloatArray, GemmArgs } from './kernels/gemm-types.js';
@@ -110,6 +112,29 @@ export class CpuBackend implements Backend {
    */
   private readonly kernelOut = (dtype: DType, n: number): TypedArray =>
     this.seam ? this.out(dtype, n) : allocArray(dtype, n);
+
+  private scratchBytes = 0;
+  private peakScratchBytes = 0;
+
+  /** Runs `kernel` with counted float64 scratch, released when it returns. */
+  private counted<R>(kernel: (scratch: Scratch) => R): R {
+    let taken = 0;
+    try {
+      return kernel((n) => {
+        taken += 8 * n;
+        this.scratchBytes += 8 * n;
+        this.peakScratchBytes = Math.max(this.peakScratchBytes, this.scratchBytes);
+        return new Float64Array(n);
+      });
+    } finally {
+      this.scratchBytes -= taken;
+    }
+  }
+
+  /** The scratch the counted kernels (attention) hold now and have held at most. */
+  memory(): BackendMemory {
+    return { scratchBytes: this.scratchBytes, peakScratchBytes: this.peakScratchBytes };
+  }
 
   /** The typed array holding x's values (a subclass's kernels read it in place). */
   protected storage(x: TensorInfo): TypedArray {
@@ -231,7 +256,8 @@ export class CpuBackend implements Backend {
     attrs: AttentionAttrs): DataId {
     const s = attentionShapes(q, k, v);
     const out = this.floatOut(q.dtype, s.b * s.h * s.nq * s.dv, false);
-    attentionForward(floats(q), floats(k), floats(v), mask ? floats(mask) : null, s, attrs, out);
+    this.counted((scratch) => attentionForward(floats(q), floats(k), floats(v),
+      mask ? floats(mask) : null, s, attrs, out, scratch));
     return new CpuData(out);
   }
 
@@ -239,8 +265,8 @@ export class CpuBackend implements Backend {
     y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId } {
     const s = attentionShapes(q, k, v);
     const [dq, dk, dv] = [q, k, v].map((t) => this.floatOut(t.dtype, sizeOf(t.shape)));
-    attentionBackward(floats(q), floats(k), floats(v), mask ? floats(mask) : null, floats(y),
-      floats(dy), s, attrs, dq, dk, dv);
+    this.counted((scratch) => attentionBackward(floats(q), floats(k), floats(v),
+      mask ? floats(mask) : null, floats(y), floats(dy), s, attrs, dq, dk, dv, scratch));
     return { dq: new CpuData(dq), dk: new CpuData(dk), dv: new CpuData(dv) };
   }
 

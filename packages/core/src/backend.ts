@@ -72,6 +72,8 @@ export interface TriangularOptions {
 export interface BackendMemory {
   /** Bytes the backend holds outside tensors (scratch, pools). */
   scratchBytes?: number;
+  /** The most scratch its kernels have held at once, in bytes (where the backend counts it). */
+  peakScratchBytes?: number;
 }
 
 /**

@@ -46,7 +46,8 @@ export interface MemoryInfo {
   numTensors: number;
   numDataBuffers: number;
   numBytes: number;
-  backends: Record<string, { numTensors: number; numBytes: number; scratchBytes?: number }>;
+  backends: Record<string, { numTensors: number; numBytes: number; scratchBytes?: number;
+    peakScratchBytes?: number }>;
 }
 
 class Engine {
@@ -112,8 +113,10 @@ class Engine {
       numTensors += n;
     }
     for (const [name, inst] of this.instances) {
-      const scratch = inst.memory?.().scratchBytes;
-      if (scratch !== undefined && backends[name]) backends[name].scratchBytes = scratch;
+      const m = inst.memory?.();
+      const b = backends[name];
+      if (m?.scratchBytes !== undefined && b) b.scratchBytes = m.scratchBytes;
+      if (m?.peakScratchBytes !== undefined && b) b.peakScratchBytes = m.peakScratchBytes;
     }
     return { numTensors, numDataBuffers: this.storage.size, numBytes, backends };
   }

@@ -4,7 +4,7 @@
 import t from 'tap';
 import {
   add, attention, type AttentionOptions, concat, matmul, memory, mul, randn, reshape, Rng,
-  slice, softmax, sum, type Tensor, tensor, tidy, valueAndGrads,
+  softmax, sum, type Tensor, tensor, tidy, valueAndGrads,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
@@ -70,6 +70,23 @@ t.test('N = 1024: equals naive attention in float32, with and without a causal m
   }
 });
 
+t.test('N = 8192: O(N·d) memory, by the backend\'s counters', async (t) => {
+  const n = 8192;
+  const d = 8;
+  const [q, k, v] = [1, 2, 3].map((seed) => randn([1, 1, n, d], { seed }));
+  const before = memory();
+  const y = attention(q, k, v, { causal: true });
+  const after = memory();
+  t.equal(after.numBytes - before.numBytes, 4 * n * d, 'new storage: the output alone');
+  // The forward's scratch is a block of 16 rows: 8·16·(dv + 2) bytes, whatever N.
+  const peak = after.backends.cpu.peakScratchBytes!;
+  const earlier = before.backends.cpu.peakScratchBytes ?? 0;
+  t.ok(peak <= Math.max(earlier, 8 * 16 * (d + 2)), `peak scratch ${peak} bytes (earlier ` +
+    `calls with N ≤ 1024: ${earlier}; the N×N scores would take ${4 * n * n})`);
+  t.equal(after.backends.cpu.scratchBytes, 0, 'all scratch released');
+  t.ok(Number.isFinite(y.dataSync()[n * d - 1]));
+});
+
 t.test('bad input names the op and the shapes', async (t) => {
   const x = (shape: number[]) => randn(shape, { seed: 1 });
   t.throws(() => attention(x([2, 5, 4]), x([2, 5, 4]), x([2, 5, 4])), /attention: q \[2,5,4\].* must be \[B, H, N, d\]/);
@@ -82,5 +99,4 @@ t.test('bad input names the op and the shapes', async (t) => {
   const blocked = tensor(Float32Array.from([0, 0, -Infinity, -Infinity]), [2, 2]);
   t.throws(() => attention(x([1, 1, 2, 4]), x([1, 1, 2, 4]), x([1, 1, 2, 4]), { mask: blocked }),
     /query row 1 sees no key/);
-  void slice; void memory;
 });

@@ -10,6 +10,9 @@ import type { FloatArray } from './gemm-types.js';
 /** Query rows per block: the running max, sum and output of a block stay in cache. */
 const BLOCK = 16;
 
+/** Float64 scratch of n values, which the caller counts. */
+export type Scratch = (n: number) => Float64Array;
+
 /** Shapes: q [B, H, Nq, d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, dv]. */
 export interface AttentionShapes {
   b: number; h: number; nq: number; nk: number; d: number; dv: number;
@@ -32,12 +35,13 @@ function noKey(i: number): Error {
 
 /** out [B, H, Nq, dv] = softmax(scale·Q Kᵀ + mask) V, written into `out`. */
 export function attentionForward(q: FloatArray, k: FloatArray, v: FloatArray,
-  mask: FloatArray | null, s: AttentionShapes, a: AttentionAttrs, out: FloatArray): void {
+  mask: FloatArray | null, s: AttentionShapes, a: AttentionAttrs, out: FloatArray,
+  scratch: Scratch): void {
   const { h, nq, nk, d, dv } = s;
   const hk = h / a.groups;
-  const m = new Float64Array(BLOCK);
-  const l = new Float64Array(BLOCK);
-  const acc = new Float64Array(BLOCK * dv);
+  const m = scratch(BLOCK);
+  const l = scratch(BLOCK);
+  const acc = scratch(BLOCK * dv);
   for (let bh = 0; bh < s.b * h; bh++) {
     const kvh = Math.floor(bh / h) * hk + Math.floor((bh % h) / a.groups);
     const q0 = bh * nq * d;
@@ -87,11 +91,11 @@ export function attentionForward(q: FloatArray, k: FloatArray, v: FloatArray,
  */
 export function attentionBackward(q: FloatArray, k: FloatArray, v: FloatArray,
   mask: FloatArray | null, y: FloatArray, dy: FloatArray, s: AttentionShapes,
-  a: AttentionAttrs, dq: FloatArray, dk: FloatArray, dvOut: FloatArray): void {
+  a: AttentionAttrs, dq: FloatArray, dk: FloatArray, dvOut: FloatArray, scratch: Scratch): void {
   const { h, nq, nk, d, dv } = s;
   const hk = h / a.groups;
-  const lse = new Float64Array(nq);
-  const D = new Float64Array(nq);
+  const lse = scratch(nq);
+  const D = scratch(nq);
   const score = (qo: number, ko: number, i: number, j: number) =>
     a.scale * dot(q, qo, k, ko, d) + (mask ? mask[i * nk + j] : 0);
   for (let bh = 0; bh < s.b * h; bh++) {
