@@ -13,6 +13,13 @@ export { Dropout } from './nn/dropout.js';
 export { LearnedPositions, SinusoidalPositions, sinusoidalTable } from './nn/positions.js';
 export { RoPE, type RoPEOptions } from './nn/rope.js';
 export {
+  KVCache, MultiHeadAttention, type MultiHeadAttentionOptions, splitHeads, mergeHeads,
+} from './nn/multi-head-attention.js';
+export {
+  TuckerAttention, type TuckerAttentionOptions, type TuckerAttentionFactors, type TuckerRanks,
+  stackedWeights,
+} from './nn/tucker-attention.js';
+export {
   FactorizedLayer, type Factorization, type FactorForm, type LayerParameterCounts,
   parameterCounts, type ParameterCounts, type RebaseOptions, type Factored, isFactored,
 } from './nn/factorized-layer.js';
