@@ -16,6 +16,9 @@ export {
   KVCache, MultiHeadAttention, type MultiHeadAttentionOptions, splitHeads, mergeHeads,
 } from './nn/multi-head-attention.js';
 export {
+  MultiHeadLatentAttention, type MultiHeadLatentAttentionOptions,
+} from './nn/latent-attention.js';
+export {
   TuckerAttention, type TuckerAttentionOptions, type TuckerAttentionFactors, type TuckerRanks,
   stackedWeights,
 } from './nn/tucker-attention.js';

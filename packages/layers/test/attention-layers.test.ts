@@ -9,7 +9,7 @@ import {
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
 import {
-  KVCache, MultiHeadAttention, RoPE, stackedWeights, TuckerAttention,
+  KVCache, MultiHeadAttention, MultiHeadLatentAttention, RoPE, stackedWeights, TuckerAttention,
 } from '../src/index.js';
 
 const f64 = 'float64' as const;
@@ -52,6 +52,32 @@ t.test('Tucker Attention reproduces MHA, GQA and MQA from the same weights (1e-1
     const err = tidy(() => maxAbsDiff(tk.forward(x), m.forward(x)));
     t.ok(err < 1e-10, `kvHeads ${kvHeads}: max |Tucker − MHA| = ${err.toExponential(2)}`);
   }
+});
+
+t.test('MLA: its definition, Tucker from the same weights (Thm B.4), decoding', async (t) => {
+  const x = randn([2, 6, 16], { seed: 12, dtype: f64 });
+  const mla = new MultiHeadLatentAttention(16, 4, { qLatent: 6, kvLatent: 5, causal: true,
+    seed: 13, dtype: f64 });
+  // The definition: Q = X W^{DQ} W^{UQ}, K = X W^{DKV} W^{UK}, V = X W^{DKV} W^{UV}, as MHA.
+  const mha = new MultiHeadAttention(16, 4, { causal: true, seed: 1, dtype: f64 });
+  mha.wq.assign(matmul(mla.wdq, mla.wuq));
+  mha.wk.assign(matmul(mla.wdkv, mla.wuk));
+  mha.wv.assign(matmul(mla.wdkv, mla.wuv));
+  mha.wo.assign(mla.wo);
+  t.ok(tidy(() => maxAbsDiff(mla.forward(x), mha.forward(x))) < 1e-12, 'MLA = MHA with W = W^D W^U');
+  const tk = TuckerAttention.fromMLA(mla);
+  t.same([tk.ranks, tk.postRanks], [[4, 6, 5], [4, 16, 5]], 'ranks (n_H, d_c^Q, d_c), (n_H, d, d_c)');
+  const err = tidy(() => maxAbsDiff(tk.forward(x), mla.forward(x)));
+  t.ok(err < 1e-10, `Tucker = MLA: ${err.toExponential(2)}`);
+  const roped = new MultiHeadLatentAttention(16, 4, { qLatent: 6, kvLatent: 5, ropeDim: 2,
+    causal: true, seed: 14, dtype: f64 });
+  t.throws(() => TuckerAttention.fromMLA(roped), /2 decoupled RoPE dimensions/);
+  const cache = new KVCache();
+  const rows = [roped.decode(slice(x, [0, 0, 0], [2, 4, 16]), cache),
+    roped.decode(slice(x, [0, 4, 0], [2, 2, 16]), cache)];
+  t.ok(maxAbsDiff(concat(rows, 1), roped.forward(x)) < 1e-12, 'decoding = the full forward');
+  t.equal(cache.values, 2 * 6 * (5 + 2), 'the cache holds c_KV and k_R per token');
+  cache.dispose();
 });
 
 t.test('the HOSVD of 𝒲 and 𝒲̃: exact at full ranks, an approximation below', async (t) => {
@@ -106,11 +132,14 @@ t.test('counts: GPT-2 small (d 768, 12 heads, 12 layers, N 1024, bf16)', async (
   const mha = (kvHeads: number) => new MultiHeadAttention(768, 12, { kvHeads, seed: 1 });
   const tucker = (ranks: [number, number, number]) => new TuckerAttention(768, 12, { ranks,
     seed: 1 });
-  const rows: [string, MultiHeadAttention | TuckerAttention, number, number][] = [
+  const rows: [string, MultiHeadAttention | MultiHeadLatentAttention | TuckerAttention, number,
+    number][] = [
     // [name, layer, the paper's attention MB, its KV-cache MB]. GQA 4's cache is printed 12.85;
     // its formula 2·N·n_KV·d_H gives 12.58 (digits swapped). The Tucker rows sit 0.007–0.014 MB
     // above §4.5's count Π r + n_H r₁ + d r₂ + d r₃ per tensor, which these layers store.
     ['MHA', mha(12), 56.62, 37.74], ['GQA 4', mha(4), 37.74, 12.58], ['GQA 2', mha(2), 33.02, 6.29],
+    ['MLA d_c 128', new MultiHeadLatentAttention(768, 12, { qLatent: 128, kvLatent: 128,
+      seed: 1 }), 26.00, 3.14],
     ['Tucker [8,128,128]', tucker([8, 128, 128]), 15.74, 6.28],
     ['Tucker [8,128,64]', tucker([8, 128, 64]), 10.24, 3.14],
     ['Tucker [8,64,64]', tucker([8, 64, 64]), 6.31, 3.14],
@@ -118,7 +147,9 @@ t.test('counts: GPT-2 small (d 768, 12 heads, 12 layers, N 1024, bf16)', async (
   for (const [name, layer, paper, paperKv] of rows) {
     const params = MB(layer.attentionParameters);
     const kv = MB(1024 * layer.kvCachePerToken);
-    t.ok(Math.abs(params - paper) < 0.015 && Math.abs(kv - paperKv) < 0.015,
+    // MLA's printed 26.00 is d² + 5·d·d_c = 25.95 MB rounded up.
+    t.ok(Math.abs(params - paper) < (name.startsWith('MLA') ? 0.06 : 0.015) &&
+      Math.abs(kv - paperKv) < 0.015,
       `${name}: ${params.toFixed(3)} MB (paper ${paper}), KV cache ${kv.toFixed(3)} MB ` +
       `(paper ${paperKv})`);
     layer.dispose();

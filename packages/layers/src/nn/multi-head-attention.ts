@@ -39,12 +39,13 @@ export class KVCache {
   }
 
   /**
-   * Appends k and v and returns the cache's keys and values. The cache keeps its own copies
-   * (out of any tidy scope) until the next append or `dispose`.
+   * Appends k and v (or k alone: a latent that stands for both, as MLA caches) and returns the
+   * cache's keys and values. The cache keeps its own copies (out of any tidy scope) until the
+   * next append or `dispose`.
    */
-  append(k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
+  append(k: Tensor, v?: Tensor): { k: Tensor; v: Tensor | null } {
     const nk = keep(this.k ? concat([this.k, k], 2) : clone(k));
-    const nv = keep(this.v ? concat([this.v, v], 2) : clone(v));
+    const nv = v ? keep(this.v ? concat([this.v, v], 2) : clone(v)) : null;
     this.k?.dispose();
     this.v?.dispose();
     this.k = nk;
@@ -140,8 +141,8 @@ export class MultiHeadAttention extends Module {
       q = this.rope.apply(q, offset);
       k = this.rope.apply(k, offset);
     }
-    const { k: keys, v: values } = cache ? cache.append(k, v0) : { k, v: v0 };
-    const o = attention(q, keys, values, { causal: this.causal });
+    const kv = cache ? cache.append(k, v0) : { k, v: v0 };
+    const o = attention(q, kv.k, kv.v!, { causal: this.causal });
     return matmul(mergeHeads(o), this.wo);
   }
 }

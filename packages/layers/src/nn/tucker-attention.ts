@@ -7,11 +7,12 @@
  * Cores and factors are ordinary parameters (the paper trains them so, at fixed ranks).
  */
 import {
-  attention, eye, type FloatDType, matmul, modeProduct, randn, reshape, type Rng, slice, stack,
-  sum, type Tensor, tensor, tidy, transpose, TuckerTensor, type Variable,
+  attention, clone, concat, eye, type FloatDType, matmul, modeProduct, randn, reshape, type Rng,
+  slice, stack, sum, type Tensor, tensor, tidy, transpose, TuckerTensor, type Variable, zeros,
 } from '@dlrt/core';
 import { type InitOptions, initRng } from './init.js';
 import { Module } from './module.js';
+import type { MultiHeadLatentAttention } from './latent-attention.js';
 import {
   checkHeads, checkInput, type KVCache, type MultiHeadAttention,
 } from './multi-head-attention.js';
@@ -116,6 +117,40 @@ export class TuckerAttention extends Module {
   }
 
   /**
+   * MLA without decoupled RoPE as a Tucker layer (Thm B.4): U₁ = I, U₂ = W^{DQ}, U₃ = W^{DKV},
+   * 𝒞[i] = W_i^{UQ} W_i^{UK,T}; Ũ₁ = I, Ũ₂ = (W^O)ᵀ, Ũ₃ = W^{DKV}, and 𝒞̃[i] zero but for head
+   * i's rows, which hold W_i^{UV,T}. Ranks (n_H, d_c^Q, d_c) and (n_H, d, d_c). Exact.
+   */
+  static fromMLA(mla: MultiHeadLatentAttention, o: Omit<TuckerAttentionOptions, 'ranks' |
+    'postRanks'> = {}): TuckerAttention {
+    if (mla.ropeDim > 0) {
+      throw new Error(`TuckerAttention.fromMLA: the MLA layer has ${mla.ropeDim} decoupled ` +
+        'RoPE dimensions, which Tucker Attention does not have (use latent RoPE)');
+    }
+    const { dim: d, heads: h, headDim: dh, qLatent: cq, kvLatent: c } = mla;
+    const dtype = mla.wdq.dtype as FloatDType;
+    const f = tidy(() => {
+      const cols = (w: Tensor, i: number) => slice(w, [0, i * dh], [w.shape[0], dh]);
+      const pre = stack(Array.from({ length: h }, (_, i) =>
+        matmul(cols(mla.wuq, i), cols(mla.wuk, i), { transposeB: true })), 0);  // [H, d_c^Q, d_c]
+      const post = stack(Array.from({ length: h }, (_, i) => {
+        const rows = transpose(cols(mla.wuv, i));                             // [d_H, d_c]
+        return concat([zeros([i * dh, c], dtype), rows, zeros([d - (i + 1) * dh, c], dtype)], 0);
+      }), 0);                                                                    // [H, d, d_c]
+      const I = eye(h, h, dtype);
+      return { core: pre, factors: [I, clone(mla.wdq), clone(mla.wdkv)] as [Tensor, Tensor, Tensor],
+        postCore: post, postFactors: [clone(I), transpose(mla.wo), clone(mla.wdkv)] as
+          [Tensor, Tensor, Tensor] };
+    });
+    try {
+      return new TuckerAttention(d, h, { ...o, ranks: [h, cq, c], postRanks: [h, d, c],
+        causal: o.causal ?? mla.causal, dtype }, f);
+    } finally {
+      for (const t of [f.core, ...f.factors, f.postCore, ...f.postFactors]) t.dispose();
+    }
+  }
+
+  /**
    * The truncated HOSVD of an MHA layer's 𝒲 and 𝒲̃ at the given ranks (the paper's transfer
    * protocol): exact at full ranks.
    */
@@ -187,7 +222,7 @@ export class TuckerAttention extends Module {
       k = this.rope.apply(k, offset);
     }
     const kv = cache ? cache.append(k, v) : { k, v };
-    const o = attention(q, kv.k, kv.v, { causal: this.causal, scale: this.scale });
+    const o = attention(q, kv.k, kv.v!, { causal: this.causal, scale: this.scale });
     const post = modeProduct(this.postCore, V1, 0);             // [H, r̃₂, r̃₃]
     const mixed = sum(matmul(o, post, { transposeB: true }), 1); // [B, N, r̃₂]
     return matmul(mixed, V2, { transposeB: true });
