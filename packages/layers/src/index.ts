@@ -71,6 +71,10 @@ export {
   type LowRankLayerInfo, LowRankSizeError, type ConvFormat, CONV_FORMATS, type TuckerSpec,
 } from './models/classifiers.js';
 export { convCompression } from './models/conv-compression.js';
+export {
+  type AttentionLayer, attentionLayer, type AttentionSpec, CharLM, type CharLMOptions,
+  type SampleOptions, TransformerBlock, Vit, type VitOptions,
+} from './models/transformer.js';
 export { mnistFromDigits, type MnistData, type DigitSplit } from './data/mnist.js';
 export { pixelStats, standardized, type PixelStats } from './data/standardize.js';
 export { holdOut, type HeldOut } from './data/hold-out.js';

@@ -1,0 +1,288 @@
+/**
+ * Small transformers for the attention family: pre-norm blocks (Xiong et al. 2020), a tiny
+ * ViT for 28×28 digits (Dosovitskiy et al. 2021) and a GPT-style character language model that
+ * decodes with a KV cache. The attention of every block is chosen by `AttentionSpec`.
+ */
+import {
+  add, argmax, concat, type FloatDType, randn, reshape, type Rng, slice, softmax, type Tensor,
+  tensor, tidy, transpose, type Variable,
+} from '@dlrt/core';
+import { Dense } from '../nn/dense.js';
+import { Embedding } from '../nn/embedding.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { MultiHeadLatentAttention } from '../nn/latent-attention.js';
+import { Module } from '../nn/module.js';
+import { KVCache, MultiHeadAttention } from '../nn/multi-head-attention.js';
+import { LearnedPositions } from '../nn/positions.js';
+import { RoPE } from '../nn/rope.js';
+import { GELU } from '../nn/simple.js';
+import { TuckerAttention, type TuckerRanks } from '../nn/tucker-attention.js';
+
+/** Which attention a block uses. */
+export type AttentionSpec =
+  | { kind: 'mha' }
+  | { kind: 'gqa'; kvHeads: number }
+  | { kind: 'mqa' }
+  | { kind: 'mla'; qLatent: number; kvLatent: number; ropeDim?: number }
+  | { kind: 'tucker'; ranks: TuckerRanks; postRanks?: TuckerRanks };
+
+/** An attention layer that decodes with a cache. */
+export type AttentionLayer = MultiHeadAttention | MultiHeadLatentAttention | TuckerAttention;
+
+/**
+ * The attention layer of `spec`. With `rope`, positions are rotary: per head for MHA, GQA and
+ * MQA, decoupled for MLA (its ropeDim), in the latent key space for Tucker.
+ */
+export function attentionLayer(spec: AttentionSpec, dim: number, heads: number,
+  o: { rng: Rng; dtype?: FloatDType; causal?: boolean; rope?: boolean; maxLen?: number }):
+  AttentionLayer {
+  const base = { rng: o.rng, dtype: o.dtype, causal: o.causal };
+  const rope = (d: number) => (o.rope ? new RoPE(d, { maxLen: o.maxLen, dtype: o.dtype })
+    : undefined);
+  switch (spec.kind) {
+    case 'mha':
+    case 'gqa':
+    case 'mqa': {
+      const kvHeads = spec.kind === 'mha' ? heads : spec.kind === 'mqa' ? 1 : spec.kvHeads;
+      return new MultiHeadAttention(dim, heads, { ...base, kvHeads, rope: rope(dim / heads) });
+    }
+    case 'mla':
+      return new MultiHeadLatentAttention(dim, heads, { ...base, qLatent: spec.qLatent,
+        kvLatent: spec.kvLatent, ropeDim: o.rope ? spec.ropeDim ?? 0 : 0,
+        rope: { maxLen: o.maxLen } });
+    case 'tucker':
+      return new TuckerAttention(dim, heads, { ...base, ranks: spec.ranks,
+        postRanks: spec.postRanks, rope: o.rope ? { maxLen: o.maxLen } : undefined });
+    default:
+      throw new Error(`attentionLayer: unknown kind '${(spec as { kind: string }).kind}'`);
+  }
+}
+
+/** x + attention(LN(x)), then x + MLP(LN(x)) with a GELU MLP of width 4·dim. */
+export class TransformerBlock extends Module {
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly fc1: Dense;
+  readonly fc2: Dense;
+  private readonly act = new GELU();
+
+  constructor(readonly attention: AttentionLayer, o: { rng: Rng; dtype?: FloatDType }) {
+    super();
+    const d = attention.dim;
+    this.norm1 = this.addModule('norm1', new LayerNorm(d, { dtype: o.dtype }));
+    this.addModule('attention', attention);
+    this.norm2 = this.addModule('norm2', new LayerNorm(d, { dtype: o.dtype }));
+    this.fc1 = this.addModule('fc1', new Dense(d, 4 * d, { ...o, init: 'he' }));
+    this.fc2 = this.addModule('fc2', new Dense(4 * d, d, { ...o, init: 'he', gain: 'linear' }));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.mlp(add(x, this.attention.forward(this.norm1.forward(x))));
+  }
+
+  /** The block on new tokens, the attention reading and extending `cache`. */
+  decode(x: Tensor, cache: KVCache): Tensor {
+    return this.mlp(add(x, this.attention.decode(this.norm1.forward(x), cache)));
+  }
+
+  private mlp(h: Tensor): Tensor {
+    return add(h, this.fc2.forward(this.act.forward(this.fc1.forward(this.norm2.forward(h)))));
+  }
+}
+
+export interface VitOptions {
+  rng: Rng;
+  dtype?: FloatDType;
+  /** Image side (default 28) and patch side (default 7: 16 patches). */
+  image?: number;
+  patch?: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  attention: AttentionSpec;
+  numClasses?: number;
+}
+
+/**
+ * A tiny ViT: x [B, side²] in row-major pixels → patches → a linear embedding, a learned class
+ * token and learned positions → pre-norm blocks → LayerNorm → the class token's logits.
+ * @example new Vit({ rng, dim: 32, depth: 2, heads: 4, attention: { kind: 'mha' } })
+ */
+export class Vit extends Module {
+  readonly side: number;
+  readonly patch: number;
+  readonly patches: number;
+  readonly embed: Dense;
+  readonly cls: Variable;
+  readonly positions: LearnedPositions;
+  readonly blocks: TransformerBlock[];
+  readonly norm: LayerNorm;
+  readonly head: Dense;
+
+  constructor(readonly o: VitOptions) {
+    super();
+    this.side = o.image ?? 28;
+    this.patch = o.patch ?? 7;
+    if (this.side % this.patch !== 0) {
+      throw new Error(`Vit: patch ${this.patch} must divide the image side ${this.side}`);
+    }
+    const per = this.side / this.patch;
+    this.patches = per * per;
+    const d = { rng: o.rng, dtype: o.dtype };
+    this.embed = this.addModule('embed', new Dense(this.patch * this.patch, o.dim, d));
+    this.cls = this.addParameter('cls', randn([1, 1, o.dim], { ...d, std: 0.02 }));
+    this.positions = this.addModule('positions', new LearnedPositions(this.patches + 1, o.dim, d));
+    this.blocks = Array.from({ length: o.depth }, (_, i) => this.addModule(`block${i}`,
+      new TransformerBlock(attentionLayer(o.attention, o.dim, o.heads, d), d)));
+    this.norm = this.addModule('norm', new LayerNorm(o.dim, { dtype: o.dtype }));
+    this.head = this.addModule('head', new Dense(o.dim, o.numClasses ?? 10, d));
+  }
+
+  forward(x: Tensor): Tensor {
+    const b = x.shape[0];
+    const [s, p] = [this.side, this.patch];
+    if (x.size !== b * s * s) {
+      throw new Error(`Vit: input [${x.shape}] must hold ${s}×${s} images`);
+    }
+    // [B, s, s] → [B, s/p, p, s/p, p] → [B, s/p, s/p, p, p] → [B, patches, p²].
+    const grid = transpose(reshape(x, [b, s / p, p, s / p, p]), [0, 1, 3, 2, 4]);
+    const tokens = this.embed.forward(reshape(grid, [b, this.patches, p * p]));
+    const cls = concat(Array.from({ length: b }, () => this.cls), 0);
+    let h = this.positions.forward(concat([cls, tokens], 1));
+    for (const block of this.blocks) h = block.forward(h);
+    const first = reshape(slice(this.norm.forward(h), [0, 0, 0], [b, 1, this.o.dim]),
+      [b, this.o.dim]);
+    return this.head.forward(first);
+  }
+}
+
+export interface CharLMOptions {
+  rng: Rng;
+  dtype?: FloatDType;
+  vocab: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  attention: AttentionSpec;
+  /** Longest sequence (positions). */
+  maxLen: number;
+  /** 'rope' (default): rotary positions in the attention; 'learned': added to the embeddings. */
+  positions?: 'rope' | 'learned';
+}
+
+/** How `generate` picks each next token. */
+export interface SampleOptions {
+  /** New tokens to produce. */
+  tokens: number;
+  /** 0 (default) is greedy; otherwise logits / temperature are sampled. */
+  temperature?: number;
+  /** Sample from the k likeliest tokens only. */
+  topK?: number;
+  /** The generator for sampling (required when temperature > 0). */
+  rng?: Rng;
+}
+
+/**
+ * A GPT-style causal character model: embedding (+ learned positions, or RoPE in attention)
+ * → pre-norm causal blocks → LayerNorm → logits over the vocabulary.
+ */
+export class CharLM extends Module {
+  readonly embedding: Embedding;
+  readonly positions: LearnedPositions | null;
+  readonly blocks: TransformerBlock[];
+  readonly norm: LayerNorm;
+  readonly head: Dense;
+
+  constructor(readonly o: CharLMOptions) {
+    super();
+    const d = { rng: o.rng, dtype: o.dtype };
+    const rope = (o.positions ?? 'rope') === 'rope';
+    this.embedding = this.addModule('embedding', new Embedding(o.vocab, o.dim, d));
+    this.positions = rope ? null
+      : this.addModule('positions', new LearnedPositions(o.maxLen, o.dim, d));
+    this.blocks = Array.from({ length: o.depth }, (_, i) => this.addModule(`block${i}`,
+      new TransformerBlock(attentionLayer(o.attention, o.dim, o.heads, { ...d, causal: true,
+        rope, maxLen: o.maxLen }), d)));
+    this.norm = this.addModule('norm', new LayerNorm(o.dim, { dtype: o.dtype }));
+    this.head = this.addModule('head', new Dense(o.dim, o.vocab, d));
+  }
+
+  /** ids [B, N] (int32) ↦ logits [B, N, vocab]. */
+  forward(ids: Tensor): Tensor {
+    return this.run(ids, null, 0);
+  }
+
+  /** Logits of new tokens ids [B, n] after the cached ones (one cache per block). */
+  decode(ids: Tensor, caches: readonly KVCache[]): Tensor {
+    return this.run(ids, caches, caches[0]?.length ?? 0);
+  }
+
+  /**
+   * Continues each row of `prompt` (int32 [B, N]) by `o.tokens` tokens, decoding with a KV
+   * cache; returns the new tokens [B][tokens].
+   */
+  generate(prompt: Tensor, o: SampleOptions): number[][] {
+    const caches = this.blocks.map(() => new KVCache());
+    const out: number[][] = Array.from({ length: prompt.shape[0] }, () => []);
+    try {
+      let next = prompt;
+      for (let step = 0; step < o.tokens; step++) {
+        const picked = tidy(() => {
+          const logits = this.decode(next, caches);
+          const [b, n, v] = logits.shape;
+          return pick(reshape(slice(logits, [0, n - 1, 0], [b, 1, v]), [b, v]), o);
+        });
+        picked.forEach((t, i) => out[i].push(t));
+        if (next !== prompt) next.dispose();
+        next = tensorOfIds(picked);
+      }
+      if (next !== prompt) next.dispose();
+    } finally {
+      for (const c of caches) c.dispose();
+    }
+    return out;
+  }
+
+  private run(ids: Tensor, caches: readonly KVCache[] | null, offset: number): Tensor {
+    let h = this.embedding.forward(ids);
+    if (this.positions) {
+      const n = ids.shape[1];
+      if (offset + n > this.o.maxLen) {
+        throw new Error(`CharLM: positions ${offset}…${offset + n - 1} exceed maxLen ${this.o.maxLen}`);
+      }
+      h = add(h, slice(this.positions.weight, [offset, 0], [n, this.o.dim]));
+    }
+    this.blocks.forEach((block, i) => {
+      h = caches ? block.decode(h, caches[i]) : block.forward(h);
+    });
+    return this.head.forward(this.norm.forward(h));
+  }
+}
+
+/** The next token per row of logits [B, V]: argmax, or a (top-k) sample at a temperature. */
+function pick(logits: Tensor, o: SampleOptions): number[] {
+  const temperature = o.temperature ?? 0;
+  if (temperature === 0) return Array.from(argmax(logits, -1).dataSync());
+  if (!(temperature > 0) || !o.rng) {
+    throw new Error(`CharLM.generate: temperature ${temperature} needs to be ≥ 0, and an rng ` +
+      'to sample with');
+  }
+  const [b, v] = logits.shape;
+  const probs = softmax(logits.div(temperature), -1).dataSync();
+  return Array.from({ length: b }, (_, r) => {
+    const row = Array.from(probs.slice(r * v, (r + 1) * v));
+    const order = row.map((p, i) => [p, i]).sort((x, y) => y[0] - x[0]);
+    const kept = order.slice(0, o.topK ?? v);
+    const total = kept.reduce((s, [p]) => s + p, 0);
+    let u = o.rng!.uniform() * total;
+    for (const [p, i] of kept) {
+      u -= p;
+      if (u <= 0) return i;
+    }
+    return kept[kept.length - 1][1];
+  });
+}
+
+function tensorOfIds(ids: number[]): Tensor {
+  return tensor(Int32Array.from(ids), [ids.length, 1], 'int32');
+}
