@@ -22,6 +22,7 @@ function lowRankLayers(a: TrainArgs): { count: number; model: string } {
   const conv = convFormat(a);
   if (a.model === 'lenet5') return { count: conv === 'matrix' ? 3 : 1, model: 'lenet5' };
   if (a.model === 'vgg-mini') return { count: conv === 'dense' ? 0 : 5, model: 'vgg-mini' };
+  if (a.model === 'vit') return { count: 0, model: 'vit' };
   return { count: a.hidden.length, model: `mlp 784-${a.hidden.join('-')}-10` };
 }
 
@@ -32,6 +33,11 @@ function checkConv(a: TrainArgs): void {
     throw new UsageError(`--method direct: trains the factors of Tucker convolutions; ` +
       (a.model === 'mlp' ? 'an MLP has none (--model lenet5 or vgg-mini)' :
         `--conv ${conv} has none (--conv tucker)`));
+  }
+  if (a.model === 'vit' && a.method !== 'dense') {
+    throw new UsageError(`--method ${a.method}: the ViT trains with --method dense (its ` +
+      "attention's cores and factors are ordinary parameters, as the Tucker Attention paper " +
+      'trains them)');
   }
   if (a.method === 'dense' && conv !== 'dense') {
     throw new UsageError(`--conv ${conv}: dense training keeps every layer dense (a low-rank ` +

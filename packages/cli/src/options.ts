@@ -4,14 +4,14 @@
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
 import {
-  ABPSI_SIDES, CONV_FORMATS, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
+  ABPSI_SIDES, type AttentionSpec, CONV_FORMATS, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
 } from '@dlrt/layers';
 import { convFormat, DATA_SETS, type TrainArgs } from './train.js';
 
 /** A command-line mistake: the command exits 2 and prints the usage. */
 export class UsageError extends Error {}
 
-export const MODELS = ['mlp', 'lenet5', 'vgg-mini'] as const;
+export const MODELS = ['mlp', 'lenet5', 'vgg-mini', 'vit'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 
 /** Why an option does nothing under `a`: the flag that makes it so, and a note. */
@@ -64,6 +64,35 @@ function ranks(v: string, flag: string): number | number[] {
   return list.length === 1 ? list[0] : list;
 }
 
+/** An attention spec: mha, gqa:G, mqa, mla:Q,C, tucker:R1,R2,R3[/S1,S2,S3]. */
+function attentionSpec(v: string, flag: string): AttentionSpec {
+  const [kind, rest = ''] = v.split(':');
+  const ints = (s: string, n: number) => {
+    const x = s.split(',').map((p) => positiveInt(p, flag));
+    if (x.length !== n) throw new UsageError(`--${flag} ${v}: expected ${n} numbers after '${kind}:'`);
+    return x;
+  };
+  switch (kind) {
+    case 'mha': case 'mqa':
+      if (rest) throw new UsageError(`--${flag} ${v}: ${kind} takes no numbers`);
+      return { kind };
+    case 'gqa': return { kind, kvHeads: ints(rest, 1)[0] };
+    case 'mla': {
+      const [qLatent, kvLatent] = ints(rest, 2);
+      return { kind, qLatent, kvLatent };
+    }
+    case 'tucker': {
+      const [pre, post] = rest.split('/');
+      const r = ints(pre, 3) as [number, number, number];
+      return post ? { kind, ranks: r, postRanks: ints(post, 3) as [number, number, number] }
+        : { kind, ranks: r };
+    }
+    default:
+      throw new UsageError(`--${flag}: expected mha, gqa:G, mqa, mla:Q,C or tucker:R1,R2,R3, ` +
+        `got '${v}'`);
+  }
+}
+
 /** MEAN,SD: a finite mean and a positive standard deviation. */
 function meanSd(v: string, flag: string): [number, number] {
   const parts = v.split(',');
@@ -103,11 +132,25 @@ const fixedOrDense = (a: TrainArgs): Idle | undefined => dense(a) ??
 /** Every option of `dlrt train`, in the order --help lists them. */
 export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'model', key: 'model', value: MODELS.join('|'), parse: oneOf(MODELS),
-    meaning: "the network: an MLP, the DLRT papers' LeNet5, or a small VGG " +
-      '(32-32-pool-64-64-pool-128-pool-fc10)' }),
+    meaning: "the network: an MLP, the DLRT papers' LeNet5, a small VGG " +
+      '(32-32-pool-64-64-pool-128-pool-fc10), or a tiny ViT (--vit, --attention)' }),
   option({ flag: 'hidden', key: 'hidden', value: 'N,N…', meaning: 'hidden layer sizes of the MLP',
     parse: (v, flag) => v.split(',').map((h) => positiveInt(h, flag)),
     idle: (a) => a.model !== 'mlp' ? { by: 'model', why: 'its layers are fixed' } : undefined }),
+  option({ flag: 'attention', key: 'attention', value: 'mha|gqa:G|mqa|mla:Q,C|tucker:R1,R2,R3',
+    parse: attentionSpec, fallback: 'mha',
+    idle: (a) => a.model !== 'vit' ? { by: 'model', why: 'vit only' } : undefined,
+    meaning: "the ViT's attention: multi-head, grouped with G key/value heads, multi-query, " +
+      'latent with query/key-value latents Q and C, or Tucker with ranks [head, query, key] ' +
+      '(tucker:R1,R2,R3/S1,S2,S3 gives the post-softmax ranks too)' }),
+  option({ flag: 'vit', key: 'vit', value: 'DIM,DEPTH,HEADS', fallback: '32,2,4',
+    parse: (v, flag) => {
+      const x = v.split(',').map((p) => positiveInt(p, flag));
+      if (x.length !== 3) throw new UsageError(`--${flag}: expected DIM,DEPTH,HEADS, got '${v}'`);
+      return x as [number, number, number];
+    },
+    idle: (a) => a.model !== 'vit' ? { by: 'model', why: 'vit only' } : undefined,
+    meaning: "the ViT's width, depth and heads (7×7 patches of the 28×28 digits)" }),
   option({ flag: 'width', key: 'width', value: 'W', parse: positiveInt, fallback: '32',
     idle: (a) => a.model !== 'vgg-mini' ? { by: 'model', why: 'vgg-mini only' } : undefined,
     meaning: "vgg-mini's channels: W-W-pool-2W-2W-pool-4W-pool-fc" }),

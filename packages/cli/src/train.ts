@@ -7,12 +7,12 @@ import os from 'node:os';
 import { type Backend, closeBackends, Rng, setBackend } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  type ABPSIOptions, Adam, bestValidationEpoch, type ConvFormat, type DigitSplit, type EpochLog,
+  type ABPSIOptions, Adam, type AttentionSpec, bestValidationEpoch, type ConvFormat, type DigitSplit, type EpochLog,
   FactorizedIntegrator, holdOut, type InitGain, integratorFor,
   lenet5, type Method, mlp, type Optimizer, factorizedParts, parameterCounts, pixelStats,
-  type PixelStats, type ProgressMode, rotateDigits, selectDigits, type Sequential, SGD,
+  type PixelStats, type ProgressMode, rotateDigits, selectDigits, Sequential, SGD,
   standardized, Trainer,
-  type TruncationOptions, vggMini, type WeightInit,
+  type TruncationOptions, vggMini, Vit, type WeightInit,
 } from '@dlrt/layers';
 import {
   checkpointWriter, META_KEY, mnist, modelFileWriter, readCheckpoint, runRecordWriter, startFrom,
@@ -20,7 +20,7 @@ import {
 import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
 
 export interface TrainArgs {
-  model: 'mlp' | 'lenet5' | 'vgg-mini';
+  model: 'mlp' | 'lenet5' | 'vgg-mini' | 'vit';
   epochs: number;
   batch: number;
   lr: number;
@@ -44,6 +44,10 @@ export interface TrainArgs {
    * s·qʲ (q = coreDecay; TDLRT's ill-conditioned start).
    */
   coreDecay?: number;
+  /** The ViT's attention (default MHA). */
+  attention?: AttentionSpec;
+  /** The ViT's width, depth and heads (default [32, 2, 4]). */
+  vit?: [number, number, number];
   /** vgg-mini's first block's channels W (the blocks are W-W-pool-2W-2W-pool-4W-pool). */
   width?: number;
   /**
@@ -185,6 +189,11 @@ export function drawModel(a: TrainArgs, rng: Rng): Sequential {
   const draw = { rng, lowRank, init: a.init, outputGain: a.outputGain,
     numClasses: a.digits?.length ?? 10, conv, tucker };
   if (a.model === 'lenet5') return lenet5(draw);
+  if (a.model === 'vit') {
+    const [dim, depth, heads] = a.vit ?? [32, 2, 4];
+    return new Sequential([new Vit({ rng, dim, depth, heads, attention: a.attention ??
+      { kind: 'mha' }, numClasses: draw.numClasses })]);
+  }
   if (a.model === 'vgg-mini') {
     const w = a.width ?? 32;
     return vggMini({ ...draw, blocks: [[w, w], [2 * w, 2 * w], [4 * w]] });

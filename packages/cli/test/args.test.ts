@@ -104,6 +104,26 @@ t.test('--conv, --width, --core-decay and the Tucker methods', async (t) => {
   for (const [argv, want] of bad) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
 });
 
+t.test('--model vit: --attention and --vit', async (t) => {
+  const specs: [string, unknown][] = [['mha', { kind: 'mha' }], ['gqa:2', { kind: 'gqa', kvHeads: 2 }],
+    ['mqa', { kind: 'mqa' }], ['mla:8,6', { kind: 'mla', qLatent: 8, kvLatent: 6 }],
+    ['tucker:2,16,16', { kind: 'tucker', ranks: [2, 16, 16] }],
+    ['tucker:2,16,16/3,16,8', { kind: 'tucker', ranks: [2, 16, 16], postRanks: [3, 16, 8] }]];
+  for (const [v, want] of specs) {
+    t.same(parseTrainArgs(['--model', 'vit', '--attention', v]).attention, want, v);
+  }
+  t.same(parseTrainArgs(['--model', 'vit', '--vit', '64,3,8']).vit, [64, 3, 8]);
+  const bad: [string[], RegExp][] = [
+    [['--model', 'vit', '--attention', 'flash'], /^--attention: expected mha, gqa:G, mqa, mla:Q,C or tucker:R1,R2,R3, got 'flash'/],
+    [['--model', 'vit', '--attention', 'tucker:2,16'], /^--attention tucker:2,16: expected 3 numbers after 'tucker:'/],
+    [['--model', 'vit', '--attention', 'mha:2'], /^--attention mha:2: mha takes no numbers/],
+    [['--model', 'vit', '--vit', '32,2'], /^--vit: expected DIM,DEPTH,HEADS, got '32,2'/],
+    [['--attention', 'mha'], /^--attention mha: does nothing with --model mlp/],
+    [['--model', 'vit', '--method', 'bug'], /^--method bug: the ViT trains with --method dense/],
+  ];
+  for (const [argv, want] of bad) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
+});
+
 t.test('--seed is an integer in [0, 2^32)', async (t) => {
   t.equal(parseTrainArgs(['--seed', '0']).seed, 0);
   t.equal(parseTrainArgs(['--seed', String(2 ** 32 - 1)]).seed, 2 ** 32 - 1);

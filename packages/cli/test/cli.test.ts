@@ -23,7 +23,7 @@ t.test('parseTrainArgs: defaults, flags, and errors that name the flag', async (
     threads: 2, seed: 7 });
   t.equal(parseTrainArgs(['--model', 'lenet5']).model, 'lenet5');
   t.throws(() => parseTrainArgs(['--epochs', '0']), /--epochs: expected a positive integer, got '0'/);
-  t.throws(() => parseTrainArgs(['--model', 'vgg']), /--model: expected one of mlp\|lenet5\|vgg-mini, got 'vgg'/);
+  t.throws(() => parseTrainArgs(['--model', 'vgg']), /--model: expected one of mlp\|lenet5\|vgg-mini\|vit, got 'vgg'/);
   t.throws(() => parseTrainArgs(['--lr', 'fast']), /--lr: expected a positive number/);
   t.throws(() => parseTrainArgs(['--bogus']), /bogus/);
 });
