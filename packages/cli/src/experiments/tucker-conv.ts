@@ -52,6 +52,9 @@ function seedRuns(seed: number): Run[] {
       conv: 'matrix', tol })),
     ...DIRECT.map((rank) => vgg(`direct-${rank.join('.')}`, `direct [${rank}]`,
       { method: 'direct', rank })),
+    // The integrator against direct training at the same ranks and the same start.
+    vgg(`tdlrt-fixed-${DIRECT[1].join('.')}`, `tdlrt fixed [${DIRECT[1]}]`,
+      { method: 'tdlrt-fixed', rank: DIRECT[1] }),
     lenet('tdlrt', { method: 'tdlrt', tol: 0.1 }),
     lenet('tdlrt-fixed', { method: 'tdlrt-fixed' }),
     lenet('direct', { method: 'direct' }),
@@ -73,7 +76,7 @@ function kernelCounts([out, inC]: number[], rank: Rank | undefined): [number, nu
 
 /** Conv-kernel compression of a finished vgg run (TDLRT's c.r.: kernels only, no biases). */
 function convCompression(args: TrainArgs, last: EpochLog): number {
-  const ranks: (Rank | undefined)[] = args.method === 'direct'
+  const ranks: (Rank | undefined)[] = args.method === 'direct' || args.method === 'tdlrt-fixed'
     ? (args.rank as number[]).map((r, i) => (VGG[i][1] > 1 ? [r, r] : [r]))
     : args.method === 'dense' ? VGG.map(() => undefined) : Object.values(last.ranks);
   const counts = VGG.map((shape, i) => kernelCounts(shape, ranks[i]));
@@ -175,11 +178,15 @@ export function report(seeds: readonly number[] = SEEDS): void {
   const vggRows = vgg.map((g) => [g.group.slice(4), `${g.runs}/${g.planned}`, acc(g), rate(g),
     g.ranks, g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–', timeRatio(g, dense)]);
   // The claim: among each method's settings at ≥ 90% conv compression, the most accurate.
-  const best = (prefix: string) => vgg.filter((g) => g.group.startsWith(`vgg ${prefix}`) &&
+  const best = (match: (group: string) => boolean) => vgg.filter((g) => match(g.group) &&
     g.accuracy && (rates.get(g.group)?.mean ?? 0) >= 0.9)
     .sort((a, b) => b.accuracy!.mean - a.accuracy!.mean)[0];
-  const claim = ['tdlrt', 'matrix', 'direct'].map((m) => {
-    const g = best(m);
+  const families: [string, (group: string) => boolean][] = [
+    ['tdlrt (rank-adaptive)', (x) => x.startsWith('vgg tdlrt τ')],
+    ['matrix', (x) => x.startsWith('vgg matrix')], ['direct', (x) => x.startsWith('vgg direct')],
+    ['tdlrt fixed (direct\'s ranks)', (x) => x.startsWith('vgg tdlrt fixed')]];
+  const claim = families.map(([m, match]) => {
+    const g = best(match);
     return [m, g ? g.group.slice(4) : 'none at ≥ 90%', g ? acc(g) : '–', g ? rate(g) : '–'];
   });
   const svgs = figures(all, vgg, lenet, rates);
