@@ -13,6 +13,7 @@ import * as mlpInit from './experiments/mlp-init.js';
 import * as mlpIntegrators from './experiments/mlp-integrators.js';
 import * as mlpReference from './experiments/mlp-reference.js';
 import * as tuckerConv from './experiments/tucker-conv.js';
+import * as attention from './experiments/attention.js';
 import { runAll } from './experiments/runs.js';
 
 interface Experiment {
@@ -40,7 +41,7 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2] }),
     sweep('lenet5-full', { init: 'dlrt-net', standardize: false, data: 'mnist-full',
       validation: 10000, thetas: [0.11, 0.2] }),
-    mlpIntegrators, mlpReference, mlpInit, finetune, initRanks, tuckerConv]
+    mlpIntegrators, mlpReference, mlpInit, finetune, initRanks, tuckerConv, attention]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,119 @@
+/**
+ * attention: the attention family and Tucker Attention (Klein et al., arXiv 2603.30033).
+ * (a) The tiny ViT (width 32, depth 2, 4 heads, 7×7 patches) on the 8,000/2,000 MNIST split,
+ *     trained from scratch with MHA, GQA (2 key/value heads), MQA, MLA and Tucker at several
+ *     ranks, 3 seeds: test accuracy against attention parameters.
+ * (c) The character LM on the Brown text: MHA, GQA and Tucker at the same width; validation
+ *     loss against attention parameters and KV-cache size, seconds per step, and a sample.
+ * (b), the transfer protocol (HOSVD of a trained MHA ViT, then fine-tuning), is not built yet.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '@dlrt/core';
+import { type AttentionSpec, Vit } from '@dlrt/layers';
+import { type LMArgs, type LMRecord, trainLM } from '../lm.js';
+import type { TrainArgs } from '../train.js';
+import { RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
+import { markdownTable, pct, summarize, writeReport } from './summary.js';
+
+export const NAME = 'attention';
+
+const SEEDS = [0, 1, 2];
+const VIT: [number, number, number] = [32, 2, 4];
+
+/** The ViT's attentions: [id, spec]. */
+const VIT_ATTENTIONS: [string, AttentionSpec][] = [
+  ['mha', { kind: 'mha' }], ['gqa-2', { kind: 'gqa', kvHeads: 2 }], ['mqa', { kind: 'mqa' }],
+  ['mla-16-16', { kind: 'mla', qLatent: 16, kvLatent: 16 }],
+  ...([[4, 16, 16], [2, 8, 8], [2, 6, 6], [2, 4, 4]] as [number, number, number][]).map((r) =>
+    [`tucker-${r.join('-')}`, { kind: 'tucker', ranks: r }] as [string, AttentionSpec]),
+];
+
+const VIT_BASE: Partial<TrainArgs> = { model: 'vit', vit: VIT, method: 'dense',
+  optimizer: 'adam', lr: 1e-3, batch: 128, epochs: 10 };
+
+/** The LM's attentions at width 64, 4 heads (d_H 16). */
+const LM_ATTENTIONS: [string, AttentionSpec][] = [
+  ['mha', { kind: 'mha' }], ['gqa-2', { kind: 'gqa', kvHeads: 2 }],
+  ['tucker-2-32-16', { kind: 'tucker', ranks: [2, 32, 16] }],
+  ['tucker-2-16-16', { kind: 'tucker', ranks: [2, 16, 16] }],
+];
+
+const LM_BASE: Omit<LMArgs, 'attention' | 'seed'> = { dim: 64, depth: 2, heads: 4, context: 64,
+  batch: 32, steps: 3000, lr: 3e-3, evalEvery: 250, evalWindows: 256, backend: 'auto',
+  threads: 1 };
+
+export function runs(seeds: readonly number[] = SEEDS): Run[] {
+  return seeds.flatMap((seed) => VIT_ATTENTIONS.map(([id, attention]) => ({
+    id: `vit-${id}-seed${seed}`, group: `vit ${id}`,
+    args: runArgs({ ...VIT_BASE, attention, seed }),
+  })));
+}
+
+const lmPath = (id: string) => fileURLToPath(runPath(NAME, `lm-${id}`));
+
+function readLM(id: string): LMRecord | null {
+  const p = lmPath(id);
+  if (!existsSync(p)) return null;
+  const rec = JSON.parse(readFileSync(p, 'utf8')) as LMRecord;
+  return rec.stepLosses.length >= rec.args.steps && rec.sample.text ? rec : null;
+}
+
+/** The ViT runs (resumable per epoch), then every LM run that has no complete record. */
+export async function run(seeds: readonly number[] = SEEDS, only?: string): Promise<string[]> {
+  const failed = await runAll(NAME, runs(seeds), only);
+  mkdirSync(new URL(`runs/${NAME}/`, RESULTS), { recursive: true });
+  for (const [id, attention] of LM_ATTENTIONS) {
+    if ((only && !`lm-${id}`.includes(only)) || readLM(id)) continue;
+    console.log(`\n== ${NAME}/lm-${id}`);
+    await trainLM({ ...LM_BASE, attention, seed: 0 }, (l) => console.log(l), lmPath(id));
+  }
+  return failed;
+}
+
+/** Attention parameters of one ViT block with `spec` (all blocks alike). */
+function vitAttentionParameters(spec: AttentionSpec): number {
+  const vit = new Vit({ rng: new Rng(0), dim: VIT[0], depth: VIT[1], heads: VIT[2],
+    attention: spec });
+  const n = vit.blocks.reduce((s, b) => s + b.attention.attentionParameters, 0);
+  vit.dispose();
+  return n;
+}
+
+export function report(seeds: readonly number[] = SEEDS): void {
+  const groups = summarize(NAME, runs(seeds));
+  const vitRows = VIT_ATTENTIONS.map(([id, spec]) => {
+    const g = groups.find((x) => x.group === `vit ${id}`)!;
+    return [id, `${g.runs}/${g.planned}`,
+      g.accuracy ? `${pct(g.accuracy.mean)} ± ${pct(g.accuracy.sd)}` : '–',
+      vitAttentionParameters(spec).toLocaleString('en'),
+      g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–'];
+  });
+  const lm = LM_ATTENTIONS.map(([id]) => [id, readLM(id)] as const);
+  const lmRows = lm.map(([id, r]) => [id, r ? r.validation.at(-1)!.loss.toFixed(4) : '–',
+    r ? r.attentionParameters.toLocaleString('en') : '–',
+    r ? (4 * r.kvCachePerToken).toLocaleString('en') : '–',
+    r ? (1000 * r.secondsPerStep).toFixed(1) : '–']);
+  const samples = lm.filter(([, r]) => r).map(([id, r]) =>
+    `- ${id}: ${JSON.stringify(r!.sample.text)}`);
+  const md = [
+    '# Attention: MHA, GQA, MQA, MLA and Tucker Attention', '',
+    `Regenerate with \`pnpm experiment ${NAME}\` (resumable).`, '',
+    `## (a) Tiny ViT on the MNIST 8,000/2,000 split`, '',
+    `Width ${VIT[0]}, depth ${VIT[1]}, ${VIT[2]} heads, 7×7 patches; Adam lr 1e-3, batch 128, ` +
+      `10 epochs; seeds ${seeds.join(', ')}. Attention parameters: all blocks.`, '',
+    markdownTable(['attention', 'runs', 'test acc % (mean ± sd)', 'attention params',
+      's/epoch'], vitRows), '',
+    '## (c) Character LM on the Brown corpus', '',
+    `Width ${LM_BASE.dim}, depth ${LM_BASE.depth}, ${LM_BASE.heads} heads, context ` +
+      `${LM_BASE.context}, batch ${LM_BASE.batch}, ${LM_BASE.steps} Adam steps (lr ` +
+      `${LM_BASE.lr}), RoPE; validation loss on ${LM_BASE.evalWindows} fixed windows.`, '',
+    markdownTable(['attention', 'validation loss', 'attention params', 'KV cache bytes/token ' +
+      '(f32)', 'ms/step'], lmRows), '', ...samples, '',
+    ...groups.flatMap((g) => g.notes),
+  ].join('\n');
+  writeReport(NAME, md, { groups, lm: Object.fromEntries(lm.map(([id, r]) => [id, r ? {
+    validation: r.validation, attentionParameters: r.attentionParameters,
+    kvCachePerToken: r.kvCachePerToken, secondsPerStep: r.secondsPerStep,
+    sample: r.sample } : null])) });
+}
