@@ -13,7 +13,8 @@ export { Dropout } from './nn/dropout.js';
 export { LearnedPositions, SinusoidalPositions, sinusoidalTable } from './nn/positions.js';
 export { RoPE, type RoPEOptions } from './nn/rope.js';
 export {
-  KVCache, MultiHeadAttention, type MultiHeadAttentionOptions, splitHeads, mergeHeads,
+  AttentionModule, KVCache, MultiHeadAttention, type MultiHeadAttentionOptions, splitHeads,
+  mergeHeads,
 } from './nn/multi-head-attention.js';
 export {
   MultiHeadLatentAttention, type MultiHeadLatentAttentionOptions,

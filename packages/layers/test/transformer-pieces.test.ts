@@ -5,33 +5,17 @@
 // offset equal to slicing the full sequence).
 import t from 'tap';
 import {
-  add, clone, mul, randn, Rng, slice, sum, type Tensor, tensor, tidy, valueAndGrads, Variable,
+  add, mul, randn, Rng, slice, sum, type Tensor, tensor, tidy, valueAndGrads, Variable,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
 import {
   Dropout, Embedding, LayerNorm, LearnedPositions, RoPE, SinusoidalPositions, sinusoidalTable,
 } from '../src/index.js';
+import { directionalCheck } from './support.js';
 
 const f64 = 'float64' as const;
 const values = (x: Tensor) => Array.from(x.dataSync());
-
-/** Central difference of f along a random direction of p, against autodiff's ⟨∇, d⟩. */
-function checkGradient(t: { ok: (v: boolean, m: string) => void }, f: () => Tensor, p: Variable, rng: Rng, what: string): void {
-  const { grads } = valueAndGrads(f)([p]);
-  const d = randn(p.shape, { rng, dtype: f64 });
-  const at = (eps: number) => {
-    const saved = clone(p);
-    p.assign(tidy(() => add(saved, mul(d, eps))));
-    const v = tidy(() => f().dataSync()[0]);
-    p.assign(saved);
-    saved.dispose();
-    return v;
-  };
-  const fd = (at(1e-5) - at(-1e-5)) / 2e-5;
-  const an = tidy(() => sum(mul(grads[0], d)).dataSync()[0]);
-  t.ok(Math.abs(fd - an) <= 1e-7 * Math.max(1, Math.abs(an)), `${what}: fd ${fd}, autodiff ${an}`);
-}
 
 t.test('LayerNorm normalizes each row and has the right gradients', async (t) => {
   const rng = new Rng(1);
@@ -55,9 +39,9 @@ t.test('LayerNorm normalizes each row and has the right gradients', async (t) =>
   t.ok(worst < 1e-13, `matches the direct computation to ${worst.toExponential(2)}`);
   const w = randn([2, 3, 5], { rng, dtype: f64 });
   const loss = () => sum(mul(ln.forward(x), w));
-  checkGradient(t, loss, x, rng, '∂/∂x');
-  checkGradient(t, loss, ln.weight!, rng, '∂/∂γ');
-  checkGradient(t, loss, ln.bias!, rng, '∂/∂β');
+  directionalCheck(t, loss, x, rng, '∂/∂x');
+  directionalCheck(t, loss, ln.weight!, rng, '∂/∂γ');
+  directionalCheck(t, loss, ln.bias!, rng, '∂/∂β');
   t.throws(() => ln.forward(randn([2, 4], { seed: 9, dtype: f64 })), /LayerNorm\(5\): input \[2,4\] must end in 5/);
   t.throws(() => new LayerNorm(0), /features must be a positive integer, got 0/);
 });

@@ -6,7 +6,7 @@
 import t from 'tap';
 import {
   add, clone, linalg, modeProduct, mul, neg, randn, Rng, sub, sum, square,
-  type Tensor, tensor, tidy, unfold, valueAndGrads,
+  type Tensor, tensor, tidy, unfold,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff, orthonormalityError } from '@dlrt/core/testing';
@@ -15,6 +15,7 @@ import {
   loadModel, LowRankDense, modelRanks, parameterCounts, RankAdaptiveBUG, ReLU, Sequential, SGD,
   TuckerBUG, TuckerConv2d, TuckerFactorsConv2d, vggMini,
 } from '../src/index.js';
+import { directionalCheck, recordSteps, weightDiff } from './support.js';
 
 const f64 = 'float64' as const;
 const fro = (a: Tensor): number => tidy(() => linalg.norm(a));
@@ -95,25 +96,10 @@ t.test('gradients through both paths match central finite differences', async (t
       dtype: f64 });
     const x = randn([2, 5, 6, 6], { rng, dtype: f64 });
     const y = randn([2, 4, 3, 3], { rng, dtype: f64 });
-    const params = [l.core, ...l.bases, l.bias!];
     const loss = () => mul(sum(square(sub(l.forward(x), y))), 0.5);
-    const { grads } = valueAndGrads(loss)(params);
-    params.forEach((p, i) => {
-      const d = randn(p.shape, { rng, dtype: f64 });
-      const at = (eps: number) => {
-        const saved = clone(p);
-        p.assign(tidy(() => add(saved, mul(d, eps))));
-        const v = tidy(() => loss().dataSync()[0]);
-        p.assign(saved);
-        saved.dispose();
-        return v;
-      };
-      const h = 1e-5;
-      const fd = (at(h) - at(-h)) / (2 * h);
-      const an = tidy(() => sum(mul(grads[i], d)).dataSync()[0]);
-      t.ok(Math.abs(fd - an) <= 1e-7 * Math.max(1, Math.abs(an)),
-        `${path}: ∂ℓ/∂${p.name ?? i} · d: finite difference ${fd.toFixed(9)}, autodiff ${an.toFixed(9)}`);
-    });
+    for (const p of [l.core, ...l.bases, l.bias!]) {
+      directionalCheck(t, loss, p, rng, `${path}: ∂ℓ/∂${p.name}`);
+    }
     l.dispose();
   }
 });
@@ -234,17 +220,8 @@ t.test('TuckerBUG takes RankAdaptiveBUG\'s step in two passes, with matrix and d
     ]);
     const x = randn([6, 3, 4, 4], { rng, dtype: f64 });
     const y = randn([6, 5], { rng, dtype: f64 });
-    const integrator = make(model);
-    let passes = 0;
-    const ranks: unknown[] = [];
-    for (let s = 0; s < 4; s++) {
-      ranks.push((await integrator.step(() => {
-        passes++;
-        return mul(sum(square(sub(model.forward(x), y))), 0.1);
-      })).ranks);
-    }
-    const weights = model.parameters().map((p) => Array.from(p.dataSync()));
-    return { passes, ranks, weights };
+    return recordSteps(model, make(model), () => mul(sum(square(sub(model.forward(x), y))), 0.1),
+      4);
   };
   const options = () => ({ optimizer: new SGD({ lr: 0.05, momentum: 0.9 }), tol: 0.1 });
   const a = await run((m) => new TuckerBUG(m, options()));
@@ -252,8 +229,7 @@ t.test('TuckerBUG takes RankAdaptiveBUG\'s step in two passes, with matrix and d
   t.same(a.ranks, b.ranks, 'the same ranks at every step');
   t.equal(a.passes, 2 * 4, 'TuckerBUG: 2 passes per step');
   t.equal(b.passes, 3 * 4, 'RankAdaptiveBUG: one per basis, then the core');
-  const worst = Math.max(...a.weights.map((w, i) => Math.max(...w.map((v, j) =>
-    Math.abs(v - b.weights[i][j])))));
+  const worst = weightDiff(a, b);
   t.ok(worst < 1e-12, `every parameter agrees to ${worst.toExponential(2)}`);
 });
 
@@ -270,22 +246,13 @@ t.test('TuckerBUG with one pass (the weight form) takes the two-pass step', asyn
     const y = randn([6, 5], { rng, dtype: f64 });
     const bug = new TuckerBUG(model, { optimizer: new SGD({ lr: 0.05, momentum: 0.9 }), tol: 0.1,
       passes });
-    let calls = 0;
-    const ranks: unknown[] = [];
-    for (let s = 0; s < 4; s++) {
-      ranks.push((await bug.step(() => {
-        calls++;
-        return mul(sum(square(sub(model.forward(x), y))), 0.1);
-      })).ranks);
-    }
-    return { calls, ranks, weights: model.parameters().map((p) => Array.from(p.dataSync())) };
+    return recordSteps(model, bug, () => mul(sum(square(sub(model.forward(x), y))), 0.1), 4);
   };
   const one = await run(1);
   const two = await run(2);
-  t.equal(one.calls, 4, 'one pass per step');
+  t.equal(one.passes, 4, 'one pass per step');
   t.same(one.ranks, two.ranks, 'the same ranks at every step');
-  const worst = Math.max(...one.weights.map((w, i) => Math.max(...w.map((v, j) =>
-    Math.abs(v - two.weights[i][j])))));
+  const worst = weightDiff(one, two);
   t.ok(worst < 1e-12, `every parameter agrees to ${worst.toExponential(2)}`);
   const m = new Sequential([new TuckerConv2d(4, 6, 3, { seed: 1 })]);
   t.throws(() => new TuckerBUG(m, { optimizer: new SGD({ lr: 0.1 }), rank: 'fixed', passes: 1 }),

@@ -12,7 +12,9 @@ import { Embedding } from '../nn/embedding.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { MultiHeadLatentAttention } from '../nn/latent-attention.js';
 import { Module } from '../nn/module.js';
-import { KVCache, MultiHeadAttention } from '../nn/multi-head-attention.js';
+import {
+  type AttentionModule, KVCache, MultiHeadAttention,
+} from '../nn/multi-head-attention.js';
 import { LearnedPositions } from '../nn/positions.js';
 import { RoPE } from '../nn/rope.js';
 import { GELU } from '../nn/simple.js';
@@ -27,7 +29,7 @@ export type AttentionSpec =
   | { kind: 'tucker'; ranks: TuckerRanks; postRanks?: TuckerRanks };
 
 /** An attention layer that decodes with a cache. */
-export type AttentionLayer = MultiHeadAttention | MultiHeadLatentAttention | TuckerAttention;
+export type AttentionLayer = AttentionModule;
 
 /**
  * The attention layer of `spec`. With `rope`, positions are rotary: per head for MHA, GQA and

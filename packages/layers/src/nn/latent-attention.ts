@@ -8,9 +8,8 @@ import {
   attention, concat, type FloatDType, matmul, randn, reshape, slice, type Tensor, type Variable,
 } from '@dlrt/core';
 import { type InitOptions, initRng } from './init.js';
-import { Module } from './module.js';
 import {
-  checkHeads, checkInput, type KVCache, mergeHeads, splitHeads,
+  AttentionModule, checkHeads, checkInput, type KVCache, mergeHeads, splitHeads,
 } from './multi-head-attention.js';
 import { RoPE } from './rope.js';
 
@@ -29,7 +28,7 @@ export interface MultiHeadLatentAttentionOptions extends InitOptions {
 /**
  * @example new MultiHeadLatentAttention(64, 4, { qLatent: 32, kvLatent: 16, ropeDim: 8, seed: 1 })
  */
-export class MultiHeadLatentAttention extends Module {
+export class MultiHeadLatentAttention extends AttentionModule {
   readonly headDim: number;
   readonly qLatent: number;
   readonly kvLatent: number;
@@ -78,25 +77,12 @@ export class MultiHeadLatentAttention extends Module {
     this.wkr = this.ropeDim > 0 ? this.addParameter('wkr', draw(dim, this.ropeDim)) : null;
   }
 
-  get attentionParameters(): number {
-    return this.numParameters();
-  }
-
   /** KV-cache scalars per token: the latent c_KV and the shared rotary key, d_c + d_R. */
   get kvCachePerToken(): number {
     return this.kvLatent + this.ropeDim;
   }
 
-  forward(x: Tensor): Tensor {
-    return this.attend(x);
-  }
-
-  /** Decoding with a cache of [c_KV | k_R] per token (see MultiHeadAttention.decode). */
-  decode(x: Tensor, cache: KVCache): Tensor {
-    return this.attend(x, cache);
-  }
-
-  private attend(x: Tensor, cache?: KVCache): Tensor {
+  protected attend(x: Tensor, cache?: KVCache): Tensor {
     checkInput('MultiHeadLatentAttention', x, this.dim);
     const [b, n] = x.shape;
     const offset = cache?.length ?? 0;

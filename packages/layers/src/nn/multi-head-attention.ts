@@ -60,6 +60,38 @@ export class KVCache {
   }
 }
 
+/**
+ * The base of the attention layers: `forward` over a whole sequence and `decode` of new tokens
+ * with a KV cache both run the layer's `attend`; every layer counts its attention parameters
+ * and its cache per token.
+ */
+export abstract class AttentionModule extends Module {
+  abstract readonly dim: number;
+  /** KV-cache scalars per token. */
+  abstract readonly kvCachePerToken: number;
+
+  /** The layer's parameters, all of them attention weights. */
+  get attentionParameters(): number {
+    return this.numParameters();
+  }
+
+  /** x [B, N, d] ↦ [B, N, d]. */
+  forward(x: Tensor): Tensor {
+    return this.attend(x);
+  }
+
+  /**
+   * Decoding with a KV cache: x [B, N, d] holds the new tokens (positions after the cached
+   * ones); their keys and values join the cache, and the output equals the rows of a full
+   * forward over every token so far.
+   */
+  decode(x: Tensor, cache: KVCache): Tensor {
+    return this.attend(x, cache);
+  }
+
+  protected abstract attend(x: Tensor, cache?: KVCache): Tensor;
+}
+
 /** [B, N, H·w] → [B, H, N, w]. */
 export function splitHeads(x: Tensor, heads: number): Tensor {
   const [b, n, hw] = x.shape;
@@ -75,7 +107,7 @@ export function mergeHeads(x: Tensor): Tensor {
 /**
  * @example new MultiHeadAttention(64, 4, { kvHeads: 2, causal: true, seed: 1 })   // GQA
  */
-export class MultiHeadAttention extends Module {
+export class MultiHeadAttention extends AttentionModule {
   readonly kvHeads: number;
   readonly headDim: number;
   readonly causal: boolean;
@@ -107,31 +139,12 @@ export class MultiHeadAttention extends Module {
     this.wo = this.addParameter('wo', draw(dim));
   }
 
-  /** Attention parameters: 2d² + 2·kvHeads·d_H·d. */
-  get attentionParameters(): number {
-    return this.numParameters();
-  }
-
   /** KV-cache scalars per token: 2·kvHeads·d_H (keys and values). */
   get kvCachePerToken(): number {
     return 2 * this.kvHeads * this.headDim;
   }
 
-  /** x [B, N, d] ↦ [B, N, d]. */
-  forward(x: Tensor): Tensor {
-    return this.attend(x);
-  }
-
-  /**
-   * Decoding with a KV cache: x [B, N, d] holds the new tokens (positions after the cached
-   * ones); their keys and values join the cache, and the output equals the rows of a full
-   * forward over every token so far.
-   */
-  decode(x: Tensor, cache: KVCache): Tensor {
-    return this.attend(x, cache);
-  }
-
-  private attend(x: Tensor, cache?: KVCache): Tensor {
+  protected attend(x: Tensor, cache?: KVCache): Tensor {
     checkInput('MultiHeadAttention', x, this.dim);
     const offset = cache?.length ?? 0;
     let q = splitHeads(matmul(x, this.wq), this.heads);

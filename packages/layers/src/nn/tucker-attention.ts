@@ -11,10 +11,9 @@ import {
   slice, stack, sum, type Tensor, tensor, tidy, transpose, TuckerTensor, type Variable, zeros,
 } from '@dlrt/core';
 import { type InitOptions, initRng } from './init.js';
-import { Module } from './module.js';
 import type { MultiHeadLatentAttention } from './latent-attention.js';
 import {
-  checkHeads, checkInput, type KVCache, type MultiHeadAttention,
+  AttentionModule, checkHeads, checkInput, type KVCache, type MultiHeadAttention,
 } from './multi-head-attention.js';
 import { RoPE } from './rope.js';
 
@@ -42,7 +41,7 @@ export interface TuckerAttentionFactors {
 /**
  * @example new TuckerAttention(64, 4, { ranks: [2, 16, 16], causal: true, seed: 1 })
  */
-export class TuckerAttention extends Module {
+export class TuckerAttention extends AttentionModule {
   readonly headDim: number;
   readonly ranks: TuckerRanks;
   readonly postRanks: TuckerRanks;
@@ -179,11 +178,6 @@ export class TuckerAttention extends Module {
     }
   }
 
-  /** Attention parameters: Π r + n_H r₁ + d r₂ + d r₃, for both tensors. */
-  get attentionParameters(): number {
-    return this.numParameters();
-  }
-
   /** KV-cache scalars per token: r₃ + r̃₃ (the shared latent K = X U₃ and V = X Ũ₃). */
   get kvCachePerToken(): number {
     return this.ranks[2] + this.postRanks[2];
@@ -194,20 +188,7 @@ export class TuckerAttention extends Module {
    * query Q_h = P B_h with B_h = (𝒞 ×₁ U₁)[h]; O_h = softmax(s·Q_h Kᵀ) V; Y = Σ_h O_h B̃_hᵀ Ũ₂ᵀ
    * with B̃_h = (𝒞̃ ×₁ Ũ₁)[h]. The attention itself is multi-query (one K and V head).
    */
-  forward(x: Tensor): Tensor {
-    return this.attend(x);
-  }
-
-  /**
-   * Decoding with a KV cache: x [B, N, d] holds the new tokens (positions after the cached
-   * ones); their keys and values join the cache, and the output equals the rows of a full
-   * forward over every token so far.
-   */
-  decode(x: Tensor, cache: KVCache): Tensor {
-    return this.attend(x, cache);
-  }
-
-  private attend(x: Tensor, cache?: KVCache): Tensor {
+  protected attend(x: Tensor, cache?: KVCache): Tensor {
     checkInput('TuckerAttention', x, this.dim);
     const [b, n] = x.shape;
     const [U1, U2, U3] = this.factors;
