@@ -150,6 +150,11 @@ const FINETUNE_OPTIONS: Record<string, [keyof FinetuneArgs, (v: string, flag: st
     'coefficient-steps': ['coefficientSteps', (v, f) => number(f, v, 'an integer ≥ 0',
       (x) => Number.isInteger(x) && x >= 0)],
     'target-rank': ['targetRank', positiveInt],
+    'tucker-ranks': ['tuckerRanks', (v, f) => {
+      const r = v.split(',').map((x) => positiveInt(x, f));
+      if (r.length !== 3) throw new UsageError(`--${f}: expected R1,R2,R3, got '${v}'`);
+      return r;
+    }],
     't-init': ['tInit', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],
     't-final': ['tFinal', (v, f) => number(f, v, 'a fraction in [0, 1)', (x) => x >= 0 && x < 1)],
     'delta-t': ['deltaT', positiveInt],

@@ -1,5 +1,5 @@
 /**
- * `dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full [options]`: fine-tunes a
+ * `dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full|tucker [options]`: fine-tunes a
  * model saved by `dlrt train --save` on a task (`--digits`, `--rotate`). A task with other
  * classes than the pretraining gets a new output layer, trained with the adapters. The base
  * weights stay frozen (but under `full`).
@@ -8,8 +8,9 @@ import os from 'node:os';
 import { closeBackends, Rng } from '@dlrt/core';
 import {
   AdaLoRAStep, applyAdapters, Conv2d, Dense, type EpochLog, FactorizedIntegrator,
-  FactorizedLayer, GeoLoRA, GradientStep, type Integrator, type Module,
-  parameterCounts, type Sequential, trainableParameterCount, Trainer,
+  FactorizedLayer, GeoLoRA, GradientStep, type Integrator, type Module, MultiHeadAttention,
+  parameterCounts, type Sequential, trainableParameterCount, Trainer, TransformerBlock,
+  TuckerAttention,
 } from '@dlrt/layers';
 import { runRecordWriter } from '@dlrt/layers/node';
 import { savedModel, savedRun } from './saved.js';
@@ -18,7 +19,7 @@ import {
 } from './train.js';
 import { UsageError } from './options.js';
 
-export const ADAPTERS = ['lora', 'adalora', 'geolora', 'head', 'full'] as const;
+export const ADAPTERS = ['lora', 'adalora', 'geolora', 'head', 'full', 'tucker'] as const;
 export type AdapterChoice = (typeof ADAPTERS)[number];
 
 /** What `dlrt finetune` takes. */
@@ -40,6 +41,12 @@ export interface FinetuneArgs {
   coefficientSteps: number;
   /** AdaLoRA's final rank per adapter. */
   targetRank: number;
+  /**
+   * --adapter tucker: each attention layer of a ViT becomes the truncated HOSVD of its 𝒲 and
+   * 𝒲̃ at these ranks [head, query, key] (Tucker Attention's transfer protocol), then every
+   * parameter fine-tunes.
+   */
+  tuckerRanks?: [number, number, number];
   /** AdaLoRA's t_init and t_final as fractions of the steps, and its ΔT. */
   tInit: number;
   tFinal: number;
@@ -99,6 +106,7 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     const sameTask = JSON.stringify(task.digits ?? null) === JSON.stringify(pre.digits ?? null);
     const targets = f.targets ?? model.namedModules().filter(([n, m]) => n !== headName &&
       n !== '' && (m instanceof Dense || m instanceof Conv2d)).map(([n]) => n);
+    if (f.adapter === 'tucker') toTuckerAttention(model, f.tuckerRanks!, f.from);
     if (f.adapter === 'lora' || f.adapter === 'adalora' || f.adapter === 'geolora') {
       applyAdapters(model, { method: f.adapter, rank: f.rank, alpha: f.alpha, targets, rng });
     } else if (f.adapter === 'head') {
@@ -126,7 +134,8 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
         : new GradientStep(model, { optimizer });
     const trainable = trainableParameterCount(model);
     const all = parameterCounts(model).parameters;
-    const what = f.adapter === 'head' || f.adapter === 'full' ? 'the model'
+    const what = f.adapter === 'tucker' ? `the model, its attention as Tucker [${f.tuckerRanks}]`
+      : f.adapter === 'head' || f.adapter === 'full' ? 'the model'
       : `[${targets.join(', ')}]`;
     log(`dlrt finetune: ${f.adapter} on ${what} of ${f.from}` +
       `${sameTask ? '' : `, a new ${classes}-way output layer`}; ` +
@@ -165,6 +174,21 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
   }
 }
 
+/** Swaps every MultiHeadAttention of `model` for its truncated HOSVD at `ranks`. */
+function toTuckerAttention(model: Module, ranks: [number, number, number], from: string): void {
+  const blocks = model.modules().filter((m): m is TransformerBlock => m instanceof
+    TransformerBlock && m.attention instanceof MultiHeadAttention);
+  if (blocks.length === 0) {
+    throw new Error(`dlrt finetune: --adapter tucker needs a model with multi-head attention ` +
+      `(a dlrt train --model vit --attention mha|gqa|mqa file); ${from} has none`);
+  }
+  for (const block of blocks) {
+    const mha = block.attention as MultiHeadAttention;
+    block.replaceModule('attention', TuckerAttention.fromHOSVD(mha, ranks));
+    mha.dispose();
+  }
+}
+
 function splitName(name: string): [string, string] {
   const i = name.lastIndexOf('.');
   return i < 0 ? ['', name] : [name.slice(0, i), name.slice(i + 1)];
@@ -190,7 +214,12 @@ export function checkFinetune(f: FinetuneArgs): void {
     throw new UsageError(`--coefficient-steps ${f.coefficientSteps}: does nothing with ` +
       `--adapter ${f.adapter}: geolora only`);
   }
-  if ((f.adapter === 'head' || f.adapter === 'full') && f.targets !== undefined) {
+  if ((f.adapter === 'tucker') !== (f.tuckerRanks !== undefined)) {
+    throw new UsageError(f.adapter === 'tucker' ? '--adapter tucker: needs --tucker-ranks R1,R2,R3'
+      : `--tucker-ranks: does nothing with --adapter ${f.adapter}: tucker only`);
+  }
+  if ((f.adapter === 'head' || f.adapter === 'full' || f.adapter === 'tucker') &&
+    f.targets !== undefined) {
     throw new UsageError(`--targets: does nothing with --adapter ${f.adapter}`);
   }
 }

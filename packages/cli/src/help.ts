@@ -36,7 +36,7 @@ function demoFlags(): string[] {
 export const USAGE = [
   ...fill([...OPTIONS.map(usageOf), '[--demo]'], 'usage: dlrt train', '                  '),
   '       dlrt eval --from FILE [--json F] [--backend B] [--threads T]',
-  '       dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full [options]',
+  '       dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full|tucker [options]',
   '       dlrt --help | dlrt train --help',
   '       dlrt --version',
 ].join('\n');

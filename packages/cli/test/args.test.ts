@@ -6,7 +6,8 @@ import t from 'tap';
 import { GPU_MODES } from '@dlrt/backend-gpu/modes';
 import { INIT_GAINS, METHODS, WEIGHT_INITS } from '@dlrt/layers';
 import {
-  DEFAULTS, HELP, OPTIONS, parseCommand, parseTrainArgs, type TrainArgs, USAGE,
+  DEFAULTS, HELP, OPTIONS, parseCommand, parseFinetuneArgs, parseTrainArgs, type TrainArgs,
+  USAGE,
 } from '../src/index.js';
 
 t.test('an empty value is an error naming the flag, for every option that takes one',
@@ -122,6 +123,17 @@ t.test('--model vit: --attention and --vit', async (t) => {
     [['--model', 'vit', '--method', 'bug'], /^--method bug: the ViT trains with --method dense/],
   ];
   for (const [argv, want] of bad) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
+});
+
+t.test('dlrt finetune --adapter tucker --tucker-ranks', async (t) => {
+  t.same(parseFinetuneArgs(['--from', 'f', '--adapter', 'tucker', '--tucker-ranks', '2,8,8'])
+    .tuckerRanks, [2, 8, 8]);
+  t.throws(() => parseFinetuneArgs(['--from', 'f', '--adapter', 'tucker']),
+    /--adapter tucker: needs --tucker-ranks R1,R2,R3/);
+  t.throws(() => parseFinetuneArgs(['--from', 'f', '--adapter', 'lora', '--tucker-ranks', '2,8,8']),
+    /--tucker-ranks: does nothing with --adapter lora: tucker only/);
+  t.throws(() => parseFinetuneArgs(['--from', 'f', '--adapter', 'tucker', '--tucker-ranks', '2,8']),
+    /--tucker-ranks: expected R1,R2,R3, got '2,8'/);
 });
 
 t.test('--seed is an integer in [0, 2^32)', async (t) => {

@@ -8,7 +8,8 @@ import {
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
 import {
-  Adam, type AttentionSpec, CharLM, crossEntropy, GradientStep, KVCache, Vit,
+  Adam, type AttentionSpec, CharLM, crossEntropy, GradientStep, KVCache, MultiHeadAttention,
+  TuckerAttention, Vit,
 } from '../src/index.js';
 
 const f64 = 'float64' as const;
@@ -78,4 +79,18 @@ t.test('Vit: every attention kind classifies, and training lowers the loss', asy
   }
   t.throws(() => new Vit({ rng, patch: 5, dim: 8, depth: 1, heads: 2, attention: { kind: 'mha' } }),
     /patch 5 must divide the image side 28/);
+});
+
+t.test('a ViT block\'s attention swaps for its Tucker form; full ranks keep the outputs', async (t) => {
+  const x = randn([3, 784], { seed: 5, dtype: f64 });
+  const vit = new Vit({ rng: new Rng(6), dtype: f64, dim: 16, depth: 2, heads: 4,
+    attention: { kind: 'mha' } });
+  const before = vit.forward(x);
+  for (const block of vit.blocks) {
+    const mha = block.attention as MultiHeadAttention;
+    block.replaceModule('attention', TuckerAttention.fromHOSVD(mha, [4, 16, 16]));
+    mha.dispose();
+  }
+  t.ok(vit.blocks.every((b) => b.attention instanceof TuckerAttention), 'the blocks read the new child');
+  t.ok(maxAbsDiff(vit.forward(x), before) < 1e-10, 'the same outputs at full ranks');
 });

@@ -5,15 +5,18 @@
  *     ranks, 3 seeds: test accuracy against attention parameters.
  * (c) The character LM on the Brown text: MHA, GQA and Tucker at the same width; validation
  *     loss against attention parameters and KV-cache size, seconds per step, and a sample.
- * (b), the transfer protocol (HOSVD of a trained MHA ViT, then fine-tuning), is not built yet.
+ * (b) The transfer protocol: each seed's MHA ViT from (a), saved, has every block's attention
+ *     turned into the truncated HOSVD of its 𝒲 and 𝒲̃ (`dlrt finetune --adapter tucker`), then
+ *     fine-tunes 2 epochs; against Tucker trained from scratch at the same ranks in (a).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '@dlrt/core';
 import { type AttentionSpec, Vit } from '@dlrt/layers';
+import { finetune, FINETUNE_DEFAULTS } from '../finetune.js';
 import { type LMArgs, type LMRecord, trainLM } from '../lm.js';
 import type { TrainArgs } from '../train.js';
-import { RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
+import { meanSd, readRun, RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
 import { markdownTable, pct, summarize, writeReport } from './summary.js';
 
 export const NAME = 'attention';
@@ -43,12 +46,21 @@ const LM_BASE: Omit<LMArgs, 'attention' | 'seed'> = { dim: 64, depth: 2, heads: 
   batch: 32, steps: 3000, lr: 3e-3, evalEvery: 250, evalWindows: 256, backend: 'auto',
   threads: 1 };
 
+/** Where seed's MHA ViT is saved for the transfer runs (beside the records, not committed). */
+const mhaFile = (seed: number) =>
+  fileURLToPath(runPath(NAME, `vit-mha-seed${seed}`)).replace(/\.json$/, '.safetensors');
+
 export function runs(seeds: readonly number[] = SEEDS): Run[] {
   return seeds.flatMap((seed) => VIT_ATTENTIONS.map(([id, attention]) => ({
     id: `vit-${id}-seed${seed}`, group: `vit ${id}`,
-    args: runArgs({ ...VIT_BASE, attention, seed }),
+    args: runArgs({ ...VIT_BASE, attention, seed, ...(id === 'mha' ? { save: mhaFile(seed) }
+      : {}) }),
   })));
 }
+
+/** The transfer runs: Tucker ranks fine-tuned from each seed's MHA ViT. */
+const TRANSFER: [number, number, number][] = [[4, 16, 16], [2, 8, 8], [2, 4, 4]];
+const transferId = (r: readonly number[], seed: number) => `transfer-${r.join('-')}-seed${seed}`;
 
 const lmPath = (id: string) => fileURLToPath(runPath(NAME, `lm-${id}`));
 
@@ -63,6 +75,21 @@ function readLM(id: string): LMRecord | null {
 export async function run(seeds: readonly number[] = SEEDS, only?: string): Promise<string[]> {
   const failed = await runAll(NAME, runs(seeds), only);
   mkdirSync(new URL(`runs/${NAME}/`, RESULTS), { recursive: true });
+  for (const seed of seeds) {
+    for (const ranks of TRANSFER) {
+      const id = transferId(ranks, seed);
+      const done = readRun(NAME, id);
+      if ((only && !id.includes(only)) || (done && done.epochs.length >= 2)) continue;
+      if (!existsSync(mhaFile(seed))) {
+        throw new Error(`${NAME}: ${mhaFile(seed)} is missing; rerun vit-mha-seed${seed} (delete ` +
+          'its record) to save it');
+      }
+      console.log(`\n== ${NAME}/${id}`);
+      await finetune({ ...FINETUNE_DEFAULTS, from: mhaFile(seed), adapter: 'tucker',
+        tuckerRanks: ranks, epochs: 2, lr: 1e-3, seed, json: fileURLToPath(runPath(NAME, id)),
+        progress: 'none' }, (l) => console.log(l));
+    }
+  }
   for (const [id, attention] of LM_ATTENTIONS) {
     if ((only && !`lm-${id}`.includes(only)) || readLM(id)) continue;
     console.log(`\n== ${NAME}/lm-${id}`);
@@ -89,6 +116,17 @@ export function report(seeds: readonly number[] = SEEDS): void {
       vitAttentionParameters(spec).toLocaleString('en'),
       g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–'];
   });
+  const transferRows = TRANSFER.map((r) => {
+    const accs = seeds.flatMap((seed) => {
+      const rec = readRun(NAME, transferId(r, seed));
+      return rec && rec.epochs.length >= 2 ? [rec.epochs.at(-1)!.testAccuracy ?? NaN] : [];
+    });
+    const scratch = groups.find((g) => g.group === `vit tucker-${r.join('-')}`);
+    const m = meanSd(accs);
+    return [`[${r}]`, `${accs.length}/${seeds.length}`,
+      accs.length ? `${pct(m.mean)} ± ${pct(m.sd)}` : '–',
+      scratch?.accuracy ? `${pct(scratch.accuracy.mean)} ± ${pct(scratch.accuracy.sd)}` : '–'];
+  });
   const lm = LM_ATTENTIONS.map(([id]) => [id, readLM(id)] as const);
   const lmRows = lm.map(([id, r]) => [id, r ? r.validation.at(-1)!.loss.toFixed(4) : '–',
     r ? r.attentionParameters.toLocaleString('en') : '–',
@@ -104,6 +142,9 @@ export function report(seeds: readonly number[] = SEEDS): void {
       `10 epochs; seeds ${seeds.join(', ')}. Attention parameters: all blocks.`, '',
     markdownTable(['attention', 'runs', 'test acc % (mean ± sd)', 'attention params',
       's/epoch'], vitRows), '',
+    '## (b) Transfer: HOSVD of the trained MHA ViT, then 2 epochs of fine-tuning', '',
+    markdownTable(['Tucker ranks', 'runs', 'transferred test acc %', 'from scratch (a) %'],
+      transferRows), '',
     '## (c) Character LM on the Brown corpus', '',
     `Width ${LM_BASE.dim}, depth ${LM_BASE.depth}, ${LM_BASE.heads} heads, context ` +
       `${LM_BASE.context}, batch ${LM_BASE.batch}, ${LM_BASE.steps} Adam steps (lr ` +

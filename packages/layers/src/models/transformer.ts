@@ -68,7 +68,7 @@ export class TransformerBlock extends Module {
   readonly fc2: Dense;
   private readonly act = new GELU();
 
-  constructor(readonly attention: AttentionLayer, o: { rng: Rng; dtype?: FloatDType }) {
+  constructor(attention: AttentionLayer, o: { rng: Rng; dtype?: FloatDType }) {
     super();
     const d = attention.dim;
     this.norm1 = this.addModule('norm1', new LayerNorm(d, { dtype: o.dtype }));
@@ -76,6 +76,11 @@ export class TransformerBlock extends Module {
     this.norm2 = this.addModule('norm2', new LayerNorm(d, { dtype: o.dtype }));
     this.fc1 = this.addModule('fc1', new Dense(d, 4 * d, { ...o, init: 'he' }));
     this.fc2 = this.addModule('fc2', new Dense(4 * d, d, { ...o, init: 'he', gain: 'linear' }));
+  }
+
+  /** The block's attention (a child module, so `replaceModule('attention', …)` swaps it). */
+  get attention(): AttentionLayer {
+    return new Map(this.namedChildren()).get('attention') as AttentionLayer;
   }
 
   forward(x: Tensor): Tensor {
