@@ -8,11 +8,13 @@ import type { EvalArgs } from './eval.js';
 import {
   ADAPTERS, checkFinetune, FINETUNE_DEFAULTS, type FinetuneArgs,
 } from './finetune.js';
+import { parsePlotArgs, type PlotArgs } from './plot.js';
 import { convFormat, DEFAULTS, DEMO, type TrainArgs } from './train.js';
 
 /** What a `dlrt` command line asks for. */
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'train'; args: TrainArgs }
-  | { kind: 'eval'; args: EvalArgs } | { kind: 'finetune'; args: FinetuneArgs };
+  | { kind: 'eval'; args: EvalArgs } | { kind: 'finetune'; args: FinetuneArgs }
+  | { kind: 'plot'; args: PlotArgs };
 
 /**
  * The number of low-rank layers the model of `a` has (the classifier is dense): with --conv
@@ -128,11 +130,12 @@ export function parseCommand(argv: readonly string[]): Command {
     if (rest.length > 0) throw new UsageError(`${command}: unexpected '${rest.join(' ')}'`);
     return { kind: command === '--version' ? 'version' : 'help' };
   }
-  if (command !== 'train' && command !== 'eval' && command !== 'finetune') {
+  if (command !== 'train' && command !== 'eval' && command !== 'finetune' && command !== 'plot') {
     throw new UsageError(`unknown command '${command}'`);
   }
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
   if (command === 'eval') return { kind: 'eval', args: parseEvalArgs(rest) };
+  if (command === 'plot') return { kind: 'plot', args: parsePlotArgs(rest) };
   if (command === 'finetune') return { kind: 'finetune', args: parseFinetuneArgs(rest) };
   return { kind: 'train', args: parseTrainArgs(rest) };
 }

@@ -37,6 +37,7 @@ export const USAGE = [
   ...fill([...OPTIONS.map(usageOf), '[--demo]'], 'usage: dlrt train', '                  '),
   '       dlrt eval --from FILE [--json F] [--backend B] [--threads T]',
   '       dlrt finetune --from FILE --adapter lora|adalora|geolora|head|full|tucker [options]',
+  '       dlrt plot RUN.json... -o FILE.svg [--title T]',
   '       dlrt --help | dlrt train --help',
   '       dlrt --version',
 ].join('\n');

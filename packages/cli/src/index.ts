@@ -8,3 +8,4 @@ export { evalFile, type EvalArgs, type EvalResult } from './eval.js';
 export { OPTIONS, type OptionSpec, UsageError } from './options.js';
 export { HELP, USAGE } from './help.js';
 export { markdownTable } from './markdown.js';
+export { parsePlotArgs, plot, type PlotArgs, plotRuns } from './plot.js';

@@ -6,6 +6,7 @@ import { parseCommand } from './args.js';
 import { evalFile } from './eval.js';
 import { finetune } from './finetune.js';
 import { HELP, USAGE } from './help.js';
+import { plot } from './plot.js';
 import { showValue, UsageError } from './options.js';
 import { train, type TrainArgs } from './train.js';
 
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
   if (command.kind === 'help') console.log(HELP);
   else if (command.kind === 'version') console.log(version());
   else if (command.kind === 'eval') await evalFile(command.args, (line) => console.log(line));
+  else if (command.kind === 'plot') plot(command.args, (line) => console.log(line));
   else if (command.kind === 'finetune') {
     await finetune(command.args, (line) => console.log(line));
   }
