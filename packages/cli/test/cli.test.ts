@@ -288,7 +288,7 @@ t.test('dlrt finetune: each adapter trains a saved model on a new task, with a n
     t.match(parseFinetuneArgs(['--from', 'x', '--adapter', 'geolora', '--coefficient-steps',
       '3']), { coefficientSteps: 3 });
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'dora']),
-      /--adapter: expected one of lora\|adalora\|geolora\|head\|full, got 'dora'/);
+      /--adapter: expected one of lora\|adalora\|geolora\|head\|full\|tucker, got 'dora'/);
     await train(parseTrainArgs([...pre, '--epochs', '1', '--method', 'parallel', '--rank', '4',
       '--save', `${dir}/lr.st`]), () => {});
     await t.rejects(finetune(parseFinetuneArgs(['--from', `${dir}/lr.st`, '--backend', 'cpu']),
