@@ -70,7 +70,8 @@ export class TuckerAttention extends AttentionModule {
     this.rope = o.rope ? new RoPE(this.ranks[2], { ...o.rope, dtype }) : null;
     const f = init ?? drawFactors(dim, heads, this.ranks, this.postRanks, initRng(
       'TuckerAttention', o), dtype);
-    const own = (t: Tensor) => (init ? tidy(() => t.add(0)) : t);
+    // Given tensors stay the caller's (clone shares their storage).
+    const own = (t: Tensor) => (init ? clone(t) : t);
     this.core = this.addParameter('core', own(f.core));
     this.factors = f.factors.map((u, i) => this.addParameter(`U${i + 1}`, own(u))) as
       unknown as [Variable, Variable, Variable];
