@@ -6,12 +6,13 @@
  */
 import os from 'node:os';
 import {
-  type Backend, type Rng as RngT, crossEntropy, dispose, reshape, Rng, setBackend, tensor,
+  type Backend, type Rng as RngT, crossEntropy, dispose, reshape, Rng, tensor,
   type Tensor, tidy,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { Adam, type AttentionSpec, CharLM, GradientStep } from '@dlrt/layers';
 import { atomicWriter, brownText, textSha256 } from '@dlrt/layers/node';
+import { startBackend } from './train.js';
 
 export interface LMArgs {
   attention: AttentionSpec;
@@ -94,8 +95,7 @@ export async function trainLM(a: LMArgs, log: (line: string) => void, json?: str
   Promise<LMRecord> {
   checkArgs(a);
   const write = json ? atomicWriter(json, 'trainLM') : undefined;
-  const backend: Backend = await setBackend(a.backend === 'auto' ? 'wasm' : a.backend,
-    { threads: a.threads }).catch(() => setBackend('cpu', { threads: a.threads }));
+  const backend: Backend = await startBackend({ ...a, gpuMode: 'auto' });
   const text = brownText();
   const { chars, ids } = vocabulary(text.train + text.validation);
   const train = encode(text.train, ids);

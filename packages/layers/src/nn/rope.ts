@@ -4,7 +4,7 @@
  * depends on m − n alone.
  */
 import {
-  add, concat, type FloatDType, mul, reshape, slice, sub, type Tensor, tensor,
+  add, type FloatDType, matmul, mul, reshape, slice, type Tensor, tensor,
 } from '@dlrt/core';
 
 export interface RoPEOptions {
@@ -21,8 +21,12 @@ export interface RoPEOptions {
 export class RoPE {
   readonly base: number;
   readonly maxLen: number;
+  /** cos m·θᵢ at both places of pair i, [maxLen, dim]. */
   private readonly cos: Tensor;
+  /** (−sin m·θᵢ, sin m·θᵢ) at pair i's two places, [maxLen, dim]. */
   private readonly sin: Tensor;
+  /** The permutation that swaps each pair: (x·P)₂ᵢ = x₂ᵢ₊₁, (x·P)₂ᵢ₊₁ = x₂ᵢ. */
+  private readonly swap: Tensor;
 
   constructor(readonly dim: number, o: RoPEOptions = {}) {
     if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) {
@@ -34,21 +38,25 @@ export class RoPE {
     if (!Number.isInteger(this.maxLen) || this.maxLen < 1) {
       throw new Error(`RoPE: maxLen must be a positive integer, got ${o.maxLen}`);
     }
-    const half = dim / 2;
-    const cos = new Float64Array(this.maxLen * half);
-    const sin = new Float64Array(this.maxLen * half);
+    const cos = new Float64Array(this.maxLen * dim);
+    const sin = new Float64Array(this.maxLen * dim);
     for (let m = 0; m < this.maxLen; m++) {
-      for (let i = 0; i < half; i++) {
+      for (let i = 0; i < dim / 2; i++) {
         const angle = m * this.base ** ((-2 * i) / dim);
-        cos[m * half + i] = Math.cos(angle);
-        sin[m * half + i] = Math.sin(angle);
+        const at = m * dim + 2 * i;
+        cos[at] = cos[at + 1] = Math.cos(angle);
+        sin[at] = -Math.sin(angle);
+        sin[at + 1] = Math.sin(angle);
       }
     }
+    const swap = new Float64Array(dim * dim);
+    for (let i = 0; i < dim; i += 2) swap[i * dim + i + 1] = swap[(i + 1) * dim + i] = 1;
     const dtype = o.dtype ?? 'float32';
-    const make = (d: Float64Array) => tensor(dtype === 'float64' ? d : Float32Array.from(d),
-      [this.maxLen, half], dtype);
-    this.cos = make(cos);
-    this.sin = make(sin);
+    const make = (d: Float64Array, rows: number) => tensor(dtype === 'float64' ? d
+      : Float32Array.from(d), [rows, dim], dtype);
+    this.cos = make(cos, this.maxLen);
+    this.sin = make(sin, this.maxLen);
+    this.swap = make(swap, dim);
   }
 
   /**
@@ -64,23 +72,16 @@ export class RoPE {
       throw new Error(`RoPE(${this.dim}): positions ${offset}…${offset + n - 1} are outside ` +
         `its ${this.maxLen} positions`);
     }
-    const half = this.dim / 2;
-    const lead = x.shape.slice(0, -1);
-    const pairs = reshape(x, [...lead, half, 2]);
-    const even = reshape(slice(pairs, [...lead.map(() => 0), 0, 0], [...lead, half, 1]),
-      [...lead, half]);
-    const odd = reshape(slice(pairs, [...lead.map(() => 0), 0, 1], [...lead, half, 1]),
-      [...lead, half]);
-    const cos = slice(this.cos, [offset, 0], [n, half]);
-    const sin = slice(this.sin, [offset, 0], [n, half]);
-    const y0 = sub(mul(even, cos), mul(odd, sin));
-    const y1 = add(mul(even, sin), mul(odd, cos));
-    return reshape(concat([reshape(y0, [...lead, half, 1]), reshape(y1, [...lead, half, 1])], -1),
-      x.shape);
+    // y = x ⊙ cos + (x·P) ⊙ sin: the pair swap as a small matmul, so no strided slices.
+    const swapped = reshape(matmul(reshape(x, [-1, d]), this.swap), x.shape);
+    const cos = slice(this.cos, [offset, 0], [n, d]);
+    const sin = slice(this.sin, [offset, 0], [n, d]);
+    return add(mul(x, cos), mul(swapped, sin));
   }
 
   dispose(): void {
     this.cos.dispose();
     this.sin.dispose();
+    this.swap.dispose();
   }
 }
