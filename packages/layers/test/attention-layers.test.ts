@@ -4,7 +4,8 @@
 // KV-cache counts of §4.5 for GPT-2 small.
 import t from 'tap';
 import {
-  add, concat, matmul, mul, randn, Rng, slice, softmax, type Tensor, tensor, tidy,
+  add, concat, matmul, modeProduct, mul, randn, reshape, Rng, slice, softmax, type Tensor, tensor,
+  tidy,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
@@ -125,6 +126,24 @@ t.test('latent RoPE turns the r₃-wide latent queries and keys', async (t) => {
   t.ok(tidy(() => maxAbsDiff(plain.forward(x), roped.forward(x))) > 1e-6, 'positions matter');
   t.throws(() => new TuckerAttention(16, 4, { ranks: [2, 8, 5], rope: {}, seed: 1 }),
     /latent RoPE needs an even key rank, got 5/);
+});
+
+t.test('latent RoPE keeps the relative-position property: scores depend on m − n', async (t) => {
+  // Head h's latent query at position m is RoPE_m(x_m U₂ B_h), the shared key at n is
+  // RoPE_n(x_n U₃), with B_h = (𝒞 ×₁ U₁)[h]: shifting every position by s leaves every score.
+  const layer = new TuckerAttention(16, 4, { ranks: [2, 8, 6], seed: 12, dtype: f64, rope: {} });
+  const x = randn([1, 7, 16], { seed: 13, dtype: f64 });
+  const [U1, U2, U3] = layer.factors;
+  tidy(() => {
+    const q = matmul(reshape(matmul(x, U2), [1, 1, 7, 8]), modeProduct(layer.core, U1, 0));
+    const k = reshape(matmul(x, U3), [1, 1, 7, 6]);
+    const scores = (shift: number) => matmul(layer.rope!.apply(q, shift),
+      layer.rope!.apply(k, shift), { transposeB: true });
+    for (const shift of [1, 5, 100]) {
+      t.ok(maxAbsDiff(scores(shift), scores(0)) < 1e-12, `positions shifted by ${shift}`);
+    }
+    t.ok(maxAbsDiff(scores(0), matmul(q, k, { transposeB: true })) > 1e-3, 'and they do turn');
+  });
 });
 
 t.test('counts: GPT-2 small (d 768, 12 heads, 12 layers, N 1024, bf16)', async (t) => {
