@@ -1,4 +1,4 @@
-// The tests run the sources: under the test runner (.taprc: tsx and the `development` export
+// The tests run the sources: under the test runner (.taprc: tsx and the `dlrt-source` export
 // condition) every package resolves to its sources, so an edit is tested without a build.
 // (Here in bench, which depends on every package.)
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,8 +12,8 @@ t.test('every package resolves to its sources under the test runner', async (t) 
       'utf8')) as { name: string; exports: Record<string, Record<string, string>> };
     for (const [sub, entry] of Object.entries(exports)) {
       const spec = sub === '.' ? name : `${name}/${sub.slice(2)}`;
-      const want = new URL(`${dir}/${entry.development.slice(2)}`, packages).href;
-      t.equal(import.meta.resolve(spec), want, `${spec} → ${entry.development}`);
+      const want = new URL(`${dir}/${entry['dlrt-source'].slice(2)}`, packages).href;
+      t.equal(import.meta.resolve(spec), want, `${spec} → ${entry['dlrt-source']}`);
     }
   }
 });

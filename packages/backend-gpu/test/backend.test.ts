@@ -152,7 +152,7 @@ t.test('a process that exits with webgpu work still queued exits cleanly', async
   ].join('\n');
   for (let run = 1; run <= 3; run++) {
     const r = spawnSync(process.execPath,
-      ['--import=tsx', '--conditions=development', '--input-type=module', '-e', script],
+      ['--import=tsx', '--conditions=dlrt-source', '--input-type=module', '-e', script],
       { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 120_000 });
     t.ok(r.status === 0 && !/FATAL/.test(r.stderr),
       `run ${run}: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`);

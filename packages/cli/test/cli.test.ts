@@ -13,7 +13,7 @@ import {
 // The command runs from its sources, as the tests do (see .taprc), so an unbuilt edit is tested.
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const dlrt = (...args: string[]) => spawnSync(process.execPath,
-  ['--import=tsx', '--conditions=development', main, ...args], { encoding: 'utf8' });
+  ['--import=tsx', '--conditions=dlrt-source', main, ...args], { encoding: 'utf8' });
 
 t.test('parseTrainArgs: defaults, flags, and errors that name the flag', async (t) => {
   t.same(parseTrainArgs([]), DEFAULTS);
@@ -60,7 +60,7 @@ t.test('without WebAssembly SIMD: auto falls back to cpu with a notice, wasm is 
     // A runtime without SIMD128, simulated: WebAssembly.validate refuses every module.
     const noSimd = 'data:text/javascript,WebAssembly.validate=()=>false';
     const run = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx',
-      '--conditions=development', `--import=${noSimd}`, main, 'train', '--epochs', '1',
+      '--conditions=dlrt-source', `--import=${noSimd}`, main, 'train', '--epochs', '1',
       '--hidden', '8', '--batch', '500', ...args], { encoding: 'utf8' });
     const auto = run();
     t.equal(auto.status, 0, auto.stderr);

@@ -3,7 +3,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
  * Starts the worker script `name` that sits beside the module at `moduleUrl`. Built packages
- * run `<name>.js`. Under the sources (the tests run them through tsx with the `development`
+ * run `<name>.js`. Under the sources (the tests run them through tsx with the `dlrt-source`
  * export condition, see .taprc) the module is a .ts file, and a worker does not inherit tsx's
  * loader: it registers tsx, then imports `<name>.ts`.
  * @example startWorker('worker', import.meta.url, { workerData })

@@ -1,0 +1,90 @@
+// Every TypeScript snippet in the README and in docs/ type-checks and runs. A page's ```ts blocks,
+// in order, are one module (a later block may use what an earlier one made, as a reader would);
+// tsc checks the modules against the sources, then each runs in a child process from the
+// sources, as the tests do (.taprc), and must exit 0. A block marked ```ts excerpt quotes the
+// library's own code (tested with it) and is skipped.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const root = new URL('../../../', import.meta.url);
+// Inside @dlrt/cli, which depends on every package, so the snippets' imports resolve.
+const scratch = new URL('../.snippets/', import.meta.url);
+
+/** README.md and every page under docs/ (run records aside). */
+function pages(): string[] {
+  const walk = (dir: string): string[] => readdirSync(new URL(dir, root), { withFileTypes: true })
+    .flatMap((e) => e.isDirectory() ? (e.name === 'results' ? [] : walk(`${dir}${e.name}/`))
+      : e.name.endsWith('.md') ? [`${dir}${e.name}`] : []);
+  return ['README.md', ...walk('docs/')];
+}
+
+/** The page's ```ts blocks, each with the line it starts on. */
+export function tsBlocks(markdown: string): { line: number; code: string }[] {
+  const blocks: { line: number; code: string }[] = [];
+  let open: { line: number; lines: string[] } | null = null;
+  markdown.split('\n').forEach((text, i) => {
+    if (open) {
+      if (/^```\s*$/.test(text)) {
+        blocks.push({ line: open.line, code: open.lines.join('\n') });
+        open = null;
+      } else {
+        open.lines.push(text);
+      }
+    } else if (/^```(ts|typescript)\s*$/.test(text)) {
+      open = { line: i + 1, lines: [] };
+    }
+  });
+  if (open) throw new Error(`a \`\`\`ts block opened on line ${open!.line} is never closed`);
+  return blocks;
+}
+
+t.test('tsBlocks finds ts blocks and skips excerpts and other languages', async (t) => {
+  const md = ['text', '```ts', 'const a = 1;', '```', '```bash', 'ls', '```', '```ts excerpt',
+    'x;', '```', '```ts', 'const b = a;', '```'].join('\n');
+  t.same(tsBlocks(md), [{ line: 2, code: 'const a = 1;' }, { line: 11, code: 'const b = a;' }]);
+  t.throws(() => tsBlocks('```ts\nconst a = 1;'), /opened on line 1 is never closed/);
+});
+
+rmSync(scratch, { recursive: true, force: true });
+mkdirSync(scratch, { recursive: true });
+const found = pages().map((page) =>
+  ({ page, blocks: tsBlocks(readFileSync(new URL(page, root), 'utf8')) }))
+  .filter((p) => p.blocks.length > 0);
+
+const moduleOf = (page: string) => new URL(`${page.replace(/[/.]/g, '-')}.mts`, scratch);
+for (const { page, blocks } of found) {
+  // Each block starts where the page has it, so an error's line number points into the page.
+  const lines: string[] = [];
+  for (const b of blocks) {
+    while (lines.length < b.line) lines.push('');
+    lines.push(...b.code.split('\n'));
+  }
+  writeFileSync(moduleOf(page), `${lines.join('\n')}\n`);
+}
+
+t.test('the README and the docs have snippets, and they type-check', async (t) => {
+  t.ok(found.some((p) => p.page === 'README.md'), 'the README has its tour');
+  t.ok(found.length >= 8, `${found.length} pages with snippets`);
+  writeFileSync(new URL('tsconfig.json', scratch), JSON.stringify({
+    extends: '../../../tsconfig.base.json', include: ['*.mts'],
+    compilerOptions: { composite: false, declaration: false, declarationMap: false,
+      noEmit: true, customConditions: ['dlrt-source'] },
+  }));
+  const tsc = fileURLToPath(new URL('node_modules/.bin/tsc', root));
+  // Without the loaders the test runner puts in NODE_OPTIONS, which tsc's launcher cannot take.
+  const r = spawnSync('sh', ['-c', 'unset NODE_OPTIONS; exec "$0" -p "$1"', tsc,
+    fileURLToPath(new URL('tsconfig.json', scratch))], { encoding: 'utf8' });
+  t.equal(r.status, 0, `tsc on the snippets: exit ${r.status}\n${r.stdout}${r.stderr}`);
+});
+
+for (const { page, blocks } of found) {
+  t.test(`${page}: its ${blocks.length} snippet(s) run`, async (t) => {
+    const file = moduleOf(page);
+    const r = spawnSync(process.execPath, ['--import=tsx', '--conditions=dlrt-source',
+      fileURLToPath(file)], { encoding: 'utf8', timeout: 180_000, cwd: fileURLToPath(root) });
+    t.equal(r.status, 0, `node ${page} snippets: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` +
+      (r.status === 0 ? '' : `\n${r.stderr.split('\n').slice(0, 12).join('\n')}`));
+  });
+}
