@@ -21,22 +21,19 @@ function pages(): string[] {
 }
 
 /** The page's ```ts blocks, each with the line it starts on. */
-export function tsBlocks(markdown: string): { line: number; code: string }[] {
+function tsBlocks(markdown: string): { line: number; code: string }[] {
   const blocks: { line: number; code: string }[] = [];
-  let open: { line: number; lines: string[] } | null = null;
-  markdown.split('\n').forEach((text, i) => {
-    if (open) {
-      if (/^```\s*$/.test(text)) {
-        blocks.push({ line: open.line, code: open.lines.join('\n') });
-        open = null;
-      } else {
-        open.lines.push(text);
-      }
-    } else if (/^```(ts|typescript)\s*$/.test(text)) {
-      open = { line: i + 1, lines: [] };
+  const lines = markdown.split('\n');
+  let start = -1;                                    // the open block's first line, or −1
+  for (let i = 0; i < lines.length; i++) {
+    if (start < 0) {
+      if (/^```(ts|typescript)\s*$/.test(lines[i])) start = i + 1;
+    } else if (/^```\s*$/.test(lines[i])) {
+      blocks.push({ line: start, code: lines.slice(start, i).join('\n') });
+      start = -1;
     }
-  });
-  if (open) throw new Error(`a \`\`\`ts block opened on line ${open!.line} is never closed`);
+  }
+  if (start >= 0) throw new Error(`a \`\`\`ts block opened on line ${start} is never closed`);
   return blocks;
 }
 
