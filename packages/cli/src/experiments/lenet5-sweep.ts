@@ -24,9 +24,12 @@
  *   test, the reference code's init, each run reported at its epoch of lowest validation loss;
  *   θ = 0.11 and 0.2 and dense. Plain SGD, so every run checkpoints each epoch and resumes.
  */
-import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import type { InitGain, WeightInit } from '@dlrt/layers';
+import { accuracyFigure, curvesFigure } from './figures.js';
 import { meanSd, type Run, runArgs } from './runs.js';
+import {
+  type GroupSummary, machineNote, markdownTable, pct, summarize, timeRatio, writeReport,
+} from './summary.js';
 
 export const THETAS = [0.09, 0.11, 0.15, 0.2, 0.3];
 export const SEEDS = [0, 1, 2];
@@ -123,6 +126,7 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
     pm(g.compression), g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–',
     timeRatio(g, dense),
   ]);
+  const figures = sweepFigures(name, setup, seeds, groups);
   const md = [
     '# LeNet5 θ sweep: RankAdaptiveBUG (3 passes) against dense', '',
     (full ? 'The full MNIST (`--data mnist-full`: the standard 60,000/10,000, from ' +
@@ -168,7 +172,38 @@ function report(name: string, setup: SweepSetup, seeds: readonly number[]): void
         ...(full ? ["its compression by the paper's count %"] : []), 'its epoch per seed'] : []),
       'train loss',
       'ranks per seed', 'test params', 'compression %', 's/epoch', '× dense'], rows),
-    '', ...machineNote(groups), ...groups.flatMap((g) => g.notes),
+    '', ...figures.map((f) => `![${f}](${f})`), '',
+    ...machineNote(groups), ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(name, md, groups);
+}
+
+/**
+ * Accuracy against compression over θ (at the selected epoch when there is a validation set),
+ * and the first seed's curves: loss, accuracy and ranks over the epochs.
+ */
+function sweepFigures(name: string, setup: SweepSetup, seeds: readonly number[],
+  groups: readonly GroupSummary[]): string[] {
+  const val = (setup.validation ?? 0) > 0;
+  const thetas = setup.thetas ?? THETAS;
+  const pick = (g: GroupSummary) => val
+    ? (g.selected ? { accuracy: g.selected.accuracy, compression: g.selected.compression } : null)
+    : (g.accuracy && g.compression ? { accuracy: g.accuracy, compression: g.compression } : null);
+  const points = groups.filter((g) => g.group !== 'dense').flatMap((g) => {
+    const p = pick(g);
+    return p ? [{ compression: p.compression.mean, accuracy: p.accuracy.mean,
+      sd: p.accuracy.sd }] : [];
+  });
+  const dense = groups.find((g) => g.group === 'dense');
+  const denseAccuracy = dense ? (val ? dense.selected?.accuracy.mean : dense.accuracy?.mean)
+    : undefined;
+  const when = val ? 'at the epoch of lowest validation loss' : 'after the last epoch';
+  return [
+    accuracyFigure(`${name}-accuracy.svg`, [['RankAdaptiveBUG, θ from 0.09 to 0.3', points]],
+      denseAccuracy ?? null, `${name}: test accuracy ${when}`),
+    // Dense and the sweep's ends, so the rank panel stays readable.
+    curvesFigure(`${name}-curves.svg`, name, runs(setup, seeds.slice(0, 1)).filter((r) =>
+      ['dense', `θ = ${thetas[0]}`, `θ = ${thetas.at(-1)}`].includes(r.group)),
+    `${name}, seed ${seeds[0]}`),
+  ].filter((f): f is string => f !== null);
 }

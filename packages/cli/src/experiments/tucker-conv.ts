@@ -13,6 +13,7 @@
 import type { EpochLog, Rank } from '@dlrt/layers';
 import { writeFileSync } from 'node:fs';
 import { lineChart, type Series } from '../svg-chart.js';
+import { accuracyFigure, type SweepPoint } from './figures.js';
 import type { TrainArgs } from '../train.js';
 import {
   machineNote, markdownTable, pct, summarize, timeRatio, writeReport, type GroupSummary,
@@ -125,25 +126,15 @@ function figures(all: readonly Run[], vgg: readonly GroupSummary[],
   lenet: readonly GroupSummary[], rates: ReadonlyMap<string, { mean: number } | null>): string[] {
   const written: string[] = [];
   const points = (prefix: string) => vgg.filter((g) => g.group.startsWith(`vgg ${prefix}`) &&
-    g.accuracy && rates.get(g.group)).map((g) => ({ x: 100 * rates.get(g.group)!.mean,
-    y: 100 * g.accuracy!.mean, sd: 100 * g.accuracy!.sd })).sort((a, b) => a.x - b.x);
-  const methods = [['tdlrt', 'TDLRT'], ['matrix', 'matrix DLRT'], ['direct', 'Tucker, direct']];
-  const sweep: Series[] = methods.map(([prefix, label]) => {
-    const p = points(prefix);
-    return { label, x: p.map((q) => q.x), y: p.map((q) => q.y), band: p.map((q) => q.sd) };
-  }).filter((s) => s.x.length > 0);
+    g.accuracy && rates.get(g.group)).map((g) => ({ compression: rates.get(g.group)!.mean,
+    accuracy: g.accuracy!.mean, sd: g.accuracy!.sd }));
+  const methods = [['tdlrt', 'TDLRT'], ['matrix', 'matrix DLRT'], ['direct', 'Tucker, direct']]
+    .map(([prefix, label]) => [label, points(prefix)] as [string, SweepPoint[]]);
   const dense = vgg.find((g) => g.group === 'vgg dense');
-  if (sweep.length > 0) {
-    const xs = sweep.flatMap((s) => s.x);
-    if (dense?.accuracy) {
-      sweep.push({ label: 'dense', x: [Math.min(...xs), Math.max(...xs)],
-        y: [100 * dense.accuracy.mean, 100 * dense.accuracy.mean] });
-    }
-    writeFileSync(new URL(`${NAME}-accuracy.svg`, RESULTS), lineChart(sweep, {
-      title: 'vgg-mini (width 16), 4 epochs: test accuracy (mean ± sd over seeds)',
-      xLabel: 'conv-kernel compression %', yLabel: 'test accuracy %' }));
-    written.push(`${NAME}-accuracy.svg`);
-  }
+  const sweep = accuracyFigure(`${NAME}-accuracy.svg`, methods, dense?.accuracy?.mean ?? null,
+    'vgg-mini (width 16), 4 epochs: test accuracy (mean ± sd over seeds)',
+    'conv-kernel compression %');
+  if (sweep) written.push(sweep);
   const curves: Series[] = lenet.flatMap((g) => {
     const c = stepCurves(all, g.group);
     if (c.length === 0) return [];
