@@ -41,7 +41,7 @@ export class Adam extends Optimizer {
     return 0;
   }
 
-  /** [m, v]: the second moment v transforms as a square. */
+  /** (m, v): the second moment v transforms as a square. */
   protected override slotKinds(): readonly SlotKind[] {
     return ['linear', 'square'];
   }
