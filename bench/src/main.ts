@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   profile: async () => (await import('./profile.js')).runProfile(),
   adapters: async () => (await import('./adapters.js')).runAdapters(),
   tucker: async () => (await import('./tucker.js')).runTucker(),
+  attention: async () => (await import('./attention.js')).runAttention(),
 };
 
 async function main(argv: string[]): Promise<void> {

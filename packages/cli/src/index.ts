@@ -8,4 +8,5 @@ export { evalFile, type EvalArgs, type EvalResult } from './eval.js';
 export { OPTIONS, type OptionSpec, UsageError } from './options.js';
 export { HELP, USAGE } from './help.js';
 export { markdownTable } from './markdown.js';
+export { type LMArgs, type LMRecord, trainLM } from './lm.js';
 export { parsePlotArgs, plot, type PlotArgs, plotRuns } from './plot.js';

@@ -4,6 +4,7 @@
  * (JSON) holds the arguments, the machine, every step's loss, the validation curve, the
  * attention's parameters and KV-cache size, and the sample.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import {
   type Backend, type Rng as RngT, crossEntropy, dispose, reshape, Rng, tensor,
@@ -11,7 +12,9 @@ import {
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { Adam, type AttentionSpec, CharLM, GradientStep } from '@dlrt/layers';
-import { atomicWriter, brownText, textSha256 } from '@dlrt/layers/node';
+import {
+  atomicWriter, brownText, type CheckpointParts, checkpointWriter, readCheckpoint, textSha256,
+} from '@dlrt/layers/node';
 import { startBackend } from './train.js';
 
 export interface LMArgs {
@@ -31,6 +34,14 @@ export interface LMArgs {
   evalWindows: number;
   backend: 'auto' | 'wasm' | 'cpu';
   threads: number;
+}
+
+export interface LMRunOptions {
+  /**
+   * A checkpoint file, written at every validation; when it exists, the run resumes from it
+   * (the same arguments, backend and threads aside) and continues to the same record.
+   */
+  checkpoint?: string;
 }
 
 export interface LMRecord {
@@ -91,8 +102,8 @@ function checkArgs(a: LMArgs): void {
  * Trains one character LM and writes its record to `json` (atomically, after every
  * validation). Returns the record.
  */
-export async function trainLM(a: LMArgs, log: (line: string) => void, json?: string):
-  Promise<LMRecord> {
+export async function trainLM(a: LMArgs, log: (line: string) => void, json?: string,
+  o: LMRunOptions = {}): Promise<LMRecord> {
   checkArgs(a);
   const write = json ? atomicWriter(json, 'trainLM') : undefined;
   const backend: Backend = await startBackend({ ...a, gpuMode: 'auto' });
@@ -106,7 +117,8 @@ export async function trainLM(a: LMArgs, log: (line: string) => void, json?: str
   const attentionParameters = model.blocks.reduce((s, b) => s + b.attention.attentionParameters,
     0);
   const kvCachePerToken = model.blocks.reduce((s, b) => s + b.attention.kvCachePerToken, 0);
-  const step = new GradientStep(model, { optimizer: new Adam({ lr: a.lr }) });
+  const optimizer = new Adam({ lr: a.lr });
+  const step = new GradientStep(model, { optimizer });
   const record: LMRecord = {
     args: a, date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version,
@@ -128,11 +140,25 @@ export async function trainLM(a: LMArgs, log: (line: string) => void, json?: str
       });
     }
     record.validation.push({ step: s, loss: total / evalOffsets.length });
-    log(`step ${s}: validation loss ${(total / evalOffsets.length).toFixed(4)}`);
   };
   let seconds = 0;
+  // The checkpoint holds the model, Adam's state, the generator and the record so far.
+  const { backend: _b, threads: _t, ...meta } = a;
+  const parts: CheckpointParts = { model, rng, optimizer, meta: { trainLM: meta }, progress: {
+    save: () => ({ record, seconds }),
+    restore: (v) => {
+      const p = v as { record: LMRecord; seconds: number };
+      Object.assign(record, p.record, { args: a, machine: record.machine });
+      seconds = p.seconds;
+    },
+  } };
+  if (o.checkpoint && existsSync(o.checkpoint)) {
+    readCheckpoint(o.checkpoint, parts);
+    log(`resumed from ${o.checkpoint} at step ${record.stepLosses.length}`);
+  }
+  const saveCheckpoint = o.checkpoint ? checkpointWriter(o.checkpoint, parts) : undefined;
   try {
-    for (let s = 1; s <= a.steps; s++) {
+    for (let s = record.stepLosses.length + 1; s <= a.steps; s++) {
       const offsets = Array.from({ length: a.batch }, () =>
         Math.floor(rng.uniform() * (train.length - a.context - 1)));
       const { x, y } = batchAt(train, offsets, a.context);
@@ -147,6 +173,8 @@ export async function trainLM(a: LMArgs, log: (line: string) => void, json?: str
       if (s % a.evalEvery === 0 || s === a.steps) {
         validate(s);
         write?.(() => `${JSON.stringify(record, null, 1)}\n`);
+        saveCheckpoint?.([]);
+        log(`step ${s}: validation loss ${record.validation.at(-1)!.loss.toFixed(4)}`);
       }
     }
     const prompt = 'The jury said';

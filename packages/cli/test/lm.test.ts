@@ -29,6 +29,30 @@ t.test('a short run learns, and its record is complete', async (t) => {
   }
 });
 
+t.test('a run stopped after a validation resumes from its checkpoint to the same record',
+  async (t) => {
+    const dir = mkdtempSync(`${os.tmpdir()}/dlrt-lm-`);
+    try {
+      const a = { ...base, attention: { kind: 'mha' } as const, steps: 20, evalEvery: 10 };
+      const whole = await trainLM(a, () => {});
+      const checkpoint = `${dir}/run.ckpt`;
+      const stop = (line: string) => {
+        if (line.startsWith('step 10:')) throw new Error('stopped');
+      };
+      await t.rejects(trainLM(a, stop, `${dir}/run.json`, { checkpoint }), /stopped/);
+      const lines: string[] = [];
+      const resumed = await trainLM(a, (l) => lines.push(l), `${dir}/run.json`, { checkpoint });
+      t.match(lines[0], /resumed from .*run\.ckpt at step 10/);
+      t.same(resumed.stepLosses, whole.stepLosses, 'every step loss, bit for bit');
+      t.same(resumed.validation, whole.validation);
+      t.equal(resumed.sample.text, whole.sample.text);
+      await t.rejects(trainLM({ ...a, lr: 0.02 }, () => {}, undefined, { checkpoint }),
+        /checkpoint: .*run\.ckpt belongs to another run/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
 t.test('bad arguments name the field', async (t) => {
   await t.rejects(trainLM({ ...base, steps: 0 }, () => {}), /trainLM: steps must be a positive integer, got 0/);
   await t.rejects(trainLM({ ...base, lr: -1 }, () => {}), /trainLM: lr must be positive, got -1/);

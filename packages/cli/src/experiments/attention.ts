@@ -17,7 +17,7 @@ import { finetune, FINETUNE_DEFAULTS } from '../finetune.js';
 import { type LMArgs, type LMRecord, trainLM } from '../lm.js';
 import type { TrainArgs } from '../train.js';
 import { meanSd, readRun, RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
-import { markdownTable, pct, summarize, writeReport } from './summary.js';
+import { type GroupSummary, markdownTable, pct, summarize, writeReport } from './summary.js';
 
 export const NAME = 'attention';
 
@@ -96,9 +96,45 @@ export async function run(seeds: readonly number[] = SEEDS, only?: string): Prom
   for (const [id, attention] of LM_ATTENTIONS) {
     if ((only && !`lm-${id}`.includes(only)) || readLM(id)) continue;
     console.log(`\n== ${NAME}/lm-${id}`);
-    await trainLM({ ...LM_BASE, attention, seed: 0 }, (l) => console.log(l), lmPath(id));
+    await trainLM({ ...LM_BASE, attention, seed: 0 }, (l) => console.log(l), lmPath(id),
+      { checkpoint: lmPath(id).replace(/\.json$/, '.ckpt') });   // resumes after a stop
   }
   return failed;
+}
+
+/** The issue's two targets, from the finished runs. */
+function claimRows(groups: readonly GroupSummary[],
+  lm: readonly (readonly [string, LMRecord | null])[]): string[][] {
+  const mha = groups.find((g) => g.group === 'vit mha');
+  const mhaParams = vitAttentionParameters({ kind: 'mha' });
+  const vit = VIT_ATTENTIONS.filter(([id, spec]) => id.startsWith('tucker') &&
+    mhaParams / vitAttentionParameters(spec) >= 5).flatMap(([id, spec]) => {
+    const g = groups.find((x) => x.group === `vit ${id}`);
+    return g?.accuracy ? [{ id, acc: g.accuracy, ratio: mhaParams / vitAttentionParameters(spec) }]
+      : [];
+  }).sort((a, b) => b.acc.mean - a.acc.mean)[0];
+  const vitRow = mha?.accuracy && vit
+    ? ['ViT: within 1 point of MHA, ≥ 5× fewer attention parameters',
+      `${vit.id} (${vit.ratio.toFixed(1)}× fewer)`, `${pct(vit.acc.mean)}% vs MHA ` +
+      `${pct(mha.accuracy.mean)}% (${(100 * (vit.acc.mean - mha.accuracy.mean)).toFixed(2)} points)`,
+      vit.acc.mean >= mha.accuracy.mean - 0.01 ? 'yes' : 'no']
+    : ['ViT', '–', 'runs missing', '–'];
+  const gqa = lm.find(([id]) => id === 'gqa-2')?.[1];
+  const tucker = lm.filter(([id, r]) => id.startsWith('tucker') && r && gqa &&
+    r.attentionParameters <= 0.25 * gqa.attentionParameters)
+    .map(([id, r]) => ({ id, r: r! }))
+    .sort((a, b) => a.r.validation.at(-1)!.loss - b.r.validation.at(-1)!.loss)[0];
+  const lmRow = gqa && tucker
+    ? (() => {
+      const t = tucker.r.validation.at(-1)!.loss;
+      const g = gqa.validation.at(-1)!.loss;
+      return ['LM: validation loss within 3% of GQA, ≤ 25% of its attention parameters',
+        `${tucker.id} (${(100 * tucker.r.attentionParameters / gqa.attentionParameters)
+          .toFixed(0)}% of GQA's)`, `${t.toFixed(4)} vs ${g.toFixed(4)} ` +
+        `(${(100 * (t / g - 1)).toFixed(2)}%)`, t <= 1.03 * g ? 'yes' : 'no'];
+    })()
+    : ['LM', '–', 'runs missing', '–'];
+  return [vitRow, lmRow];
 }
 
 /** Attention parameters of one ViT block with `spec` (all blocks alike). */
@@ -137,6 +173,7 @@ export function report(seeds: readonly number[] = SEEDS): void {
     r ? (1000 * r.secondsPerStep).toFixed(1) : '–']);
   const samples = lm.filter(([, r]) => r).map(([id, r]) =>
     `- ${id}: ${JSON.stringify(r!.sample.text)}`);
+  const claims = claimRows(groups, lm);
   const md = [
     '# Attention: MHA, GQA, MQA, MLA and Tucker Attention', '',
     `Regenerate with \`pnpm experiment ${NAME}\` (resumable).`, '',
@@ -154,6 +191,12 @@ export function report(seeds: readonly number[] = SEEDS): void {
       `${LM_BASE.lr}), RoPE; validation loss on ${LM_BASE.evalWindows} fixed windows.`, '',
     markdownTable(['attention', 'validation loss', 'attention params', 'KV cache bytes/token ' +
       '(f32)', 'ms/step'], lmRows), '', ...samples, '',
+    '## The targets', '',
+    'ViT: a Tucker Attention within 1 point of MHA\'s mean accuracy with ≥ 5× fewer attention ' +
+      'parameters. LM: a Tucker Attention whose validation loss is within 3% of GQA\'s with ' +
+      '≤ 25% of its attention parameters. Each row is the best Tucker setting that meets the ' +
+      'parameter condition.', '',
+    markdownTable(['target', 'setting', 'result', 'met'], claims), '',
     ...groups.flatMap((g) => g.notes),
   ].join('\n');
   writeReport(NAME, md, { groups, lm: Object.fromEntries(lm.map(([id, r]) => [id, r ? {

@@ -22,13 +22,18 @@ export interface CheckpointParts {
   optimizer: Optimizer;
   /** Anything the caller must match on resume (e.g. the run's arguments), compared as JSON. */
   meta?: unknown;
+  /**
+   * The caller's own progress (JSON), saved with the state it belongs to and handed back on
+   * resume: e.g. a run that counts steps, not epochs.
+   */
+  progress?: { save(): unknown; restore(value: unknown): void };
 }
 
 /** The metadata key of `meta` (JSON), in checkpoints and in model files saved by a run. */
 export const META_KEY = 'dlrt.meta';
 /** The other metadata keys of a checkpoint (beside the model's ranks). */
 const FORMAT = 'dlrt.checkpoint', META = META_KEY, RNG = 'dlrt.rng', HISTORY = 'dlrt.history',
-  UPDATES = 'dlrt.updates';
+  UPDATES = 'dlrt.updates', PROGRESS = 'dlrt.progress';
 
 /** The tensor name of optimizer state `i` of parameter `name`. */
 const stateName = (name: string, i: number) => `optimizer-state:${name}:${i}`;
@@ -75,6 +80,7 @@ export function checkpointWriter(path: string, parts: CheckpointParts):
       [UPDATES]: JSON.stringify(Object.fromEntries(named.map(([n, v]) =>
         [n, parts.optimizer.updates(v)]))),
       [RANKS_KEY]: JSON.stringify(modelRanks(parts.model)),
+      ...(parts.progress ? { [PROGRESS]: JSON.stringify(parts.progress.save()) } : {}),
     }));
   };
 }
@@ -114,6 +120,12 @@ export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[]
     parts.optimizer.setUpdates(v, updates[name] ?? 0);
   }
   parts.rng.setState(JSON.parse(file.metadata[RNG]) as RngState);
+  if (parts.progress) {
+    if (file.metadata[PROGRESS] === undefined) {
+      throw new Error(`checkpoint: ${path} holds no progress for this run to resume from`);
+    }
+    parts.progress.restore(JSON.parse(file.metadata[PROGRESS]));
+  }
   return JSON.parse(file.metadata[HISTORY]) as EpochLog[];
 }
 
