@@ -3,30 +3,49 @@ export type DType = 'float32' | 'float64' | 'int32';
 
 /** Storage for each dtype: contiguous, row-major. */
 export type TypedArray = Float32Array | Float64Array | Int32Array;
+/** The floating-point dtypes (what `isFloat` narrows to). */
 export type FloatDType = 'float32' | 'float64';
 
+/**
+ * Every dtype, in a fixed order.
+ * @example DTYPES.includes('int32')   // true
+ */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
 export function isDType(x: unknown): x is DType {
   return x === 'float32' || x === 'float64' || x === 'int32';
 }
 
+/**
+ * Whether `dtype` is float32 or float64 (a type guard).
+ * @example isFloat('int32')   // false
+ */
 export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype !== 'int32';
 }
 
+/**
+ * Bytes one element of `dtype` takes: 8 for float64, 4 for float32 and int32.
+ * @example bytesPerElement('float64') * x.size   // bytes of a float64 tensor x
+ */
 export function bytesPerElement(dtype: DType): number {
   return dtype === 'float64' ? 8 : 4;
 }
 
-/** A zero-filled array of `n` elements of `dtype`. */
+/**
+ * A zero-filled array of `n` elements of `dtype`.
+ * @example allocArray('int32', 4)   // Int32Array [0, 0, 0, 0]
+ */
 export function allocArray(dtype: DType, n: number): TypedArray {
   if (dtype === 'float64') return new Float64Array(n);
   if (dtype === 'int32') return new Int32Array(n);
   return new Float32Array(n);
 }
 
-/** The dtype that matches a typed array's element type. */
+/**
+ * The dtype that matches a typed array's element type.
+ * @example dtypeOf(new Float64Array(3))   // 'float64'
+ */
 export function dtypeOf(values: TypedArray): DType {
   if (values instanceof Float64Array) return 'float64';
   if (values instanceof Int32Array) return 'int32';
@@ -38,8 +57,15 @@ export function assertFloat(op: string, what: string, dtype: DType): void {
   if (!isFloat(dtype)) throw new Error(`${op}: ${what} must be float32 or float64, got ${dtype}`);
 }
 
-/** The int32 range. */
+/**
+ * The smallest int32 value, −2³¹.
+ * @example v >= INT32_MIN && v <= INT32_MAX   // v fits an int32 tensor (if an integer)
+ */
 export const INT32_MIN = -(2 ** 31);
+/**
+ * The largest int32 value, 2³¹ − 1.
+ * @example Math.min(count, INT32_MAX)
+ */
 export const INT32_MAX = 2 ** 31 - 1;
 
 /**

@@ -43,9 +43,16 @@ interface Storage {
 
 /** Live tensors and bytes, per backend and in total. */
 export interface MemoryInfo {
+  /** Live (not disposed) Tensor objects, Variables included. */
   numTensors: number;
+  /** Storage buffers held; several tensors may share one (reshape, clone). */
   numDataBuffers: number;
+  /** Bytes of those buffers (elements × bytes per element); shared buffers count once. */
   numBytes: number;
+  /**
+   * The same counts per backend name, plus the backend's own scratch and peak scratch bytes
+   * where it reports them (`Backend.memory`).
+   */
   backends: Record<string, { numTensors: number; numBytes: number; scratchBytes?: number;
     peakScratchBytes?: number }>;
 }

@@ -10,7 +10,10 @@ export function registerBackend(name: string, factory: BackendFactory, priority 
   ENGINE.registry.set(name, { factory, priority });
 }
 
-/** Names of the registered backends, highest priority first. */
+/**
+ * Names of the registered backends, highest priority first.
+ * @example listBackends()   // e.g. ['cpu'] after importing '@dlrt/backend-cpu'
+ */
 export function listBackends(): string[] {
   return [...ENGINE.registry.entries()]
     .sort((a, b) => b[1].priority - a[1].priority)
@@ -45,7 +48,9 @@ export async function setBackend(name: string, options?: Record<string, unknown>
 
 /**
  * The active backend. Without a `setBackend` call, the default (highest-priority) backend is
- * created on first use, if its factory is synchronous.
+ * created on first use, if its factory is synchronous. Throws when no backend is registered,
+ * or when the default one starts asynchronously (then `await setBackend(name)` first).
+ * @example getBackend().name   // 'cpu'
  */
 export function getBackend(): Backend {
   if (ENGINE.active) return ENGINE.active;
@@ -63,7 +68,11 @@ export function getBackend(): Backend {
   return made;
 }
 
-/** Closes every backend instance (threads, devices) and forgets them; registrations stay. */
+/**
+ * Closes every backend instance (threads, devices) and forgets them; registrations stay, and
+ * the next op or `setBackend` creates a fresh instance.
+ * @example await closeBackends();   // at the end of a script, so that worker threads exit
+ */
 export async function closeBackends(): Promise<void> {
   for (const inst of ENGINE.instances.values()) await inst.close?.();
   ENGINE.instances.clear();

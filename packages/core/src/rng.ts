@@ -4,10 +4,17 @@
  */
 /** A generator's state, as `Rng.getState` gives it (JSON-safe). */
 export interface RngState {
+  /** The four xoshiro128** state words, unsigned 32-bit integers, not all zero. */
   words: [number, number, number, number];
+  /** The cached second normal of the last Box–Muller pair, or null. */
   spare: number | null;
 }
 
+/**
+ * A seeded xoshiro128** generator of uniform, normal and integer draws. The same seed gives
+ * the same sequence of draws; pass one as `{ rng }` to share it across calls.
+ * @example const rng = new Rng(1); randn([2, 3], { rng }); rng.int(10)
+ */
 export class Rng {
   private s0: number;
   private s1: number;
@@ -15,6 +22,7 @@ export class Rng {
   private s3: number;
   private spare: number | null = null;
 
+  /** Seeds the generator; throws unless `seed` is an integer in [0, 2³²). */
   constructor(seed: number) {
     // Anything else would alias another seed silently (1.5 → 1, −1 → 2³² − 1, 2³² → 0).
     if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) {

@@ -41,7 +41,10 @@ function isWatched(t: Tensor): boolean {
  * Runs one op: `kernel` computes storage on the inputs' backend, the result is wrapped as a
  * tensor of `out.shape` and `out.dtype`, and `grad` is recorded when a tape is watching.
  * Throws before the kernel runs unless `out.shape` holds non-negative integers and at most
- * `MAX_ELEMENTS` values.
+ * `MAX_ELEMENTS` values, or when the inputs live on different backends or were disposed.
+ * @example
+ * runOp('double', [x], { shape: x.shape, dtype: x.dtype },
+ *   (b) => b.binary('add', x, x, x.shape), (dy) => [mul(dy, 2)]);
  */
 export function runOp(
   op: string,
@@ -97,6 +100,7 @@ export function viewOp(op: string, x: Tensor, shape: Shape, grad?: GradFn): Tens
 /**
  * An op composed of other ops whose gradient is given in closed form (logSumExp, softmax, …):
  * `forward` runs off the tape, its intermediates are freed, and only `grad` is recorded.
+ * @example customOp('softplus', [x], () => log(add(exp(x), 1)), (dy, y) => [mul(dy, sigmoid(x))])
  */
 export function customOp(op: string, inputs: readonly Tensor[], forward: () => Tensor,
   grad: GradFn): Tensor {

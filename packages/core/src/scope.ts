@@ -36,7 +36,10 @@ export function tidy<T>(fn: () => T): T {
   return result as T;
 }
 
-/** Removes `t` from the enclosing tidy scope so that it outlives it. */
+/**
+ * Removes `t` from every open tidy scope so that it outlives them; returns `t`.
+ * @example tidy(() => { best = keep(model.forward(x)); });   // best survives the tidy
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of ENGINE.scopes) {
     const i = scope.indexOf(t);
@@ -45,12 +48,18 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-/** Disposes every tensor in `value` (a tensor, or arrays / objects / maps of them). */
+/**
+ * Disposes every tensor in `value` (a tensor, or arrays / objects / maps of them).
+ * @example dispose([a, b]); dispose(grads);   // grads: a Map of tensors
+ */
 export function dispose(value: unknown): void {
   for (const t of collectTensors(value)) t.dispose();
 }
 
-/** Live tensors and bytes, per backend and in total. */
+/**
+ * Live tensors and bytes, per backend and in total.
+ * @example const before = memory().numTensors; step(); memory().numTensors - before   // leaks
+ */
 export function memory(): MemoryInfo {
   return ENGINE.memory();
 }

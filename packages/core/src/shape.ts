@@ -1,15 +1,22 @@
 /** Shapes, strides, axes and NumPy broadcasting: pure functions on number arrays. */
 
+/** A tensor's dims, outermost first (row-major); `[]` is a scalar. */
 export type Shape = readonly number[];
 
-/** Number of elements of a shape (1 for a scalar `[]`). */
+/**
+ * Number of elements of a shape (1 for a scalar `[]`).
+ * @example sizeOf([2, 3, 4])   // 24
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Row-major strides of a contiguous tensor. */
+/**
+ * Row-major strides of a contiguous tensor, in elements.
+ * @example stridesOf([2, 3, 4])   // [12, 4, 1]
+ */
 export function stridesOf(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
@@ -20,6 +27,10 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/**
+ * Whether two shapes have the same rank and dims.
+ * @example shapesEqual(x.shape, [2, 3])
+ */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -33,6 +44,7 @@ export function fmt(shape: Shape): string {
  * backend indexes a tensor with 32-bit integers, a wasm32 memory holds at most 4 GiB, and a
  * larger request is almost always a mistake that would otherwise stall for minutes while the
  * array is zero-filled; so it fails at once, naming the op and the shape.
+ * @example sizeOf(shape) <= MAX_ELEMENTS   // whether a tensor of `shape` can be made
  */
 export const MAX_ELEMENTS = 2 ** 30;
 
@@ -55,7 +67,11 @@ export function assertSize(op: string, shape: Shape): void {
   }
 }
 
-/** NumPy broadcast of two shapes; throws `op: a [2,3] vs b [4]: dim 1 (3 vs 4)`. */
+/**
+ * NumPy broadcast of two shapes (right-aligned; a dim of 1 stretches). Throws
+ * `op: shapes [2,3] and [4] do not broadcast (dim 1 of the result: 3 vs 4)`.
+ * @example broadcastShapes('add', [8, 1, 3], [5, 1])   // [8, 5, 3]
+ */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);

@@ -14,12 +14,19 @@ export type NestedArray = number | NestedArray[];
  * @example const a = tensor([[1, 2], [3, 4]]); a.shape; // [2, 2]
  */
 export class Tensor {
+  /** A unique number per tensor object, in creation order (error messages name it). */
   readonly id: number;
+  /** Dims, frozen; `[]` for a scalar. */
   readonly shape: Shape;
+  /** Element type. */
   readonly dtype: DType;
+  /** Number of elements: the product of `shape` (1 for a scalar). */
   readonly size: number;
+  /** The backend whose storage holds the values. */
   readonly backend: Backend;
+  /** The storage handle; `Variable.assign` replaces it. */
   protected storageId: DataId;
+  /** Set once `dispose` has released the storage. */
   protected disposed = false;
   /** Set when dispose() was asked while a gradient tape still needed the tensor. */
   protected disposePending = false;
@@ -35,14 +42,17 @@ export class Tensor {
     ENGINE.track(this, { scoped });
   }
 
+  /** The backend's handle to the storage (shared by views such as reshape and clone). */
   get dataId(): DataId {
     return this.storageId;
   }
 
+  /** Number of dims: `shape.length`. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** Whether `dispose` has freed the tensor (false while a gradient tape defers it). */
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -97,37 +107,61 @@ export class Tensor {
     this.dispose();
   }
 
+  /** `Tensor([2,3], float32)`: shape and dtype, not the values. */
   toString(): string {
     return `Tensor(${fmt(this.shape)}, ${this.dtype})`;
   }
 
   // Chaining: each method is the free op of the same name.
+  /** `add(this, b)`: this + b, broadcasting. */
   add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  /** `sub(this, b)`: this − b, broadcasting. */
   sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  /** `mul(this, b)`: elementwise product, broadcasting. */
   mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  /** `div(this, b)`: elementwise quotient, broadcasting (int32: floor division). */
   div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  /** `pow(this, b)`: elementwise power, broadcasting. */
   pow(b: Tensor | number): Tensor { return ops.pow(this, b); }
+  /** `neg(this)`: −x. */
   neg(): Tensor { return ops.neg(this); }
+  /** `abs(this)`: |x|. */
   abs(): Tensor { return ops.abs(this); }
+  /** `exp(this)`: eˣ (float dtypes). */
   exp(): Tensor { return ops.exp(this); }
+  /** `log(this)`: natural logarithm (float dtypes). */
   log(): Tensor { return ops.log(this); }
+  /** `sqrt(this)`: √x (float dtypes). */
   sqrt(): Tensor { return ops.sqrt(this); }
+  /** `square(this)`: x². */
   square(): Tensor { return ops.square(this); }
+  /** `relu(this)`: max(x, 0). */
   relu(): Tensor { return ops.relu(this); }
+  /** `sigmoid(this)`: 1 / (1 + e^−x) (float dtypes). */
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** `tanh(this)` (float dtypes). */
   tanh(): Tensor { return ops.tanh(this); }
+  /** `sum(this, axis, keepDims)`: sum over `axis` (all axes when omitted). */
   sum(axis?: number | number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
+  /** `mean(this, axis, keepDims)`: mean over `axis` (all axes when omitted; float dtypes). */
   mean(axis?: number | number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  /** `max(this, axis, keepDims)`: largest entry over `axis` (all axes when omitted). */
   max(axis?: number | number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  /** `min(this, axis, keepDims)`: smallest entry over `axis` (all axes when omitted). */
   min(axis?: number | number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
+  /** `reshape(this, shape)`: same values, new shape (one dim may be −1); no copy. */
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  /** `transpose(this, perm)`: permuted dims (reversed when `perm` is omitted). */
   transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  /** `matmul(this, b, opts)`: batched matrix product over the last two dims. */
   matmul(b: Tensor, opts?: MatmulOptions): Tensor { return ops.matmul(this, b, opts); }
+  /** `cast(this, dtype)`: the values converted to `dtype`. */
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
 }
 
 /** Options of a Variable. */
 export interface VariableOptions {
+  /** A name that error messages show (default `variable<id>`). */
   name?: string;
   /** Whether `variableGrads` differentiates it by default (true). */
   trainable?: boolean;
@@ -139,7 +173,9 @@ export interface VariableOptions {
  * @example const w = new Variable(randn([784, 10], { seed: 1 }), { name: 'w' });
  */
 export class Variable extends Tensor {
+  /** The name given in the options, or `variable<id>`. */
   readonly name: string;
+  /** Whether `variableGrads` without an explicit list differentiates it. */
   trainable: boolean;
 
   constructor(initial: Tensor, options: VariableOptions = {}) {

@@ -52,11 +52,28 @@ function checkSymmetric(op: string, a: Tensor): void {
 }
 
 /** Result of `qr`: a = q·r, q with orthonormal columns, r upper triangular. */
-export interface QR { readonly q: Tensor; readonly r: Tensor }
+export interface QR {
+  /** [..., m, k], orthonormal columns, k = min(m, n). */
+  readonly q: Tensor;
+  /** [..., k, n], upper triangular. */
+  readonly r: Tensor;
+}
 /** Result of `svd`: a = u·diag(s)·vᵀ, s descending and non-negative. Note v, not vᵀ. */
-export interface SVD { readonly u: Tensor; readonly s: Tensor; readonly v: Tensor }
+export interface SVD {
+  /** Left singular vectors [..., m, k], k = min(m, n). */
+  readonly u: Tensor;
+  /** Singular values [..., k], descending. */
+  readonly s: Tensor;
+  /** Right singular vectors [..., n, k] (v itself, not vᵀ). */
+  readonly v: Tensor;
+}
 /** Result of `eigh`: a·vectors = vectors·diag(values), values ascending. */
-export interface Eigh { readonly values: Tensor; readonly vectors: Tensor }
+export interface Eigh {
+  /** Eigenvalues [..., n], ascending. */
+  readonly values: Tensor;
+  /** Eigenvectors [..., n, n], as columns in the order of `values`. */
+  readonly vectors: Tensor;
+}
 
 /**
  * Thin Householder QR: q [..., m, k], r [..., k, n] with k = min(m, n). q has orthonormal
@@ -96,7 +113,10 @@ export function svd(a: Tensor): SVD {
   return Object.freeze({ u, s, v });
 }
 
-/** Eigendecomposition of symmetric a (its lower triangle is read): values ascending. */
+/**
+ * Eigendecomposition of symmetric a (its lower triangle is read): values ascending.
+ * @example const { values, vectors } = linalg.eigh(gram);
+ */
 export function eigh(a: Tensor): Eigh {
   checkMatrix('linalg.eigh', a, true);
   const n = a.shape[a.rank - 1];
@@ -115,6 +135,7 @@ export function eigh(a: Tensor): Eigh {
  * means max|a − aᵀ| ≤ √ε max|a| (ε of the dtype), per matrix of a batch: roundoff of a computed
  * Gram matrix passes, a matrix that is not symmetric is an error rather than the factor of
  * its lower triangle.
+ * @example const L = linalg.cholesky(matmul(x, x, { transposeA: true }));   // xᵀx = L·Lᵀ
  */
 export function cholesky(a: Tensor): Tensor {
   checkMatrix('linalg.cholesky', a, true);
@@ -143,6 +164,7 @@ export function solveTriangular(a: Tensor, b: Tensor, o: TriangularOptions): Ten
 /**
  * An orthonormal basis [..., m, min(m, n)] whose span contains the columns of a. Zero or
  * dependent columns get a valid orthonormal completion, never NaN (Householder QR's q).
+ * @example const U = linalg.orth(concat([U0, dU], 1));
  */
 export function orth(a: Tensor): Tensor {
   const { q, r } = qr(a);

@@ -4,7 +4,10 @@ import { sum } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 import { svd } from './decompositions.js';
 
-/** Frobenius (2-)norm of all entries, as a number. */
+/**
+ * Frobenius (2-)norm of all entries, as a number.
+ * @example linalg.norm(sub(a, b)) / linalg.norm(b)   // relative error
+ */
 export function norm(x: Tensor): number {
   const s = sqrt(sum(square(x)));
   const v = s.item();
@@ -14,7 +17,8 @@ export function norm(x: Tensor): number {
 
 /**
  * Number of singular values above `rtol·σ₁` (default max(m, n)·ε of the dtype, as numpy).
- * One rule for rank everywhere in dlrt.
+ * One rule for rank everywhere in dlrt. `a` must be a matrix.
+ * @example linalg.matrixRank(w, { rtol: 1e-3 })
  */
 export function matrixRank(a: Tensor, o: { rtol?: number } = {}): number {
   if (a.rank !== 2) throw new Error(`linalg.matrixRank: a [${a.shape}] must be a matrix`);

@@ -26,8 +26,11 @@ function columns(x: Tensor, r: number): Tensor {
  * the middle of an integrator step). Functions on factors return new tensors and own nothing.
  */
 export interface MatrixFactors {
+  /** Left basis, n×p, orthonormal columns. */
   U: Tensor;
+  /** Coefficients, p×q. */
   S: Tensor;
+  /** Right basis, m×q, orthonormal columns. */
   V: Tensor;
 }
 
@@ -35,7 +38,9 @@ export interface MatrixFactors {
  * Augmentation: Û = orth([U | dU]), V̂ = orth([V | dV]), S̃ = (ÛᵀU) S (VᵀV̂), so Û S̃ V̂ᵀ = U S Vᵀ
  * exactly because span U ⊆ span Û (the augmented BUG: Ceruti, Kusch & Lubich, BIT 2022). The
  * old basis comes first: then ÛᵀU is a signed embedding, which keeps transformed optimizer state
- * exact (docs/low-rank-training.md).
+ * exact (docs/low-rank-training.md). dU (n×a) and dV (m×b) are the new directions; Û and V̂
+ * have min(n, p + a) and min(m, q + b) columns.
+ * @example const { U, S, V } = augmentFactors({ U: U0, S: S0, V: V0 }, dU, dV);
  */
 export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): MatrixFactors {
   return tidy(() => {
@@ -49,7 +54,8 @@ export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): Matrix
 /**
  * Truncation: S = P Σ Qᵀ, keep r₁ values by `rule`; U ← U P₁, S ← Σ₁, V ← V Q₁ (columns of Q,
  * not of Qᵀ: the transposition in COMPiLELab/DLRT-Net's truncation is not repeated). The Frobenius
- * change of W equals ‖dropped‖₂.
+ * change of W equals ‖dropped‖₂. `context` carries the previous rank for the rules that use it.
+ * @example truncateFactors(f, { kind: 'relative', theta: 0.1 }, { previousRank: 16 }).truncation
  */
 export function truncateFactors(f: MatrixFactors, rule: TruncationRule,
   context: TruncationContext = {}): MatrixFactors & { truncation: Truncation } {
@@ -62,9 +68,19 @@ export function truncateFactors(f: MatrixFactors, rule: TruncationRule,
   return { ...out, truncation };
 }
 
+/**
+ * A rank-r matrix W = U S Vᵀ kept as its factors: U n×r and V m×r with orthonormal columns,
+ * S r×r. It owns its three tensors; `dispose` frees them. Methods return new matrices.
+ * @example
+ * const W = LowRankMatrix.fromDense(w, 16);   // w [n, m]
+ * const dense = W.toDense();   // [n, m]
+ */
 export class LowRankMatrix {
+  /** Left basis, n×r, orthonormal columns. */
   readonly U: Tensor;
+  /** Coefficients, r×r. */
   readonly S: Tensor;
+  /** Right basis, m×r, orthonormal columns. */
   readonly V: Tensor;
 
   /** Takes ownership of U (n×r), S (r×r) and V (m×r); U and V must be orthonormal. */
@@ -80,6 +96,7 @@ export class LowRankMatrix {
     this.V = V;
   }
 
+  /** r, the number of columns of U and V. */
   get rank(): number {
     return this.S.shape[0];
   }
@@ -160,6 +177,7 @@ export class LowRankMatrix {
     return this.rank * (n + m + this.rank);
   }
 
+  /** Disposes U, S and V. */
   dispose(): void {
     this.U.dispose();
     this.S.dispose();

@@ -25,8 +25,11 @@ export type TruncationRule =
 
 /** What a truncation kept and dropped. */
 export interface Truncation {
+  /** The number of values kept, r. */
   rank: number;
+  /** σ₁ … σ_r, the kept values (descending). */
   kept: number[];
+  /** σ_{r+1} … σ_p, the dropped values. */
   dropped: number[];
   /** ‖dropped‖₂: the Frobenius error of the truncation. */
   error: number;
@@ -55,7 +58,11 @@ function check(rule: TruncationRule): void {
   }
 }
 
-/** ‖(σ_{j+1}, …, σ_p)‖₂ for j = 0…p, summed from the small end for accuracy. */
+/**
+ * ‖(σ_{j+1}, …, σ_p)‖₂ for j = 0…p (p + 1 entries, the last 0), summed from the small end for
+ * accuracy.
+ * @example tailNorms([3, 4])   // [5, 4, 0]
+ */
 export function tailNorms(sigma: readonly number[]): number[] {
   const tails = new Array<number>(sigma.length + 1).fill(0);
   for (let j = sigma.length - 1; j >= 0; j--) tails[j] = Math.hypot(tails[j + 1], sigma[j]);
@@ -112,7 +119,10 @@ export function truncationRank(sigma: readonly number[], rule: TruncationRule,
   return Math.min(r, p);
 }
 
-/** Applies `truncationRank` and reports what was kept and dropped. */
+/**
+ * Applies `truncationRank` and reports what was kept and dropped.
+ * @example truncateValues([4, 2, 1, 0.5], { kind: 'rank', rank: 2 })   // error √1.25
+ */
 export function truncateValues(sigma: readonly number[], rule: TruncationRule,
   context: TruncationContext = {}): Truncation {
   const rank = truncationRank(sigma, rule, context);

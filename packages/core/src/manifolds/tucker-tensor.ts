@@ -64,8 +64,18 @@ export function partialHosvd(x: Tensor, modes: readonly number[],
   return { core, factors, truncations };
 }
 
+/**
+ * A Tucker tensor 𝒲 = 𝒞 ×₁ U₁ ⋯ ×_d U_d: a core [r₁, …, r_d] and one factor U_i [n_i, r_i]
+ * with orthonormal columns per mode. It owns its tensors; `dispose` frees them. Methods return
+ * new Tucker tensors (unchanged factors share storage).
+ * @example
+ * const t = TuckerTensor.hosvd(kernel, [16, 8, 3, 3]);   // kernel [64, 32, 3, 3]
+ * t.toDense();   // [64, 32, 3, 3]
+ */
 export class TuckerTensor {
+  /** The core 𝒞, [r₁, …, r_d]. */
   readonly core: Tensor;
+  /** U₁ … U_d, U_i [n_i, r_i] with orthonormal columns (frozen array). */
   readonly factors: readonly Tensor[];
 
   /** Takes ownership of the core [r₁,…,r_d] and the factors U_i [n_i, r_i] (orthonormal). */
@@ -79,10 +89,12 @@ export class TuckerTensor {
     this.factors = Object.freeze([...factors]);
   }
 
+  /** [r₁, …, r_d], the core's shape (a copy). */
   get ranks(): number[] {
     return [...this.core.shape];
   }
 
+  /** [n₁, …, n_d], the shape of the represented tensor. */
   get shape(): number[] {
     return this.factors.map((u) => u.shape[0]);
   }
@@ -148,6 +160,7 @@ export class TuckerTensor {
     return this.core.size + this.factors.reduce((n, u) => n + u.size, 0);
   }
 
+  /** Disposes the core and every factor. */
   dispose(): void {
     this.core.dispose();
     for (const u of this.factors) u.dispose();

@@ -29,7 +29,11 @@ export function unfold(x: Tensor, mode: number): Tensor {
   return tidy(() => reshape(transpose(x, frontPerm(x.rank, i)), [x.shape[i], -1]));
 }
 
-/** Ten_i, the inverse of `unfold` given the full shape. */
+/**
+ * Ten_i, the inverse of `unfold` given the full shape; throws when `m` is not an unfolding of
+ * `shape` along `mode`.
+ * @example fold(unfold(x, 1), 1, [5, 4, 3])   // x [5,4,3] again
+ */
 export function fold(m: Tensor, mode: number, shape: Shape): Tensor {
   const i = normAxis('fold', mode, shape.length);
   const perm = frontPerm(shape.length, i);

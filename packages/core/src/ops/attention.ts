@@ -9,6 +9,7 @@ import { runMultiOp, runOp } from '../run-op.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** Options of `attention`. */
 export interface AttentionOptions {
   /**
    * Query i sees only keys j ≤ i + Nk − Nq (aligned at the end: with Nq = Nk the usual causal

@@ -8,16 +8,23 @@ import type { Tensor } from '../tensor.js';
 /** A number for both spatial dims, or [height, width]. */
 export type Pair = number | readonly [number, number];
 
+/** Options of `conv2d` and `conv2dOutputSize`. */
 export interface Conv2dOptions {
+  /** Step of the window (default 1). */
   stride?: Pair;
+  /** Zeros added on each side of H and W (default 0). */
   padding?: Pair;
+  /** Spacing between filter taps (default 1: contiguous). */
   dilation?: Pair;
 }
 
+/** Options of `maxPool2d` and `avgPool2d`. */
 export interface Pool2dOptions {
+  /** Window size. */
   kernelSize: Pair;
   /** Defaults to kernelSize. */
   stride?: Pair;
+  /** Implicit padding on each side (default 0), at most half of `kernelSize`. */
   padding?: Pair;
 }
 
@@ -116,7 +123,10 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
       (k) => k.maxPool2dBackprop(dy, x, attrs))]);
 }
 
-/** Mean over each window's in-bounds entries (padding is not counted). */
+/**
+ * Mean over each window's in-bounds entries (padding is not counted), for x [N, C, H, W].
+ * @example avgPool2d(x, { kernelSize: 2 })   // x [8, 16, 28, 28] → [8, 16, 14, 14]
+ */
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const [attrs, shape] = poolAttrs('avgPool2d', x, opts);
   return runOp('avgPool2d', [x], { shape, dtype: x.dtype }, (k) => k.avgPool2d(x, attrs, shape),

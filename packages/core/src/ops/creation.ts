@@ -28,7 +28,12 @@ function inferShape(op: string, v: NestedArray): number[] {
   return [v.length, ...inner];
 }
 
-/** Makes a tensor of `values` on the active backend, checking size and int32 values. */
+/**
+ * Makes a tensor of `values` (used as is, not copied here; the backend's `write` copies) on
+ * the active backend. Throws, naming `op`, when the values do not fill `shape` or, for int32,
+ * a value of a float array is not an int32 integer.
+ * @example fromValues('myOp', new Float32Array([1, 2, 3, 4]), [2, 2], 'float32')
+ */
 export function fromValues(op: string, values: TypedArray, shape: Shape, dtype: DType): Tensor {
   assertShape(op, 'shape', shape);
   if (values.length !== sizeOf(shape)) {
@@ -66,12 +71,18 @@ export function tensor(values: TensorLike, shape?: Shape, dtype?: DType): Tensor
   return fromValues('tensor', out, shape ?? inferred, d);
 }
 
-/** A scalar (shape []). */
+/**
+ * A scalar (shape []).
+ * @example scalar(0.5); scalar(3, 'int32');
+ */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor([value], [], dtype);
 }
 
-/** A tensor of `shape` filled with `value`. */
+/**
+ * A tensor of `shape` filled with `value` (float32 unless `dtype` is given).
+ * @example full([2, 3], -1);
+ */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   return filled('full', shape, value, dtype);
 }
@@ -85,23 +96,42 @@ function filled(op: string, shape: Shape, value: number, dtype: DType): Tensor {
   return fromValues(op, v, shape, dtype);
 }
 
+/**
+ * A tensor of `shape` filled with 0 (float32 unless `dtype` is given).
+ * @example zeros([2, 3]); zeros([4], 'int32');
+ */
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
   return filled('zeros', shape, 0, dtype);
 }
 
+/**
+ * A tensor of `shape` filled with 1 (float32 unless `dtype` is given).
+ * @example ones([10], 'float64');
+ */
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
   return filled('ones', shape, 1, dtype);
 }
 
+/**
+ * Zeros of x's shape and dtype.
+ * @example zerosLike(w);   // e.g. a momentum buffer for w
+ */
 export function zerosLike(x: Tensor): Tensor {
   return filled('zerosLike', x.shape, 0, x.dtype);
 }
 
+/**
+ * Ones of x's shape and dtype.
+ * @example onesLike(y);
+ */
 export function onesLike(x: Tensor): Tensor {
   return filled('onesLike', x.shape, 1, x.dtype);
 }
 
-/** The n×m identity (m defaults to n). */
+/**
+ * The n×m identity (m defaults to n): ones on the main diagonal, zeros elsewhere.
+ * @example eye(3); eye(4, 2, 'float64');   // 3×3; 4×2
+ */
 export function eye(n: number, m = n, dtype: DType = 'float32'): Tensor {
   assertShape('eye', 'shape', [n, m]);
   const v = allocArray(checkDType('eye', dtype), n * m);
@@ -147,8 +177,11 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'f
 
 /** Where random draws come from: a seed, or a generator shared across calls. */
 export interface RandomOptions {
+  /** A seed, an integer in [0, 2³²): a fresh `Rng` for this one call. */
   seed?: number;
+  /** A generator to draw from (and advance); exactly one of `seed` and `rng` is required. */
   rng?: Rng;
+  /** float32 (default) or float64; int32 is an error. */
   dtype?: DType;
 }
 

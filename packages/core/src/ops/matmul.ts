@@ -6,7 +6,11 @@ import { broadcastShapes, fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { reduceTo } from './arithmetic.js';
 
-/** [...batch, m, n] of op(a)·op(b), or an error naming both shapes. */
+/**
+ * [...batch, m, n] of op(a)·op(b), or an error naming both shapes (rank < 2, dtypes that
+ * differ or are not float, inner dims that differ, batch dims that do not broadcast).
+ * @example matmulShape(a, b, { transposeB: true })   // a [8, 5, 3], b [4, 3] → [8, 5, 4]
+ */
 export function matmulShape(a: Tensor, b: Tensor, o: MatmulOptions): number[] {
   const where = `a ${fmt(a.shape)}${o.transposeA ? 'ᵀ' : ''} · b ${fmt(b.shape)}${o.transposeB ? 'ᵀ' : ''}`;
   if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: ${where}: both need rank ≥ 2`);

@@ -34,7 +34,10 @@ export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduce('sum', x, axis, keepDims, (dy) => broadcastTo(dy, x.shape));
 }
 
-/** Arithmetic mean over `axis` (float dtypes). */
+/**
+ * Arithmetic mean over `axis` (all axes when omitted; float dtypes).
+ * @example mean(x, 0)   // x [N, D] → [D], the mean row
+ */
 export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   assertFloat('mean', 'x', x.dtype);
   const n = normAxes('mean', axis, x.rank).reduce((p, a) => p * x.shape[a], 1);
@@ -49,20 +52,36 @@ function extremeGrad(x: Tensor) {
   };
 }
 
+/**
+ * Largest entry over `axis` (all axes when omitted); an empty axis is an error. The gradient
+ * is shared evenly among tied maxima.
+ * @example max(x, -1, true)   // row maxima as a column
+ */
 export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduce('max', x, axis, keepDims, extremeGrad(x));
 }
 
+/**
+ * Smallest entry over `axis` (all axes when omitted); an empty axis is an error. The gradient
+ * is shared evenly among tied minima.
+ * @example min(x).item()
+ */
 export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduce('min', x, axis, keepDims, extremeGrad(x));
 }
 
-/** Index of the largest entry along `axis` (first on ties), int32. */
+/**
+ * Index of the largest entry along `axis` (default the last; first on ties), int32.
+ * @example argmax(logits)   // logits [N, C] → predicted classes [N]
+ */
 export function argmax(x: Tensor, axis = -1, keepDims = false): Tensor {
   return reduce('argmax', x, normAxis('argmax', axis, x.rank), keepDims);
 }
 
-/** Index of the smallest entry along `axis` (first on ties), int32. */
+/**
+ * Index of the smallest entry along `axis` (default the last; first on ties), int32.
+ * @example argmin(distances, 1)
+ */
 export function argmin(x: Tensor, axis = -1, keepDims = false): Tensor {
   return reduce('argmin', x, normAxis('argmin', axis, x.rank), keepDims);
 }
@@ -70,6 +89,8 @@ export function argmin(x: Tensor, axis = -1, keepDims = false): Tensor {
 /**
  * log Σ exp(x) over `axis`, computed stably as m + log Σ exp(x − m) with m the max (0 where
  * the max is infinite, so that rows of −∞ give −∞, not NaN). Gradient: dy · exp(x − y).
+ * Float dtypes; all axes when `axis` is omitted.
+ * @example logSumExp(logits, -1, true)   // [N, C] → [N, 1]
  */
 export function logSumExp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   assertFloat('logSumExp', 'x', x.dtype);

@@ -27,19 +27,27 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /**
  * A new tensor with x's values. It shares x's storage (tensors are immutable), so it is free,
  * and disposing one leaves the other intact.
+ * @example const y = clone(x); x.dispose();   // y still holds the values
  */
 export function clone(x: Tensor): Tensor {
   x.assertLive('clone');
   return viewOp('clone', x, x.shape, (dy) => [dy]);
 }
 
-/** Adds a size-1 dim at `axis`. */
+/**
+ * Adds a size-1 dim at `axis` (default 0; −1 appends). Shares storage, like reshape.
+ * @example expandDims(x, -1)   // x [N] → [N, 1]
+ */
 export function expandDims(x: Tensor, axis = 0): Tensor {
   const a = normAxis('expandDims', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
-/** Removes size-1 dims (all of them, or those in `axes`). */
+/**
+ * Removes size-1 dims (all of them, or those in `axes`; an axis whose dim is not 1 is an
+ * error). Shares storage, like reshape.
+ * @example squeeze(x, [1])   // x [N, 1] → [N]
+ */
 export function squeeze(x: Tensor, axes?: readonly number[]): Tensor {
   const drop = new Set(axes?.map((a) => normAxis('squeeze', a, x.rank)) ??
     x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
@@ -133,7 +141,10 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   });
 }
 
-/** Joins same-shape tensors along a new `axis`. */
+/**
+ * Joins same-shape tensors along a new `axis` (default 0).
+ * @example stack([a, b, c], 0)   // three [2, 3] → [3, 2, 3]
+ */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error('stack: needs at least one tensor');
   const a = normAxis('stack', axis, xs[0].rank + 1);

@@ -10,7 +10,11 @@ import { logSumExp, sum } from './reduce.js';
 import { expandDims } from './shape-ops.js';
 import { cast, exp } from './unary.js';
 
-/** log softmax along `axis`: x − logSumExp(x). Gradient: dy − softmax(x)·Σdy. */
+/**
+ * log softmax along `axis` (default the last; float dtypes): x − logSumExp(x).
+ * Gradient: dy − softmax(x)·Σdy.
+ * @example logSoftmax(logits)   // [N, C], each row's exp sums to 1
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertFloat('logSoftmax', 'x', x.dtype);
   const a = normAxis('logSoftmax', axis, x.rank);
@@ -18,7 +22,11 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     (dy, y) => [sub(dy, mul(exp(y), sum(dy, a, true)))]);
 }
 
-/** softmax along `axis`. Gradient: y ⊙ (dy − Σ dy ⊙ y). */
+/**
+ * softmax along `axis` (default the last; float dtypes), computed as exp(x − logSumExp(x)).
+ * Gradient: y ⊙ (dy − Σ dy ⊙ y).
+ * @example softmax(scores, -1)
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   assertFloat('softmax', 'x', x.dtype);
   const a = normAxis('softmax', axis, x.rank);
@@ -28,7 +36,9 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 
 /**
  * One-hot rows of int32 class `labels` [N] → [N, numClasses] in `dtype`.
- * Throws when a label is outside [0, numClasses).
+ * Throws when a label is outside [0, numClasses). Labels of any shape work: the classes
+ * become a new last axis.
+ * @example oneHot(tensor([2, 0], undefined, 'int32'), 3)   // [[0, 0, 1], [1, 0, 0]]
  */
 export function oneHot(labels: Tensor, numClasses: number, dtype: DType = 'float32'): Tensor {
   if (labels.dtype !== 'int32') {
@@ -51,6 +61,7 @@ function checkLabels(op: string, labels: Tensor, numClasses: number): void {
   assertIndices(op, 'labels', labels, numClasses);
 }
 
+/** Options of `crossEntropy`. */
 export interface CrossEntropyOptions {
   /** 'mean' over rows (default), 'sum', or 'none' (one loss per row). */
   reduction?: 'mean' | 'sum' | 'none';

@@ -17,18 +17,27 @@ import { makeRef, type Ref, sizeOfShape } from './reference.js';
  * Any object with these methods works (tap's `t` does).
  */
 export interface TestLike {
+  /** Runs `fn` as a named subtest. */
   test(name: string, fn: (t: TestLike) => unknown): PromiseLike<unknown>;
+  /** Records a passing assertion when `value` is truthy, a failing one otherwise. */
   ok(value: unknown, message: string): unknown;
+  /** Prints a diagnostic line. */
   comment(...args: unknown[]): unknown;
 }
 
 /** A test input: reference values, in the case's dtype unless `dtype` says otherwise. */
 export interface Input extends Ref {
+  /** The tensor's dtype, when it is not the case's (e.g. int32 indices in a float case). */
   dtype?: DType;
 }
 
-/** Random inputs from one seeded generator, so every run sees the same values. */
+/**
+ * Random inputs from one seeded generator, so every run sees the same values. Each method
+ * returns an `Input` of `shape` (float64 reference values).
+ * @example const g = new Inputs(new Rng(1)); g.normal([4, 3]); g.ints([5], 0, 9);
+ */
 export class Inputs {
+  /** @param rng The generator every draw advances. */
   constructor(readonly rng: Rng) {}
 
   private fill(shape: readonly number[], f: (i: number) => number, dtype?: DType): Input {
@@ -43,6 +52,7 @@ export class Inputs {
     return this.fill(shape, () => std * this.rng.normal());
   }
 
+  /** Uniform draws in [lo, hi). */
   uniform(shape: readonly number[], lo: number, hi: number): Input {
     return this.fill(shape, () => lo + (hi - lo) * this.rng.uniform());
   }
@@ -84,14 +94,19 @@ export function given(shape: readonly number[], values: readonly number[], dtype
   return r;
 }
 
+/** A tolerance: |got − want| ≤ atol·scale + rtol·|want| passes (see `tolFor`). */
 export interface Tol {
+  /** Relative part, times |want|. */
   rtol: number;
+  /** Absolute part, times the case's scale. */
   atol: number;
 }
 
 /**
  * The tolerance of a float dtype: |got − want| ≤ atol·scale + rtol·|want|, where a case's
  * `scale` grows with the number of terms summed into one output (√k for a length-k sum).
+ * float32: 1e-5 and 1e-5; float64: 1e-12 and 1e-12; int32: exact.
+ * @example compare(y, want, 'float32', tolFor('float32'), Math.sqrt(k))
  */
 export function tolFor(dtype: DType): Tol {
   if (dtype === 'float32') return { rtol: 1e-5, atol: 1e-5 };
@@ -118,7 +133,11 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** Compares a tensor to reference values; the message names shape, dtype and max error. */
+/**
+ * Compares a tensor to reference values: shape and dtype must match, then every value within
+ * `tol` (NaN matches NaN). `detail` names the max error and the worst entry.
+ * @example const { ok, detail } = compare(y, makeRef([2], [1, 2]), 'float64', tolFor('float64'));
+ */
 export function compare(y: Tensor, want: Ref, dtype: DType, tol: Tol, scale = 1):
   { ok: boolean; detail: string } {
   const shapeOk = fmtShape(y.shape) === fmtShape(want.shape);
@@ -146,10 +165,15 @@ export function compare(y: Tensor, want: Ref, dtype: DType, tol: Tol, scale = 1)
 
 /** One forward check: `run` on tensors of `inputs` against `ref` on the same values. */
 export interface ForwardCase {
+  /** The op under test (first word of the assertion's label). */
   op: string;
+  /** What the case covers (in the assertion's label). */
   name: string;
+  /** The input values; each is rounded to its dtype before both run and ref see it. */
   inputs: Input[];
+  /** The op on tensors made from `inputs`. */
   run: (xs: Tensor[]) => Tensor;
+  /** The expected values, from the same (rounded) inputs in float64. */
   ref: (xs: Ref[]) => Ref;
   /** The result's dtype when it differs from the case's (int32 for comparisons, argmax). */
   outDtype?: DType;
@@ -159,6 +183,13 @@ export interface ForwardCase {
   tol?: Tol;
 }
 
+/**
+ * Runs one forward case in `dtype` inside a tidy and records one assertion on `t`: the
+ * comparison's result, or a failure naming the error when the case throws.
+ * @example
+ * checkForward(t, 'float32', { op: 'exp', name: 'small', inputs: [g.normal([3, 4])],
+ *   run: ([x]) => exp(x), ref: ([x]) => unaryRef('exp', x) });
+ */
 export function checkForward(t: TestLike, dtype: DType, c: ForwardCase): void {
   const label = `${c.op} ${c.name} ${dtype}`;
   try {
@@ -176,20 +207,28 @@ export function checkForward(t: TestLike, dtype: DType, c: ForwardCase): void {
 
 /** One gradient check, in float64: `run` is differentiated w.r.t. each input in `wrt`. */
 export interface GradCase {
+  /** The op under test (in the assertion's label). */
   op: string;
+  /** What the case covers. */
   name: string;
+  /** The input values; float64 unless an input's `dtype` says otherwise. */
   inputs: Input[];
+  /** The op on tensors made from `inputs`. */
   run: (xs: Tensor[]) => Tensor;
   /** Inputs to differentiate; default: every float input. */
   wrt?: number[];
   /** Finite-difference step (default 1e-6) and relative tolerance (default 1e-6). */
   h?: number;
+  /** Relative tolerance of the check (default 1e-6). */
   tol?: number;
 }
 
 /**
  * Central differences of L(xs) = Σ op(xs) ⊙ R, R a fixed random tensor (so dL/dy is not all
- * ones), against the tape's gradients: max |fd − grad| ≤ tol · max(1, max |grad|).
+ * ones), against the tape's gradients: max |fd − grad| ≤ tol · max(1, max |grad|). One
+ * assertion per input in `wrt`; `g` draws R.
+ * @example checkGradient(t, g, { op: 'tanh', name: 'x', inputs: [g.normal([3, 4])],
+ *   run: ([x]) => tanh(x) });
  */
 export function checkGradient(t: TestLike, g: Inputs, c: GradCase): void {
   const label = `grad ${c.op} ${c.name}`;
@@ -236,7 +275,11 @@ export function checkGradient(t: TestLike, g: Inputs, c: GradCase): void {
   }
 }
 
-/** Asserts that `fn` throws an error whose message matches `pattern`. */
+/**
+ * Asserts that `fn` throws an error whose message matches `pattern` (tensors it makes are
+ * freed); one assertion on `t` either way.
+ * @example checkThrows(t, 'reshape size', () => reshape(zeros([6]), [4]), /cannot reshape/);
+ */
 export function checkThrows(t: TestLike, label: string, fn: () => unknown, pattern: RegExp): void {
   try {
     tidy(() => {

@@ -6,7 +6,11 @@ import { norm } from '../linalg/norms.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
-/** max |a − b| over all entries (a and b of one size). */
+/**
+ * max |a − b| over all entries (a and b of one size; shapes are not compared), read with
+ * `dataSync`. Throws when the sizes differ.
+ * @example maxAbsDiff(W.toDense(), w) < 1e-5
+ */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
   const x = a.dataSync();
   const y = b.dataSync();
@@ -16,7 +20,10 @@ export function maxAbsDiff(a: Tensor, b: Tensor): number {
   return m;
 }
 
-/** ‖QᵀQ − I‖_F: zero for orthonormal columns. */
+/**
+ * ‖QᵀQ − I‖_F: zero for orthonormal columns.
+ * @example orthonormalityError(linalg.qr(a).q) < 1e-6
+ */
 export function orthonormalityError(q: Tensor): number {
   return tidy(() => norm(sub(matmul(q, q, { transposeA: true }),
     eye(q.shape[1], q.shape[1], q.dtype))));

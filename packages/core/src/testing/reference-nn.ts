@@ -7,8 +7,11 @@ import {
   unravel,
 } from './reference.js';
 
+/** Transpose flags of the matmul references, as in core's `MatmulOptions`. */
 export interface MatmulFlags {
+  /** Read a's last two dims transposed. */
   transposeA?: boolean;
+  /** Read b's last two dims transposed. */
   transposeB?: boolean;
 }
 
@@ -27,7 +30,10 @@ function matrixAt(x: Ref, batch: readonly number[], transposed: boolean) {
   return { get, rows: transposed ? cols : rows, cols: transposed ? rows : cols };
 }
 
-/** C[b, i, j] = Σₖ op(A)[b, i, k] · op(B)[b, k, j]; batch dims broadcast. */
+/**
+ * C[b, i, j] = Σₖ op(A)[b, i, k] · op(B)[b, k, j]; batch dims broadcast.
+ * @example matmulRef(a, b, { transposeB: true })   // a [2, 5, 3], b [4, 3] → [2, 5, 4]
+ */
 export function matmulRef(a: Ref, b: Ref, o: MatmulFlags = {}): Ref {
   const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const ra = a.shape.length;
@@ -50,12 +56,19 @@ export function matmulRef(a: Ref, b: Ref, o: MatmulFlags = {}): Ref {
   return out;
 }
 
-/** log softmax along `axis`: x − logΣexp(x). */
+/**
+ * log softmax along `axis` (negative counts from the end): x − logΣexp(x).
+ * @example logSoftmaxRef(logits, 1)
+ */
 export function logSoftmaxRef(x: Ref, axis: number): Ref {
   const lse = reduceRef(x, axis, true, FOLDS.logSumExp);
   return build(x.shape, (idx) => x.data[ravel(idx, x.shape)] - broadcastAt(lse, idx));
 }
 
+/**
+ * softmax along `axis`: exp of `logSoftmaxRef`.
+ * @example softmaxRef(scores, -1)
+ */
 export function softmaxRef(x: Ref, axis: number): Ref {
   const ls = logSoftmaxRef(x, axis);
   return makeRef(ls.shape, ls.data.map(Math.exp));
@@ -64,6 +77,7 @@ export function softmaxRef(x: Ref, axis: number): Ref {
 /**
  * Cross-entropy of logits [N, C]: row loss Σ_c p_c · (logΣexp(x) − x_c), with p the one-hot
  * of int labels [N] (`soft` false) or the given distribution [N, C]. Then mean, sum or none.
+ * @example crossEntropyRef(logits, labels, false, 'mean')   // shape []
  */
 export function crossEntropyRef(logits: Ref, labels: Ref, soft: boolean,
   reduction: 'mean' | 'sum' | 'none'): Ref {
@@ -81,15 +95,20 @@ export function crossEntropyRef(logits: Ref, labels: Ref, soft: boolean,
   return makeRef([], [reduction === 'sum' ? total : total / Math.max(n, 1)]);
 }
 
+/** Convolution attributes of the references, [height, width] each (as core's `Conv2dAttrs`). */
 export interface Conv2dRefAttrs {
+  /** Step of the window. */
   stride: [number, number];
+  /** Zeros on each side. */
   padding: [number, number];
+  /** Spacing between filter taps. */
   dilation: [number, number];
 }
 
 /**
  * Cross-correlation: y[n, o, y, x] = Σ_{c,i,j} x[n, c, y·sh − ph + i·dh, x·sw − pw + j·dw] ·
- * w[o, c, i, j], with zero padding outside the image.
+ * w[o, c, i, j], with zero padding outside the image. x [N, C, H, W], w [O, C, kh, kw].
+ * @example conv2dRef(x, w, { stride: [1, 1], padding: [2, 2], dilation: [1, 1] })
  */
 export function conv2dRef(x: Ref, w: Ref, a: Conv2dRefAttrs): Ref {
   const [n, c, h, wd] = x.shape;
@@ -133,9 +152,13 @@ function forEachTap(xShape: number[], wShape: number[], [ho, wo]: number[], a: C
   }
 }
 
+/** Pooling attributes of the references, [height, width] each (as core's `Pool2dAttrs`). */
 export interface PoolRefAttrs {
+  /** Window size. */
   kernel: [number, number];
+  /** Step of the window. */
   stride: [number, number];
+  /** Implicit padding on each side (never part of a window's values). */
   padding: [number, number];
 }
 
@@ -158,12 +181,18 @@ function pool(x: Ref, a: PoolRefAttrs, fold: (v: number[]) => number): Ref {
   });
 }
 
-/** Max over each window's in-bounds entries (padding never wins). */
+/**
+ * Max over each window's in-bounds entries (padding never wins).
+ * @example maxPool2dRef(x, { kernel: [2, 2], stride: [2, 2], padding: [0, 0] })
+ */
 export function maxPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
   return pool(x, a, FOLDS.max);
 }
 
-/** Mean over each window's in-bounds entries (padding is not counted). */
+/**
+ * Mean over each window's in-bounds entries (padding is not counted).
+ * @example avgPool2dRef(x, { kernel: [3, 3], stride: [1, 1], padding: [1, 1] })
+ */
 export function avgPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
   return pool(x, a, FOLDS.mean);
 }
@@ -171,6 +200,8 @@ export function avgPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
 /**
  * The gradients of a 2-D product for upstream dC, by the adjoint loops
  * dop(A)[i, p] += dC[i, j]·op(B)[p, j] and dop(B)[p, j] += op(A)[i, p]·dC[i, j].
+ * a and b are matrices (no batch dims); da and db have their shapes.
+ * @example const { da, db } = matmulGradsRef(a, b, dc, { transposeA: true });
  */
 export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
   { da: Ref; db: Ref } {
@@ -194,7 +225,10 @@ export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
   return { da, db };
 }
 
-/** The gradients of conv2d for upstream dy: every product x·w of conv2dRef sends dy back. */
+/**
+ * The gradients of conv2d for upstream dy: every product x·w of conv2dRef sends dy back.
+ * @example const { dx, dw } = conv2dGradsRef(x, w, dy, attrs);
+ */
 export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx: Ref; dw: Ref } {
   const dx = makeRef(x.shape);
   const dw = makeRef(w.shape);
@@ -207,7 +241,9 @@ export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx
 
 /** Attention options of the reference, as core's `attention` normalizes them. */
 export interface AttentionRefAttrs {
+  /** Multiplies Q Kᵀ. */
   scale: number;
+  /** Query i sees only keys j ≤ i + Nk − Nq. */
   causal: boolean;
 }
 
@@ -215,6 +251,7 @@ export interface AttentionRefAttrs {
  * softmax(scale·Q Kᵀ + mask) V per head from the definition, with the N×N scores: q [B, H, Nq,
  * d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, dv]; query head h reads key head ⌊h·Hkv/H⌋; causal:
  * key j ≤ i + Nk − Nq.
+ * @example attentionRef(q, k, v, null, { scale: 1 / Math.sqrt(d), causal: true })
  */
 export function attentionRef(q: Ref, k: Ref, v: Ref, mask: Ref | null, a: AttentionRefAttrs):
   Ref {

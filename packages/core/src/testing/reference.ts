@@ -7,22 +7,34 @@
 
 /** A dense row-major float64 array: the reference values of a tensor. */
 export interface Ref {
+  /** Dims, row-major; `[]` for a scalar. */
   shape: number[];
+  /** The values, row-major; length is the product of `shape`. */
   data: Float64Array;
 }
 
+/**
+ * Number of elements of `shape` (1 for `[]`).
+ * @example sizeOfShape([2, 3])   // 6
+ */
 export function sizeOfShape(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
 }
 
-/** A reference array of `shape` with `values` (zeros when omitted). */
+/**
+ * A reference array of `shape` with `values` (zeros when omitted; copied, as float64).
+ * @example makeRef([2, 2], [1, 2, 3, 4])
+ */
 export function makeRef(shape: readonly number[], values?: ArrayLike<number>): Ref {
   const data = new Float64Array(sizeOfShape(shape));
   if (values) data.set(values);
   return { shape: [...shape], data };
 }
 
-/** The multi-index of flat position `i` in a row-major `shape`. */
+/**
+ * The multi-index of flat position `i` in a row-major `shape`.
+ * @example unravel(5, [2, 3])   // [1, 2]
+ */
 export function unravel(i: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
   for (let d = shape.length - 1; d >= 0; d--) {
@@ -32,14 +44,20 @@ export function unravel(i: number, shape: readonly number[]): number[] {
   return idx;
 }
 
-/** The flat position of multi-index `idx` in a row-major `shape`. */
+/**
+ * The flat position of multi-index `idx` in a row-major `shape`.
+ * @example ravel([1, 2], [2, 3])   // 5
+ */
 export function ravel(idx: readonly number[], shape: readonly number[]): number {
   let i = 0;
   for (let d = 0; d < shape.length; d++) i = i * shape[d] + idx[d];
   return i;
 }
 
-/** A new array of `shape` whose entry at each multi-index is `f(index)`. */
+/**
+ * A new array of `shape` whose entry at each multi-index is `f(index)`.
+ * @example build([3, 3], ([i, j]) => Number(i === j))   // the 3×3 identity
+ */
 export function build(shape: readonly number[], f: (idx: number[]) => number): Ref {
   const out = makeRef(shape);
   for (let i = 0; i < out.data.length; i++) out.data[i] = f(unravel(i, shape));
@@ -52,6 +70,7 @@ export function build(shape: readonly number[], f: (idx: number[]) => number): R
  * erfc from two methods other than the CPU kernel's: the Maclaurin series of erf for |x| < 2
  * (alternating; terms stay below ~30, so about 15 digits survive), and the Laplace continued
  * fraction erfc(x) = e^(−x²)/√π · 1/(x + ½/(x + 1/(x + 3/2/(x + …)))) for x ≥ 2.
+ * @example erfcRef(3)   // ≈ 2.209e-5
  */
 export function erfcRef(x: number): number {
   if (Number.isNaN(x)) return NaN;
@@ -62,7 +81,10 @@ export function erfcRef(x: number): number {
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }
 
-/** erf(x) = 2/√π Σ (−1)ⁿ x^(2n+1) / (n! (2n+1)) for |x| < 2, else from erfcRef. */
+/**
+ * erf(x) = 2/√π Σ (−1)ⁿ x^(2n+1) / (n! (2n+1)) for |x| < 2, else from erfcRef.
+ * @example erfRef(0.5)   // ≈ 0.5205
+ */
 export function erfRef(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (Math.abs(x) >= 2) return x > 0 ? 1 - erfcRef(x) : erfcRef(-x) - 1;
@@ -77,11 +99,18 @@ export function erfRef(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * total;
 }
 
-/** Exact GELU: x·Φ(x) with Φ(x) = ½ erfc(−x/√2) (no cancellation for negative x). */
+/**
+ * Exact GELU: x·Φ(x) with Φ(x) = ½ erfc(−x/√2) (no cancellation for negative x).
+ * @example geluRef(1)   // ≈ 0.8413
+ */
 export function geluRef(x: number): number {
   return x * 0.5 * erfcRef(-x / Math.SQRT2);
 }
 
+/**
+ * Scalar references of the unary ops, by `UnaryOp` name (isnan gives 0 or 1).
+ * @example UNARY_REF.sigmoid(0)   // 0.5
+ */
 export const UNARY_REF: Record<string, (x: number) => number> = {
   neg: (x) => -x,
   abs: (x) => (x < 0 ? -x : x),
@@ -98,11 +127,20 @@ export const UNARY_REF: Record<string, (x: number) => number> = {
   isnan: (x) => (Number.isNaN(x) ? 1 : 0),
 };
 
+/**
+ * `UNARY_REF[op]` applied to every value of x.
+ * @example unaryRef('exp', x)
+ */
 export function unaryRef(op: string, x: Ref): Ref {
   const f = UNARY_REF[op];
   return makeRef(x.shape, x.data.map((v) => f(v)));
 }
 
+/**
+ * Scalar references of the binary ops, by `BinaryOp` name; comparisons give 0 or 1, `div` is
+ * true division (see `floorDivRef` for int32).
+ * @example BINARY_REF.pow(2, 3)   // 8
+ */
 export const BINARY_REF: Record<string, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
@@ -119,7 +157,11 @@ export const BINARY_REF: Record<string, (a: number, b: number) => number> = {
   greaterEqual: (a, b) => Number(a >= b),
 };
 
-/** The NumPy broadcast of shapes (right-aligned; a dim of 1 stretches). */
+/**
+ * The NumPy broadcast of shapes (right-aligned; a dim of 1 stretches); throws when they do not
+ * broadcast.
+ * @example broadcastShape([4, 1], [3])   // [4, 3]
+ */
 export function broadcastShape(...shapes: (readonly number[])[]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   const out: number[] = [];
@@ -132,30 +174,47 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] {
   return out;
 }
 
-/** The entry of `x` that broadcasting puts at output multi-index `idx`. */
+/**
+ * The entry of `x` that broadcasting puts at output multi-index `idx`.
+ * @example broadcastAt(makeRef([1, 3], [7, 8, 9]), [4, 2])   // 9
+ */
 export function broadcastAt(x: Ref, idx: readonly number[]): number {
   const lead = idx.length - x.shape.length;
   const own = x.shape.map((d, k) => (d === 1 ? 0 : idx[lead + k]));
   return x.data[ravel(own, x.shape)];
 }
 
+/**
+ * `BINARY_REF[op]` of a and b, broadcasting.
+ * @example binaryRef('add', a, b)
+ */
 export function binaryRef(op: string, a: Ref, b: Ref): Ref {
   const f = BINARY_REF[op];
   return build(broadcastShape(a.shape, b.shape), (i) => f(broadcastAt(a, i), broadcastAt(b, i)));
 }
 
-/** Integer division rounds down (toward −∞), as documented for int32 `div`. */
+/**
+ * Integer division rounds down (toward −∞), as documented for int32 `div`; broadcasting.
+ * @example floorDivRef(makeRef([1], [-7]), makeRef([1], [2]))   // [-4]
+ */
 export function floorDivRef(a: Ref, b: Ref): Ref {
   return build(broadcastShape(a.shape, b.shape),
     (i) => Math.floor(broadcastAt(a, i) / broadcastAt(b, i)));
 }
 
+/**
+ * cond ≠ 0 ? a : b, the three broadcasting together.
+ * @example whereRef(mask, x, makeRef([], [0]))
+ */
 export function whereRef(cond: Ref, a: Ref, b: Ref): Ref {
   return build(broadcastShape(cond.shape, a.shape, b.shape),
     (i) => (broadcastAt(cond, i) !== 0 ? broadcastAt(a, i) : broadcastAt(b, i)));
 }
 
-/** float32: nearest float32; int32: truncation toward zero; float64: unchanged. */
+/**
+ * float32: nearest float32; int32: truncation toward zero; float64: unchanged.
+ * @example castRef(x, 'int32')
+ */
 export function castRef(x: Ref, dtype: string): Ref {
   const f = dtype === 'float32' ? Math.fround : dtype === 'int32' ? Math.trunc : (v: number) => v;
   return makeRef(x.shape, x.data.map((v) => f(v)));
@@ -163,7 +222,10 @@ export function castRef(x: Ref, dtype: string): Ref {
 
 // ---- Reductions ----
 
-/** Axes as sorted non-negative numbers; `undefined` means all. */
+/**
+ * Axes as sorted non-negative numbers; `undefined` means all. No range or duplicate checks.
+ * @example axesOf(-1, 3)   // [2]
+ */
 export function axesOf(axis: number | number[] | undefined, rank: number): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
@@ -173,6 +235,7 @@ export function axesOf(axis: number | number[] | undefined, rank: number): numbe
 /**
  * Folds the values along `axis` with `fold` (which receives them in row-major order).
  * The reduced dims are dropped, or kept as 1 with `keepDims`.
+ * @example reduceRef(x, 1, true, FOLDS.sum)   // x [2, 3] → [2, 1]
  */
 export function reduceRef(x: Ref, axis: number | number[] | undefined, keepDims: boolean,
   fold: (values: number[]) => number): Ref {
@@ -187,7 +250,10 @@ export function reduceRef(x: Ref, axis: number | number[] | undefined, keepDims:
   return makeRef(shape, groups.map(fold));
 }
 
-/** Folds for reduceRef. arg folds return the first index of the extreme value. */
+/**
+ * Folds for reduceRef. arg folds return the first index of the extreme value.
+ * @example FOLDS.argmax([1, 5, 5])   // 1
+ */
 export const FOLDS: Record<string, (v: number[]) => number> = {
   sum: (v) => v.reduce((s, a) => s + a, 0),
   mean: (v) => v.reduce((s, a) => s + a, 0) / v.length,
@@ -204,11 +270,18 @@ export const FOLDS: Record<string, (v: number[]) => number> = {
 
 // ---- Shape ops ----
 
+/**
+ * x's values under `shape` (a copy; `shape` must hold as many values, no −1).
+ * @example reshapeRef(x, [3, 2])
+ */
 export function reshapeRef(x: Ref, shape: readonly number[]): Ref {
   return makeRef(shape, x.data);
 }
 
-/** out[i₀…] = x[i at perm⁻¹]: output dim d is input dim perm[d] (reversed when omitted). */
+/**
+ * out[i₀…] = x[i at perm⁻¹]: output dim d is input dim perm[d] (reversed when omitted).
+ * @example transposeRef(x, [1, 0])
+ */
 export function transposeRef(x: Ref, perm?: readonly number[]): Ref {
   const p = perm ?? x.shape.map((_, k) => x.shape.length - 1 - k);
   return build(p.map((a) => x.shape[a]), (idx) => {
@@ -218,11 +291,19 @@ export function transposeRef(x: Ref, perm?: readonly number[]): Ref {
   });
 }
 
+/**
+ * The block of x at `begin` with extent `size` (−1: to the end of that dim).
+ * @example sliceRef(x, [0, 1], [-1, 2])
+ */
 export function sliceRef(x: Ref, begin: readonly number[], size: readonly number[]): Ref {
   const sz = size.map((s, d) => (s === -1 ? x.shape[d] - begin[d] : s));
   return build(sz, (idx) => x.data[ravel(idx.map((v, d) => v + begin[d]), x.shape)]);
 }
 
+/**
+ * x with `paddings[d]` = [before, after] entries of `value` on each dim d.
+ * @example padRef(x, [[1, 1], [0, 2]], 0)
+ */
 export function padRef(x: Ref, paddings: readonly (readonly [number, number])[], value: number):
   Ref {
   const shape = x.shape.map((d, k) => d + paddings[k][0] + paddings[k][1]);
@@ -233,6 +314,10 @@ export function padRef(x: Ref, paddings: readonly (readonly [number, number])[],
   });
 }
 
+/**
+ * xs joined along an existing `axis` (negative counts from the end).
+ * @example concatRef([a, b], 1)
+ */
 export function concatRef(xs: readonly Ref[], axis: number): Ref {
   const a = axis < 0 ? axis + xs[0].shape.length : axis;
   const shape = [...xs[0].shape];
@@ -247,6 +332,10 @@ export function concatRef(xs: readonly Ref[], axis: number): Ref {
   });
 }
 
+/**
+ * Same-shape xs joined along a new `axis` (negative counts from the end of the result).
+ * @example stackRef([a, b], 0)
+ */
 export function stackRef(xs: readonly Ref[], axis: number): Ref {
   const rank = xs[0].shape.length + 1;
   const a = axis < 0 ? axis + rank : axis;
@@ -257,7 +346,10 @@ export function stackRef(xs: readonly Ref[], axis: number): Ref {
   });
 }
 
-/** out[pre, j…, post] = x[pre, indices[j…], post] along `axis`. */
+/**
+ * out[pre, j…, post] = x[pre, indices[j…], post] along `axis`.
+ * @example gatherRef(table, makeRef([2], [3, 0]), 0)   // rows 3 and 0
+ */
 export function gatherRef(x: Ref, indices: Ref, axis: number): Ref {
   const a = axis < 0 ? axis + x.shape.length : axis;
   const r = indices.shape.length;

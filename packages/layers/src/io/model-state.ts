@@ -11,7 +11,11 @@ import {
   decodeSafetensors, encodeSafetensors, type SafeDType, type SafeTensor, type Safetensors,
 } from './safetensors.js';
 
-/** The metadata key of the ranks: JSON of { layer name: ranks }. */
+/**
+ * The metadata key of the ranks: JSON of { layer name: ranks }. `encodeModel` writes it and
+ * refuses caller metadata under it.
+ * @example JSON.parse(loadModel(model, bytes)[RANKS_KEY])   // { '1': [32, 32] }
+ */
 export const RANKS_KEY = 'dlrt.ranks';
 
 /** Each factorized layer's dotted name and the layer. */
@@ -20,12 +24,19 @@ function factorizedLayers(model: Module): [string, FactorizedLayer][] {
     e[1] instanceof FactorizedLayer);
 }
 
-/** Each factorized layer's ranks, by its dotted name. */
+/**
+ * Each factorized layer's ranks, by its dotted name.
+ * @example modelRanks(mlp({ rng: new Rng(1), lowRank: { rank: 32 } }))   // { '1': [32, 32] }
+ */
 export function modelRanks(model: Module): Record<string, number[]> {
   return Object.fromEntries(factorizedLayers(model).map(([n, l]) => [n, l.ranks]));
 }
 
-/** The parameters as safetensors entries (copies of their values), in registration order. */
+/**
+ * The parameters as safetensors entries (copies of their values), in registration order;
+ * throws for a parameter that is not float32 or float64.
+ * @example modelTensors(model)[0]   // ['1.U', { dtype: 'float32', shape: [500, 32], data }]
+ */
 export function modelTensors(model: Module): [string, SafeTensor][] {
   return model.namedParameters().map(([name, v]) => {
     if (v.dtype !== 'float32' && v.dtype !== 'float64') {
@@ -38,7 +49,8 @@ export function modelTensors(model: Module): [string, SafeTensor][] {
 
 /**
  * The model as safetensors bytes. `metadata` (strings; e.g. the model's arguments as JSON)
- * is stored beside the ranks.
+ * is stored beside the ranks; a key equal to RANKS_KEY is an error.
+ * @example const bytes = encodeModel(model, { args: JSON.stringify(args) });
  */
 export function encodeModel(model: Module, metadata: Record<string, string> = {}): Uint8Array {
   if (RANKS_KEY in metadata) throw new Error(`encodeModel: metadata key '${RANKS_KEY}' is dlrt's`);
@@ -51,7 +63,9 @@ export function encodeModel(model: Module, metadata: Record<string, string> = {}
  * file's metadata.
  * @throws Error naming the source and the tensor: one the model lacks or the file lacks, a
  *   dtype other than the parameter's, a shape other than the parameter's (a factorized
- *   layer's factors may change rank only, consistently and within its caps).
+ *   layer's factors may change rank only, consistently and within its caps). Nothing is
+ *   assigned until every tensor has been checked.
+ * @example const metadata = loadModel(model, bytes, 'model.safetensors');
  */
 export function loadModel(model: Module, file: Safetensors | Uint8Array | ArrayBuffer,
   source = 'bytes'): Record<string, string> {

@@ -13,18 +13,24 @@
 /** The dtypes dlrt reads and writes, by their safetensors names. */
 const DTYPES = { F32: 'float32', F64: 'float64', I32: 'int32' } as const;
 type SafeName = keyof typeof DTYPES;
+/** A dtype dlrt reads and writes: 'float32' (F32), 'float64' (F64) or 'int32' (I32). */
 export type SafeDType = (typeof DTYPES)[SafeName];
 
 /** A tensor's values as stored: dtype, shape and a typed array of shape's size. */
 export interface SafeTensor {
+  /** The values' dtype. */
   dtype: SafeDType;
+  /** The shape, integers ≥ 0 ([] for a scalar). */
   shape: number[];
+  /** The values in row-major order, the typed array of `dtype`. */
   data: Float32Array | Float64Array | Int32Array;
 }
 
 /** A decoded file: its tensors in data order, and its metadata. */
 export interface Safetensors {
+  /** The tensors by name, in the order of their data. */
   tensors: Map<string, SafeTensor>;
+  /** The "__metadata__" strings ({} when the file has none). */
   metadata: Record<string, string>;
 }
 
@@ -45,6 +51,8 @@ function littleEndian(): boolean {
  * the order given. Deterministic: the same tensors and metadata give the same bytes.
  * @throws Error naming the tensor for a dtype other than float32, float64 or int32, a shape
  *   that is not a list of integers ≥ 0, or data of the wrong length.
+ * @example const w: SafeTensor = { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) };
+ *          encodeSafetensors([['w', w]], { note: 'two values' })
  */
 export function encodeSafetensors(tensors: Iterable<[string, SafeTensor]>,
   metadata?: Record<string, string>): Uint8Array {
@@ -98,6 +106,7 @@ export function encodeSafetensors(tensors: Iterable<[string, SafeTensor]>,
  * @throws Error naming the source and, where one is at fault, the tensor: a file shorter than
  *   its header says, a header that is not JSON, an unsupported dtype, a bad shape, offsets
  *   outside the data, overlapping, leaving holes or not matching the shape.
+ * @example decodeSafetensors(bytes, 'model.safetensors').tensors.get('w')   // a SafeTensor
  */
 export function decodeSafetensors(bytes: ArrayBuffer | Uint8Array, source = 'bytes'):
   Safetensors {

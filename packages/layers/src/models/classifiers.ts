@@ -29,6 +29,10 @@ export interface LowRankSpec {
 
 /** The format of a model's convolutions. */
 export type ConvFormat = 'dense' | 'matrix' | 'tucker';
+/**
+ * Every ConvFormat, for checking a name (an unknown `conv` is an error).
+ * @example CONV_FORMATS.includes(name as ConvFormat)
+ */
 export const CONV_FORMATS: readonly ConvFormat[] = ['dense', 'matrix', 'tucker'];
 
 /**
@@ -46,9 +50,16 @@ export interface TuckerSpec extends LowRankSpec {
   spectrum?: TuckerConv2dOptions['spectrum'];
 }
 
+/** What `mlp`, `lenet5` and `vggMini` build: sizes, layer formats and init. */
 export interface ClassifierOptions {
+  /** The generator every layer draws its initial weights from, in model order. */
   rng: Rng;
+  /**
+   * Input features (default 784): the MLP's input width, the square of vggMini's image side;
+   * lenet5 takes 28×28 only.
+   */
   inputSize?: number;
+  /** Output classes, the width of the logits (default 10). */
   numClasses?: number;
   /** Build the hidden layers low-rank in the matrix format (default: dense). */
   lowRank?: LowRankSpec;
@@ -80,7 +91,10 @@ export interface LowRankLayerInfo {
   spec?: 'lowRank' | 'tucker';
 }
 
-/** A rank or maxRank above what its low-rank layer allows: its cap, or the maxRank given. */
+/**
+ * A rank or maxRank above what its low-rank layer allows: its cap, or the maxRank given.
+ * @example lowRankSize(20, 25, { rank: 12 })   // throws: lowRank.rank 12 is above the cap 10 …
+ */
 export class LowRankSizeError extends RangeError {
   /**
    * @param key The LowRankSpec field at fault.
@@ -236,8 +250,16 @@ export function mlp(o: ClassifierOptions & { hidden?: readonly number[] }): Sequ
   return new Sequential(layers);
 }
 
-/** Reshapes [N, 784] rows to [N, 1, 28, 28] images. */
+/**
+ * Reshapes rows [N, C·H·W], or any [N, …] of that size, to images [N, C, H, W].
+ * @example new ToImage(1, 28, 28).forward(x)   // [N, 784] → [N, 1, 28, 28]
+ */
 export class ToImage extends Module {
+  /**
+   * @param channels C.
+   * @param height H.
+   * @param width W.
+   */
   constructor(readonly channels: number, readonly height: number, readonly width: number) {
     super();
   }
@@ -254,6 +276,7 @@ export class ToImage extends Module {
  * convolutions and the 800→500 layer are low-rank (caps 10, 25, 250). With conv 'tucker',
  * conv2 is a Tucker convolution (TDLRT's LeNet5); conv1, which has one input channel, stays a
  * matrix (with `lowRank`) or dense.
+ * @example lenet5({ rng: new Rng(1), lowRank: { rank: [10, 20, 100] } })   // conv1, conv2, fc1
  */
 export function lenet5(o: ClassifierOptions): Sequential {
   const d: Draw = { rng: o.rng, init: o.init };

@@ -10,6 +10,8 @@ import { TuckerFactorsConv2d } from '../nn/tucker-factors-conv2d.js';
  * Kernel scalars of every convolution in `model`, stored and dense (biases left out), and
  * c.r. = 1 − stored/dense, the compression rate of Zangrando et al. (NeurIPS 2024, §5):
  * a Tucker kernel stores Π rᵢ + Σ nᵢrᵢ (the core and its bases), a matrix one r(n + m) + r².
+ * Counts Conv2d, LowRankConv2d, TuckerConv2d and TuckerFactorsConv2d; throws if there are none.
+ * @example convCompression(lenet5({ rng: new Rng(1), conv: 'tucker' })).compression
  */
 export function convCompression(model: Module): ParameterCounts {
   let parameters = 0;

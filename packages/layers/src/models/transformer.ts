@@ -33,7 +33,9 @@ export type AttentionLayer = AttentionModule;
 
 /**
  * The attention layer of `spec`. With `rope`, positions are rotary: per head for MHA, GQA and
- * MQA, decoupled for MLA (its ropeDim), in the latent key space for Tucker.
+ * MQA, decoupled for MLA (its ropeDim; none when it is 0 or absent), in the latent key space
+ * for Tucker, each with tables of `maxLen` positions (default 4,096).
+ * @example attentionLayer({ kind: 'gqa', kvHeads: 2 }, 64, 4, { rng: new Rng(0), causal: true })
  */
 export function attentionLayer(spec: AttentionSpec, dim: number, heads: number,
   o: { rng: Rng; dtype?: FloatDType; causal?: boolean; rope?: boolean; maxLen?: number }):
@@ -60,11 +62,19 @@ export function attentionLayer(spec: AttentionSpec, dim: number, heads: number,
   }
 }
 
-/** x + attention(LN(x)), then x + MLP(LN(x)) with a GELU MLP of width 4·dim. */
+/**
+ * x + attention(LN(x)), then x + MLP(LN(x)) with a GELU MLP of width 4·dim.
+ * @example const rng = new Rng(0);
+ *          new TransformerBlock(attentionLayer({ kind: 'mha' }, 64, 4, { rng }), { rng })
+ */
 export class TransformerBlock extends Module {
+  /** The LayerNorm before the attention. */
   readonly norm1: LayerNorm;
+  /** The LayerNorm before the MLP. */
   readonly norm2: LayerNorm;
+  /** The MLP's dim → 4·dim layer ('he' init). */
   readonly fc1: Dense;
+  /** The MLP's 4·dim → dim layer ('he' init, linear gain). */
   readonly fc2: Dense;
   private readonly act = new GELU();
 
@@ -97,16 +107,25 @@ export class TransformerBlock extends Module {
   }
 }
 
+/** A Vit's sizes and attention. */
 export interface VitOptions {
+  /** The generator every layer draws its initial weights from. */
   rng: Rng;
+  /** The parameters' dtype (default 'float32'). */
   dtype?: FloatDType;
   /** Image side (default 28) and patch side (default 7: 16 patches). */
   image?: number;
+  /** Patch side (default 7); must divide the image side. */
   patch?: number;
+  /** Token width. */
   dim: number;
+  /** Transformer blocks. */
   depth: number;
+  /** Attention heads per block. */
   heads: number;
+  /** The attention of every block. */
   attention: AttentionSpec;
+  /** Output classes (default 10). */
   numClasses?: number;
 }
 
@@ -116,16 +135,26 @@ export interface VitOptions {
  * @example new Vit({ rng, dim: 32, depth: 2, heads: 4, attention: { kind: 'mha' } })
  */
 export class Vit extends Module {
+  /** The image side. */
   readonly side: number;
+  /** The patch side. */
   readonly patch: number;
+  /** The number of patches, (side / patch)². */
   readonly patches: number;
+  /** The patch embedding, patch² → dim. */
   readonly embed: Dense;
+  /** The class token [1, 1, dim], drawn N(0, 0.02²). */
   readonly cls: Variable;
+  /** Learned positions for the class token and the patches. */
   readonly positions: LearnedPositions;
+  /** The transformer blocks, in order. */
   readonly blocks: TransformerBlock[];
+  /** The final LayerNorm. */
   readonly norm: LayerNorm;
+  /** The classifier, dim → numClasses. */
   readonly head: Dense;
 
+  /** @param o the options it was built from. */
   constructor(readonly o: VitOptions) {
     super();
     this.side = o.image ?? 28;
@@ -163,13 +192,21 @@ export class Vit extends Module {
   }
 }
 
+/** A CharLM's sizes, attention and positions. */
 export interface CharLMOptions {
+  /** The generator every layer draws its initial weights from. */
   rng: Rng;
+  /** The parameters' dtype (default 'float32'). */
   dtype?: FloatDType;
+  /** Vocabulary size: token ids are in [0, vocab). */
   vocab: number;
+  /** Token width. */
   dim: number;
+  /** Transformer blocks. */
   depth: number;
+  /** Attention heads per block. */
   heads: number;
+  /** The attention of every block (always causal). */
   attention: AttentionSpec;
   /** Longest sequence (positions). */
   maxLen: number;
@@ -192,14 +229,23 @@ export interface SampleOptions {
 /**
  * A GPT-style causal character model: embedding (+ learned positions, or RoPE in attention)
  * → pre-norm causal blocks → LayerNorm → logits over the vocabulary.
+ * @example const lm = new CharLM({ rng: new Rng(0), vocab: 96, dim: 64, depth: 2, heads: 4,
+ *            attention: { kind: 'mha' }, maxLen: 128 });
+ *          lm.generate(prompt, { tokens: 20 })   // prompt int32 [B, N] → B rows of 20 ids
  */
 export class CharLM extends Module {
+  /** The token embedding [vocab, dim]. */
   readonly embedding: Embedding;
+  /** Learned positions with `positions: 'learned'`, else null (RoPE). */
   readonly positions: LearnedPositions | null;
+  /** The transformer blocks, in order. */
   readonly blocks: TransformerBlock[];
+  /** The final LayerNorm. */
   readonly norm: LayerNorm;
+  /** The output layer, dim → vocab logits. */
   readonly head: Dense;
 
+  /** @param o the options it was built from. */
   constructor(readonly o: CharLMOptions) {
     super();
     const d = { rng: o.rng, dtype: o.dtype };

@@ -3,22 +3,37 @@ import { add, conv2d, type Conv2dOptions, type Pair, reshape, type Tensor, type 
 import { initBias, type InitOptions, initRng, initWeight } from './init.js';
 import { Module } from './module.js';
 
+/** Conv2d's options: the convolution's geometry, the bias and the weight init. */
 export interface Conv2dLayerOptions extends InitOptions {
+  /** Step between windows, one number or `[sh, sw]`; default 1. */
   stride?: Pair;
+  /** Zero padding on each side, one number or `[ph, pw]`; default 0. */
   padding?: Pair;
+  /** Spacing between kernel taps, one number or `[dh, dw]`; default 1. */
   dilation?: Pair;
+  /** Add a bias (default true). */
   bias?: boolean;
 }
 
 /**
+ * A 2-d convolution, x [N, in, H, W] → [N, out, H', W'], with the bias added per output
+ * channel. Weight and bias are drawn by `o.init` (default 'uniform', fan-in in·kh·kw) from
+ * `o.rng` or `o.seed`.
  * @example new Conv2d(1, 20, 5, { seed: 1 })   // x [N,1,28,28] → [N,20,24,24]
  */
 export class Conv2d extends Module {
+  /** The filters [out, in, kh, kw]. */
   readonly weight: Variable;
+  /** [out], or null with `bias: false`. */
   readonly bias: Variable | null;
   /** The convolution's stride, padding and dilation. */
   readonly options: Conv2dOptions;
 
+  /**
+   * @param inChannels input channels C_in.
+   * @param outChannels output channels (filters) C_out.
+   * @param kernelSize kh = kw, or [kh, kw].
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
     o: Conv2dLayerOptions = {}) {
     super();

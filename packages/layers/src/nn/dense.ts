@@ -9,12 +9,21 @@ export interface DenseOptions extends InitOptions {
 }
 
 /**
+ * y = x·Wᵀ + b over the last axis of x (any leading axes). W is drawn by `o.init` (default
+ * 'uniform', PyTorch's U(±1/√in)) from `o.rng` or `o.seed`, one of which is required.
+ * `forward` throws when x's last axis is not `inFeatures`.
  * @example const fc = new Dense(784, 10, { seed: 1 }); fc.forward(x)   // x [N, 784] → [N, 10]
  */
 export class Dense extends Module {
+  /** W [outFeatures, inFeatures]. */
   readonly weight: Variable;
+  /** b [outFeatures], or null with `bias: false`. */
   readonly bias: Variable | null;
 
+  /**
+   * @param inFeatures the input width m (a positive integer).
+   * @param outFeatures the output width n (a positive integer).
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, o: DenseOptions = {}) {
     super();
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {

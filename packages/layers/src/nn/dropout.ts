@@ -12,6 +12,7 @@ import { Module } from './module.js';
 export class Dropout extends Module {
   private readonly rng: Rng;
 
+  /** @param p the probability of zeroing an entry, in [0, 1) (else the constructor throws). */
   constructor(readonly p: number, o: Pick<InitOptions, 'rng' | 'seed'> = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) {

@@ -9,8 +9,13 @@ import { Module } from './module.js';
  * @example new Embedding(96, 64, { seed: 1 }).forward(ids)   // ids [B, N] → [B, N, 64]
  */
 export class Embedding extends Module {
+  /** The table [count, dim]. */
   readonly weight: Variable;
 
+  /**
+   * @param count the number of ids (rows); `forward` throws on an id outside [0, count).
+   * @param dim the vector width.
+   */
   constructor(readonly count: number, readonly dim: number, o: InitOptions = {}) {
     super();
     for (const [k, v] of Object.entries({ count, dim })) {

@@ -22,11 +22,19 @@ import {
  * layer (docs/low-rank-training.md, "The reference initialization").
  */
 export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net' | 'abpsi-ref';
+/**
+ * Every WeightInit, for checking a name (an unknown `init` is an error).
+ * @example WEIGHT_INITS.includes(name as WeightInit)
+ */
 export const WEIGHT_INITS: readonly WeightInit[] = ['uniform', 'he', 'orthogonal', 'dlrt-net',
   'abpsi-ref'];
 
 /** What follows a layer, for the gain of 'he' and 'orthogonal' (PyTorch's calculate_gain names). */
 export type InitGain = 'relu' | 'linear';
+/**
+ * Every InitGain, for checking a name (an unknown `gain` is an error).
+ * @example INIT_GAINS.includes(name as InitGain)
+ */
 export const INIT_GAINS: readonly InitGain[] = ['relu', 'linear'];
 
 /** How a layer draws its initial weights: from a generator, or a seed (one of the two). */
@@ -35,6 +43,7 @@ export interface InitOptions {
   rng?: Rng;
   /** A seed for this layer alone, an integer in [0, 2³²). */
   seed?: number;
+  /** The parameters' dtype (default 'float32'). */
   dtype?: FloatDType;
   /** Weight init scheme (default 'uniform'). */
   init?: WeightInit;
@@ -49,6 +58,8 @@ export interface InitOptions {
  * The generator a layer draws from: `rng`, else a new one from `seed`. dlrt has no hidden
  * random state, so a layer given neither is an error (two same-shape layers, such as an
  * attention block's Q, K and V projections, must never start equal by accident).
+ * Throws when `o` has both or neither; `kind` names the layer in the message.
+ * @example const rng = initRng('Dense', { seed: 1 });   // a new Rng(1); { rng } returns that rng
  */
 export function initRng(kind: string, o: InitOptions): Rng {
   if (o.rng && o.seed !== undefined) {
@@ -62,7 +73,11 @@ export function initRng(kind: string, o: InitOptions): Rng {
   return new Rng(o.seed);
 }
 
-/** U(−1/√fanIn, 1/√fanIn): PyTorch's default for Linear and Conv2d weights and biases. */
+/**
+ * U(−1/√fanIn, 1/√fanIn): PyTorch's default for Linear and Conv2d weights and biases (fanIn is
+ * taken as at least 1).
+ * @example uniformFanIn([500, 784], 784, new Rng(1), 'float32')   // entries in (−1/28, 1/28)
+ */
 export function uniformFanIn(shape: Shape, fanIn: number, rng: Rng, dtype: FloatDType): Tensor {
   const bound = 1 / Math.sqrt(Math.max(fanIn, 1));
   return rand(shape, { rng, low: -bound, high: bound, dtype });
@@ -77,7 +92,13 @@ function scheme(kind: string, o: InitOptions): WeightInit {
   return init;
 }
 
-/** Variance of one weight entry under `o.init` for a layer with `fanIn` inputs per output. */
+/**
+ * Variance of one weight entry under `o.init` for a layer with `fanIn` inputs per output:
+ * 1/(3·fanIn) for 'uniform' and 'dlrt-net', 1 for 'abpsi-ref', and gain/fanIn for 'he' and
+ * 'orthogonal' (gain 2 for 'relu', the default, 1 for 'linear'). Throws on an unknown init
+ * or gain, naming `kind`.
+ * @example weightVariance('Dense', 784, { init: 'he' })   // 2/784
+ */
 export function weightVariance(kind: string, fanIn: number, o: InitOptions): number {
   const f = Math.max(fanIn, 1);
   if (uniformLaw(kind, o)) return 1 / (3 * f);
@@ -102,13 +123,24 @@ function uniformLaw(kind: string, o: InitOptions): boolean {
  */
 export type CoreSpectrum = 'gaussian' | 'flat' | 'unit' | 'matrix';
 
+/**
+ * The CoreSpectrum of `o.init`: 'flat' for 'orthogonal', 'unit' for 'dlrt-net', 'matrix' for
+ * 'abpsi-ref', 'gaussian' for 'uniform' and 'he'. Throws on an unknown init, naming `kind`.
+ * @example coreSpectrum('LowRankDense', { init: 'dlrt-net' })   // 'unit'
+ */
 export function coreSpectrum(kind: string, o: InitOptions): CoreSpectrum {
   const s = scheme(kind, o);
   return s === 'orthogonal' ? 'flat' : s === 'dlrt-net' ? 'unit' : s === 'abpsi-ref' ? 'matrix'
     : 'gaussian';
 }
 
-/** A weight tensor drawn under `o.init`. */
+/**
+ * A weight tensor of `shape` drawn under `o.init` from `rng`, in `o.dtype` (default
+ * 'float32'): U(±1/√fanIn) for 'uniform' and 'dlrt-net', N(0, weightVariance) for 'he' and
+ * 'abpsi-ref', and for 'orthogonal' a scaled (semi-)orthogonal matrix, out × fanIn, reshaped
+ * to `shape`.
+ * @example initWeight('Dense', [500, 784], 784, new Rng(1), { init: 'he' })   // N(0, 2/784)
+ */
 export function initWeight(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {
   const dtype = o.dtype ?? 'float32';
@@ -140,7 +172,8 @@ function orthogonalWeight(shape: Shape, fanIn: number, variance: number, rng: Rn
 
 /**
  * A bias under `o.init`: U(±1/√fanIn) for 'uniform' and 'dlrt-net', N(0, 1) for 'abpsi-ref',
- * zeros otherwise.
+ * zeros otherwise ('he', 'orthogonal').
+ * @example initBias('Dense', [500], 784, rng, {})   // U(±1/28), the 'uniform' default
  */
 export function initBias(kind: string, shape: Shape, fanIn: number, rng: Rng, o: InitOptions):
   Tensor {

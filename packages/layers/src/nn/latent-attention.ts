@@ -13,6 +13,7 @@ import {
 } from './multi-head-attention.js';
 import { RoPE } from './rope.js';
 
+/** MLA's latent widths, rotary dimensions, masking and init. */
 export interface MultiHeadLatentAttentionOptions extends InitOptions {
   /** d_c^Q, the query latent's width. */
   qLatent: number;
@@ -20,32 +21,54 @@ export interface MultiHeadLatentAttentionOptions extends InitOptions {
   kvLatent: number;
   /** d_R, the decoupled rotary dimensions per head (default 0: no positions). */
   ropeDim?: number;
+  /** Causal self-attention (default false). */
   causal?: boolean;
   /** Rotary base and table length (with ropeDim > 0). */
   rope?: { base?: number; maxLen?: number };
 }
 
 /**
+ * MLA on x [B, N, d]: head h's query is c_Q W_h^{UQ}, its key c_KV W_h^{UK} and its value
+ * c_KV W_h^{UV}; with d_R > 0 the rotated query and shared key parts are appended, and the
+ * scores are scaled by 1/√(d_H + d_R). A KV cache holds c_KV and the rotary key only,
+ * d_c + d_R scalars per token. Weights are drawn N(0, 1/rows). Throws unless heads divides d,
+ * the latents are positive integers and ropeDim is even.
  * @example new MultiHeadLatentAttention(64, 4, { qLatent: 32, kvLatent: 16, ropeDim: 8, seed: 1 })
  */
 export class MultiHeadLatentAttention extends AttentionModule {
+  /** d_H = d / heads. */
   readonly headDim: number;
+  /** d_c^Q, the query latent's width. */
   readonly qLatent: number;
+  /** d_c, the shared key/value latent's width. */
   readonly kvLatent: number;
+  /** d_R, the decoupled rotary dimensions per head (0: no positions). */
   readonly ropeDim: number;
+  /** Whether each token attends to itself and earlier tokens only. */
   readonly causal: boolean;
+  /** The d_R-wide rotary tables (the layer's own), or null when d_R = 0. */
   readonly rope: RoPE | null;
   /** W^{DQ} [d, d_c^Q], W^{UQ} [d_c^Q, d], W^{DKV} [d, d_c], W^{UK}, W^{UV} [d_c, d], W^O [d, d]. */
   readonly wdq: Variable;
+  /** W^{UQ} [d_c^Q, d], the query up-projection (head h: columns h·d_H …). */
   readonly wuq: Variable;
+  /** W^{DKV} [d, d_c], the shared key/value down-projection. */
   readonly wdkv: Variable;
+  /** W^{UK} [d_c, d], the key up-projection. */
   readonly wuk: Variable;
+  /** W^{UV} [d_c, d], the value up-projection. */
   readonly wuv: Variable;
+  /** W^O [d, d], the output projection. */
   readonly wo: Variable;
   /** With d_R > 0: W^{QR} [d_c^Q, H·d_R] and W^{KR} [d, d_R]. */
   readonly wqr: Variable | null;
+  /** W^{KR} [d, d_R], the shared rotary key's projection (null when d_R = 0). */
   readonly wkr: Variable | null;
 
+  /**
+   * @param dim the model width d.
+   * @param heads heads; must divide d.
+   */
   constructor(readonly dim: number, readonly heads: number, o: MultiHeadLatentAttentionOptions) {
     super();
     checkHeads('MultiHeadLatentAttention', dim, heads, heads);

@@ -2,11 +2,13 @@
 import { add, type FloatDType, mean, mul, ones, sqrt, square, sub, type Tensor, type Variable, zeros } from '@dlrt/core';
 import { Module } from './module.js';
 
+/** LayerNorm's ε, affine switch and parameter dtype. */
 export interface LayerNormOptions {
   /** Added to the variance before the square root (default 1e-5, PyTorch's). */
   eps?: number;
   /** Learn a scale γ and a shift β (default true; γ = 1, β = 0 at the start). */
   affine?: boolean;
+  /** The dtype of γ and β (default 'float32'). */
   dtype?: FloatDType;
 }
 
@@ -15,10 +17,14 @@ export interface LayerNormOptions {
  * @example new LayerNorm(64)   // x [B, N, 64] → [B, N, 64]
  */
 export class LayerNorm extends Module {
+  /** ε, added to the variance. */
   readonly eps: number;
+  /** γ [features], or null with `affine: false`. */
   readonly weight: Variable | null;
+  /** β [features], or null with `affine: false`. */
   readonly bias: Variable | null;
 
+  /** @param features the size of the normalized last dimension. */
   constructor(readonly features: number, o: LayerNormOptions = {}) {
     super();
     if (!Number.isInteger(features) || features < 1) {

@@ -10,6 +10,7 @@ import {
   factorsFromDense, LowRankLayer, type LowRankInit, type LowRankOptions,
 } from './low-rank-layer.js';
 
+/** LowRankOptions with the convolution's stride, padding and dilation. */
 export interface LowRankConv2dOptions extends LowRankOptions, Conv2dOptions {}
 
 function pair(p: Pair): [number, number] {
@@ -23,9 +24,16 @@ function pair(p: Pair): [number, number] {
  * @example new LowRankConv2d(20, 50, 5, { rank: 25, seed: 1 })   // [N,20,12,12] → [N,50,8,8]
  */
 export class LowRankConv2d extends LowRankLayer {
+  /** [kh, kw]. */
   readonly kernelSize: [number, number];
   private readonly conv: Conv2dOptions;
 
+  /**
+   * @param inChannels input channels C_in (W has C_in·kh·kw columns).
+   * @param outChannels output channels C_out (W's rows).
+   * @param kernelSize kh = kw, or [kh, kw].
+   * @param init starting factors and bias instead of drawn ones (the caller keeps them).
+   */
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair,
     o: LowRankConv2dOptions, init?: LowRankInit) {
     const [kh, kw] = pair(kernelSize);

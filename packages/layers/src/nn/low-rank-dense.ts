@@ -12,6 +12,11 @@ import {
  *          const fc2 = LowRankDense.fromDense(dense, { rank: 32 });   // truncated SVD
  */
 export class LowRankDense extends LowRankLayer {
+  /**
+   * @param inFeatures the input width m.
+   * @param outFeatures the output width n.
+   * @param init starting factors and bias instead of drawn ones (the caller keeps them).
+   */
   constructor(readonly inFeatures: number, readonly outFeatures: number, o: LowRankOptions,
     init?: LowRankInit) {
     super('LowRankDense', outFeatures, inFeatures, o, init);

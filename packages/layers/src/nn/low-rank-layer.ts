@@ -19,6 +19,7 @@ import {
 } from './init.js';
 import { type Factorization, type FactorForm, FactorizedLayer } from './factorized-layer.js';
 
+/** A low-rank layer's ranks, bias and init (rank is required). */
 export interface LowRankOptions extends InitOptions {
   /** Initial rank r, 1 ≤ r ≤ maxRank. */
   rank: number;
@@ -34,11 +35,24 @@ export type Factors = MatrixFactors;
 /** Starting factors and bias, instead of random ones (`fromDense`). */
 export type LowRankInit = Factors & { bias?: Tensor | null };
 
+/**
+ * The matrix format of a factorized layer: the n×m weight stored as W = U S Vᵀ, the bases U
+ * and V untrainable (integrators move them, keeping them orthonormal) and S trained like a
+ * weight. LowRankDense and LowRankConv2d supply the input layout. The constructor throws
+ * unless 1 ≤ rank ≤ maxRank ≤ min(n, m).
+ * @example const l = new LowRankDense(784, 500, { rank: 32, seed: 1 });
+ *          l.weightMatrix()   // U S Vᵀ, [500, 784]
+ */
 export abstract class LowRankLayer extends FactorizedLayer {
+  /** U [n, r], orthonormal columns (basis 0). */
   readonly U: Variable;
+  /** S [r, r], the trainable core (r₀ × r₁ mid-step). */
   readonly S: Variable;
+  /** V [m, r], orthonormal columns (basis 1). */
   readonly V: Variable;
+  /** [n], or null with `bias: false` (or a null `init.bias`). */
   readonly bias: Variable | null;
+  /** The largest rank an integrator may keep (both bases). */
   readonly maxRank: number;
   readonly core: Variable;
   readonly bases: readonly Variable[];
@@ -49,6 +63,7 @@ export abstract class LowRankLayer extends FactorizedLayer {
    * @param n outputs, m inputs of the weight matrix; `init` gives the starting factors and
    *   bias (else orthonormal random bases and a diagonal core, see `randomFactors`, then the
    *   bias, both drawn from `o.rng` or `o.seed`).
+   * @param m the weight's inputs, its columns (in·kh·kw for a convolution).
    */
   protected constructor(readonly kind: string, readonly n: number, readonly m: number,
     o: LowRankOptions, init?: LowRankInit) {
@@ -143,6 +158,7 @@ export abstract class LowRankLayer extends FactorizedLayer {
   protected abstract apply(x: Tensor, left: Tensor, right: Tensor): Tensor;
   /** x ↦ x·Wᵀ for this layer's input layout, W the dense n×m weight. */
   protected abstract applyDense(x: Tensor, W: Tensor): Tensor;
+  /** y plus the bias in this layer's output layout (y itself without a bias). */
   protected abstract addBias(y: Tensor): Tensor;
 }
 
@@ -158,6 +174,8 @@ export abstract class LowRankLayer extends FactorizedLayer {
  * - 'matrix': no diagonal at all: S is an r×r matrix of N(0, 1) entries, as the abPSI MNIST
  *   reference code draws it. Its singular values run up to about 2√r, so ‖S‖_F ≈ r where
  *   'unit' gives about √r.
+ * The caller owns the returned tensors.
+ * @example randomFactors(500, 784, 32, new Rng(1), { dtype: 'float32', variance: 1 / (3 * 784) })
  */
 export function randomFactors(n: number, m: number, r: number, rng: Rng,
   o: { dtype: FloatDType; variance: number; spectrum?: CoreSpectrum; pool?: number }): Factors {
@@ -178,7 +196,11 @@ export function randomFactors(n: number, m: number, r: number, rng: Rng,
   });
 }
 
-/** The rank-r truncated SVD of a dense n×m weight as factors (the caller owns them). */
+/**
+ * The rank-r truncated SVD of a dense n×m weight as factors (the caller owns them); throws,
+ * naming `kind`, unless 1 ≤ r ≤ min(n, m).
+ * @example const { U, S, V } = factorsFromDense('LowRankDense', dense.weight, 32);
+ */
 export function factorsFromDense(kind: string, W: Tensor, r: number): Factors {
   const [n, m] = W.shape;
   if (!Number.isInteger(r) || r < 1 || r > Math.min(n, m)) {

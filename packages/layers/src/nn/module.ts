@@ -16,6 +16,7 @@ export abstract class Module {
   private readonly params = new Map<string, Variable>();
   private readonly children = new Map<string, Module>();
 
+  /** The module's output for the input `x` (further inputs in `rest` where a layer takes them). */
   abstract forward(x: Tensor, ...rest: Tensor[]): Tensor;
 
   /** Registers `value` as a trainable parameter named `name` and returns its Variable. */
@@ -50,6 +51,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter below this module, in `namedParameters` order (what an optimizer steps). */
   parameters(): Variable[] {
     return this.namedParameters().map(([, v]) => v);
   }
@@ -90,11 +92,13 @@ export abstract class Module {
     return this.parameters().reduce((n, v) => n + v.size, 0);
   }
 
+  /** Sets `training` to `on` on this module and every module below it; returns this. */
   train(on = true): this {
     for (const m of this.modules()) m.training = on;
     return this;
   }
 
+  /** `train(false)`: inference mode (dropout off) for this module and those below it. */
   eval(): this {
     return this.train(false);
   }
@@ -106,7 +110,8 @@ export abstract class Module {
 }
 
 /**
- * Runs modules one after another.
+ * Runs modules one after another, each on the previous one's output; they are its children
+ * '0', '1', …, so parameter names read `0.weight`, `2.bias`.
  * @example new Sequential([new Dense(784, 100, { seed: 1 }), new ReLU(), new Dense(100, 10, { seed: 2 })])
  */
 export class Sequential extends Module {

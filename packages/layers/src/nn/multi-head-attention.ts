@@ -11,6 +11,7 @@ import { type InitOptions, initRng } from './init.js';
 import { Module } from './module.js';
 import type { RoPE } from './rope.js';
 
+/** MultiHeadAttention's key/value heads, masking, positions and init. */
 export interface MultiHeadAttentionOptions extends InitOptions {
   /** Key/value heads (default `heads`: MHA); a divisor of `heads` (GQA), 1 for MQA. */
   kvHeads?: number;
@@ -23,9 +24,12 @@ export interface MultiHeadAttentionOptions extends InitOptions {
 /**
  * Cached keys and values of the tokens decoded so far: [B, Hkv, N, d_k] and [B, Hkv, N, d_v]
  * (for Tucker Attention, the shared latent K and V: Hkv = 1).
+ * @example const cache = new KVCache(); attn.decode(x, cache);   // cache.length: x's N
  */
 export class KVCache {
+  /** The cached keys (for MLA, the latent), or null while empty. */
   k: Tensor | null = null;
+  /** The cached values, or null while empty or when `k` stands for both (MLA). */
   v: Tensor | null = null;
 
   /** Tokens cached. */
@@ -53,6 +57,7 @@ export class KVCache {
     return { k: nk, v: nv };
   }
 
+  /** Frees the cached tensors and empties the cache. */
   dispose(): void {
     this.k?.dispose();
     this.v?.dispose();
@@ -64,8 +69,11 @@ export class KVCache {
  * The base of the attention layers: `forward` over a whole sequence and `decode` of new tokens
  * with a KV cache both run the layer's `attend`; every layer counts its attention parameters
  * and its cache per token.
+ * @example const attn: AttentionModule = new MultiHeadAttention(64, 4, { seed: 1 });
+ *          attn.forward(x)   // x [B, N, 64] → [B, N, 64]
  */
 export abstract class AttentionModule extends Module {
+  /** d, the model width: input and output are [B, N, d]. */
   abstract readonly dim: number;
   /** KV-cache scalars per token. */
   abstract readonly kvCachePerToken: number;
@@ -89,35 +97,57 @@ export abstract class AttentionModule extends Module {
     return this.attend(x, cache);
   }
 
+  /** x [B, N, d] ↦ [B, N, d]; with `cache`, x's tokens follow the cached ones and join them. */
   protected abstract attend(x: Tensor, cache?: KVCache): Tensor;
 }
 
-/** [B, N, H·w] → [B, H, N, w]. */
+/**
+ * [B, N, H·w] → [B, H, N, w]: the last axis cut into H heads of width w.
+ * @example splitHeads(matmul(x, wq), 4)   // [2, 10, 64] → [2, 4, 10, 16]
+ */
 export function splitHeads(x: Tensor, heads: number): Tensor {
   const [b, n, hw] = x.shape;
   return transpose(reshape(x, [b, n, heads, hw / heads]), [0, 2, 1, 3]);
 }
 
-/** [B, H, N, w] → [B, N, H·w]. */
+/**
+ * [B, H, N, w] → [B, N, H·w], the inverse of `splitHeads`.
+ * @example mergeHeads(o)   // [2, 4, 10, 16] → [2, 10, 64]
+ */
 export function mergeHeads(x: Tensor): Tensor {
   const [b, h, n, w] = x.shape;
   return reshape(transpose(x, [0, 2, 1, 3]), [b, n, h * w]);
 }
 
 /**
+ * Multi-head attention on x [B, N, d]: Q = X W^Q, K = X W^K, V = X W^V split into heads (K and
+ * V into `kvHeads`, each shared by heads / kvHeads query heads), softmax(Q Kᵀ/√d_H) V per
+ * head, merged and projected by W^O. Weights are drawn N(0, 1/d). Throws unless heads divides
+ * d and kvHeads divides heads, or when `rope.dim` is not d_H.
  * @example new MultiHeadAttention(64, 4, { kvHeads: 2, causal: true, seed: 1 })   // GQA
  */
 export class MultiHeadAttention extends AttentionModule {
+  /** Key/value heads (heads for MHA, 1 for MQA). */
   readonly kvHeads: number;
+  /** d_H = d / heads. */
   readonly headDim: number;
+  /** Whether each token attends to itself and earlier tokens only. */
   readonly causal: boolean;
+  /** Rotary positions on each head's queries and keys, or null. */
   readonly rope: RoPE | null;
   /** W^Q [d, d], W^K and W^V [d, kvHeads·d_H], W^O [d, d]. */
   readonly wq: Variable;
+  /** W^K [d, kvHeads·d_H]. */
   readonly wk: Variable;
+  /** W^V [d, kvHeads·d_H]. */
   readonly wv: Variable;
+  /** W^O [d, d], the output projection. */
   readonly wo: Variable;
 
+  /**
+   * @param dim the model width d.
+   * @param heads query heads; must divide d.
+   */
   constructor(readonly dim: number, readonly heads: number, o: MultiHeadAttentionOptions = {}) {
     super();
     this.kvHeads = o.kvHeads ?? heads;
@@ -160,6 +190,7 @@ export class MultiHeadAttention extends AttentionModule {
   }
 }
 
+/** Throws, naming `kind`, unless heads divides dim and kvHeads divides heads. */
 export function checkHeads(kind: string, dim: number, heads: number, kvHeads: number): void {
   if (!Number.isInteger(dim) || dim < 1 || !Number.isInteger(heads) || heads < 1 ||
     dim % heads !== 0) {
@@ -170,6 +201,7 @@ export function checkHeads(kind: string, dim: number, heads: number, kvHeads: nu
   }
 }
 
+/** Throws, naming `kind`, unless x is [B, N, dim]. */
 export function checkInput(kind: string, x: Tensor, dim: number): void {
   if (x.rank !== 3 || x.shape[2] !== dim) {
     throw new Error(`${kind}(${dim}): input [${x.shape}] must be [B, N, ${dim}]`);

@@ -20,8 +20,13 @@ function sequenceLength(kind: string, x: Tensor, maxLen: number, dim: number): n
  * @example new LearnedPositions(64, 32, { seed: 1 })
  */
 export class LearnedPositions extends Module {
+  /** P [maxLen, dim]. */
   readonly weight: Variable;
 
+  /**
+   * @param maxLen the positions the table holds; a longer input is an error.
+   * @param dim the token width.
+   */
   constructor(readonly maxLen: number, readonly dim: number, o: InitOptions = {}) {
     super();
     for (const [k, v] of Object.entries({ maxLen, dim })) {
@@ -41,7 +46,8 @@ export class LearnedPositions extends Module {
 
 /**
  * The sinusoidal table of Vaswani et al. (2017), P[pos, 2i] = sin(pos / 10000^{2i/dim}) and
- * P[pos, 2i + 1] = cos(pos / 10000^{2i/dim}), as a [maxLen, dim] tensor.
+ * P[pos, 2i + 1] = cos(pos / 10000^{2i/dim}), as a [maxLen, dim] tensor (computed in float64).
+ * @example sinusoidalTable(128, 64)   // [128, 64], float32
  */
 export function sinusoidalTable(maxLen: number, dim: number, dtype: FloatDType = 'float32'):
   Tensor {
@@ -55,10 +61,17 @@ export function sinusoidalTable(maxLen: number, dim: number, dtype: FloatDType =
   return tensor(dtype === 'float64' ? data : Float32Array.from(data), [maxLen, dim], dtype);
 }
 
-/** x [..., N, dim] ↦ x + P[:N] with the fixed sinusoidal table (no parameters). */
+/**
+ * x [..., N, dim] ↦ x + P[:N] with the fixed sinusoidal table (no parameters).
+ * @example new SinusoidalPositions(128, 64).forward(x)   // x [B, N ≤ 128, 64]
+ */
 export class SinusoidalPositions extends Module {
   private readonly table: Tensor;
 
+  /**
+   * @param maxLen the positions the table holds; a longer input is an error.
+   * @param dim the token width.
+   */
   constructor(readonly maxLen: number, readonly dim: number, o: { dtype?: FloatDType } = {}) {
     super();
     for (const [k, v] of Object.entries({ maxLen, dim })) {

@@ -7,19 +7,25 @@ import {
   add, type FloatDType, matmul, mul, reshape, slice, type Tensor, tensor,
 } from '@dlrt/core';
 
+/** RoPE's angle base, table length and dtype. */
 export interface RoPEOptions {
   /** The angle base (default 10,000). */
   base?: number;
   /** Positions the tables cover (default 4,096). */
   maxLen?: number;
+  /** The tables' dtype, which should match the inputs' (default 'float32'). */
   dtype?: FloatDType;
 }
 
 /**
+ * Rotary positions for x [..., N, dim]: cos and sin tables of `maxLen` positions, computed
+ * once. Not a Module (no parameters): whoever builds one disposes it.
  * @example const rope = new RoPE(16);  rope.apply(q)   // q [B, H, N, 16]
  */
 export class RoPE {
+  /** The angle base (θᵢ = base^{−2i/dim}). */
   readonly base: number;
+  /** Positions the tables cover: `apply` throws past them. */
   readonly maxLen: number;
   /** cos m·θᵢ at both places of pair i, [maxLen, dim]. */
   private readonly cos: Tensor;
@@ -28,6 +34,7 @@ export class RoPE {
   /** The permutation that swaps each pair: (x·P)₂ᵢ = x₂ᵢ₊₁, (x·P)₂ᵢ₊₁ = x₂ᵢ. */
   private readonly swap: Tensor;
 
+  /** @param dim the rotated width, a positive even integer (a head's d_H). */
   constructor(readonly dim: number, o: RoPEOptions = {}) {
     if (!Number.isInteger(dim) || dim < 2 || dim % 2 !== 0) {
       throw new Error(`RoPE: dim must be a positive even integer, got ${dim}`);
@@ -79,6 +86,7 @@ export class RoPE {
     return add(mul(x, cos), mul(swapped, sin));
   }
 
+  /** Frees the tables. */
   dispose(): void {
     this.cos.dispose();
     this.sin.dispose();

@@ -20,6 +20,7 @@ import { RoPE } from './rope.js';
 /** [head, query, key] ranks of 𝒲, or [head, output, value] of 𝒲̃. */
 export type TuckerRanks = readonly [number, number, number];
 
+/** Tucker Attention's ranks, score scale, masking, latent RoPE and init. */
 export interface TuckerAttentionOptions extends InitOptions {
   /** 𝒲's ranks [r₁, r₂, r₃] (head ≤ heads, query ≤ d, key ≤ d). */
   ranks: TuckerRanks;
@@ -27,6 +28,7 @@ export interface TuckerAttentionOptions extends InitOptions {
   postRanks?: TuckerRanks;
   /** The score scale (default 1/√d_H, which makes the MHA/GQA/MLA cases exact). */
   scale?: number;
+  /** Causal self-attention (default false; the `from…` constructors take the source's). */
   causal?: boolean;
   /** Latent RoPE: rotate each head's query and the shared key in the r₃-wide latent space. */
   rope?: { base?: number; maxLen?: number };
@@ -34,26 +36,51 @@ export interface TuckerAttentionOptions extends InitOptions {
 
 /** The cores and factors of a Tucker Attention layer, for the `from…` constructors. */
 export interface TuckerAttentionFactors {
-  core: Tensor; factors: readonly [Tensor, Tensor, Tensor];
-  postCore: Tensor; postFactors: readonly [Tensor, Tensor, Tensor];
+  /** 𝒞 [r₁, r₂, r₃]. */
+  core: Tensor;
+  /** U₁ [heads, r₁], U₂ [d, r₂], U₃ [d, r₃]. */
+  factors: readonly [Tensor, Tensor, Tensor];
+  /** 𝒞̃ [r̃₁, r̃₂, r̃₃]. */
+  postCore: Tensor;
+  /** Ũ₁ [heads, r̃₁], Ũ₂ [d, r̃₂], Ũ₃ [d, r̃₃]. */
+  postFactors: readonly [Tensor, Tensor, Tensor];
 }
 
 /**
+ * Tucker Attention on x [B, N, d], the pre-softmax weights 𝒞 ×₁ U₁ ×₂ U₂ ×₃ U₃ and the
+ * post-softmax weights 𝒞̃ ×₁ Ũ₁ ×₂ Ũ₂ ×₃ Ũ₃ (see `attend` for the forward). Cores and factors
+ * are trainable parameters, drawn N(0, 1/n) for an n-row factor and N(0, 1/r₂) for a core.
+ * Throws unless heads divides d, the head rank is in [1, heads], the others in [1, d], and
+ * r₃ is even with `rope`.
  * @example new TuckerAttention(64, 4, { ranks: [2, 16, 16], causal: true, seed: 1 })
  */
 export class TuckerAttention extends AttentionModule {
+  /** d_H = d / heads (the default score scale is 1/√d_H). */
   readonly headDim: number;
+  /** 𝒲's ranks [head, query, key]. */
   readonly ranks: TuckerRanks;
+  /** 𝒲̃'s ranks [head, output, value]. */
   readonly postRanks: TuckerRanks;
+  /** The score scale s in softmax(s·Q_h Kᵀ). */
   readonly scale: number;
+  /** Whether each token attends to itself and earlier tokens only. */
   readonly causal: boolean;
+  /** Latent RoPE of width r₃ (the layer's own), or null. */
   readonly rope: RoPE | null;
+  /** 𝒞 [r₁, r₂, r₃], parameter 'core'. */
   readonly core: Variable;
+  /** U₁ [heads, r₁], U₂ [d, r₂], U₃ [d, r₃], parameters 'U1' … 'U3'. */
   readonly factors: readonly [Variable, Variable, Variable];
+  /** 𝒞̃ [r̃₁, r̃₂, r̃₃], parameter 'postCore'. */
   readonly postCore: Variable;
+  /** Ũ₁ [heads, r̃₁], Ũ₂ [d, r̃₂], Ũ₃ [d, r̃₃], parameters 'postU1' … 'postU3'. */
   readonly postFactors: readonly [Variable, Variable, Variable];
 
-  /** `init` gives the cores and factors (the caller keeps them) instead of drawn ones. */
+  /**
+   * `init` gives the cores and factors (the caller keeps them) instead of drawn ones.
+   * @param dim the model width d.
+   * @param heads heads n_H; must divide d.
+   */
   constructor(readonly dim: number, readonly heads: number, o: TuckerAttentionOptions,
     init?: TuckerAttentionFactors) {
     super();
@@ -213,7 +240,8 @@ export class TuckerAttention extends AttentionModule {
 
 /**
  * 𝒲 [H, d, d] with 𝒲[i] = W_i^Q W_i^{K,T} ('pre'), or 𝒲̃ with 𝒲̃[i] = (W_i^V W_i^O)ᵀ
- * ('post'), of an MHA or GQA layer.
+ * ('post'), of an MHA or GQA layer (head i reads key/value group ⌊i·kvHeads/heads⌋).
+ * @example stackedWeights(mha, 'pre')   // [heads, d, d]
  */
 export function stackedWeights(mha: MultiHeadAttention, which: 'pre' | 'post'): Tensor {
   const { dim: d, heads: h, kvHeads: g, headDim: dh } = mha;

@@ -15,11 +15,19 @@ import { initBias, type InitOptions, initRng, initWeight, weightVariance } from 
 
 /** How the forward convolves: 'auto' takes whichever of the other two costs fewer FLOPs. */
 export type TuckerPath = 'auto' | 'factorized' | 'rebuilt';
+/**
+ * Every TuckerPath, for checking a name (an unknown `path` is an error).
+ * @example TUCKER_PATHS.includes(name as TuckerPath)
+ */
 export const TUCKER_PATHS: readonly TuckerPath[] = ['auto', 'factorized', 'rebuilt'];
 
-/** The kernel's modes: 0 output channels, 1 input channels, 2 kernel rows, 3 kernel columns. */
+/**
+ * The kernel's modes: 0 output channels, 1 input channels, 2 kernel rows, 3 kernel columns.
+ * @example KERNEL_MODES[1]   // 'in'
+ */
 export const KERNEL_MODES = ['out', 'in', 'kh', 'kw'] as const;
 
+/** TuckerConv2d's modes, ranks (or tolerance), caps, core spectrum, bias, path and init. */
 export interface TuckerConv2dOptions extends InitOptions, Conv2dOptions {
   /**
    * The kernel modes that carry a basis (default [0, 1], the channel modes, which the
@@ -58,6 +66,9 @@ function pair(p: Pair | undefined, fallback: number): Pair2 {
 }
 
 /**
+ * A Conv2d whose kernel [out, in, kh, kw] is stored as 𝒞 ×ᵢ Uᵢ over `modes` (default the channel
+ * modes), the bases orthonormal and untrainable (integrators move them), the core trained like
+ * a weight. The forward convolves by `path`. Throws on invalid sizes, modes, ranks or caps.
  * @example new TuckerConv2d(32, 64, 3, { ranks: [16, 8], padding: 1, seed: 1 })
  *   // kernel [64, 32, 3, 3] = 𝒞 [16, 8, 3, 3] ×₀ U₀ [64, 16] ×₁ U₁ [32, 8]
  */
@@ -67,13 +78,19 @@ export class TuckerConv2d extends FactorizedLayer {
   readonly bases: readonly Variable[];
   readonly modes: readonly number[];
   readonly maxRanks: readonly number[];
+  /** [out], or null with `bias: false` (or a null `init.bias`). */
   readonly bias: Variable | null;
+  /** [kh, kw]. */
   readonly kernelSize: Pair2;
+  /** How the forward convolves (default 'auto'). */
   readonly path: TuckerPath;
   /** The convolution's stride, padding and dilation. */
   readonly options: Conv2dOptions;
 
   /**
+   * @param inChannels input channels C_in.
+   * @param outChannels output channels C_out.
+   * @param kernelSize kh = kw, or [kh, kw].
    * @param init the starting core and bases (the caller keeps them) and bias, instead of drawn
    *   ones (`fromConv2d` uses it).
    */
@@ -150,6 +167,7 @@ export class TuckerConv2d extends FactorizedLayer {
     }
   }
 
+  /** The dense kernel's shape [out, in, kh, kw]. */
   get kernelShape(): [number, number, number, number] {
     return [this.outChannels, this.inChannels, ...this.kernelSize];
   }
@@ -236,13 +254,19 @@ function rebuild(core: Tensor, bases: readonly (Tensor | null)[], modes: readonl
 
 /** What the Tucker convolution needs of its layer (TuckerConv2d, TuckerFactorsConv2d). */
 export interface TuckerConvLayout {
+  /** Input channels C_in. */
   readonly inChannels: number;
+  /** Output channels C_out. */
   readonly outChannels: number;
+  /** [kh, kw]. */
   readonly kernelSize: readonly [number, number];
   /** The kernel mode of each basis. */
   readonly modes: readonly number[];
+  /** The convolution's stride, padding and dilation. */
   readonly options: Conv2dOptions;
+  /** Which way to convolve ('auto' compares the costs). */
   readonly path: TuckerPath;
+  /** [out], added per output channel, or null. */
   readonly bias: Tensor | null;
 }
 
@@ -253,6 +277,7 @@ export interface TuckerConvLayout {
  * 'auto' takes the one with fewer multiply-adds per image: factorized
  * H·W·in·r₁ + H'·W'·r₀·r₁·kh·kw + H'·W'·r₀·out (each 1×1 only where its basis is there),
  * rebuilt H'·W'·out·in·kh·kw.
+ * @example tuckerConv(x, layer.core, layer.bases, layer)   // what layer.forward(x) computes
  */
 export function tuckerConv(x: Tensor, core: Tensor, bases: readonly (Tensor | null)[],
   l: TuckerConvLayout): Tensor {

@@ -12,10 +12,14 @@ import {
 } from './tucker-conv2d.js';
 
 /**
+ * A Tucker convolution whose core and factors are all ordinary trainable parameters, at fixed
+ * ranks; it takes TuckerConv2dOptions and convolves as `tuckerConv` does.
  * @example new TuckerFactorsConv2d(32, 64, 3, { ranks: [16, 8], padding: 1, seed: 1 })
  */
 export class TuckerFactorsConv2d extends Module implements TuckerConvLayout {
+  /** 𝒞, the core (kernel shape with each factorized mode at its rank), parameter 'core'. */
   readonly core: Variable;
+  /** Uᵢ [nᵢ, rᵢ] per mode of `modes`, parameters 'U0', 'U1', …; not kept orthonormal. */
   readonly factors: readonly Variable[];
   readonly bias: Variable | null;
   readonly modes: readonly number[];
