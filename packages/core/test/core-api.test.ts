@@ -3,7 +3,7 @@
 // import no backend).
 import t from 'tap';
 import {
-  add, arange, dispose, eye, full, grad, keep, matmul, memory, mul, rand, randn, Rng, setBackend,
+  add, arange, dispose, eye, full, grad, keep, linalg, matmul, memory, mul, rand, randn, Rng, setBackend,
   sum, tensor, tidy, valueAndGrads, Variable, variableGrads, zeros,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
@@ -58,6 +58,14 @@ t.test('tidy frees intermediates, keeps results; keep() escapes', async (t) => {
   t.equal(memory().numBytes, startBytes);
   t.throws(() => add(x, 1), /add: tensor \d+ \[3\] float32 was disposed/);
   t.throws(() => tidy(() => Promise.resolve(1) as never), /tidy: fn must be synchronous/);
+});
+
+t.test('linalg.norm returns a number and leaves no tensor behind', async (t) => {
+  const x = tensor([3, 4]);
+  const start = memory().numTensors;
+  t.equal(linalg.norm(x), 5);
+  t.equal(memory().numTensors, start);
+  x.dispose();
 });
 
 t.test('the tape keeps what backward needs even if the user disposes it', async (t) => {

@@ -4,13 +4,13 @@
 // KV-cache counts of §4.5 for GPT-2 small.
 import t from 'tap';
 import {
-  add, concat, matmul, modeProduct, mul, randn, reshape, Rng, slice, softmax, type Tensor, tensor,
+  add, concat, matmul, memory, modeProduct, mul, randn, reshape, Rng, slice, softmax, type Tensor, tensor,
   tidy,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { maxAbsDiff } from '@dlrt/core/testing';
 import {
-  KVCache, MultiHeadAttention, MultiHeadLatentAttention, RoPE, stackedWeights, TuckerAttention,
+  type AttentionSpec, attentionLayer, KVCache, MultiHeadAttention, MultiHeadLatentAttention, RoPE, stackedWeights, TuckerAttention,
 } from '../src/index.js';
 
 const f64 = 'float64' as const;
@@ -144,6 +144,19 @@ t.test('latent RoPE keeps the relative-position property: scores depend on m −
     }
     t.ok(maxAbsDiff(scores(0), matmul(q, k, { transposeB: true })) > 1e-3, 'and they do turn');
   });
+});
+
+t.test('dispose frees every tensor a layer made, RoPE tables included', async (t) => {
+  const rng = new Rng(3);
+  const specs: AttentionSpec[] = [{ kind: 'mha' }, { kind: 'gqa', kvHeads: 2 },
+    { kind: 'mla', qLatent: 8, kvLatent: 8, ropeDim: 4 }, { kind: 'tucker', ranks: [2, 4, 4] }];
+  for (const spec of specs) {
+    const before = memory().numTensors;
+    attentionLayer(spec, 16, 4, { rng, rope: true, causal: true }).dispose();
+    t.equal(memory().numTensors, before, spec.kind);
+  }
+  t.throws(() => attentionLayer({ kind: 'mla', qLatent: 8, kvLatent: 8 }, 16, 4,
+    { rng, rope: true }), /MLA with rotary positions needs ropeDim > 0 .*got none/);
 });
 
 t.test('counts: GPT-2 small (d 768, 12 heads, 12 layers, N 1024, bf16)', async (t) => {

@@ -1,6 +1,7 @@
 /** Norms and numerical rank. */
 import { sqrt, square } from '../ops/unary.js';
 import { sum } from '../ops/reduce.js';
+import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { svd } from './decompositions.js';
 
@@ -9,10 +10,7 @@ import { svd } from './decompositions.js';
  * @example linalg.norm(sub(a, b)) / linalg.norm(b)   // relative error
  */
 export function norm(x: Tensor): number {
-  const s = sqrt(sum(square(x)));
-  const v = s.item();
-  s.dispose();
-  return v;
+  return tidy(() => sqrt(sum(square(x))).item());   // frees the intermediates too
 }
 
 /**

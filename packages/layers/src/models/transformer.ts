@@ -33,7 +33,7 @@ export type AttentionLayer = AttentionModule;
 
 /**
  * The attention layer of `spec`. With `rope`, positions are rotary: per head for MHA, GQA and
- * MQA, decoupled for MLA (its ropeDim; none when it is 0 or absent), in the latent key space
+ * MQA, decoupled for MLA (its ropeDim, which must then be set), in the latent key space
  * for Tucker, each with tables of `maxLen` positions (default 4,096).
  * @example attentionLayer({ kind: 'gqa', kvHeads: 2 }, 64, 4, { rng: new Rng(0), causal: true })
  */
@@ -51,6 +51,11 @@ export function attentionLayer(spec: AttentionSpec, dim: number, heads: number,
       return new MultiHeadAttention(dim, heads, { ...base, kvHeads, rope: rope(dim / heads) });
     }
     case 'mla':
+      // Rotary positions are MLA's only positions: without a decoupled part it would have none.
+      if (o.rope && !(spec.ropeDim && spec.ropeDim > 0)) {
+        throw new Error('attentionLayer: MLA with rotary positions needs ropeDim > 0 (its ' +
+          `decoupled RoPE width), got ${spec.ropeDim ?? 'none'}`);
+      }
       return new MultiHeadLatentAttention(dim, heads, { ...base, qLatent: spec.qLatent,
         kvLatent: spec.kvLatent, ropeDim: o.rope ? spec.ropeDim ?? 0 : 0,
         rope: { maxLen: o.maxLen } });

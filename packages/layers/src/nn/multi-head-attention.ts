@@ -77,6 +77,13 @@ export abstract class AttentionModule extends Module {
   abstract readonly dim: number;
   /** KV-cache scalars per token. */
   abstract readonly kvCachePerToken: number;
+  /** Rotary positions, or null; the layer owns them, so `dispose` frees their tables too. */
+  abstract readonly rope: RoPE | null;
+
+  override dispose(): void {
+    super.dispose();
+    this.rope?.dispose();
+  }
 
   /** The layer's parameters, all of them attention weights. */
   get attentionParameters(): number {
