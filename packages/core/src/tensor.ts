@@ -185,11 +185,11 @@ export class Variable extends Tensor {
     this.trainable = options.trainable ?? true;
   }
 
-  /** Replaces the value; shape and dtype must match. The old storage is released. */
   /**
    * Replaces the value. The shape must stay the same unless `resize` is set: low-rank layers
    * resize their factors when an integrator changes the rank, and keep one Variable (and its
-   * optimizer state, which the integrator transforms) across the change.
+   * optimizer state, which the integrator transforms) across the change. The old storage is
+   * released.
    */
   assign(value: Tensor, options: AssignOptions = {}): void {
     this.assertLive('assign');

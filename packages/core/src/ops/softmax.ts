@@ -69,7 +69,8 @@ export interface CrossEntropyOptions {
 
 /**
  * Cross-entropy of `logits` [N, C] against labels: int32 class indices [N], or a float
- * [N, C] distribution (one-hot or soft). Gradient w.r.t. logits: (softmax − p) · dy.
+ * [N, C] distribution (one-hot or soft). Gradient w.r.t. logits: (softmax·Σⱼpⱼ − p) · dy per
+ * row, which is (softmax − p) · dy when each label row sums to 1.
  * @example crossEntropy(model.forward(x), labels)
  */
 export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyOptions = {}):
