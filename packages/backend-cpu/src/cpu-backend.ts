@@ -47,6 +47,7 @@ export interface CpuSeam {
   close(): Promise<void>;
   /** The convolutions' patch gathering and its adjoint (default: the TS kernels). */
   im2col?: ConvKernels['im2col'];
+  /** The adjoint of `im2col`: adds patch entries back onto the images (default: the TS one). */
   col2im?: ConvKernels['col2im'];
   /** The [A, N, B] ↔ [N, A, B] block swap between NCHW and the batched GEMM layout. */
   swap01?: ConvKernels['swap01'];
@@ -78,6 +79,9 @@ function floats(x: TensorInfo): FloatArray {
 }
 
 /**
+ * The 'cpu' backend: TS kernels on typed arrays; with `threads` > 1 the large GEMMs (matmul
+ * and the convolutions) run on a worker-thread pool over shared memory. Throws unless threads
+ * is an integer in [1, 256].
  * @example
  * import { setBackend } from '@dlrt/core';
  * import '@dlrt/backend-cpu';
@@ -85,6 +89,7 @@ function floats(x: TensorInfo): FloatArray {
  */
 export class CpuBackend implements Backend {
   readonly name: string = 'cpu';
+  /** Threads the GEMMs use, counting the calling thread (the seam's, when one is given). */
   readonly threads: number;
   private readonly pool: ThreadPool | null;
   private readonly seam: CpuSeam | null;

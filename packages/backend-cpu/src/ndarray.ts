@@ -13,7 +13,8 @@ export function toNdarray(t: Tensor): NdArray<TypedArray> {
 /**
  * A tensor with the values of `a`, read in logical order through its strides and offset, so
  * views such as `a.transpose(1, 0)` or `a.lo(1).step(2)` copy correctly. The dtype follows
- * `a`'s storage unless given.
+ * `a`'s storage unless given: float64 for a Float64Array, int32 for an Int32Array, else float32.
+ * @example fromNdarray(ndarray(new Float64Array(6), [2, 3]).transpose(1, 0))   // [3, 2]
  */
 export function fromNdarray(a: NdArray, dtype?: DType): Tensor {
   const d: DType = dtype ?? (a.data instanceof Float64Array ? 'float64'

@@ -70,6 +70,11 @@ export class GpuBackend implements Backend {
   private bytes = 0;
   private buffers = 0;
 
+  /**
+   * @param device The device that runs the kernels and holds the buffers (a webgpu worker, or
+   *   gpu.js in one of its modes).
+   * @param allowDowncast Whether float64 tensors are stored as float32 (else they are refused).
+   */
   private constructor(readonly device: Device, readonly allowDowncast: boolean) {}
 
   /** Starts the device of the requested mode; an unavailable mode is an error naming the others. */
@@ -107,6 +112,7 @@ export class GpuBackend implements Backend {
     return new GpuBackend(new LocalDevice(mode), allow);
   }
 
+  /** The mode the device runs in (the one 'auto' picked, when asked for 'auto'). */
   get mode(): GpuMode {
     return this.device.mode;
   }

@@ -20,9 +20,16 @@ import { sizeOf } from '@dlrt/core';
 import { linalgKernels } from '@dlrt/backend-cpu';
 import type { GpuBackend } from './gpu-backend.js';
 
-/** Largest dimension handled on the host outright, and the widest device QR. */
+/**
+ * Largest dimension handled on the host outright, and the widest device QR.
+ * @example const onDevice = m >= n && n <= HOST_MAX   // a tall-skinny QR by CholeskyQR2
+ */
 export const HOST_MAX = 256;
-/** ‖QᵀQ − I‖_F accepted from CholeskyQR (float32: a few hundred ulps at n ≤ 256). */
+/**
+ * ‖QᵀQ − I‖_F accepted from CholeskyQR (float32: a few hundred ulps at n ≤ 256); above it the
+ * next method takes over (shifted CholeskyQR3, then Householder on the host).
+ * @example orthonormalityError(linalg.qr(a).q) <= ORTH_TOL   // a [4096, 32] on the gpu backend
+ */
 export const ORTH_TOL = 1e-5;
 /** float32 unit roundoff. */
 const U32 = 2 ** -24;

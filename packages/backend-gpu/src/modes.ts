@@ -60,7 +60,9 @@ let webgpuProbe: Promise<string | null> | null = null;
 
 /**
  * The webgpu adapter's description, or null where none works. Probed once, in a worker thread
- * of its own (device.ts), so that this thread never loads Dawn.
+ * of its own (device.ts), so that this thread never loads Dawn. The first call's promise is
+ * kept: later calls return it.
+ * @example const adapter = await probeWebGPU();   // the adapter in words, or null
  */
 export function probeWebGPU(): Promise<string | null> {
   webgpuProbe ??= WorkerDevice.start().then(async (d) => {
@@ -81,7 +83,10 @@ export async function isModeAvailable(mode: GpuMode): Promise<boolean> {
   return true;
 }
 
-/** The modes that work here, best first. */
+/**
+ * The modes that work here, best first (probing webgpu starts and closes a device once).
+ * @example console.log(`gpu modes: ${(await availableModes()).join(', ')}`)
+ */
 export async function availableModes(): Promise<GpuMode[]> {
   const ok = await Promise.all(GPU_MODES.map((m) => isModeAvailable(m)));
   return GPU_MODES.filter((_, i) => ok[i]);

@@ -75,7 +75,11 @@ async function bytesOf(flavor: WasmFlavor): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Why this runtime cannot run the wasm backend, or null when it can. */
+/**
+ * Why this runtime cannot run the wasm backend (no WebAssembly, or no SharedArrayBuffer), or
+ * null when it can. SIMD support is checked later, by `compileKernels`.
+ * @example const why = unsupportedReason(); if (why) console.warn(`wasm backend: ${why}`);
+ */
 export function unsupportedReason(): string | null {
   if (typeof WebAssembly !== 'object') return 'this runtime has no WebAssembly';
   if (typeof SharedArrayBuffer !== 'function') {
@@ -88,7 +92,9 @@ let compiled: Promise<CompiledKernels> | null = null;
 
 /**
  * Compiles the best build this runtime validates (once per process). Rejects naming the
- * missing feature when even SIMD128 does not validate.
+ * missing feature when even SIMD128 does not validate, or when a build cannot be read; a
+ * rejection is not cached, so a later call tries again.
+ * @example const { flavor, module } = await compileKernels();   // flavor: 'relaxed' or 'simd'
  */
 export function compileKernels(): Promise<CompiledKernels> {
   compiled ??= (async () => {

@@ -1,7 +1,11 @@
 /** Walking broadcast operands row by row: the innermost dim is a strided run. */
 import type { Shape } from '@dlrt/core';
 
-/** Strides of `shape` seen from `outShape` under NumPy broadcasting (0 where it repeats). */
+/**
+ * Strides of `shape` seen from `outShape` under NumPy broadcasting (0 where it repeats), one
+ * per axis of `outShape`; leading axes `shape` lacks get 0.
+ * @example broadcastStrides([1, 20, 1, 1], [128, 20, 24, 24])   // [0, 1, 0, 0]
+ */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const out = new Array<number>(outShape.length).fill(0);
   let acc = 1;
@@ -36,7 +40,11 @@ function coalesce(outShape: Shape, strides: readonly (readonly number[])[]):
 /**
  * Calls `row(outOffset, offsets, length, steps)` once per innermost row of `outShape` (after
  * merging dims that can be walked as one), with the matching start offset and innermost step
- * of each operand.
+ * of each operand. `offsets` is one array reused from row to row: read it, do not keep it.
+ * @example forEachRow(out, [broadcastStrides(aShape, out), broadcastStrides(bShape, out)],
+ *   (o, [ia, ib], n, [sa, sb]) => {
+ *     for (let i = 0; i < n; i++) y[o + i] = a[ia + i * sa] + b[ib + i * sb];
+ *   });
  */
 export function forEachRow(
   fullShape: Shape,

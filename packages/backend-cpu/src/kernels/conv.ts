@@ -10,10 +10,40 @@ import type { GemmRunner } from './matmul.js';
 
 /** A convolution's sizes, strides, paddings and dilations. */
 export interface Geometry {
-  n: number; o: number; c: number; h: number; w: number; kh: number; kw: number;
-  ho: number; wo: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
-  /** Rows of the patch matrix (C·kh·kw) and output positions per image (Ho·Wo). */
-  kk: number; hw: number;
+  /** N, the images in the batch. */
+  n: number;
+  /** O, the output channels. */
+  o: number;
+  /** C, the input channels. */
+  c: number;
+  /** H, the input height. */
+  h: number;
+  /** W, the input width. */
+  w: number;
+  /** The kernel height. */
+  kh: number;
+  /** The kernel width. */
+  kw: number;
+  /** Ho, the output height. */
+  ho: number;
+  /** Wo, the output width. */
+  wo: number;
+  /** The vertical stride. */
+  sh: number;
+  /** The horizontal stride. */
+  sw: number;
+  /** The padding at the top and bottom. */
+  ph: number;
+  /** The padding at the left and right. */
+  pw: number;
+  /** The vertical dilation. */
+  dh: number;
+  /** The horizontal dilation. */
+  dw: number;
+  /** Rows of the patch matrix, C·kh·kw. */
+  kk: number;
+  /** Output positions per image, Ho·Wo. */
+  hw: number;
 }
 
 function geometry(xShape: Shape, wShape: Shape, outShape: Shape, a: Conv2dAttrs): Geometry {
@@ -41,6 +71,8 @@ function validColumns(g: Geometry, j: number): [number, number] {
  * x[b, c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside), row stride N·Ho·Wo. Rows go
  * outermost and images inside them, so cols is written front to back (image by image, the
  * writes were rows N·Ho·Wo apart: a 32 KiB stride at LeNet5's batch, one cache set).
+ * Every entry of cols (length kk·N·hw) is written.
+ * @example const cols = new Float64Array(g.kk * g.n * g.hw); im2col(x, g, cols);
  */
 export function im2col(x: FloatArray, g: Geometry, cols: FloatArray): void {
   const rowStride = g.n * g.hw, chw = g.c * g.h * g.w;
@@ -75,6 +107,8 @@ export function im2col(x: FloatArray, g: Geometry, cols: FloatArray): void {
 /**
  * The adjoint of im2col: adds every patch entry of the batch's cols back onto the image it
  * came from, reading cols front to back (each dx entry still takes its rows in row order).
+ * dx is accumulated into, not overwritten: zero it first for a plain gradient.
+ * @example dx.fill(0); col2im(dcols, g, dx);   // dx [N, C, H, W] from dcols [kk, N·hw]
  */
 export function col2im(cols: FloatArray, g: Geometry, dx: FloatArray): void {
   const rowStride = g.n * g.hw, chw = g.c * g.h * g.w;
@@ -106,10 +140,15 @@ type Alloc = (n: number) => FloatArray;
  * adjoint (this file's by default; backend-wasm passes its own).
  */
 export interface ConvKernels {
+  /** Runs the passes' GEMMs. */
   gemm: GemmRunner;
+  /** Scratch storage of n floats (the patch matrices and reordered outputs). */
   alloc: Alloc;
+  /** Gathers the batch's patch matrix (see `im2col`). */
   im2col: typeof im2col;
+  /** Adds a patch matrix back onto the images (see `col2im`). */
   col2im: typeof col2im;
+  /** The block swap between NCHW and the channel-major layout (see `swap01`). */
   swap01: typeof swap01;
   /** The passes as implicit GEMMs, where a backend has them. */
   implicit?: ImplicitConv;
@@ -151,7 +190,11 @@ function pointwise(g: Geometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 }
 
-/** [A, N, B] ↔ [N, A, B] block swap (NCHW planes against channel-major batch layout). */
+/**
+ * `[A, N, B]` ↔ `[N, A, B]` block swap (NCHW planes against channel-major batch layout): block
+ * (i, j) of `src`, B long, goes to block (j, i) of `dst`.
+ * @example swap01(y, o, n, hw, out)   // y [O, N, HW] → out [N, O, HW]
+ */
 export function swap01(src: FloatArray, a: number, n: number, b: number, dst: FloatArray): void {
   for (let i = 0; i < a; i++) {
     for (let j = 0; j < n; j++) {

@@ -16,7 +16,12 @@ export type { FloatArray, GemmArgs } from './gemm-types.js';
  */
 const SMALL_MNK = 128;
 
-/** C = op(A)·op(B), or C += op(A)·op(B) with `accumulate`; see GemmArgs. */
+/**
+ * C = op(A)·op(B), or C += op(A)·op(B) with `accumulate`; see GemmArgs.
+ * @throws TypeError unless a, b and c are all Float32Array or all Float64Array.
+ * @example gemm({ m: 2, n: 4, k: 3, a, aOffset: 0, transA: false, b, bOffset: 0,
+ *   transB: true, c, cOffset: 0 })   // C [2, 4] = A [2, 3] · (B [4, 3])ᵀ
+ */
 export function gemm(args: GemmArgs): void {
   const { m, n, k, transA, transB } = args;
   gemmStrided(
@@ -39,7 +44,11 @@ export type StridedGemm = (
  * GEMM with explicit leading dimensions (row strides of the stored matrices), so a caller
  * can compute any row or column block of a larger product in place (the thread pool does).
  * op(A)(i, p) = a[aOff + i·lda + p], or a[aOff + p·lda + i] when transA; likewise op(B);
- * C(i, j) = c[cOff + i·ldc + j].
+ * C(i, j) = c[cOff + i·ldc + j]. Only the m×n block of C is written; the rest of each row
+ * of `ldc` is left alone.
+ * @throws TypeError unless a, b and c are all Float32Array or all Float64Array.
+ * @example gemmStrided(m, n1, k, a, 0, k, false, b, 0, n, false, c, 0, n, false)
+ *   // the first n1 of n columns of C = A·B, all row-major
  */
 export function gemmStrided(
   m: number, n: number, k: number,

@@ -11,9 +11,14 @@ import { applyLeft, applyRight, reflectSymmetric } from './householder.js';
 import { fusedPass } from './qr-leaf.js';
 import { jacobiSweep } from './svd-jacobi.js';
 
+/**
+ * The inner loops of the linear-algebra drivers (QR, SVD, eigh, …), swappable as one set;
+ * `tsInner` is the reference.
+ */
 export interface LinalgInner {
   /** A zeroed float64 work array of length n. */
   readonly alloc: (n: number) => Float64Array;
+  /** The GEMM the drivers' blocked updates run (gemmStrided's signature). */
   readonly gemm: StridedGemm;
   /** H·A for one Householder reflector: householder.ts. */
   readonly applyLeft: typeof applyLeft;
@@ -29,7 +34,10 @@ export interface LinalgInner {
   readonly rotateRows: typeof rotateRows;
 }
 
-/** The reference loops: plain TS over JS-heap arrays. */
+/**
+ * The reference loops: plain TS over JS-heap arrays.
+ * @example withLinalgInner({ ...tsInner, gemm: myGemm }, () => linalgKernels.qr(a, m, n))
+ */
 export const tsInner: LinalgInner = {
   alloc: (n) => new Float64Array(n),
   gemm: gemmStrided,
@@ -52,6 +60,7 @@ export function inner(): LinalgInner {
  * Runs `fn` (synchronous) with `loops` in effect, restoring the previous set afterwards. Work
  * arrays `fn`'s drivers allocate, results included, come from `loops.alloc`; the caller owns
  * their lifetime.
+ * @example const { q, r } = withLinalgInner(loops, () => linalgKernels.qr(a, m, n));
  */
 export function withLinalgInner<T>(loops: LinalgInner, fn: () => T): T {
   const prev = active;

@@ -73,6 +73,8 @@ export type SharedDType = 'float32' | 'float64' | 'int32';
 /**
  * A zeroed typed array on a SharedArrayBuffer: tensors allocated this way are handed to the
  * pool's workers without copying.
+ * @throws Error for another dtype.
+ * @example const c = allocShared('float64', m * n);   // pool.gemm writes it in place
  */
 export function allocShared(dtype: 'float32', n: number): Float32Array;
 export function allocShared(dtype: 'float64', n: number): Float64Array;
@@ -116,6 +118,15 @@ export interface PoolOptions {
   worker?: { name: string; url: string; data?: (i: number) => Record<string, unknown> };
 }
 
+/**
+ * A pool of `threads − 1` worker threads plus the caller that run one GEMM at a time, split
+ * in blocks of C (see the module comment). Products below PARALLEL_MIN_MNK multiply-adds, or
+ * too narrow to split, run on the calling thread; operands not on a SharedArrayBuffer are
+ * copied to shared scratch. Throws unless threads is an integer in [1, 256].
+ * @example const pool = new ThreadPool(2); await pool.ready();
+ *          pool.gemm({ m, n, k, a, aOffset: 0, transA: false, b, bOffset: 0, transB: false,
+ *            c, cOffset: 0 }); await pool.close();
+ */
 export class ThreadPool {
   /** Threads used for one kernel, counting the calling thread. */
   readonly threads: number;

@@ -9,7 +9,11 @@ import {
   ERROR_BYTES, type GemmJob, type PoolInit, SYNC_ERROR, joinJob, leaveJob, runJob,
 } from './pool.js';
 
-/** Serves the pool that started this worker with `kernel`, the same kernel as the pool's. */
+/**
+ * Serves the pool that started this worker with `kernel`, the same kernel as the pool's; call
+ * it once, at the top level of the worker script named in PoolOptions.worker.
+ * @example servePool(gemmStrided);   // the whole of a worker script
+ */
 export function servePool(kernel: StridedGemm): void {
   const init = workerData as PoolInit;
   const sync = new Int32Array(init.sync);

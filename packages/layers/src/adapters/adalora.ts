@@ -14,6 +14,7 @@ import { initRng, type InitOptions } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { type AdaptableLayer, adapterScale } from './lora.js';
 
+/** Options of `AdaLoRA`: the initial rank, α and the draw of P and Q (`seed` or `rng`). */
 export interface AdaLoRAOptions extends Pick<InitOptions, 'rng' | 'seed'> {
   /** The initial rank (peft's init_r): triplets before pruning. */
   rank: number;
@@ -22,17 +23,26 @@ export interface AdaLoRAOptions extends Pick<InitOptions, 'rng' | 'seed'> {
 }
 
 /**
+ * A Dense or Conv2d W₀ (frozen) + (α/r)·P·diag(λ)·Q; λ starts at 0. Throws unless
+ * 1 ≤ rank ≤ min(out, fan_in) and α is finite and > 0.
  * @example new AdaLoRA(new Dense(784, 500, { seed: 1 }), { rank: 12, seed: 2 })
  */
 export class AdaLoRA extends Module {
+  /** P, the left singular vectors (out × r), parameter 'P'. */
   readonly P: Variable;
   /** λ, one value per triplet. */
   readonly E: Variable;
+  /** Q, the right singular vectors (r × fan_in), parameter 'Q'. */
   readonly Q: Variable;
+  /** α/r. */
   readonly scale: number;
   /** Triplets (the initial rank). */
   readonly triplets: number;
 
+  /**
+   * @param base The wrapped layer (child 'base'); its parameters are frozen.
+   * @param o The initial rank, α and the draw.
+   */
   constructor(readonly base: AdaptableLayer, o: AdaLoRAOptions) {
     super();
     const { out, fanIn, scale } = adapterScale('AdaLoRA', base, o);

@@ -12,8 +12,12 @@ import { GeoLoRAConv2d, GeoLoRADense } from './geolora-adapters.js';
 import { AdaLoRA } from './adalora.js';
 import { type AdaptableLayer, LoRA } from './lora.js';
 
-/** The adapter methods `applyAdapters` knows. */
+/**
+ * The adapter methods `applyAdapters` knows.
+ * @example ADAPTER_METHODS.includes(name as AdapterMethod)
+ */
 export const ADAPTER_METHODS = ['lora', 'adalora', 'geolora'] as const;
+/** One of `ADAPTER_METHODS`: 'lora', 'adalora' or 'geolora'. */
 export type AdapterMethod = (typeof ADAPTER_METHODS)[number];
 
 /** An adapter `applyAdapters` makes. */
@@ -24,7 +28,9 @@ function isAdapter(m: Module): m is Adapter {
     m instanceof GeoLoRAConv2d;
 }
 
+/** Options of `applyAdapters`: the method, its ranks and α, the target layers and the draw. */
 export interface AdapterOptions {
+  /** Which adapter wraps each target: LoRA, AdaLoRA or GeoLoRA (Dense or Conv2d form). */
   method: AdapterMethod;
   /** LoRA's rank, AdaLoRA's initial rank (init_r), GeoLoRA's starting rank. */
   rank: number;
@@ -45,7 +51,9 @@ export interface AdapterOptions {
  * Freezes every parameter of `model`, then puts an adapter in the place of each target layer;
  * returns the adapters by the targets' names. Layers added afterwards (a new head) train as
  * usual.
- * @throws Error naming the target when it is missing, not a Dense or Conv2d, or already adapted.
+ * @throws Error naming the target when it is missing, not a Dense or Conv2d, or already adapted;
+ *   Error when the method is unknown or no layer is left to adapt.
+ * @example const adapters = applyAdapters(model, { method: 'lora', rank: 8, rng: new Rng(1) })
  */
 export function applyAdapters(model: Module, o: AdapterOptions): Map<string, Adapter> {
   if (!ADAPTER_METHODS.includes(o.method)) {
@@ -87,6 +95,7 @@ export function applyAdapters(model: Module, o: AdapterOptions): Map<string, Ada
  * Folds every adapter's update into its base weight (W₀ + ΔW) and puts the base back in the
  * adapter's place, trainable again; the adapters' own factors are disposed. Returns the
  * merged layers by name.
+ * @example mergeAdapters(model)   // model now holds plain Dense / Conv2d layers again
  */
 export function mergeAdapters(model: Module): Map<string, AdaptableLayer> {
   const merged = new Map<string, AdaptableLayer>();
@@ -106,6 +115,7 @@ export function mergeAdapters(model: Module): Map<string, AdaptableLayer> {
 /**
  * Scalars that training steps: trainable parameters, and the core and bases of factorized
  * layers (integrators move the bases, which are not `trainable` to optimizers).
+ * @example applyAdapters(model, o); trainableParameterCount(model)   // the adapters' factors
  */
 export function trainableParameterCount(model: Module): number {
   const stepped = new Set(model.parameters().filter((v) => v.trainable));

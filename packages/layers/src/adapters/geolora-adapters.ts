@@ -18,6 +18,10 @@ import { LowRankDense } from '../nn/low-rank-dense.js';
 import type { LowRankInit } from '../nn/low-rank-layer.js';
 import type { Module } from '../nn/module.js';
 
+/**
+ * Options of `GeoLoRADense` and `GeoLoRAConv2d`: starting rank, rank cap and the draw of U and
+ * V (`seed` or `rng`).
+ */
 export interface GeoLoRAAdapterOptions extends Pick<InitOptions, 'rng' | 'seed'> {
   /** Starting rank r ≥ 1. */
   rank: number;
@@ -55,6 +59,7 @@ function counts(adapter: Module, base: Module): LayerParameterCounts {
  * @example new GeoLoRADense(new Dense(784, 500, { seed: 1 }), { rank: 8, seed: 2 })
  */
 export class GeoLoRADense extends LowRankDense {
+  /** The frozen layer W₀ (child 'base'). */
   readonly base: Dense;
 
   constructor(base: Dense, o: GeoLoRAAdapterOptions) {
@@ -86,6 +91,7 @@ export class GeoLoRADense extends LowRankDense {
  * @example new GeoLoRAConv2d(new Conv2d(20, 50, 5, { seed: 1 }), { rank: 8, seed: 2 })
  */
 export class GeoLoRAConv2d extends LowRankConv2d {
+  /** The frozen layer W₀ (child 'base'). */
   readonly base: Conv2d;
 
   constructor(base: Conv2d, o: GeoLoRAAdapterOptions) {

@@ -16,6 +16,7 @@ import { Module } from '../nn/module.js';
 /** The layers an adapter can wrap. */
 export type AdaptableLayer = Dense | Conv2d;
 
+/** Options of `LoRA`: rank, α and the draw of A (`seed` or `rng`). */
 export interface LoRAOptions extends Pick<InitOptions, 'rng' | 'seed'> {
   /** r ≥ 1, at most min(out, fan_in). */
   rank: number;
@@ -52,15 +53,24 @@ export function adapterScale(kind: string, base: AdaptableLayer, o: { rank: numb
 }
 
 /**
+ * A Dense or Conv2d W₀ (frozen) + (α/r)·B·A; B starts at 0. Throws unless
+ * 1 ≤ rank ≤ min(out, fan_in) and α is finite and > 0.
  * @example const fc = new LoRA(new Dense(784, 500, { seed: 1 }), { rank: 8, alpha: 16, seed: 2 })
  */
 export class LoRA extends Module {
+  /** A, the down-projection (r × fan_in), parameter 'A'. */
   readonly A: Variable;
+  /** B, the up-projection (out × r), parameter 'B'. */
   readonly B: Variable;
   /** α/r. */
   readonly scale: number;
+  /** r, the rank of the update. */
   readonly rank: number;
 
+  /**
+   * @param base The wrapped layer (child 'base'); its parameters are frozen.
+   * @param o The rank, α and the draw.
+   */
   constructor(readonly base: AdaptableLayer, o: LoRAOptions) {
     super();
     const { out, fanIn, scale } = adapterScale('LoRA', base, o);

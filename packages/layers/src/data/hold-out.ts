@@ -8,7 +8,9 @@ import type { DigitSplit } from './mnist.js';
 
 /** A training split cut in two: what is trained on, and what selects the epoch. */
 export interface HeldOut {
+  /** The first `split.count − count` rows, to train on. */
   train: DigitSplit;
+  /** The last `count` rows, to select the epoch with. */
   validation: DigitSplit;
 }
 

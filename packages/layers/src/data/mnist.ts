@@ -30,9 +30,13 @@ export interface DigitSplit {
 
 /** The MNIST data set: 8,000 train and 2,000 test images of 28 × 28 pixels. */
 export interface MnistData {
+  /** The training images: 8,000 (800 per class) in the small split, 60,000 in the full one. */
   train: DigitSplit;
+  /** The test images: 2,000 (not class-balanced) in the small split, 10,000 in the full one. */
   test: DigitSplit;
+  /** Height and width of an image in pixels. */
   imageShape: [28, 28];
+  /** Number of classes (digits 0…9). */
   numClasses: 10;
 }
 

@@ -9,7 +9,9 @@ import type { DigitSplit } from './mnist.js';
 
 /** Mean and (population) standard deviation of every pixel value of a split. */
 export interface PixelStats {
+  /** Mean of all pixel values. */
   mean: number;
+  /** Population standard deviation (divided by the number of values), > 0. */
   std: number;
 }
 
@@ -18,6 +20,7 @@ export interface PixelStats {
  *
  * @throws Error naming `pixelStats` if the split is empty, holds a non-finite value or is
  *   constant (a zero standard deviation cannot be divided by).
+ * @example const { mean, std } = pixelStats(mnist().train)
  */
 export function pixelStats(split: DigitSplit): PixelStats {
   const x = split.images;
@@ -36,7 +39,11 @@ export function pixelStats(split: DigitSplit): PixelStats {
   return { mean, std };
 }
 
-/** A copy of `split` with every pixel mapped to `(x − mean) / std`; labels are shared. */
+/**
+ * A copy of `split` with every pixel mapped to `(x − mean) / std`; labels are shared.
+ * @throws Error naming `standardized` unless the mean is finite and std > 0.
+ * @example const stats = pixelStats(train); const x = standardized(test, stats);
+ */
 export function standardized(split: DigitSplit, stats: PixelStats): DigitSplit {
   if (!(stats.std > 0) || !Number.isFinite(stats.mean)) {
     throw new Error(`standardized: need a finite mean and std > 0, got mean ${stats.mean}, ` +

@@ -32,6 +32,7 @@ export function selectDigits(split: DigitSplit, digits: readonly number[]): Digi
  * Every image of `split` (side × side pixels) turned by `degrees` (a multiple of 90)
  * counterclockwise; labels unchanged. Copies.
  * @throws Error naming `rotateDigits` for another angle or rows that are not square images.
+ * @example rotateDigits(mnist().test, 90)   // every digit a quarter turn counterclockwise
  */
 export function rotateDigits(split: DigitSplit, degrees: number): DigitSplit {
   if (!Number.isInteger(degrees) || degrees % 90 !== 0) {

@@ -10,7 +10,10 @@ import type { StepResult } from './integrator.js';
 import { type AdaptiveOptions, checkAdaptive } from './options.js';
 import { matrixParts, ranksOf } from './parts.js';
 
-/** The bases abPSI can augment (see ABPSIOptions.side). */
+/**
+ * The bases abPSI can augment (see ABPSIOptions.side).
+ * @example new ABPSI(model, { optimizer, tol: 0.01, side: ABPSI_SIDES[1] })   // 'input'
+ */
 export const ABPSI_SIDES = ['output', 'input'] as const;
 
 export interface ABPSIOptions extends AdaptiveOptions {

@@ -21,7 +21,9 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { type Integrator, readLoss, type StepResult } from './integrator.js';
 
+/** Options of `AdaLoRAStep`: the optimizer, the budget schedule and the score smoothing. */
 export interface AdaLoRAStepOptions {
+  /** Steps every trainable parameter (P, λ, Q and anything not frozen) from the gradients. */
   optimizer: Optimizer;
   /** Triplets per adapter at the end (peft's target_r); the budget is this × adapters. */
   targetRank: number;
@@ -35,6 +37,7 @@ export interface AdaLoRAStepOptions {
   deltaT?: number;
   /** Smoothing of importance and uncertainty (default 0.85 each, the paper's). */
   beta1?: number;
+  /** β₂, the smoothing of the uncertainty Ū, in [0, 1) (default 0.85). */
   beta2?: number;
   /** γ, the orthogonality regularizer's weight (default 0.1). */
   orthReg?: number;
@@ -47,7 +50,10 @@ interface Scores {
 
 /**
  * The budget at step t (1-based) and whether this step prunes, as peft's
- * `RankAllocator.budget_schedule`.
+ * `RankAllocator.budget_schedule`: `initial` through t_init, then the cubic fall (pruning when
+ * ΔT divides t), then `target` with pruning every step after T − t_final.
+ * @example adaloraBudget(550, { initial: 48, target: 16, totalSteps: 1000, tInit: 100,
+ *   tFinal: 200, deltaT: 10 })   // { budget: 17, mask: true }
  */
 export function adaloraBudget(t: number, o: { initial: number; target: number; totalSteps: number;
   tInit: number; tFinal: number; deltaT: number }): { budget: number; mask: boolean } {
@@ -59,6 +65,9 @@ export function adaloraBudget(t: number, o: { initial: number; target: number; t
 }
 
 /**
+ * Steps a model holding `AdaLoRA` adapters and prunes their triplets to the budget (see the
+ * module comment). Throws when the model has no adapter, when targetRank exceeds an adapter's
+ * triplets, when tInit + tFinal ≥ totalSteps, or for an option out of range.
  * @example const step = new AdaLoRAStep(model, { optimizer: new AdamW({ lr: 1e-3 }),
  *   targetRank: 4, totalSteps: 1000, tInit: 100, tFinal: 200, deltaT: 10 });
  */
@@ -71,6 +80,10 @@ export class AdaLoRAStep implements Integrator {
   /** Whether the final phase has pruned to the target. */
   private final = false;
 
+  /**
+   * @param model The model; its `AdaLoRA` modules are the adapters scored and pruned.
+   * @param options The optimizer and the schedule.
+   */
   constructor(readonly model: Module, readonly options: AdaLoRAStepOptions) {
     const o = options;
     const adapters = this.adapters();

@@ -18,6 +18,7 @@ import type { FactorizedParts } from './parts.js';
 /**
  * The K coefficients an integrator steps, one Variable per layer and basis, so the inner
  * optimizer keeps their momentum across steps (moved with the bases by `rebase`).
+ * @example const K = coefficients.refresh(layer, 0);   // U S of a matrix layer, a Variable
  */
 export class Coefficients {
   private readonly vars = new Map<FactorizedLayer, (Variable | undefined)[]>();
@@ -48,15 +49,27 @@ export class Coefficients {
 
 /** What `kStep` returns: the pass's loss and each layer's stepped 𝒦ᵢ¹ (the caller's to free). */
 export interface KStep {
+  /** The loss of the pass, at the factors the step started from. */
   loss: number;
   /** Per layer: 𝒦ᵢ¹, or undefined for a layer without basis i. */
   next: (Tensor | undefined)[];
 }
 
+/**
+ * The base of the factorized-layer integrators: a subclass writes `step` with the protected
+ * helpers (`kStep`, `kSteps`, `rebaseAll`, `augment`, `coreStep`, `truncate`). It keeps the K
+ * coefficients between steps; `dispose` frees them.
+ * @example const step: FactorizedIntegrator = new RankAdaptiveBUG(model, { optimizer, tol: 0.1 });
+ *          await step.step(() => crossEntropy(model.forward(x), y)); step.dispose();
+ */
 export abstract class FactorizedIntegrator implements Integrator {
   abstract readonly name: string;
   protected readonly coefficients = new Coefficients();
 
+  /**
+   * @param model The model whose factorized layers (and other trainable parameters) it steps.
+   * @param options The inner optimizer (and, in subclasses, the truncation options).
+   */
   constructor(readonly model: Module, readonly options: LowRankIntegratorOptions) {}
 
   abstract step(lossFn: () => Tensor): Promise<StepResult>;
@@ -182,6 +195,8 @@ const FACTORS: FactorForm = { kind: 'factors' };
 /**
  * 𝒦ᵢ¹ as rᵢ new directions: 𝒦ᵢ¹·Qᵢ with Mat_i(𝒞)ᵀ = QᵢRᵢ when it has more columns than rᵢ
  * (TDLRT's Kᵢ = UᵢRᵢᵀ, Zangrando et al., NeurIPS 2024, Theorem 1). Takes ownership of K.
+ * Returns K itself when it has at most rᵢ columns (a matrix layer's K and L).
+ * @example const D = reducedDirection(layer, i, K1)   // K1 [nᵢ, ∏ⱼ≠ᵢ rⱼ] → [nᵢ, rᵢ]
  */
 export function reducedDirection(layer: FactorizedLayer, i: number, K: Tensor): Tensor {
   if (K.shape[1] <= layer.ranks[i]) return K;

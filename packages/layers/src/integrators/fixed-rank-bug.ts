@@ -11,6 +11,7 @@ import type { StepResult } from './integrator.js';
 import type { LowRankIntegratorOptions } from './options.js';
 import { factorizedParts, ranksOf } from './parts.js';
 
+/** Options of `FixedRankBUG`: the inner optimizer alone (no truncation). */
 export type FixedRankBUGOptions = LowRankIntegratorOptions;
 
 /**

@@ -4,7 +4,9 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { type Integrator, readLoss, type StepResult } from './integrator.js';
 
+/** Options of `GradientStep`. */
 export interface GradientStepOptions {
+  /** Steps every trainable parameter of the model. */
   optimizer: Optimizer;
 }
 
@@ -16,6 +18,10 @@ export interface GradientStepOptions {
 export class GradientStep implements Integrator {
   readonly name = 'GradientStep';
 
+  /**
+   * @param model The model; its trainable parameters (at each step) are what is stepped.
+   * @param options The optimizer.
+   */
   constructor(readonly model: Module, readonly options: GradientStepOptions) {}
 
   async step(lossFn: () => Tensor): Promise<StepResult> {

@@ -19,14 +19,19 @@ import { TuckerBUG } from './tucker-bug.js';
  *   step from one pass in the weight form; `tdlrt-fixed`: its fixed-rank variant;
  * - `direct`: the factorized model's factors trained as ordinary parameters (GradientStep; the
  *   model is built with TuckerFactorsConv2d convolutions, the baseline TDLRT compares with).
+ * @example const method = METHODS.find((m) => m === arg) ?? 'bug'
  */
 export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi',
   'geolora', 'tdlrt', 'tdlrt-1pass', 'tdlrt-fixed', 'direct'] as const;
+/** One of `METHODS`, a training method by name. */
 export type Method = (typeof METHODS)[number];
 
 /**
  * The integrator for `method`; `tol` and the truncation options matter for adaptive ones,
- * `side` for abPSI alone.
+ * `side` for abPSI alone. `tol` defaults to 0.1; `dense` and `direct` both give a GradientStep
+ * (for `direct`, the caller builds the model with trainable factors).
+ * @throws Error for an unknown method, or whatever the integrator's constructor throws.
+ * @example const step = integratorFor('bug', model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.1 })
  */
 export function integratorFor(method: Method, model: Module,
   o: { optimizer: Optimizer } & Partial<Omit<ABPSIOptions, 'optimizer'>>): Integrator {

@@ -16,6 +16,7 @@ export interface LowRankIntegratorOptions {
 export interface TruncationOptions {
   /** Truncation tolerance θ ≥ 0: relative to ‖σ‖₂ (default) or absolute. */
   tol: number;
+  /** Whether `tol` is relative to ‖σ‖₂ ('relative', the default) or absolute. */
   tolerance?: 'relative' | 'absolute';
   /**
    * 'std' (T-std, default), '2022' (the DLRT 2022 code's rule) or 'abpsi' (the abPSI MNIST
@@ -26,13 +27,21 @@ export interface TruncationOptions {
   rMin?: number;
 }
 
-/** The truncation rules by name. */
+/**
+ * The truncation rules by name.
+ * @example TRUNCATIONS.join(', ')   // 'std, 2022, abpsi'
+ */
 export const TRUNCATIONS = ['std', '2022', 'abpsi'] as const;
 
 /** What the rank-adaptive integrators add. */
 export interface AdaptiveOptions extends LowRankIntegratorOptions, TruncationOptions {}
 
-/** Validates the adaptive options; names the integrator and the value. */
+/**
+ * Validates the adaptive options; names the integrator and the value.
+ * @throws Error unless tol is finite and ≥ 0, tolerance and truncation are known names, an
+ *   absolute tolerance goes with the 'std' rule, and rMin is a positive integer.
+ * @example checkAdaptive('RankAdaptiveBUG', options)
+ */
 export function checkAdaptive(name: string, o: TruncationOptions): void {
   if (typeof o.tol !== 'number' || !(o.tol >= 0) || !Number.isFinite(o.tol)) {
     const shown = typeof o.tol === 'string' ? `'${o.tol}'` : String(o.tol);
@@ -53,14 +62,21 @@ export function checkAdaptive(name: string, o: TruncationOptions): void {
   }
 }
 
-/** The ranks a truncation may keep for basis `i` of `layer`: [min(rMin, max), max]. */
+/**
+ * The ranks a truncation may keep for basis `i` of `layer`: from min(rMin, max) (rMin default
+ * 2) to max, the basis's maximum rank.
+ * @example rankBounds({ rMin: 4 }, layer)   // { rMin: 4, rMax: layer.maxRanks[0] }
+ */
 export function rankBounds(o: { rMin?: number }, layer: FactorizedLayer, i = 0):
   { rMin: number; rMax: number } {
   const max = layer.maxRanks[i];
   return { rMin: Math.min(o.rMin ?? 2, max), rMax: max };
 }
 
-/** The truncation rule for basis `i` of `layer`: θ, clamped to rankBounds. */
+/**
+ * The truncation rule for basis `i` of `layer`: θ, clamped to rankBounds.
+ * @example layer.truncated(layer.bases.map((_, j) => ruleFor(options, layer, j)))
+ */
 export function ruleFor(o: TruncationOptions, layer: FactorizedLayer, i = 0): TruncationRule {
   const bounds = rankBounds(o, layer, i);
   if (o.truncation === '2022') return { kind: 'relative2022', theta: o.tol, ...bounds };

@@ -12,6 +12,7 @@ import type { StepResult } from './integrator.js';
 import { type AdaptiveOptions, checkAdaptive } from './options.js';
 import { type FactorizedParts, matrixParts, ranksOf } from './parts.js';
 
+/** Options of `ParallelBUG`: the inner optimizer and the truncation (`tol`, …). */
 export type ParallelBUGOptions = AdaptiveOptions;
 
 /**

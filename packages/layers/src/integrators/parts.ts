@@ -6,13 +6,18 @@ import type { Rank } from './integrator.js';
 
 /** A model split into its factorized layers (by dotted name) and every other trainable Variable. */
 export interface FactorizedParts {
+  /** The factorized layers' dotted module names, in module order. */
   names: string[];
+  /** The factorized layers, in the same order as `names`. */
   layers: FactorizedLayer[];
   /** Biases and dense weights: stepped by the inner optimizer in the core (S) pass. */
   others: Variable[];
 }
 
-/** The factorized layers of `model`, in module order, and its other trainable parameters. */
+/**
+ * The factorized layers of `model`, in module order, and its other trainable parameters.
+ * @example const { names, layers, others } = factorizedParts(model)
+ */
 export function factorizedParts(model: Module): FactorizedParts {
   const named = model.namedModules().filter(([, m]) => m instanceof FactorizedLayer) as
     [string, FactorizedLayer][];
@@ -27,6 +32,7 @@ export function factorizedParts(model: Module): FactorizedParts {
 /**
  * The parts of a model for an integrator defined for matrices only (W = U S Vᵀ: a 2-D core with
  * a basis on each mode); any other factorized layer is an error naming it.
+ * @example const parts = matrixParts('ParallelBUG', model)
  */
 export function matrixParts(integrator: string, model: Module): FactorizedParts {
   const parts = factorizedParts(model);
@@ -40,7 +46,10 @@ export function matrixParts(integrator: string, model: Module): FactorizedParts 
   return parts;
 }
 
-/** Each factorized layer's rank by name. */
+/**
+ * Each factorized layer's rank by name.
+ * @example ranksOf(factorizedParts(model))   // { '0': 32, '2': [16, 8] }
+ */
 export function ranksOf(parts: FactorizedParts): Record<string, Rank> {
   return Object.fromEntries(parts.layers.map((l, i) => [parts.names[i], l.rank]));
 }

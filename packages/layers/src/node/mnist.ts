@@ -27,7 +27,10 @@ export interface MnistOptions {
   split?: 'small' | 'full';
 }
 
-/** The splits `mnist()` knows. */
+/**
+ * The splits `mnist()` knows.
+ * @example for (const split of MNIST_SPLITS) console.log(split, mnist({ split }).train.count)
+ */
 export const MNIST_SPLITS = ['small', 'full'] as const;
 
 /**

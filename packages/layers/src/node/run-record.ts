@@ -3,6 +3,7 @@ import { closeSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } 
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EpochLog } from '../train/trainer.js';
 
+/** Options of `runRecordWriter`: what the record holds beside the epochs, and the error name. */
 export interface RunRecordOptions {
   /** Fields written before `epochs`: command line, arguments, machine, date, … */
   meta?: Record<string, unknown>;
@@ -54,6 +55,9 @@ export function runRecordWriter(path: string, o: RunRecordOptions = {}):
  * and renames it over `path`, so `path` always holds a whole file. Errors, a `content()` that
  * throws included (a value JSON cannot hold), name `name` and the path and leave `path` as it
  * was.
+ * @throws Error naming `name` and the path at once when the path cannot be written.
+ * @example const write = atomicWriter('out.json', '--out');
+ *          write(() => JSON.stringify(result));
  */
 export function atomicWriter(path: string, name: string):
   (content: () => string | Uint8Array) => void {

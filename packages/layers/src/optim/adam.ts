@@ -2,11 +2,17 @@
 import { add, div, mul, sqrt, square, sub, type Tensor, type Variable } from '@dlrt/core';
 import { checkRange, Optimizer, type SlotKind } from './optimizer.js';
 
+/** Options of `Adam` and `AdamW`; each has a default. */
 export interface AdamOptions {
+  /** η > 0, the learning rate (default 1e-3). */
   lr?: number;
+  /** β₁ in [0, 1), the first moment's decay (default 0.9). */
   beta1?: number;
+  /** β₂ in [0, 1), the second moment's decay (default 0.999). */
   beta2?: number;
+  /** ε > 0, added to √v̂ (default 1e-8). */
   eps?: number;
+  /** λ ≥ 0: L2 in the gradient for Adam (default 0), decoupled for AdamW (default 0.01). */
   weightDecay?: number;
 }
 
@@ -16,9 +22,13 @@ export interface AdamOptions {
  * @example new Adam({ lr: 1e-3 })
  */
 export class Adam extends Optimizer {
+  /** β₁, the first moment's decay. */
   readonly beta1: number;
+  /** β₂, the second moment's decay. */
   readonly beta2: number;
+  /** ε, added to √v̂. */
   readonly eps: number;
+  /** λ, the weight decay (0: none). */
   readonly weightDecay: number;
   protected readonly decoupled: boolean = false;
 
@@ -62,7 +72,10 @@ export class Adam extends Optimizer {
   }
 }
 
-/** Adam with decoupled weight decay (default λ = 0.01, as in PyTorch). */
+/**
+ * Adam with decoupled weight decay (default λ = 0.01, as in PyTorch).
+ * @example new AdamW({ lr: 1e-3, weightDecay: 0.05 })
+ */
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 

@@ -11,6 +11,8 @@ export type SlotKind = 'linear' | 'square';
  * Base of SGD, Adam, AdamW. `update(v, g)` returns the new value of v (and advances its
  * state); `step(grads)` assigns the updates. State is per Variable and can be read and
  * replaced, and `changeBasis` moves it when an integrator changes a factor's basis.
+ * @example const opt: Optimizer = new Adam({ lr: 1e-3 });
+ *          opt.step(grads); opt.lr *= 0.5;   // grads: a Map of Variable to gradient
  */
 export abstract class Optimizer {
   /** Learning rate; may be changed between steps (schedules). */

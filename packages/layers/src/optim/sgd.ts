@@ -2,10 +2,15 @@
 import { add, clone, mul, sub, type Tensor, type Variable } from '@dlrt/core';
 import { checkRange, Optimizer } from './optimizer.js';
 
+/** Options of `SGD`: the learning rate is required, the rest default to plain SGD. */
 export interface SGDOptions {
+  /** η > 0, the learning rate. */
   lr: number;
+  /** μ in [0, 1), the momentum (default 0: none). */
   momentum?: number;
+  /** τ in [0, 1], the dampening of the momentum buffer (default 0). */
   dampening?: number;
+  /** Nesterov momentum (default false; needs momentum > 0). */
   nesterov?: boolean;
   /** L2 penalty added to the gradient. */
   weightDecay?: number;
@@ -17,9 +22,13 @@ export interface SGDOptions {
  * @example new SGD({ lr: 0.05, momentum: 0.9 })
  */
 export class SGD extends Optimizer {
+  /** μ, the momentum (0: none, no state is kept). */
   readonly momentum: number;
+  /** τ, the dampening. */
   readonly dampening: number;
+  /** Whether the momentum is Nesterov's. */
   readonly nesterov: boolean;
+  /** λ, the L2 penalty added to the gradient (0: none). */
   readonly weightDecay: number;
 
   constructor(o: SGDOptions) {

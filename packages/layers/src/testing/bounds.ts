@@ -70,7 +70,10 @@ const FLOAT32: Bounds = {
   adamEps: 1e-4,
 };
 
-/** The suite's bounds for models and data in `dtype`. */
+/**
+ * The suite's bounds for models and data in `dtype` (float64's, or float32's for any other).
+ * @example tt.ok(err < boundsFor('float32').orthonormality, 'UᵀU = I')
+ */
 export function boundsFor(dtype: FloatDType): Bounds {
   return dtype === 'float64' ? FLOAT64 : FLOAT32;
 }

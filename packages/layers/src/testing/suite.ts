@@ -44,6 +44,7 @@ export interface SuiteSteps {
  * ranks; the teacher–student problem for ParallelBUG alone (its rank is in range by step 100);
  * each optimizer with two of the six integrators for 20 steps, where the loss must fall by 10%
  * instead of half (Adam at λ = 3e-3 has fallen about 16% by then).
+ * @example for (let k = 0; k < SIZES.short.recovery; k++) await step.step(lossFn);
  */
 export const SIZES: Record<SuiteSize, SuiteSteps> = {
   full: { fullRank: 4, recovery: 400, teacher: 1500, optimizers: 150 },
@@ -64,10 +65,15 @@ export interface IntegratorSuiteOptions {
 
 /** What each group gets: its test, the dtype, its bounds, the size and its step counts. */
 export interface SuiteContext {
+  /** The group's subtest, to assert on. */
   t: TestLike;
+  /** The float dtype of the group's models and data. */
   dtype: FloatDType;
+  /** The tolerances for that dtype (`boundsFor(dtype)`). */
   bounds: Bounds;
+  /** 'full' or 'short'. */
   size: SuiteSize;
+  /** The step counts of that size (`SIZES[size]`). */
   steps: SuiteSteps;
 }
 

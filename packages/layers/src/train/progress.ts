@@ -1,12 +1,18 @@
 /** A one-line progress bar on a TTY; silent otherwise (the trainer prints a line per epoch). */
 
-/** 'auto': a bar on a TTY only; 'bar': always; 'none': never. */
+/**
+ * 'auto': a bar on a TTY only; 'bar': always; 'none': never.
+ * @example PROGRESS_MODES.includes(arg as ProgressMode)
+ */
 export const PROGRESS_MODES = ['auto', 'bar', 'none'] as const;
+/** One of `PROGRESS_MODES`. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 /** Where the bar is drawn: Node's `process.stderr`, or anything with its `write` and `isTTY`. */
 export interface ProgressStream {
+  /** Whether the stream is a terminal ('auto' draws the bar only then). */
   isTTY?: boolean;
+  /** Writes text as is (the bar redraws its line with a carriage return). */
   write(text: string): unknown;
 }
 
@@ -15,6 +21,12 @@ function stderr(): ProgressStream | undefined {
   return (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
 }
 
+/**
+ * A progress bar of `total` steps behind `label`, drawn on `stream` (default: Node's stderr)
+ * when the mode asks for it; otherwise every call is a no-op.
+ * @example const bar = new Progress('auto', 'epoch 1/10', batches.length);
+ *          bar.tick(i + 1, `loss ${loss.toFixed(4)}`); bar.done();
+ */
 export class Progress {
   private readonly on: boolean;
   private readonly stream: ProgressStream;

@@ -10,21 +10,30 @@ import { Progress, type ProgressMode } from './progress.js';
 export interface LabeledData {
   /** count × rowLength values, row-major. */
   images: Float32Array;
+  /** `count` class indices (integers ≥ 0), one per row. */
   labels: ArrayLike<number>;
+  /** Number of rows. */
   count: number;
 }
 
+/** Options of `Trainer`: the model, the step, the data, the schedule and the logging. */
 export interface TrainerOptions {
+  /** The model to train; its `forward` takes a batch `[B, rowLength]` of rows as stored. */
   model: Module;
+  /** Takes one step per mini-batch (e.g. `RankAdaptiveBUG`, or `GradientStep` for dense). */
   integrator: Integrator;
+  /** The training rows, shuffled into mini-batches each epoch. */
   train: LabeledData;
+  /** Evaluated after every epoch (loss and accuracy in the log), rows as long as train's. */
   test?: LabeledData;
   /**
    * Held-out training rows (see `holdOut`), evaluated after every epoch to select an epoch
    * (`bestValidationEpoch`) without looking at the test split.
    */
   validation?: LabeledData;
+  /** The total number of epochs (a positive integer), resumed ones included. */
   epochs: number;
+  /** Rows per mini-batch (a positive integer); the epoch's last batch may be smaller. */
   batchSize: number;
   /** Shuffles the training rows each epoch. */
   rng: Rng;
@@ -49,18 +58,23 @@ export interface TrainerOptions {
 
 /** One epoch's record. */
 export interface EpochLog {
+  /** The epoch's number, from 1. */
   epoch: number;
   /** Mean training loss over the epoch's steps. */
   loss: number;
   /** The training loss of each step, in order (absent from records written before). */
   stepLosses?: number[];
+  /** Mean loss on the test rows after the epoch (null without `test`). */
   testLoss: number | null;
+  /** Fraction of test rows classified right, in [0, 1] (null without `test`). */
   testAccuracy: number | null;
   /** Loss and accuracy on the validation rows (null without `validation`). */
   validationLoss: number | null;
+  /** Fraction of validation rows classified right, in [0, 1] (null without `validation`). */
   validationAccuracy: number | null;
   /** Training seconds (evaluation excluded). */
   seconds: number;
+  /** Seconds spent evaluating on the test and validation rows. */
   evalSeconds: number;
   /** Each factorized layer's rank (one per basis for a Tucker core). */
   ranks: Record<string, Rank>;
@@ -68,10 +82,16 @@ export interface EpochLog {
   parameters: number;
   /** 1 − parameters / the dense model's count. */
   compression: number;
+  /** Tensors alive after the epoch (`memory().numTensors`): a leak grows it epoch by epoch. */
   liveTensors: number;
 }
 
-/** Accuracy and mean loss of `model` on `data`, in batches, in eval mode. */
+/**
+ * Accuracy and mean loss of `model` on `data`, in batches (default 500 rows), in eval mode
+ * (the model's training mode is restored after). The loss defaults to cross-entropy; the
+ * prediction is the argmax of the last axis.
+ * @example const { accuracy, loss } = evaluate(model, mnist().test)
+ */
 export function evaluate(model: Module, data: LabeledData, o: { batchSize?: number;
   loss?: (output: Tensor, labels: Tensor) => Tensor } = {}): { accuracy: number; loss: number } {
   const bs = o.batchSize ?? 500;
@@ -106,14 +126,20 @@ function batch(data: LabeledData, rows: Int32Array, rowLen: number): { x: Tensor
 }
 
 /**
+ * Trains `o.model` for `o.epochs` epochs: each epoch shuffles the training rows with `o.rng`,
+ * steps `o.integrator` once per mini-batch, then evaluates on the test and validation rows,
+ * logs a line and calls `o.onEpoch`. The constructor checks the options and every label; it
+ * throws naming the split and the row for a mismatch.
  * @example
  * const trainer = new Trainer({ model, integrator, train, test, epochs: 10, batchSize: 128,
  *                               rng: new Rng(0) });
  * const history = await trainer.fit();
  */
 export class Trainer {
+  /** Every epoch's record so far, resumed epochs included. */
   readonly history: EpochLog[] = [];
 
+  /** @param o The model, integrator, data and schedule (see TrainerOptions). */
   constructor(readonly o: TrainerOptions) {
     if (!Number.isInteger(o.epochs) || o.epochs < 1) {
       throw new Error(`Trainer: epochs must be a positive integer, got ${o.epochs}`);
@@ -149,6 +175,11 @@ export class Trainer {
     }
   }
 
+  /**
+   * Trains the remaining epochs (after `o.resumeFrom`'s) and returns the history.
+   * @throws Error naming the epoch and the step when a loss is NaN or infinite (training stops
+   *   there), or when `resumeFrom` does not hold epochs 1…k with k ≤ epochs.
+   */
   async fit(): Promise<EpochLog[]> {
     const { o } = this;
     const log = o.log ?? ((line: string) => console.log(line));
@@ -216,6 +247,7 @@ export class Trainer {
  * train/validation split; the table of the DLRT paper's LeNet5 results).
  *
  * @throws Error naming `bestValidationEpoch` if the history is empty or has no validation loss.
+ * @example const best = bestValidationEpoch(await trainer.fit()); best.testAccuracy
  */
 export function bestValidationEpoch(history: readonly EpochLog[]): EpochLog {
   let best: EpochLog | undefined;
@@ -230,7 +262,11 @@ export function bestValidationEpoch(history: readonly EpochLog[]): EpochLog {
   return best;
 }
 
-/** `epoch  3/10  loss 0.1234  test loss 0.0987  test acc 97.10%  12.3 s` */
+/**
+ * The log line of an epoch: `epoch  3/10  loss 0.1234  test loss 0.0987  test acc 97.10%  12.3 s`,
+ * with validation, ranks and parameter counts where the record has them.
+ * @example log(formatEpoch(history.at(-1)!, 10))
+ */
 export function formatEpoch(e: EpochLog, epochs: number): string {
   const w = String(epochs).length;
   const parts = [`epoch ${String(e.epoch).padStart(w)}/${epochs}`, `loss ${e.loss.toFixed(4)}`];
