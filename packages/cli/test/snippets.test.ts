@@ -1,8 +1,7 @@
-// Every TypeScript snippet in the README and in docs/ type-checks and runs. A page's ```ts blocks,
-// in order, are one module (a later block may use what an earlier one made, as a reader would);
-// tsc checks the modules against the sources, then each runs in a child process from the
-// sources, as the tests do (.taprc), and must exit 0. A block marked ```ts excerpt quotes the
-// library's own code (tested with it) and is skipped.
+// Every TypeScript snippet in the README and in docs/ type-checks and runs. Each ```ts block is a
+// module; a block opened with ```ts continued joins the module before it (it uses what that one
+// made, as a reader would). tsc checks the modules against the sources, then each runs in a
+// child process from the sources, as the tests do (.taprc), and must exit 0.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,37 +19,43 @@ function pages(): string[] {
   return ['README.md', ...walk('docs/')];
 }
 
-/** The page's ```ts blocks, each with the line it starts on. */
-function tsBlocks(markdown: string): { line: number; code: string }[] {
-  const blocks: { line: number; code: string }[] = [];
+/** The page's snippets: each ```ts block, or run of ```ts + ```ts continued blocks, as lines. */
+function modules(markdown: string): { line: number; code: string }[][] {
+  const mods: { line: number; code: string }[][] = [];
   const lines = markdown.split('\n');
   let start = -1;                                    // the open block's first line, or −1
   for (let i = 0; i < lines.length; i++) {
-    if (start < 0) {
-      if (/^```(ts|typescript)\s*$/.test(lines[i])) start = i + 1;
-    } else if (/^```\s*$/.test(lines[i])) {
-      blocks.push({ line: start, code: lines.slice(start, i).join('\n') });
+    const open = /^```(ts|typescript)( continued)?\s*$/.exec(lines[i]);
+    if (start < 0 && open) {
+      if (open[2] && mods.length === 0) {
+        throw new Error(`the \`\`\`ts continued block on line ${i + 1} follows no block`);
+      }
+      if (!open[2]) mods.push([]);
+      start = i + 1;
+    } else if (start >= 0 && /^```\s*$/.test(lines[i])) {
+      mods.at(-1)!.push({ line: start, code: lines.slice(start, i).join('\n') });
       start = -1;
     }
   }
   if (start >= 0) throw new Error(`a \`\`\`ts block opened on line ${start} is never closed`);
-  return blocks;
+  return mods;
 }
 
-t.test('tsBlocks finds ts blocks and skips excerpts and other languages', async (t) => {
-  const md = ['text', '```ts', 'const a = 1;', '```', '```bash', 'ls', '```', '```ts excerpt',
-    'x;', '```', '```ts', 'const b = a;', '```'].join('\n');
-  t.same(tsBlocks(md), [{ line: 2, code: 'const a = 1;' }, { line: 11, code: 'const b = a;' }]);
-  t.throws(() => tsBlocks('```ts\nconst a = 1;'), /opened on line 1 is never closed/);
+t.test('modules: blocks, continued blocks, other languages', async (t) => {
+  const md = ['text', '```ts', 'const a = 1;', '```', '```bash', 'ls', '```', '```ts continued',
+    'const b = a;', '```', '```ts', 'const c = 2;', '```'].join('\n');
+  t.same(modules(md), [[{ line: 2, code: 'const a = 1;' }, { line: 8, code: 'const b = a;' }],
+    [{ line: 11, code: 'const c = 2;' }]]);
+  t.throws(() => modules('```ts\nconst a = 1;'), /opened on line 1 is never closed/);
+  t.throws(() => modules('```ts continued\nx\n```'), /line 1 follows no block/);
 });
 
 rmSync(scratch, { recursive: true, force: true });
 mkdirSync(scratch, { recursive: true });
-const found = pages().map((page) =>
-  ({ page, blocks: tsBlocks(readFileSync(new URL(page, root), 'utf8')) }))
-  .filter((p) => p.blocks.length > 0);
+const found = pages().flatMap((page) => modules(readFileSync(new URL(page, root), 'utf8'))
+  .map((blocks, i, all) => ({ page: all.length > 1 ? `${page}#${i + 1}` : page, blocks })));
 
-const moduleOf = (page: string) => new URL(`${page.replace(/[/.]/g, '-')}.mts`, scratch);
+const moduleOf = (page: string) => new URL(`${page.replace(/[/.#]/g, '-')}.mts`, scratch);
 for (const { page, blocks } of found) {
   // Each block starts where the page has it, so an error's line number points into the page.
   const lines: string[] = [];
@@ -63,7 +68,7 @@ for (const { page, blocks } of found) {
 
 t.test('the README and the docs have snippets, and they type-check', async (t) => {
   t.ok(found.some((p) => p.page === 'README.md'), 'the README has its tour');
-  t.ok(found.length >= 8, `${found.length} pages with snippets`);
+  t.ok(found.length >= 9, `${found.length} snippet modules`);
   writeFileSync(new URL('tsconfig.json', scratch), JSON.stringify({
     extends: '../../../tsconfig.base.json', include: ['*.mts'],
     compilerOptions: { composite: false, declaration: false, declarationMap: false,
@@ -77,11 +82,12 @@ t.test('the README and the docs have snippets, and they type-check', async (t) =
 });
 
 for (const { page, blocks } of found) {
-  t.test(`${page}: its ${blocks.length} snippet(s) run`, async (t) => {
-    const file = moduleOf(page);
+  const what = blocks.length === 1 ? 'its block runs' : `its ${blocks.length} blocks run`;
+  t.test(`${page}: ${what}`, async (t) => {
     const r = spawnSync(process.execPath, ['--import=tsx', '--conditions=dlrt-source',
-      fileURLToPath(file)], { encoding: 'utf8', timeout: 180_000, cwd: fileURLToPath(root) });
-    t.equal(r.status, 0, `node ${page} snippets: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` +
+      fileURLToPath(moduleOf(page))], { encoding: 'utf8', timeout: 180_000,
+      cwd: fileURLToPath(root) });
+    t.equal(r.status, 0, `node ${page}: exit ${r.status}${r.signal ? ` (${r.signal})` : ''}` +
       (r.status === 0 ? '' : `\n${r.stderr.split('\n').slice(0, 12).join('\n')}`));
   });
 }

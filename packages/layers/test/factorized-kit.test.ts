@@ -176,6 +176,17 @@ t.test('matrix-only integrators name a Tucker layer', async (t) => {
   }
 });
 
+t.test('the BUG integrators name a model without factorized layers', async (t) => {
+  const m = new Sequential([new Conv2d(3, 2, 3, { seed: 2, dtype: f64 })]);
+  const x = randn([1, 3, 4, 4], { seed: 1, dtype: f64 });
+  const lossFn = () => sum(square(m.forward(x)));
+  for (const integrator of [new RankAdaptiveBUG(m, { optimizer: new SGD({ lr: 0.1 }), tol: 0.1 }),
+    new FixedRankBUG(m, { optimizer: new SGD({ lr: 0.1 }) })]) {
+    await t.rejects(integrator.step(lossFn), new RegExp(`${integrator.name}: the model has no ` +
+      'factorized layer .*train a dense model with GradientStep'));
+  }
+});
+
 t.test('the docs\' integrator example is RankAdaptiveBUG with 2 passes, bit for bit', async (t) => {
   const run = async (make: (m: Sequential) => Integrator) => {
     const rng = new Rng(10);

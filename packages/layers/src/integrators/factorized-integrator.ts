@@ -128,7 +128,12 @@ export abstract class FactorizedIntegrator implements Integrator {
    */
   protected async kSteps(lossFn: () => Tensor, parts: FactorizedParts):
     Promise<{ loss: number; directions: Tensor[][] }> {
-    const d = Math.max(0, ...parts.layers.map((l) => l.bases.length));
+    if (parts.layers.length === 0) {
+      // No basis to step and no pass to report a loss from: a dense model needs GradientStep.
+      throw new Error(`${this.name}: the model has no factorized layer (LowRankDense, ` +
+        'LowRankConv2d, TuckerConv2d, …); train a dense model with GradientStep');
+    }
+    const d = Math.max(...parts.layers.map((l) => l.bases.length));
     const steps: KStep[] = [];
     try {
       for (let i = 0; i < d; i++) steps.push(await this.kStep(lossFn, parts, i));
@@ -138,7 +143,7 @@ export abstract class FactorizedIntegrator implements Integrator {
     }
     const directions = parts.layers.map((l, j) => l.bases.map((_, i) =>
       reducedDirection(l, i, steps[i].next[j]!)));
-    return { loss: steps[0]?.loss ?? NaN, directions };
+    return { loss: steps[0].loss, directions };
   }
 
   /**
