@@ -1,4 +1,4 @@
-// Every TypeScript snippet in the README and in docs/ type-checks and runs. Each ```ts block is a
+// Every TypeScript snippet in the READMEs and in docs/ type-checks and runs. Each ```ts block is a
 // module; a block opened with ```ts continued joins the module before it (it uses what that one
 // made, as a reader would). tsc checks the modules against the sources, then each runs in a
 // child process from the sources, as the tests do (.taprc), and must exit 0.
@@ -11,12 +11,13 @@ const root = new URL('../../../', import.meta.url);
 // Inside @dlrt/cli, which depends on every package, so the snippets' imports resolve.
 const scratch = new URL('../.snippets/', import.meta.url);
 
-/** README.md and every page under docs/ (run records aside). */
+/** README.md, every package's README and every page under docs/ (run records aside). */
 function pages(): string[] {
   const walk = (dir: string): string[] => readdirSync(new URL(dir, root), { withFileTypes: true })
     .flatMap((e) => e.isDirectory() ? (e.name === 'results' ? [] : walk(`${dir}${e.name}/`))
       : e.name.endsWith('.md') ? [`${dir}${e.name}`] : []);
-  return ['README.md', ...walk('docs/')];
+  const packages = readdirSync(new URL('packages/', root)).map((p) => `packages/${p}/README.md`);
+  return ['README.md', ...packages, ...walk('docs/')];
 }
 
 /** The page's snippets: each ```ts block, or run of ```ts + ```ts continued blocks, as lines. */
@@ -68,7 +69,7 @@ for (const { page, blocks } of found) {
 
 t.test('the README and the docs have snippets, and they type-check', async (t) => {
   t.ok(found.some((p) => p.page === 'README.md'), 'the README has its tour');
-  t.ok(found.length >= 9, `${found.length} snippet modules`);
+  t.ok(found.length >= 14, `${found.length} snippet modules`);
   writeFileSync(new URL('tsconfig.json', scratch), JSON.stringify({
     extends: '../../../tsconfig.base.json', include: ['*.mts'],
     compilerOptions: { composite: false, declaration: false, declarationMap: false,
