@@ -267,7 +267,14 @@ export class CpuBackend implements Backend {
   }
 
   attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
-    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId } {
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): {
+    /** dL/dq, shaped like q. */
+    dq: DataId;
+    /** dL/dk, shaped like k (summed over the query heads that share it). */
+    dk: DataId;
+    /** dL/dv, shaped like v (summed over the query heads that share it). */
+    dv: DataId;
+  } {
     const s = attentionShapes(q, k, v);
     const [dq, dk, dv] = [q, k, v].map((t) => this.floatOut(t.dtype, sizeOf(t.shape)));
     this.counted((scratch) => attentionBackward(floats(q), floats(k), floats(v),
@@ -350,7 +357,12 @@ export class CpuBackend implements Backend {
   }
 
   // Dense linear algebra: float64 kernels from ./linalg, once per matrix of the batch.
-  qr(a: TensorInfo): { q: DataId; r: DataId } {
+  qr(a: TensorInfo): {
+    /** Q, shape (..., m, k), with orthonormal columns. */
+    q: DataId;
+    /** R, shape (..., k, n), upper triangular. */
+    r: DataId;
+  } {
     const [m, n] = a.shape.slice(-2);
     const k = Math.min(m, n);
     const [q, r] = this.eachMatrix(a, a.dtype, [m * k, k * n], (x) => {
@@ -360,7 +372,14 @@ export class CpuBackend implements Backend {
     return { q: new CpuData(q), r: new CpuData(r) };
   }
 
-  svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId } {
+  svd(a: TensorInfo): {
+    /** Left singular vectors, shape (..., m, k), orthonormal columns. */
+    u: DataId;
+    /** Singular values, shape (..., k), descending and ≥ 0. */
+    s: DataId;
+    /** Right singular vectors, shape (..., n, k), orthonormal columns (not transposed). */
+    v: DataId;
+  } {
     const [m, n] = a.shape.slice(-2);
     const k = Math.min(m, n);
     const [u, s, v] = this.eachMatrix(a, a.dtype, [m * k, k, n * k], (x) => {
@@ -370,7 +389,12 @@ export class CpuBackend implements Backend {
     return { u: new CpuData(u), s: new CpuData(s), v: new CpuData(v) };
   }
 
-  eigh(a: TensorInfo): { values: DataId; vectors: DataId } {
+  eigh(a: TensorInfo): {
+    /** Eigenvalues, shape (..., n), ascending. */
+    values: DataId;
+    /** Eigenvectors as columns, shape (..., n, n), orthonormal; column i goes with value i. */
+    vectors: DataId;
+  } {
     const n = a.shape[a.shape.length - 1];
     const [w, v] = this.eachMatrix(a, a.dtype, [n, n * n], (x) => {
       const f = la.eigh(x, n);

@@ -345,7 +345,14 @@ export class GpuBackend implements Backend {
   }
 
   attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
-    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId } {
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): {
+    /** dL/dq, shaped like q. */
+    dq: DataId;
+    /** dL/dk, shaped like k (summed over the query heads that share it). */
+    dk: DataId;
+    /** dL/dv, shaped like v (summed over the query heads that share it). */
+    dv: DataId;
+  } {
     const meta = this.attentionMeta(q, k, v, mask, attrs);
     const rows = q.shape[0] * q.shape[1] * q.shape[2];
     const stats = this.launch('attnStats', [q, k, mask ?? q, y, dy], 2 * rows, meta);
@@ -436,15 +443,32 @@ export class GpuBackend implements Backend {
       attrs));
   }
 
-  qr(a: TensorInfo): { q: DataId; r: DataId } {
+  qr(a: TensorInfo): {
+    /** Q, shape (..., m, k), with orthonormal columns. */
+    q: DataId;
+    /** R, shape (..., k, n), upper triangular. */
+    r: DataId;
+  } {
     return la.qr(this, a);
   }
 
-  svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId } {
+  svd(a: TensorInfo): {
+    /** Left singular vectors, shape (..., m, k), orthonormal columns. */
+    u: DataId;
+    /** Singular values, shape (..., k), descending and ≥ 0. */
+    s: DataId;
+    /** Right singular vectors, shape (..., n, k), orthonormal columns (not transposed). */
+    v: DataId;
+  } {
     return la.svd(this, a);
   }
 
-  eigh(a: TensorInfo): { values: DataId; vectors: DataId } {
+  eigh(a: TensorInfo): {
+    /** Eigenvalues, shape (..., n), ascending. */
+    values: DataId;
+    /** Eigenvectors as columns, shape (..., n, n), orthonormal; column i goes with value i. */
+    vectors: DataId;
+  } {
     return la.eigh(this, a);
   }
 

@@ -226,7 +226,12 @@ export class WasmBackend extends CpuBackend {
   }
 
   /** Bytes of the shared memory: in use by tensors and scratch, and reserved. */
-  heapStats(): { inUse: number; reserved: number } {
+  heapStats(): {
+    /** Bytes in the blocks now handed out to tensors and scratch, each rounded up to its class. */
+    inUse: number;
+    /** Bytes the WebAssembly memory holds in all (it only grows). */
+    reserved: number;
+  } {
     return this.heap.stats();
   }
 }

@@ -82,7 +82,12 @@ function backward(tape: Tape, value: Tensor, seed: Tensor): Map<number, Tensor> 
  * @example const { value, grads } = valueAndGrads((x, w) => matmul(x, w).square().sum())([x, w]);
  */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
-  return (xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } => {
+  return (xs: readonly Tensor[], dy?: Tensor): {
+    /** f's value at `xs`. */
+    value: Tensor;
+    /** d(sum f)/dx, or d⟨dy, f⟩/dx, for each x of `xs` in order, each shaped like its x. */
+    grads: Tensor[];
+  } => {
     const r = gradients('valueAndGrads', () => f(...xs), xs, false, dy);
     return { value: r.value, grads: r.grads };
   };
@@ -105,8 +110,12 @@ export function grad(f: (x: Tensor) => Tensor) {
  * trainable Variable the loss depends on.
  * @example const { value, grads } = variableGrads(() => crossEntropy(model.forward(x), y));
  */
-export function variableGrads(f: () => Tensor, vars?: readonly Variable[]):
-  { value: Tensor; grads: Map<Variable, Tensor> } {
+export function variableGrads(f: () => Tensor, vars?: readonly Variable[]): {
+  /** The loss, f's value. */
+  value: Tensor;
+  /** The gradient of the loss's sum for each variable, shaped like it. */
+  grads: Map<Variable, Tensor>;
+} {
   const r = gradients('variableGrads', f, vars ?? [], vars === undefined);
   const grads = new Map<Variable, Tensor>();
   if (vars) vars.forEach((v, i) => grads.set(v, r.grads[i]));

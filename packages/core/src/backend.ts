@@ -171,16 +171,40 @@ export interface Backend {
     attrs: AttentionAttrs): DataId;
   /** The gradients of `attention` for dy [B, H, Nq, dv], given its output y. */
   attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
-    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): { dq: DataId; dk: DataId; dv: DataId };
+    y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs): {
+    /** dL/dq, shaped like q. */
+    dq: DataId;
+    /** dL/dk, shaped like k (summed over the query heads that share it). */
+    dk: DataId;
+    /** dL/dv, shaped like v (summed over the query heads that share it). */
+    dv: DataId;
+  };
 
   // Dense linear algebra on the last two dims (leading dims are a batch). Core has checked
   // the input is finite and of float dtype.
   /** Thin QR: q [..., m, k] with orthonormal columns, r [..., k, n], k = min(m, n). */
-  qr(a: TensorInfo): { q: DataId; r: DataId };
+  qr(a: TensorInfo): {
+    /** Q, shape (..., m, k), with orthonormal columns. */
+    q: DataId;
+    /** R, shape (..., k, n), upper triangular. */
+    r: DataId;
+  };
   /** Thin SVD a = u·diag(s)·vᵀ: u [..., m, k], s [..., k] descending, v [..., n, k]. */
-  svd(a: TensorInfo): { u: DataId; s: DataId; v: DataId };
+  svd(a: TensorInfo): {
+    /** Left singular vectors, shape (..., m, k), orthonormal columns. */
+    u: DataId;
+    /** Singular values, shape (..., k), descending and ≥ 0. */
+    s: DataId;
+    /** Right singular vectors, shape (..., n, k), orthonormal columns (not transposed). */
+    v: DataId;
+  };
   /** Symmetric eigendecomposition: values [..., n] ascending, vectors [..., n, n] as columns. */
-  eigh(a: TensorInfo): { values: DataId; vectors: DataId };
+  eigh(a: TensorInfo): {
+    /** Eigenvalues, shape (..., n), ascending. */
+    values: DataId;
+    /** Eigenvectors as columns, shape (..., n, n), orthonormal; column i goes with value i. */
+    vectors: DataId;
+  };
   /** Lower-triangular L with a = L·Lᵀ; throws naming `cholesky` if a is not positive definite. */
   cholesky(a: TensorInfo): DataId;
   /** X with op(a)·X = b, a [..., n, n] triangular, b [..., n, k]. */

@@ -53,8 +53,16 @@ export interface MemoryInfo {
    * The same counts per backend name, plus the backend's own scratch and peak scratch bytes
    * where it reports them (`Backend.memory`).
    */
-  backends: Record<string, { numTensors: number; numBytes: number; scratchBytes?: number;
-    peakScratchBytes?: number }>;
+  backends: Record<string, {
+    /** Live Tensor objects on this backend. */
+    numTensors: number;
+    /** Bytes of this backend's storage buffers; shared buffers count once. */
+    numBytes: number;
+    /** Bytes the backend holds outside tensors (scratch, pools), if it reports them. */
+    scratchBytes?: number;
+    /** The most scratch its kernels have held at once, in bytes, if it reports it. */
+    peakScratchBytes?: number;
+  }>;
 }
 
 class Engine {

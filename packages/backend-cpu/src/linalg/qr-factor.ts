@@ -24,15 +24,21 @@ const LEAF = LEAF_WIDTH;
  * `t` holds one NB-wide upper triangular T per block (block b in rows b·NB.., row stride NB).
  */
 export interface QrFactors {
+  /** Rows of A. */
   readonly m: number;
+  /** Columns of A. */
   readonly n: number;
   /** Row stride of `at` and `vt`. */
   readonly ld: number;
+  /** Number of reflectors, min(m, n). */
   readonly k: number;
+  /** Aᵀ/rScale overwritten, n + LEAF rows of stride `ld`: R sits on and above its diagonal. */
   readonly at: Float64Array;
   /** Power of two the input was divided by to keep its entries in a safe range. */
   readonly rScale: number;
+  /** The Householder vectors as `k` rows of stride `ld`: row j is 0 before column j, 1 at j. */
   readonly vt: Float64Array;
+  /** One NB×NB upper triangular T per block of NB reflectors, row stride NB. */
   readonly t: Float64Array;
 }
 

@@ -105,7 +105,12 @@ export interface PoolOptions {
   /** The GEMM every thread runs on its blocks of C (gemmStrided's signature). */
   kernel?: StridedGemm;
   /** The kernel's register tile: blocks of C are whole multiples of it. */
-  tile?: { rows: number; cols: number };
+  tile?: {
+    /** Rows of C per register tile: row blocks are multiples of it (default MR). */
+    rows: number;
+    /** Columns of C per register tile: column blocks are multiples of it (default NR). */
+    cols: number;
+  };
   /**
    * Whether to split C (m×n) by rows rather than columns. Default: rows when n ≤ m, so each
    * block re-packs the smaller operand (the TS kernel packs both).
@@ -115,7 +120,14 @@ export interface PoolOptions {
    * The worker script, beside the module at `url`, that calls `servePool` with the same
    * kernel; `data(i)` is added to worker i's workerData.
    */
-  worker?: { name: string; url: string; data?: (i: number) => Record<string, unknown> };
+  worker?: {
+    /** The script's file name without extension (`<name>.js` built, `<name>.ts` in sources). */
+    name: string;
+    /** URL of a module beside the script, usually the caller's `import.meta.url`. */
+    url: string;
+    /** Extra workerData for worker i (1 … threads − 1), merged over the pool's own. */
+    data?: (i: number) => Record<string, unknown>;
+  };
 }
 
 /**

@@ -58,7 +58,10 @@ export function augmentFactors(f: MatrixFactors, dU: Tensor, dV: Tensor): Matrix
  * @example truncateFactors(f, { kind: 'relative', theta: 0.1 }, { previousRank: 16 }).truncation
  */
 export function truncateFactors(f: MatrixFactors, rule: TruncationRule,
-  context: TruncationContext = {}): MatrixFactors & { truncation: Truncation } {
+  context: TruncationContext = {}): MatrixFactors & {
+  /** What the rule kept and dropped of S's singular values. */
+  truncation: Truncation;
+} {
   const { u: P, s, v: Q } = svd(f.S);
   const truncation = truncateValues(Array.from(s.dataSync()), rule, context);
   const r = truncation.rank;
@@ -154,7 +157,10 @@ export class LowRankMatrix {
    * SVD of S = P Σ Qᵀ, keep r₁ values by `rule`: U ← U P₁, S ← Σ₁, V ← V Q₁. The Frobenius
    * change of W equals ‖dropped‖₂.
    */
-  truncate(rule: TruncationRule): { matrix: LowRankMatrix } & Truncation {
+  truncate(rule: TruncationRule): {
+    /** The truncated matrix, of rank `rank` (a new matrix; this one is unchanged). */
+    matrix: LowRankMatrix;
+  } & Truncation {
     const { U, S, V, truncation } = truncateFactors(this, rule);
     return { matrix: new LowRankMatrix(U, S, V), ...truncation };
   }

@@ -17,11 +17,58 @@
  * Every rule is then clamped to [rMin, rMax] (and to the number of values).
  */
 export type TruncationRule =
-  | { kind: 'relative'; theta: number; rMin?: number; rMax?: number }
-  | { kind: 'relative2022'; theta: number; rMin?: number; rMax?: number }
-  | { kind: 'relativeAbpsi'; theta: number; floor?: number; rMin?: number; rMax?: number }
-  | { kind: 'absolute'; tol: number; rMin?: number; rMax?: number }
-  | { kind: 'rank'; rank: number; rMin?: number; rMax?: number };
+  | {
+      /** T-std: the fewest values whose dropped tail has 2-norm < θ·‖σ‖₂. */
+      kind: 'relative';
+      /** θ ≥ 0: the largest dropped tail allowed, as a fraction of ‖σ‖₂. */
+      theta: number;
+      /** Least rank kept, an integer ≥ 0 (wins over `rMax`; default: no bound). */
+      rMin?: number;
+      /** Greatest rank kept, an integer ≥ 0 (default: no bound). */
+      rMax?: number;
+    }
+  | {
+      /** T-2022: the DLRT 2022 reference search (j ≤ p−2, σ_p left out), for compatibility. */
+      kind: 'relative2022';
+      /** θ ≥ 0: the largest dropped tail allowed, as a fraction of ‖σ‖₂. */
+      theta: number;
+      /** Least rank kept, an integer ≥ 0 (wins over `rMax`; default: no bound). */
+      rMin?: number;
+      /** Greatest rank kept, an integer ≥ 0 (default: no bound). */
+      rMax?: number;
+    }
+  | {
+      /** T-abPSI: `relative`, but a rank below `floor` keeps the previous rank. */
+      kind: 'relativeAbpsi';
+      /** θ ≥ 0: the largest dropped tail allowed, as a fraction of ‖σ‖₂. */
+      theta: number;
+      /** Ranks below this (an integer ≥ 0, default 10) fall back to the previous rank. */
+      floor?: number;
+      /** Least rank kept, an integer ≥ 0 (wins over `rMax`; default: no bound). */
+      rMin?: number;
+      /** Greatest rank kept, an integer ≥ 0 (default: no bound). */
+      rMax?: number;
+    }
+  | {
+      /** `relative` with a fixed threshold: the fewest values whose dropped tail is < `tol`. */
+      kind: 'absolute';
+      /** The largest dropped tail 2-norm allowed, ≥ 0 (absolute, not scaled by ‖σ‖₂). */
+      tol: number;
+      /** Least rank kept, an integer ≥ 0 (wins over `rMax`; default: no bound). */
+      rMin?: number;
+      /** Greatest rank kept, an integer ≥ 0 (default: no bound). */
+      rMax?: number;
+    }
+  | {
+      /** A fixed rank: keep exactly `rank` values. */
+      kind: 'rank';
+      /** The number of values to keep, an integer ≥ 0. */
+      rank: number;
+      /** Least rank kept, an integer ≥ 0 (wins over `rMax`; default: no bound). */
+      rMin?: number;
+      /** Greatest rank kept, an integer ≥ 0 (default: no bound). */
+      rMax?: number;
+    };
 
 /** What a truncation kept and dropped. */
 export interface Truncation {

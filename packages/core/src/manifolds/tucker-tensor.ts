@@ -36,8 +36,14 @@ function firstColumns(x: Tensor, r: number): Tensor {
  * @example partialHosvd(kernel, [0, 1], [{ kind: 'rank', rank: 8 }, { kind: 'rank', rank: 4 }])
  */
 export function partialHosvd(x: Tensor, modes: readonly number[],
-  rules: readonly TruncationRule[], op = 'partialHosvd'):
-  { core: Tensor; factors: Tensor[]; truncations: Truncation[] } {
+  rules: readonly TruncationRule[], op = 'partialHosvd'): {
+  /** 𝒳 ×ᵢ Pᵢᵀ over `modes`: x's shape, each mode of `modes` cut to its kept rank. */
+  core: Tensor;
+  /** Pᵢ for each of `modes` in order, shape (nᵢ, rᵢ), with orthonormal columns. */
+  factors: Tensor[];
+  /** What each mode's rule kept and dropped of Mat_i(𝒳)'s singular values, in `modes` order. */
+  truncations: Truncation[];
+} {
   if (rules.length !== modes.length) {
     throw new Error(`${op}: ${rules.length} rules for ${modes.length} modes [${modes}]`);
   }
@@ -142,7 +148,10 @@ export class TuckerTensor {
    * Mode i: SVD of Mat_i(𝒞) = P Σ Zᵀ, keep r by `rule`, U_i ← U_i P_r, 𝒞 ← 𝒞 ×_i P_rᵀ.
    * The change of the tensor's Frobenius norm equals ‖dropped‖₂.
    */
-  truncate(mode: number, rule: TruncationRule): { tensor: TuckerTensor } & Truncation {
+  truncate(mode: number, rule: TruncationRule): {
+    /** The truncated Tucker tensor, with r_i = `rank` (a new tensor; this one is unchanged). */
+    tensor: TuckerTensor;
+  } & Truncation {
     const i = normAxis('TuckerTensor.truncate', mode, this.core.rank);
     const { u: P, s } = leftSingular(this.core, i);
     const t = truncateValues(s, rule);

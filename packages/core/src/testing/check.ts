@@ -138,8 +138,12 @@ export function fmtShape(shape: readonly number[]): string {
  * `tol` (NaN matches NaN). `detail` names the max error and the worst entry.
  * @example const { ok, detail } = compare(y, makeRef([2], [1, 2]), 'float64', tolFor('float64'));
  */
-export function compare(y: Tensor, want: Ref, dtype: DType, tol: Tol, scale = 1):
-  { ok: boolean; detail: string } {
+export function compare(y: Tensor, want: Ref, dtype: DType, tol: Tol, scale = 1): {
+  /** Whether shape and dtype match and every value is within `tol`. */
+  ok: boolean;
+  /** A one-line report: the shape or dtype mismatch, or the max error and the worst entry. */
+  detail: string;
+} {
   const shapeOk = fmtShape(y.shape) === fmtShape(want.shape);
   if (!shapeOk || y.dtype !== dtype) {
     return { ok: false, detail: `got ${fmtShape(y.shape)} ${y.dtype}, ` +

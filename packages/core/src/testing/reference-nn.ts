@@ -203,8 +203,12 @@ export function avgPool2dRef(x: Ref, a: PoolRefAttrs): Ref {
  * a and b are matrices (no batch dims); da and db have their shapes.
  * @example const { da, db } = matmulGradsRef(a, b, dc, { transposeA: true });
  */
-export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
-  { da: Ref; db: Ref } {
+export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}): {
+  /** The gradient for a, with a's shape (as stored, whatever `transposeA`). */
+  da: Ref;
+  /** The gradient for b, with b's shape (as stored, whatever `transposeB`). */
+  db: Ref;
+} {
   const A = matrixAt(a, [], !!o.transposeA);
   const B = matrixAt(b, [], !!o.transposeB);
   const [m, k, n] = [A.rows, A.cols, B.cols];
@@ -229,7 +233,12 @@ export function matmulGradsRef(a: Ref, b: Ref, dc: Ref, o: MatmulFlags = {}):
  * The gradients of conv2d for upstream dy: every product x·w of conv2dRef sends dy back.
  * @example const { dx, dw } = conv2dGradsRef(x, w, dy, attrs);
  */
-export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): { dx: Ref; dw: Ref } {
+export function conv2dGradsRef(x: Ref, w: Ref, dy: Ref, a: Conv2dRefAttrs): {
+  /** dL/dx, shaped like x. */
+  dx: Ref;
+  /** dL/dw, shaped like w. */
+  dw: Ref;
+} {
   const dx = makeRef(x.shape);
   const dw = makeRef(w.shape);
   forEachTap(x.shape, w.shape, dy.shape.slice(2), a, (xi, wi, yi) => {

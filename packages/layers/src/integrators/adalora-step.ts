@@ -56,7 +56,12 @@ interface Scores {
  *   tFinal: 200, deltaT: 10 })   // { budget: 17, mask: true }
  */
 export function adaloraBudget(t: number, o: { initial: number; target: number; totalSteps: number;
-  tInit: number; tFinal: number; deltaT: number }): { budget: number; mask: boolean } {
+  tInit: number; tFinal: number; deltaT: number }): {
+  /** b(t): the triplets, over all adapters, to keep at step t. */
+  budget: number;
+  /** Whether step t prunes the triplets outside the top `budget`. */
+  mask: boolean;
+} {
   if (t <= o.tInit) return { budget: o.initial, mask: false };
   if (t > o.totalSteps - o.tFinal) return { budget: o.target, mask: true };
   const left = 1 - (t - o.tInit) / (o.totalSteps - o.tFinal - o.tInit);
@@ -122,7 +127,12 @@ export class AdaLoRAStep implements Integrator {
   }
 
   /** The budget (triplets over all adapters) at step t, and whether step t prunes. */
-  budget(t: number): { budget: number; mask: boolean } {
+  budget(t: number): {
+    /** b(t): the triplets, over all adapters, to keep at step t. */
+    budget: number;
+    /** Whether step t prunes the triplets outside the top `budget`. */
+    mask: boolean;
+  } {
     const adapters = this.adapters();
     return adaloraBudget(t, { initial: adapters.reduce((n, a) => n + a.triplets, 0),
       target: this.options.targetRank * adapters.length, totalSteps: this.options.totalSteps,

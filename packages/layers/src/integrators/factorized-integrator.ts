@@ -64,6 +64,7 @@ export interface KStep {
  */
 export abstract class FactorizedIntegrator implements Integrator {
   abstract readonly name: string;
+  /** The K coefficients kept between steps, so the optimizer's momentum for them carries on. */
   protected readonly coefficients = new Coefficients();
 
   /**
@@ -82,6 +83,7 @@ export abstract class FactorizedIntegrator implements Integrator {
     this.coefficients.dispose();
   }
 
+  /** The inner optimizer, `options.optimizer`. */
   protected get optimizer(): Optimizer {
     return this.options.optimizer;
   }
@@ -92,8 +94,12 @@ export abstract class FactorizedIntegrator implements Integrator {
    * not one finite value throws before anything was updated.
    */
   protected async pass(lossFn: () => Tensor, parts: FactorizedParts,
-    forms: readonly FactorForm[] | null, sources: readonly Tensor[]):
-    Promise<{ loss: number; grads: Tensor[] }> {
+    forms: readonly FactorForm[] | null, sources: readonly Tensor[]): Promise<{
+    /** The loss, one finite value. */
+    loss: number;
+    /** The gradient for each of `sources` in order, shaped like it (the caller's to free). */
+    grads: Tensor[];
+  }> {
     const run = () => valueAndGrads(() => lossFn())(sources);
     const { value, grads } = forms ? FactorizedLayer.withForms(parts.layers, forms, run) : run();
     return { loss: await readLoss(this.name, value, grads), grads };
@@ -126,8 +132,12 @@ export abstract class FactorizedIntegrator implements Integrator {
    * directions: 𝒦ᵢ¹, reduced to rᵢ columns by TDLRT's Qᵢ (Mat(𝒞)ᵀ = QᵢRᵢ) where the core has more
    * than two modes (Zangrando et al., NeurIPS 2024, Theorem 1); a matrix's K and L have r already.
    */
-  protected async kSteps(lossFn: () => Tensor, parts: FactorizedParts):
-    Promise<{ loss: number; directions: Tensor[][] }> {
+  protected async kSteps(lossFn: () => Tensor, parts: FactorizedParts): Promise<{
+    /** The loss of the first pass, at the factors the steps started from. */
+    loss: number;
+    /** Per layer, per basis i: the new directions, nᵢ×rᵢ (the caller's to free). */
+    directions: Tensor[][];
+  }> {
     if (parts.layers.length === 0) {
       // No basis to step and no pass to report a loss from: a dense model needs GradientStep.
       throw new Error(`${this.name}: the model has no factorized layer (LowRankDense, ` +

@@ -67,8 +67,12 @@ export function checkAdaptive(name: string, o: TruncationOptions): void {
  * 2) to max, the basis's maximum rank.
  * @example rankBounds({ rMin: 4 }, layer)   // { rMin: 4, rMax: layer.maxRanks[0] }
  */
-export function rankBounds(o: { rMin?: number }, layer: FactorizedLayer, i = 0):
-  { rMin: number; rMax: number } {
+export function rankBounds(o: { rMin?: number }, layer: FactorizedLayer, i = 0): {
+  /** The least rank: min(o.rMin, rMax), o.rMin defaulting to 2. */
+  rMin: number;
+  /** The greatest rank: the basis's maximum rank, `layer.maxRanks` at i. */
+  rMax: number;
+} {
   const max = layer.maxRanks[i];
   return { rMin: Math.min(o.rMin ?? 2, max), rMax: max };
 }

@@ -20,8 +20,13 @@ import { type FactorizedParts, factorizedParts, ranksOf } from './parts.js';
  * options); `rank: 'fixed'`: the fixed-rank variant, Uᵢ¹ = orth(Kᵢ¹) at the same ranks, no
  * truncation.
  */
-export type TuckerBUGOptions = ((AdaptiveOptions & { rank?: 'adaptive' }) |
-  (LowRankIntegratorOptions & { rank: 'fixed' })) & {
+export type TuckerBUGOptions = ((AdaptiveOptions & {
+  /** Rank-adaptive (the default): augment every basis, then truncate by `tol`. */
+  rank?: 'adaptive';
+}) | (LowRankIntegratorOptions & {
+  /** Fixed rank: Uᵢ¹ = orth(Kᵢ¹) at the same ranks, no truncation. */
+  rank: 'fixed';
+})) & {
   /**
    * 2 (default): the paper's two gradient evaluations. 1: one pass in the `weight` form gives
    * 𝒢 = ∇_𝒲 ℓ, and the K-steps and the Galerkin step both take their gradients from it; the

@@ -117,8 +117,12 @@ export class LowRankSizeError extends RangeError {
  *   maxRank (naming the layer, the value and the limit).
  * @example lowRankSize(500, 784, { rank: 32 }) // { rank: 32, maxRank: 250 }
  */
-export function lowRankSize(n: number, m: number, spec: LowRankSpec, at: LowRankLayerInfo = {}):
-  { rank: number; maxRank: number } {
+export function lowRankSize(n: number, m: number, spec: LowRankSpec, at: LowRankLayerInfo = {}): {
+  /** The initial rank: `spec.rank` for this layer, else maxRank. */
+  rank: number;
+  /** The rank cap: `spec.maxRank` for this layer, else ⌊min(n, m)/2⌋ (at least 1). */
+  maxRank: number;
+} {
   const index = at.index ?? 0;
   const pick = (v: number | readonly number[] | undefined) =>
     typeof v === 'number' ? v : v?.[index];

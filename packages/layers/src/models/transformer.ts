@@ -22,11 +22,38 @@ import { TuckerAttention, type TuckerRanks } from '../nn/tucker-attention.js';
 
 /** Which attention a block uses. */
 export type AttentionSpec =
-  | { kind: 'mha' }
-  | { kind: 'gqa'; kvHeads: number }
-  | { kind: 'mqa' }
-  | { kind: 'mla'; qLatent: number; kvLatent: number; ropeDim?: number }
-  | { kind: 'tucker'; ranks: TuckerRanks; postRanks?: TuckerRanks };
+  | {
+      /** Multi-head attention: one key/value head per query head. */
+      kind: 'mha';
+    }
+  | {
+      /** Grouped-query attention: `kvHeads` key/value heads, each shared by a group. */
+      kind: 'gqa';
+      /** Key/value heads; must divide the number of query heads. */
+      kvHeads: number;
+    }
+  | {
+      /** Multi-query attention: one key/value head shared by every query head. */
+      kind: 'mqa';
+    }
+  | {
+      /** Multi-head latent attention (`MultiHeadLatentAttention`). */
+      kind: 'mla';
+      /** d_c^Q, the query latent's width. */
+      qLatent: number;
+      /** d_c, the shared key/value latent's width. */
+      kvLatent: number;
+      /** d_R, the decoupled rotary dimensions per head: even, and > 0 with rotary positions. */
+      ropeDim?: number;
+    }
+  | {
+      /** Tucker attention (`TuckerAttention`). */
+      kind: 'tucker';
+      /** 𝒲's ranks: head, query, key. */
+      ranks: TuckerRanks;
+      /** 𝒲̃'s ranks: head, output, value (default `ranks`). */
+      postRanks?: TuckerRanks;
+    };
 
 /** An attention layer that decodes with a cache. */
 export type AttentionLayer = AttentionModule;

@@ -37,10 +37,30 @@ export interface Factorization {
  *   convolution kernels: 𝒢 has the dense size).
  */
 export type FactorForm =
-  | { readonly kind: 'factors' }
-  | { readonly kind: 'K'; readonly basis: number; readonly K: Tensor }
-  | { readonly kind: 'tangent'; readonly K: readonly Tensor[] }
-  | { readonly kind: 'weight'; readonly W: Tensor };
+  | {
+      /** W = 𝒞 ×ᵢ Uᵢ from the layer's own factors (the default form). */
+      readonly kind: 'factors';
+    }
+  | {
+      /** Basis `basis` folded into the core: W = Ten(𝒦ᵢ) ×ⱼ Uⱼ, j ≠ i. */
+      readonly kind: 'K';
+      /** i, the index of the basis folded in (0 … bases − 1; for a matrix 0: K, 1: L). */
+      readonly basis: number;
+      /** 𝒦ᵢ = Uᵢ Mat(𝒞), nᵢ × ∏ⱼ≠ᵢ rⱼ (K = U S or L = V Sᵀ for a matrix). */
+      readonly K: Tensor;
+    }
+  | {
+      /** W = Σᵢ W(𝒦ᵢ) − (d − 1) W(𝒞): every K-step gradient from one pass. */
+      readonly kind: 'tangent';
+      /** 𝒦ᵢ for every basis i in order, each as in the `K` form. */
+      readonly K: readonly Tensor[];
+    }
+  | {
+      /** The dense weight given directly: one pass gives 𝒢 = ∇_W ℓ. */
+      readonly kind: 'weight';
+      /** A tensor equal to `denseWeight()`, of its shape. */
+      readonly W: Tensor;
+    };
 
 const FACTORS: FactorForm = { kind: 'factors' };
 
@@ -155,7 +175,12 @@ export abstract class FactorizedLayer extends Module {
   }
 
   /** The weight W = Ten(𝒦ᵢ) ×ⱼ Uⱼ (j ≠ i) as a core with mode i at full size, basis i null. */
-  protected kFactors(i: number, K: Tensor): { core: Tensor; bases: (Tensor | null)[] } {
+  protected kFactors(i: number, K: Tensor): {
+    /** Ten(𝒦ᵢ): K folded back into the core's shape, mode i at its full size nᵢ. */
+    core: Tensor;
+    /** The layer's bases, with null at i (Uᵢ is folded into the core). */
+    bases: (Tensor | null)[];
+  } {
     return { core: fold(K, this.modes[i], this.kShape(i)),
       bases: this.bases.map((u, j) => (j === i ? null : u)) };
   }
@@ -210,7 +235,10 @@ export abstract class FactorizedLayer extends Module {
    * of S instead, keeping one rank for both bases.
    */
   truncated(rules: readonly TruncationRule[], contexts: readonly TruncationContext[] = []):
-    Factorization & { truncations: Truncation[] } {
+    Factorization & {
+      /** What each basis's rule kept and dropped, by basis. */
+      truncations: Truncation[];
+    } {
     const truncations: Truncation[] = [];
     const P = this.bases.map((_, i) => tidy(() => {
       const { u, s } = linalg.svd(unfold(this.core, this.modes[i]));

@@ -24,7 +24,12 @@ export interface MultiHeadLatentAttentionOptions extends InitOptions {
   /** Causal self-attention (default false). */
   causal?: boolean;
   /** Rotary base and table length (with ropeDim > 0). */
-  rope?: { base?: number; maxLen?: number };
+  rope?: {
+    /** The angle base, θᵢ = base^{−2i/dim}, above 1 (default 10,000). */
+    base?: number;
+    /** Positions the tables cover: the longest sequence, cache included (default 4,096). */
+    maxLen?: number;
+  };
 }
 
 /**

@@ -33,7 +33,10 @@ export interface LowRankOptions extends InitOptions {
 export type Factors = MatrixFactors;
 
 /** Starting factors and bias, instead of random ones (`fromDense`). */
-export type LowRankInit = Factors & { bias?: Tensor | null };
+export type LowRankInit = Factors & {
+  /** The bias, shape (n); null: no bias; undefined: as the options say (drawn). */
+  bias?: Tensor | null;
+};
 
 /**
  * The matrix format of a factorized layer: the n×m weight stored as W = U S Vᵀ, the bases U
@@ -126,7 +129,10 @@ export abstract class LowRankLayer extends FactorizedLayer {
 
   /** The SVD of S = P Σ Qᵀ: U ← U P₁, S ← Σ₁, V ← V Q₁ (one rank for both bases). */
   override truncated(rules: readonly TruncationRule[],
-    contexts: readonly TruncationContext[] = []): Factorization & { truncations: Truncation[] } {
+    contexts: readonly TruncationContext[] = []): Factorization & {
+      /** What the SVD of S kept and dropped, once per basis (the same truncation twice). */
+      truncations: Truncation[];
+    } {
     const t = truncateFactors(this, rules[0], contexts[0]);
     return { core: t.S, bases: [t.U, t.V], truncations: [t.truncation, t.truncation] };
   }

@@ -47,7 +47,12 @@ export class KVCache {
    * cache's keys and values. The cache keeps its own copies (out of any tidy scope) until the
    * next append or `dispose`.
    */
-  append(k: Tensor, v?: Tensor): { k: Tensor; v: Tensor | null } {
+  append(k: Tensor, v?: Tensor): {
+    /** All the cached keys, `k` last on the token axis (the cache's own tensor: do not free). */
+    k: Tensor;
+    /** All the cached values, `v` last, or null when no `v` was given (the cache's own). */
+    v: Tensor | null;
+  } {
     const nk = keep(this.k ? concat([this.k, k], 2) : clone(k));
     const nv = v ? keep(this.v ? concat([this.v, v], 2) : clone(v)) : null;
     this.k?.dispose();

@@ -31,7 +31,12 @@ export interface TuckerAttentionOptions extends InitOptions {
   /** Causal self-attention (default false; the `from…` constructors take the source's). */
   causal?: boolean;
   /** Latent RoPE: rotate each head's query and the shared key in the r₃-wide latent space. */
-  rope?: { base?: number; maxLen?: number };
+  rope?: {
+    /** The angle base, θᵢ = base^{−2i/dim}, above 1 (default 10,000). */
+    base?: number;
+    /** Positions the tables cover: the longest sequence, cache included (default 4,096). */
+    maxLen?: number;
+  };
 }
 
 /** The cores and factors of a Tucker Attention layer, for the `from…` constructors. */

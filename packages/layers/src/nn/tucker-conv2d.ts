@@ -48,7 +48,10 @@ export interface TuckerConv2dOptions extends InitOptions, Conv2dOptions {
    * energy; { decay: q } a superdiagonal core whose unfoldings have the singular values s·qʲ
    * (TDLRT's ill-conditioned start; needs two or more bases).
    */
-  spectrum?: 'gaussian' | { decay: number };
+  spectrum?: 'gaussian' | {
+    /** q in (0, 1]: the ratio of successive singular values of each unfolding. */
+    decay: number;
+  };
   /** Add a bias (default true). */
   bias?: boolean;
   /** The forward path (default 'auto'). */

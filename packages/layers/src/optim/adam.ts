@@ -30,6 +30,7 @@ export class Adam extends Optimizer {
   readonly eps: number;
   /** λ, the weight decay (0: none). */
   readonly weightDecay: number;
+  /** Whether λ shrinks p directly (AdamW) rather than adding λp to the gradient (Adam). */
   protected readonly decoupled: boolean = false;
 
   constructor(o: AdamOptions = {}) {
@@ -47,6 +48,7 @@ export class Adam extends Optimizer {
     }
   }
 
+  /** λ when `weightDecay` is not given: 0 for Adam, 0.01 for AdamW. */
   protected defaultWeightDecay(): number {
     return 0;
   }

@@ -17,9 +17,19 @@ export interface Bounds {
   /** ‖W − W*‖_F/‖W*‖_F at the end of the least-squares recovery. */
   recovery: number;
   /** A loss rise counts when ℓ > ℓ_prev·(1 + relative) + floor·ℓ₀. */
-  rise: { relative: number; floor: number };
+  rise: {
+    /** The rise tolerated, relative to the previous loss ℓ_prev. */
+    relative: number;
+    /** The rise tolerated as a fraction of the first loss ℓ₀ (roundoff at the residual's floor). */
+    floor: number;
+  };
   /** Rotated-state step against the old-basis step, relative: Adam and SGD momentum. */
-  rotation: { adam: number; momentum: number };
+  rotation: {
+    /** The relative bound for Adam (its moments m and v rotated). */
+    adam: number;
+    /** The relative bound for SGD with momentum (its velocity rotated). */
+    momentum: number;
+  };
   /** Adam's ε in the suite. */
   adamEps: number;
 }

@@ -93,7 +93,12 @@ export interface EpochLog {
  * @example const { accuracy, loss } = evaluate(model, mnist().test)
  */
 export function evaluate(model: Module, data: LabeledData, o: { batchSize?: number;
-  loss?: (output: Tensor, labels: Tensor) => Tensor } = {}): { accuracy: number; loss: number } {
+  loss?: (output: Tensor, labels: Tensor) => Tensor } = {}): {
+  /** The fraction of rows whose argmax equals the label, in [0, 1] (0 for no rows). */
+  accuracy: number;
+  /** The loss per row, each batch's mean weighted by its rows (0 for no rows). */
+  loss: number;
+} {
   const bs = o.batchSize ?? 500;
   const lossFn = o.loss ?? crossEntropy;
   const rowLen = data.images.length / Math.max(data.count, 1);
