@@ -1,13 +1,16 @@
-// Builds the API model with typedoc (no output files) and lists, per package, every public
-// export with no documentation and every top-level export with no @example. Exit 1 if any.
+// Builds the API model with typedoc (no output files), runs typedoc's validation (missing docs,
+// broken links), and lists every top-level export with no documentation or no @example.
+// Exit 1 if typedoc warned or anything is listed.
 // `node check.mjs [package-name-part]` limits the listing (e.g. `core`, `layers`).
 import { Application, ReflectionKind } from 'typedoc';
 
 const only = process.argv[2];
-const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json', logLevel: 'Error',
-  disableSources: false });
+// Sources on, for FILE:LINE in the listing; no git lookup (a clone's remote is no web host).
+const app = await Application.bootstrapWithPlugins({ options: 'typedoc.json', logLevel: 'Warn',
+  disableSources: false, disableGit: true, sourceLinkTemplate: '{path}#L{line}' });
 const project = await app.convert();
 if (!project) throw new Error('typedoc could not convert the project');
+app.validate(project);
 
 const EXPORTS = ReflectionKind.Function | ReflectionKind.Class | ReflectionKind.Interface |
   ReflectionKind.TypeAlias | ReflectionKind.Variable | ReflectionKind.Enum;
@@ -50,5 +53,6 @@ for (const mod of project.children ?? []) {
   }
 }
 for (const p of problems.sort()) console.log(p);
-console.log(`${problems.length} problem(s)`);
-process.exit(problems.length ? 1 : 0);
+const warnings = app.logger.warningCount + app.logger.errorCount;
+console.log(`${problems.length} problem(s), ${warnings} typedoc warning(s)`);
+process.exit(problems.length || warnings ? 1 : 0);
