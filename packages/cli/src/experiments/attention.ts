@@ -11,10 +11,14 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '@dlrt/core';
-import { type AttentionSpec, Vit } from '@dlrt/layers';
+import { linalg, Rng, setBackend, sub, tidy, TuckerTensor } from '@dlrt/core';
+import '@dlrt/backend-cpu';
+import {
+  type AttentionSpec, MultiHeadAttention, stackedWeights, TransformerBlock, Vit,
+} from '@dlrt/layers';
 import { finetune, FINETUNE_DEFAULTS } from '../finetune.js';
 import { type LMArgs, type LMRecord, trainLM } from '../lm.js';
+import { savedModel, savedRun } from '../saved.js';
 import type { TrainArgs } from '../train.js';
 import { meanSd, readRun, RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
 import { type GroupSummary, markdownTable, pct, summarize, writeReport } from './summary.js';
@@ -137,6 +141,41 @@ function claimRows(groups: readonly GroupSummary[],
   return [vitRow, lmRow];
 }
 
+/**
+ * How much of each saved MHA ViT's attention the transfer ranks keep: the relative error
+ * ‖𝒲 − 𝒲_r‖/‖𝒲‖ of the truncated HOSVD of 𝒲 (pre-softmax, 𝒲[i] = W_iᵠ W_iᴷᵀ) and of 𝒲̃
+ * (post-softmax, (W_iⱽ W_iᴼ)ᵀ), averaged over blocks and seeds.
+ */
+async function hosvdErrors(seeds: readonly number[]): Promise<{ pre: number; post: number;
+  n: number }[]> {
+  await setBackend('cpu');
+  const errs = TRANSFER.map(() => ({ pre: [] as number[], post: [] as number[] }));
+  for (const seed of seeds) {
+    const path = mhaFile(seed);
+    if (!existsSync(path)) continue;
+    const { args, file } = savedRun(path, NAME);
+    const model = savedModel(args, file, path);
+    const blocks = model.modules().filter((m): m is TransformerBlock =>
+      m instanceof TransformerBlock);
+    for (const { attention } of blocks) {
+      if (!(attention instanceof MultiHeadAttention)) continue;
+      for (const which of ['pre', 'post'] as const) {
+        tidy(() => {
+          const w = stackedWeights(attention, which);
+          TRANSFER.forEach((r, i) => {
+            const t = TuckerTensor.hosvd(w, [...r]);
+            errs[i][which].push(linalg.norm(sub(w, t.toDense())) / linalg.norm(w));
+            t.dispose();
+          });
+        });
+      }
+    }
+    model.dispose();
+  }
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  return errs.map((e) => ({ pre: mean(e.pre), post: mean(e.post), n: e.pre.length }));
+}
+
 /** Attention parameters of one ViT block with `spec` (all blocks alike). */
 function vitAttentionParameters(spec: AttentionSpec): number {
   const vit = new Vit({ rng: new Rng(0), dim: VIT[0], depth: VIT[1], heads: VIT[2],
@@ -146,8 +185,9 @@ function vitAttentionParameters(spec: AttentionSpec): number {
   return n;
 }
 
-export function report(seeds: readonly number[] = SEEDS): void {
+export async function report(seeds: readonly number[] = SEEDS): Promise<void> {
   const groups = summarize(NAME, runs(seeds));
+  const errors = await hosvdErrors(seeds);
   const vitRows = VIT_ATTENTIONS.map(([id, spec]) => {
     const g = groups.find((x) => x.group === `vit ${id}`)!;
     return [id, `${g.runs}/${g.planned}`,
@@ -162,9 +202,11 @@ export function report(seeds: readonly number[] = SEEDS): void {
     });
     const scratch = groups.find((g) => g.group === `vit tucker-${r.join('-')}`);
     const m = meanSd(accs);
+    const e = errors[TRANSFER.indexOf(r)];
     return [`[${r}]`, `${accs.length}/${seeds.length}`,
       accs.length ? `${pct(m.mean)} ± ${pct(m.sd)}` : '–',
-      scratch?.accuracy ? `${pct(scratch.accuracy.mean)} ± ${pct(scratch.accuracy.sd)}` : '–'];
+      scratch?.accuracy ? `${pct(scratch.accuracy.mean)} ± ${pct(scratch.accuracy.sd)}` : '–',
+      e.n ? pct(e.pre) : '–', e.n ? pct(e.post) : '–'];
   });
   const lm = LM_ATTENTIONS.map(([id]) => [id, readLM(id)] as const);
   const lmRows = lm.map(([id, r]) => [id, r ? r.validation.at(-1)!.loss.toFixed(4) : '–',
@@ -183,8 +225,11 @@ export function report(seeds: readonly number[] = SEEDS): void {
     markdownTable(['attention', 'runs', 'test acc % (mean ± sd)', 'attention params',
       's/epoch'], vitRows), '',
     '## (b) Transfer: HOSVD of the trained MHA ViT, then 2 epochs of fine-tuning', '',
-    markdownTable(['Tucker ranks', 'runs', 'transferred test acc %', 'from scratch (a) %'],
-      transferRows), '',
+    'HOSVD error: ‖𝒲 − 𝒲_r‖/‖𝒲‖ of the truncated HOSVD at these ranks, for 𝒲 (pre-softmax, ' +
+      '𝒲[i] = W_iᵠ W_iᴷᵀ) and 𝒲̃ (post-softmax, (W_iⱽ W_iᴼ)ᵀ) of the trained MHA blocks, ' +
+      'before fine-tuning; mean over blocks and seeds.', '',
+    markdownTable(['Tucker ranks', 'runs', 'transferred test acc %', 'from scratch (a) %',
+      'HOSVD error 𝒲 %', 'HOSVD error 𝒲̃ %'], transferRows), '',
     '## (c) Character LM on the Brown corpus', '',
     `Width ${LM_BASE.dim}, depth ${LM_BASE.depth}, ${LM_BASE.heads} heads, context ` +
       `${LM_BASE.context}, batch ${LM_BASE.batch}, ${LM_BASE.steps} Adam steps (lr ` +
