@@ -66,7 +66,7 @@ export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
 export { ABPSI, ABPSI_SIDES, type ABPSIOptions } from './integrators/abpsi.js';
 export { GeoLoRA, type GeoLoRAOptions } from './integrators/geolora.js';
-export { METHODS, type Method, integratorFor } from './integrators/methods.js';
+export { integratorFor, MATRIX_METHODS, METHODS, type Method } from './integrators/methods.js';
 export {
   mlp, lenet5, vggMini, ToImage, type ClassifierOptions, type LowRankSpec, lowRankSize,
   type LowRankLayerInfo, LowRankSizeError, type ConvFormat, CONV_FORMATS, type TuckerSpec,

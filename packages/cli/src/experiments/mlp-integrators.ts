@@ -6,7 +6,7 @@
  * the reference code's Gaussian S. PyTorch's default U(±1/√fan_in) shrinks the activations about 6×
  * per ReLU layer, and with it this 5-layer net barely trains in 10 epochs.
  */
-import { METHODS } from '@dlrt/layers';
+import { MATRIX_METHODS } from '@dlrt/layers';
 import { machineNote, markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import { type Run, runArgs } from './runs.js';
 
@@ -15,7 +15,7 @@ export const NAME = 'mlp-integrators';
 export function runs(seeds: readonly number[] = [0, 1, 2]): Run[] {
   const base = { model: 'mlp', hidden: [500, 500, 500, 500], optimizer: 'sgd', lr: 0.01,
     batch: 64, epochs: 10, tol: 0.01, rank: 20, init: 'he' } as const;
-  return seeds.flatMap((seed) => METHODS.map((method) => ({
+  return seeds.flatMap((seed) => MATRIX_METHODS.map((method) => ({
     id: `${method}-seed${seed}`, group: method,
     args: runArgs({ ...base, hidden: [...base.hidden], seed, method }),
   })));

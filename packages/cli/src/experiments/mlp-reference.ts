@@ -7,7 +7,8 @@
  * the step), its initialization (`--init abpsi-ref`), its input normalization
  * (x − 0.1307)/0.3081 and, for abPSI, its side (`--side input`); every training method, 3 seeds.
  */
-import { METHODS } from '@dlrt/layers';
+import { MATRIX_METHODS } from '@dlrt/layers';
+import { curvesFigure } from './figures.js';
 import {
   machineNote, markdownTable, pct, summarize, timeRatio, writeReport,
 } from './summary.js';
@@ -21,7 +22,7 @@ export function runs(seeds: readonly number[] = [0, 1, 2]): Run[] {
   const base = { model: 'mlp', optimizer: 'sgd', lr: 0.01, batch: 64, epochs: 10, tol: 0.01,
     rank: 20, maxRank: 124, truncation: 'abpsi', init: 'abpsi-ref',
     normalize: [0.1307, 0.3081] as [number, number] } as const;
-  return NETS.flatMap((net) => METHODS.flatMap((method) => seeds.map((seed) => ({
+  return NETS.flatMap((net) => MATRIX_METHODS.flatMap((method) => seeds.map((seed) => ({
     id: `${net.id}-${method}-seed${seed}`, group: `${net.id} ${method}`,
     args: runArgs({ ...base, normalize: [...base.normalize], hidden: [...net.hidden], seed,
       method, ...(method === 'abpsi' ? { side: 'input' } as const : {}) }),
@@ -40,9 +41,14 @@ export function report(seeds: readonly number[] = [0, 1, 2]): void {
       g.compression ? pct(g.compression.mean) : '–',
       g.secondsPerEpoch ? g.secondsPerEpoch.toFixed(1) : '–', timeRatio(g, dense),
     ]);
+    // abPSI's and GeoLoRA's first seed over the epochs: loss, accuracy and every layer's rank.
+    const figure = curvesFigure(`${NAME}-${net.id}-curves.svg`, NAME, runs(seeds.slice(0, 1))
+      .filter((r) => [`${net.id} abpsi`, `${net.id} geolora`].includes(r.group)),
+    `784-${net.hidden.join('-')}-10, seed ${seeds[0]}`);
     return [`## 784-${net.hidden.join('-')}-10`, '',
       markdownTable(['method', 'runs', 'test acc % (mean ± sd)', 'train loss', 'ranks',
-        'compression %', 's/epoch', '× dense'], rows), ''];
+        'compression %', 's/epoch', '× dense'], rows), '',
+      ...(figure ? [`![${figure}](${figure})`, ''] : [])];
   });
   const md = [
     '# The abPSI/GeoLoRA reference code\'s MLP experiments', '',

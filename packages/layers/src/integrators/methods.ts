@@ -25,6 +25,14 @@ export const METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'a
   'geolora', 'tdlrt', 'tdlrt-1pass', 'tdlrt-fixed', 'direct'] as const;
 /** One of `METHODS`, a training method by name. */
 export type Method = (typeof METHODS)[number];
+/**
+ * The methods of the matrix family, for models whose factorized layers are U S Vᵀ: dense
+ * training and the integrators of the DLRT, abPSI and GeoLoRA papers (the experiments on MLPs
+ * run these; the Tucker methods need Tucker convolutions to differ from them).
+ * @example for (const method of MATRIX_METHODS) console.log(method)   // dense, bug, …, geolora
+ */
+export const MATRIX_METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parallel', 'abpsi',
+  'geolora'] as const satisfies readonly Method[];
 
 /**
  * The integrator for `method`; `tol` and the truncation options matter for adaptive ones,
