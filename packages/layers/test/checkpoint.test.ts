@@ -6,8 +6,8 @@ import t from 'tap';
 import { Rng } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import {
-  encodeModel, type EpochLog, GradientStep, type Integrator, mlp, type Module, ParallelBUG, SGD,
-  Trainer,
+  decodeSafetensors, encodeModel, encodeSafetensors, type EpochLog, GradientStep,
+  type Integrator, mlp, type Module, ParallelBUG, SGD, Trainer,
 } from '../src/index.js';
 import { checkpointWriter, mnist, readCheckpoint } from '../src/node/index.js';
 import { release } from '../src/testing/fixtures.js';
@@ -88,6 +88,11 @@ t.test('checkpoints refuse other runs, other models, unsaved state and corrupt f
     t.throws(() => readCheckpoint(path, { ...parts, model: other }),
       /^loadModel: .*c\.safetensors: tensor '1\.U' is not a parameter of the model/);
     const bytes = readFileSync(path);
+    const whole = decodeSafetensors(bytes, path);
+    const { 'dlrt.rng': _rng, ...noRng } = whole.metadata;
+    writeFileSync(path, encodeSafetensors([...whole.tensors], noRng));
+    t.throws(() => readCheckpoint(path, parts),
+      /^checkpoint: .*c\.safetensors has no 'dlrt\.rng' metadata; it is not a whole checkpoint/);
     writeFileSync(path, bytes.subarray(0, 100));
     t.throws(() => readCheckpoint(path, parts),
       /^safetensors: .*c\.safetensors: the header length \d+ runs past the file's 100 bytes/);

@@ -82,6 +82,9 @@ t.test('mnistFromDigits (browser-safe) names the file at fault', (t) => {
     'c', 'd'] }), /^mnist: d: data\[7\] = 1.5 is not a number in \[0, 1\]/);
   const split = mnistFromDigits(new Array(10).fill(ok));
   t.same([split.train.count, split.test.count], [8000, 10], '10 × 801 images: 8,000 + 10');
+  const exact = { data: new Array(784 * 800).fill(0.5) };
+  t.throws(() => mnistFromDigits(new Array(10).fill(exact)),
+    /^mnist: the digit files: only 8000 images, need more than 8000/, 'no empty test split');
   t.end();
 });
 

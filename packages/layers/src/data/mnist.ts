@@ -91,7 +91,7 @@ export function mnistFromDigits(files: readonly unknown[],
   const classes = files.map((f, c) => classData(f, o.names?.[c] ?? `${c}.json`));
   const sizes = classes.map((a) => a.length / PIXELS);
   const total = sizes.reduce((s, n) => s + n, 0);
-  if (total < TRAIN_COUNT) {
+  if (total <= TRAIN_COUNT) {
     throw new Error(`mnist: ${o.source ?? 'the digit files'}: only ${total} images, ` +
       `need more than ${TRAIN_COUNT}`);
   }

@@ -121,6 +121,11 @@ export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[]
     throw new Error(`checkpoint: ${path} is a model file without training state, not a ` +
       'checkpoint');
   }
+  for (const key of [RNG, HISTORY]) {
+    if (file.metadata[key] === undefined) {
+      throw new Error(`checkpoint: ${path} has no '${key}' metadata; it is not a whole checkpoint`);
+    }
+  }
   const want = JSON.stringify(parts.meta ?? null), got = file.metadata[META];
   if (want !== got) {
     throw new Error(`checkpoint: ${path} belongs to another run: its ${got} is not this run's ` +
