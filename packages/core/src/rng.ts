@@ -99,11 +99,11 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** An integer in [0, n), for an integer n in [1, 2^53]. */
+  /** An integer in [0, n), for an integer n in [1, 2^53 − 1] (a safe integer). */
   int(n: number): number {
     // Otherwise floor(u·n) gives fractions' floors or negative "indices" without a word.
     if (!(Number.isSafeInteger(n) && n >= 1)) {
-      throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
+      throw new Error(`Rng.int: n must be a positive safe integer, got ${n}`);
     }
     return Math.floor(this.uniform() * n);
   }

@@ -132,10 +132,11 @@ t.test('a shape with a NaN or fractional dim never reaches a kernel', async (t) 
 t.test('randomness: seed or rng, not both; Rng.int takes a positive integer', async (t) => {
   t.throws(() => rand([2], { seed: 1, rng: new Rng(2) }),
     /rand: pass \{ seed \} or \{ rng \}, not both/);
-  for (const n of [0, -3, 2.5, NaN]) {
+  for (const n of [0, -3, 2.5, NaN, 2 ** 53]) {
     t.throws(() => new Rng(1).int(n),
-      new RegExp(`Rng.int: n must be a positive integer, got ${n}`));
+      new RegExp(`Rng.int: n must be a positive safe integer, got ${n}`));
   }
+  t.ok(new Rng(1).int(2 ** 53 - 1) < 2 ** 53 - 1, 'the largest safe integer is allowed');
   const draws = Array.from({ length: 200 }, ((r) => () => r.int(3))(new Rng(4)));
   t.same([...new Set(draws)].sort(), [0, 1, 2], 'int(3) draws exactly 0, 1 and 2');
 });

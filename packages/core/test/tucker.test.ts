@@ -3,8 +3,8 @@
 // its error bound, and the augment/truncate invariants.
 import t from 'tap';
 import {
-  dispose, fold, linalg, modeProduct, randn, Rng, sub, type Tensor, tensor, tidy, TuckerTensor,
-  unfold,
+  dispose, fold, linalg, modeProduct, partialHosvd, randn, Rng, sub, type Tensor, tensor, tidy,
+  TuckerTensor, unfold,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 
@@ -33,6 +33,16 @@ function randomTucker(rng: Rng, shape: number[], ranks: number[]): TuckerTensor 
     dtype: 'float64' }))));
   return new TuckerTensor(core, factors);
 }
+
+t.test('partialHosvd with no modes returns a copy of x as the core', async (t) => {
+  const x = randn([3, 4, 2], { seed: 5, dtype: 'float64' });
+  const { core, factors } = partialHosvd(x, [], []);
+  t.not(core, x, 'a tensor of its own');
+  t.same(factors, []);
+  core.dispose();
+  t.same(Array.from(x.dataSync()).length, 24, 'x lives on after the core is disposed');
+  x.dispose();
+});
 
 t.test('fold(unfold(X, i), i) = X', async (t) => {
   const x = randn([5, 4, 3, 2], { seed: 1, dtype: 'float64' });

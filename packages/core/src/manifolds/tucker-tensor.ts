@@ -66,7 +66,9 @@ export function partialHosvd(x: Tensor, modes: readonly number[],
     u.dispose();
     return f;
   });
-  const core = tidy(() => factors.reduce((c, u, k) => modeProduct(c, transpose(u), modes[k]), x));
+  // With no modes the core is a copy: the caller owns (and may dispose) it, never x itself.
+  const core = tidy(() => modes.length === 0 ? clone(x)
+    : factors.reduce((c, u, k) => modeProduct(c, transpose(u), modes[k]), x));
   return { core, factors, truncations };
 }
 
