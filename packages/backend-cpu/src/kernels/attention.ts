@@ -61,6 +61,13 @@ function scores(q: FloatArray, kt: Float64Array, mask: FloatArray | null, sh: At
   }
 }
 
+/** The largest of `from` and row r's `cols` scores in the tile: a row's running maximum. */
+function rowMax(s: Float64Array, r: number, cols: number, from: number): number {
+  let top = from;
+  for (let c = 0; c < cols; c++) if (s[r * KEYS + c] > top) top = s[r * KEYS + c];
+  return top;
+}
+
 /** Key/value head of the flat (batch, head) index bh. */
 function kvHead(bh: number, h: number, groups: number): number {
   return Math.floor(bh / h) * (h / groups) + Math.floor((bh % h) / groups);
@@ -95,8 +102,7 @@ export function attentionForward(q: FloatArray, k: FloatArray, v: FloatArray,
         transposeTile(k, kvh * nk * d, j0, cols, d, kt);
         scores(q, kt, mask, sh, a, { q: bh * nq * d, i0, rows, j0, cols }, s);
         for (let r = 0; r < rows; r++) {
-          let top = m[r];
-          for (let c = 0; c < cols; c++) if (s[r * KEYS + c] > top) top = s[r * KEYS + c];
+          const top = rowMax(s, r, cols, m[r]);
           if (top === -Infinity) continue;
           // A new maximum rescales what the row has summed so far, once per tile.
           const o = r * dv;
@@ -160,8 +166,7 @@ export function attentionBackward(q: FloatArray, k: FloatArray, v: FloatArray,
         transposeTile(k, k0, j0, cols, d, kt);
         scores(q, kt, mask, sh, a, { q: q0, i0, rows, j0, cols }, s);
         for (let r = 0; r < rows; r++) {
-          let top = lse[r];
-          for (let c = 0; c < cols; c++) if (s[r * KEYS + c] > top) top = s[r * KEYS + c];
+          const top = rowMax(s, r, cols, lse[r]);
           if (top === -Infinity) continue;
           let sum = 0;
           for (let c = 0; c < cols; c++) sum += Math.exp(s[r * KEYS + c] - top);
