@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/bin:$PATH"
 pnpm exec tap build >/dev/null           # apply .taprc's plugin set before the first run
 pnpm exec tsc -p tsconfig.test.json      # type-check the tests
+pnpm exec tsc -p demo/tsconfig.json      # type-check the browser demo and its test
+bash scripts/install-chromium.sh         # the demo's test drives Debian's chromium
 LOG="$(mktemp)"
 set +e
 pnpm exec tap --reporter=tap "$@" 2>&1 | tee "$LOG"

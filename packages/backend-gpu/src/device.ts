@@ -5,9 +5,8 @@
  * this thread stay synchronous and a synchronous read can block on Atomics until the worker
  * has the values.
  */
-import type { Worker } from 'node:worker_threads';
 import { startWorker } from '@dlrt/backend-cpu';
-import { Executor, type RunCommand } from './executor.js';
+import { Executor, type GpuJsClass, type RunCommand } from './executor.js';
 import type { GpuMode } from './modes.js';
 
 export interface Device {
@@ -33,8 +32,9 @@ export class LocalDevice implements Device {
     return this.nextId++;
   }
 
-  constructor(readonly mode: GpuMode) {
-    this.exec = new Executor(mode);
+  /** @param GPU gpu.js's class, from `loadGpuJs`. */
+  constructor(readonly mode: GpuMode, GPU: GpuJsClass) {
+    this.exec = new Executor(mode, GPU);
   }
 
   get info(): string {
@@ -93,6 +93,66 @@ const SYNC_ERROR_BYTES = 4096;
 
 type ReadReply = FromWorker & { t: 'read' };
 
+/** The device thread as this file uses it: a Node worker thread or a browser Worker. */
+interface DevicePort {
+  post(m: ToWorker): void;
+  listen(f: (m: FromWorker) => void): void;
+  /** The first message, or the worker's failure to start. */
+  first(): Promise<FromWorker>;
+  /** Keep the process alive for the worker (Node; a page has nothing to keep alive). */
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown>;
+}
+
+/** A page's Worker (DOM type, declared here: the package compiles without the DOM lib). */
+interface PageWorker {
+  postMessage(m: unknown): void;
+  addEventListener(type: 'message' | 'error',
+    f: (e: { data?: unknown; message?: string }) => void): void;
+  terminate(): void;
+}
+declare const Worker: new (url: URL, o: { type: 'module' }) => PageWorker;
+
+/** Whether this runs in Node (else in a browser, a page or a worker). */
+const inNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+
+function startNodePort(): DevicePort {
+  // Dawn's GLES fallback reads this from the process environment, which a worker inherits.
+  process.env.EGL_PLATFORM = 'surfaceless';
+  // A worker inherits the process's flags; `--input-type` (node -e) is refused for a file.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const w = startWorker('worker', import.meta.url, { execArgv });
+  return {
+    post: (m) => w.postMessage(m),
+    listen: (f) => w.on('message', f),
+    first: () => new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    }),
+    ref: () => w.ref(),
+    unref: () => w.unref(),
+    terminate: () => w.terminate(),
+  };
+}
+
+function startPagePort(): DevicePort {
+  // Written out in full so that a bundler (Vite, webpack) finds and bundles the worker.
+  const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  return {
+    post: (m) => w.postMessage(m),
+    listen: (f) => w.addEventListener('message', (e) => f(e.data as FromWorker)),
+    first: () => new Promise((resolve, reject) => {
+      w.addEventListener('message', (e) => resolve(e.data as FromWorker));
+      w.addEventListener('error', (e) => reject(new Error(`the webgpu worker failed: ` +
+        `${e.message ?? 'no message'}`)));
+    }),
+    ref: () => {},
+    unref: () => {},
+    terminate: async () => w.terminate(),
+  };
+}
+
 /**
  * The one webgpu worker of the process. Dawn is started once and kept: starting and stopping
  * a Dawn device per backend instance is slow (≈2 s here) and tearing one down while another
@@ -110,8 +170,8 @@ class DeviceThread {
   private handled = 0;
   private busy = false;
 
-  private constructor(private readonly worker: Worker, readonly info: string) {
-    worker.on('message', (m: FromWorker) => {
+  private constructor(private readonly worker: DevicePort, readonly info: string) {
+    worker.listen((m: FromWorker) => {
       if (m.t === 'idle') {
         this.handled = m.handled;
       } else if (m.t === 'read') {
@@ -138,15 +198,8 @@ class DeviceThread {
   }
 
   private static async start(): Promise<DeviceThread> {
-    // Dawn's GLES fallback reads this from the process environment, which a worker inherits.
-    process.env.EGL_PLATFORM = 'surfaceless';
-    // A worker inherits the process's flags; `--input-type` (node -e) is refused for a file.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    const worker = startWorker('worker', import.meta.url, { execArgv });
-    const first = await new Promise<FromWorker>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
+    const worker = inNode ? startNodePort() : startPagePort();
+    const first = await worker.first();
     if (first.t !== 'ready') {
       await worker.terminate();
       throw new Error(first.t === 'failed' ? first.error : 'the webgpu worker did not start');
@@ -164,7 +217,7 @@ class DeviceThread {
       this.worker.ref();
       this.busy = true;
     }
-    this.worker.postMessage(m);
+    this.worker.post(m);
   }
 
   /**

@@ -7,10 +7,7 @@
  * feed later kernels directly), `immutable: true` (each call gets a fresh output buffer) and
  * dynamic output and argument sizes (one compiled kernel serves every shape).
  */
-import { createRequire } from 'node:module';
 import { KERNELS, type KernelName } from './kernels.js';
-
-const require = createRequire(import.meta.url);
 
 /** What a gpu.js pipeline call returns: a device handle, or a typed array in webasm/cpu. */
 export interface DeviceResult {
@@ -41,11 +38,20 @@ export interface RunCommand {
   meta: Float32Array;
 }
 
-/** The gpu.js class, loaded with require (gpu.js is CommonJS). */
-export function loadGpuJs(): { GPU: new (settings: Record<string, unknown>) => GpuJs } & {
-  GPU: Record<string, unknown>;
-} {
-  return require('gpu.js');
+/** gpu.js's `GPU` class, with the static feature flags that modes.ts reads. */
+export type GpuJsClass = (new (settings: Record<string, unknown>) => GpuJs) &
+  Record<string, unknown>;
+
+let gpuJs: Promise<GpuJsClass> | null = null;
+
+/**
+ * The gpu.js class, imported once. gpu.js is CommonJS, so its exports arrive as the module's
+ * default; a bundler for the browser picks its browser build (package.json "browser").
+ */
+export function loadGpuJs(): Promise<GpuJsClass> {
+  gpuJs ??= import('gpu.js').then((m: { default?: { GPU: unknown }; GPU?: unknown }) =>
+    (m.default?.GPU ?? m.GPU) as GpuJsClass);
+  return gpuJs;
 }
 
 export class Executor {
@@ -53,8 +59,8 @@ export class Executor {
   private readonly buffers = new Map<number, Buffer>();
   private readonly gpu: GpuJs;
 
-  constructor(readonly mode: string) {
-    const { GPU } = loadGpuJs();
+  /** @param GPU gpu.js's class, from `loadGpuJs`. */
+  constructor(readonly mode: string, GPU: GpuJsClass) {
     this.gpu = new GPU({ mode });
   }
 

@@ -15,6 +15,7 @@ import { type Device, LocalDevice, WorkerDevice } from './device.js';
 import { BINARY_CODES, type KernelName, MAX_RANK, REDUCE_CODES, UNARY_CODES } from './kernels.js';
 import * as la from './linalg.js';
 import { GPU_MODES, type GpuMode, type GpuModeOption } from './mode-names.js';
+import { loadGpuJs } from './executor.js';
 import { availableModes, isModeAvailable } from './modes.js';
 
 /** Options of `setBackend('gpu', options)`. */
@@ -109,7 +110,7 @@ export class GpuBackend implements Backend {
       throw new Error(`setBackend('gpu'): mode '${asked}' is not available here; ` +
         `available: ${(await availableModes()).join(', ')}`);
     }
-    return new GpuBackend(new LocalDevice(mode), allow);
+    return new GpuBackend(new LocalDevice(mode, await loadGpuJs()), allow);
   }
 
   /** The mode the device runs in (the one 'auto' picked, when asked for 'auto'). */

@@ -34,8 +34,17 @@ function describe(a: Adapter, via: string): string {
  * a worker, so that the worker's Dawn sees the variable too.
  */
 export async function installWebGPU(): Promise<string> {
+  const own = (globalThis as { navigator?: { gpu?: NodeGpu } }).navigator?.gpu;
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    // A browser brings its own WebGPU.
+    const a = own ? await own.requestAdapter().catch(() => null) : null;
+    if (!a) throw new Error(`webgpu: ${own ? 'no adapter' : 'this browser has no WebGPU'}`);
+    return describe(a, 'the browser');
+  }
   process.env.EGL_PLATFORM = 'surfaceless';
-  const { create, globals } = await import('webgpu');
+  // A name in a variable, so that a bundler for the browser does not pull Dawn in.
+  const dawn = 'webgpu';
+  const { create, globals } = await import(/* @vite-ignore */ dawn) as typeof import('webgpu');
   Object.assign(globalThis, globals);
   const native = create([]) as unknown as NodeGpu;
   const first = await native.requestAdapter().catch(() => null);
@@ -74,7 +83,7 @@ export function probeWebGPU(): Promise<string | null> {
 
 /** Whether gpu.js supports `mode` here; webgpu is probed by starting a device. */
 export async function isModeAvailable(mode: GpuMode): Promise<boolean> {
-  const { GPU } = loadGpuJs();
+  const GPU = await loadGpuJs();
   if (mode === 'webgpu') return (await probeWebGPU()) !== null;
   if (mode === 'webgl2') return GPU.isWebGL2Supported === true;
   if (mode === 'webgl') return GPU.isWebGLSupported === true;

@@ -4,12 +4,20 @@
  * replies. The first device error is kept and returned with the next read. When the queue
  * drains it says so (`idle`), so the main thread can let the process exit between Dawn calls.
  */
-import { parentPort } from 'node:worker_threads';
 import { type FromWorker, SYNC_HEADER, type ToWorker } from './device.js';
-import { Executor } from './executor.js';
+import { Executor, loadGpuJs } from './executor.js';
 import { installWebGPU } from './modes.js';
 
-const parent = parentPort!;
+/** The starting thread: Node's parentPort, or a browser worker's own scope. */
+const parent: { postMessage(m: FromWorker): void; on(t: 'message', f: (m: ToWorker) => void):
+  void } = typeof process !== 'undefined' && process.versions?.node
+  ? process.getBuiltinModule('node:worker_threads').parentPort! as never
+  : {
+    postMessage: (m) => (globalThis as unknown as { postMessage(m: unknown): void })
+      .postMessage(m),
+    on: (_t, f) => (globalThis as unknown as { addEventListener(t: 'message',
+      g: (e: { data: ToWorker }) => void): void }).addEventListener('message', (e) => f(e.data)),
+  };
 let exec: Executor;
 let failure: string | undefined;
 let queue: Promise<void> = Promise.resolve();
@@ -59,7 +67,7 @@ function answer(shared: SharedArrayBuffer, reply: FromWorker & { t: 'read' }): v
 
 try {
   const info = await installWebGPU();
-  exec = new Executor('webgpu');
+  exec = new Executor('webgpu', await loadGpuJs());
   parent.on('message', (m: ToWorker) => {
     const next: Promise<void> = queue.then(() => handle(m)).catch((e: Error) => {
       // gpu.js appends the whole generated shader to compile errors; the head says enough.

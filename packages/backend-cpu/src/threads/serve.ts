@@ -3,7 +3,6 @@
  * are open, claims and computes blocks on shared memory with `kernel`, then leaves the job,
  * waking the caller in Atomics.wait.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import type { StridedGemm } from '../kernels/gemm.js';
 import {
   ERROR_BYTES, type GemmJob, type PoolInit, SYNC_ERROR, joinJob, leaveJob, runJob,
@@ -15,6 +14,8 @@ import {
  * @example servePool(gemmStrided);   // the whole of a worker script
  */
 export function servePool(kernel: StridedGemm): void {
+  // Loaded here, not imported: this module is part of the package's (browser-safe) index.
+  const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
   const init = workerData as PoolInit;
   const sync = new Int32Array(init.sync);
   const errorBytes = new Uint8Array(init.error);

@@ -1,5 +1,5 @@
 /** Starting a worker thread from its script beside the calling module, built or from sources. */
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 /**
  * Starts the worker script `name` that sits beside the module at `moduleUrl`. Built packages
@@ -10,6 +10,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  */
 export function startWorker(name: string, moduleUrl: string, options: WorkerOptions = {}):
   Worker {
+  // Loaded at the call, not imported: a page's bundle of this package then needs no Node stub.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   if (!moduleUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, moduleUrl), options);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const script = JSON.stringify(new URL(`./${name}.ts`, moduleUrl).href);

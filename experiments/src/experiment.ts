@@ -6,19 +6,19 @@
  * --report only rebuilds the table from the runs on disk.
  */
 import { parseArgs } from 'node:util';
-import { sweep } from './experiments/lenet5-sweep.js';
-import * as initRanks from './experiments/init-ranks.js';
-import * as finetune from './experiments/finetune.js';
-import * as mlpInit from './experiments/mlp-init.js';
-import * as mlpIntegrators from './experiments/mlp-integrators.js';
-import * as mlpReference from './experiments/mlp-reference.js';
-import * as tuckerConv from './experiments/tucker-conv.js';
-import * as attention from './experiments/attention.js';
-import { runAll } from './experiments/runs.js';
+import { sweep } from './lenet5-sweep.js';
+import * as initRanks from './init-ranks.js';
+import * as finetune from './finetune.js';
+import * as mlpInit from './mlp-init.js';
+import * as mlpIntegrators from './mlp-integrators.js';
+import * as mlpReference from './mlp-reference.js';
+import * as tuckerConv from './tucker-conv.js';
+import * as attention from './attention.js';
+import { runAll } from './runs.js';
 
 interface Experiment {
   NAME: string;
-  runs(seeds?: readonly number[]): import('./experiments/runs.js').Run[];
+  runs(seeds?: readonly number[]): import('./runs.js').Run[];
   /** Runs what is not done yet, where `runAll` over `runs()` does not fit; returns failures. */
   run?(seeds?: readonly number[], only?: string): Promise<string[]>;
   report(seeds?: readonly number[]): void | Promise<void>;

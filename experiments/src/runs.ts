@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { runRecordWriter } from '@dlrt/layers/node';
 import type { EpochLog } from '@dlrt/layers';
-import { DEFAULTS, train, type TrainArgs } from '../train.js';
+import { DEFAULTS, train, type TrainArgs } from '@dlrt/cli';
 
 /** One training run of an experiment. */
 export interface Run {
@@ -27,8 +27,8 @@ export interface RunRecord {
   error?: string;
 }
 
-/** docs/results/ of the repository (from packages/cli/dist/experiments/). */
-export const RESULTS = new URL('../../../../docs/results/', import.meta.url);
+/** docs/results/ of the repository (from experiments/src/ or experiments/dist/). */
+export const RESULTS = new URL('../../docs/results/', import.meta.url);
 
 export function runPath(experiment: string, id: string): URL {
   return new URL(`runs/${experiment}/${id}.json`, RESULTS);

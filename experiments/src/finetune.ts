@@ -11,8 +11,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EpochLog } from '@dlrt/layers';
 import { runRecordWriter } from '@dlrt/layers/node';
-import { finetune, FINETUNE_DEFAULTS, type FinetuneArgs } from '../finetune.js';
-import { train, type TrainArgs } from '../train.js';
+import {
+  finetune, FINETUNE_DEFAULTS, type FinetuneArgs, train, type TrainArgs,
+} from '@dlrt/cli';
 import { meanSd, readRun, RESULTS, runArgs, runPath } from './runs.js';
 import { markdownTable, pct, writeReport } from './summary.js';
 

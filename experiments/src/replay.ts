@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { REPLAYED, replay } from './experiments/replay.js';
+import { REPLAYED, replay } from './replay-record.js';
 
 async function main(argv: string[]): Promise<number> {
   const usage = 'usage: npm run replay -- RECORD.json [--epochs N]';

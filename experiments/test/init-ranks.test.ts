@@ -4,7 +4,7 @@ import t from 'tap';
 import '@dlrt/backend-cpu';
 import { mul, randn, Rng, sum, truncationRank, type TruncationRule } from '@dlrt/core';
 import { factorizedParts, type LowRankLayer, mlp, RankAdaptiveBUG, SGD } from '@dlrt/layers';
-import { settle, settledLeNet5, settledRank } from '../src/experiments/init-ranks.js';
+import { settle, settledLeNet5, settledRank } from '../src/init-ranks.js';
 
 const relative = (theta: number): TruncationRule => ({ kind: 'relative', theta, rMin: 2 });
 const withZeros = (s: number[]) => [...s, ...s.map(() => 0)];

@@ -12,9 +12,9 @@
  */
 import type { EpochLog, Rank } from '@dlrt/layers';
 import { writeFileSync } from 'node:fs';
-import { lineChart, type Series } from '../svg-chart.js';
+import { lineChart, type Series } from '@dlrt/cli/svg-chart';
 import { accuracyFigure, type SweepPoint } from './figures.js';
-import type { TrainArgs } from '../train.js';
+import type { TrainArgs } from '@dlrt/cli';
 import {
   machineNote, markdownTable, pct, summarize, timeRatio, writeReport, type GroupSummary,
 } from './summary.js';

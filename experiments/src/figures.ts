@@ -5,8 +5,8 @@
  * docs/results/.
  */
 import { writeFileSync } from 'node:fs';
-import { plotRuns } from '../plot.js';
-import { lineChart, type Series } from '../svg-chart.js';
+import { plotRuns } from '@dlrt/cli';
+import { lineChart, type Series } from '@dlrt/cli/svg-chart';
 import { readRun, RESULTS, type Run } from './runs.js';
 
 /** A setting's mean compression and accuracy (both fractions) and the accuracy's sd. */

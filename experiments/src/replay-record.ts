@@ -1,9 +1,9 @@
 /**
  * Replaying a run record: rerun its first epochs with its own arguments and list every recorded
- * number that comes out differently (`npm run replay`, see ../replay.ts).
+ * number that comes out differently (`npm run replay`, see replay.ts).
  */
 import type { EpochLog } from '@dlrt/layers';
-import { DEFAULTS, train, type TrainArgs } from '../train.js';
+import { DEFAULTS, train, type TrainArgs } from '@dlrt/cli';
 
 /** The fields of an epoch a replay must reproduce. */
 export const REPLAYED: readonly (keyof EpochLog)[] = ['loss', 'testLoss', 'testAccuracy',

@@ -10,7 +10,7 @@ import {
 import { ABPSI, factorizedParts, SGD } from '@dlrt/layers';
 import { markdownTable, pct, summarize, timeRatio, writeReport } from './summary.js';
 import { type Run, runArgs } from './runs.js';
-import { drawModel, loadData, startBackend, type TrainArgs } from '../train.js';
+import { drawModel, loadData, startBackend, type TrainArgs } from '@dlrt/cli';
 
 export const NAME = 'mlp-init';
 

@@ -16,10 +16,10 @@ import '@dlrt/backend-cpu';
 import {
   type AttentionSpec, MultiHeadAttention, stackedWeights, TransformerBlock, Vit,
 } from '@dlrt/layers';
-import { finetune, FINETUNE_DEFAULTS } from '../finetune.js';
-import { type LMArgs, type LMRecord, trainLM } from '../lm.js';
-import { savedModel, savedRun } from '../saved.js';
-import type { TrainArgs } from '../train.js';
+import {
+  finetune, FINETUNE_DEFAULTS, type LMArgs, type LMRecord, savedModel, savedRun, type TrainArgs,
+  trainLM,
+} from '@dlrt/cli';
 import { meanSd, readRun, RESULTS, type Run, runAll, runArgs, runPath } from './runs.js';
 import { type GroupSummary, markdownTable, pct, summarize, writeReport } from './summary.js';
 

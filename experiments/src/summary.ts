@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { bestValidationEpoch } from '@dlrt/layers';
 import { meanSd, readRun, RESULTS, type Run } from './runs.js';
 
-export { markdownTable } from '../markdown.js';
+export { markdownTable } from '@dlrt/cli';
 
 export interface GroupSummary {
   group: string;

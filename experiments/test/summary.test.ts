@@ -1,8 +1,8 @@
 // Experiment tables: the time ratio to dense is only given between runs of one CPU model, and
 // the DLRT paper's parameter count reproduces its own LeNet5 table.
 import t from 'tap';
-import { machineNote, timeRatio, type GroupSummary } from '../src/experiments/summary.js';
-import { paperCount } from '../src/experiments/lenet5-sweep.js';
+import { machineNote, timeRatio, type GroupSummary } from '../src/summary.js';
+import { paperCount } from '../src/lenet5-sweep.js';
 
 const group = (name: string, seconds: number, machines: string[]): GroupSummary => ({
   group: name, runs: 3, planned: 3, epochs: '20', accuracy: null, lastThree: null,

@@ -13,7 +13,7 @@ import {
   factorizedParts, LowRankLayer, type Module, parameterCounts, ruleFor, type TruncationOptions,
   type WeightInit,
 } from '@dlrt/layers';
-import { drawModel } from '../train.js';
+import { drawModel } from '@dlrt/cli';
 import { THETAS } from './lenet5-sweep.js';
 import { meanSd, readRun, runArgs } from './runs.js';
 import { markdownTable, pct, writeReport } from './summary.js';
