@@ -8,6 +8,19 @@ pnpm exec tap build >/dev/null           # apply .taprc's plugin set before the 
 pnpm exec tsc -p tsconfig.test.json      # type-check the tests
 pnpm exec tsc -p demo/tsconfig.json      # type-check the browser demo and its test
 bash scripts/install-chromium.sh         # the demo's test drives Debian's chromium
+if [ $# -eq 0 ]; then
+  # Every test file, the longest first (times from a full run on the 2-core VM): tap starts
+  # files in order, three at a time, and a long file started last would run on alone.
+  SLOW=(demo/test/demo.test.ts packages/cli/test/cli.test.ts
+    packages/backend-gpu/test/integrator-suite.test.ts packages/layers/test/integrator-suite.test.ts
+    packages/cli/test/snippets.test.ts packages/backend-wasm/test/integrator-suite.test.ts
+    packages/backend-gpu/test/backend.test.ts packages/backend-wasm/test/conformance.test.ts
+    bench/test/api-docs.test.ts)
+  set -- "${SLOW[@]}"
+  for f in $(pnpm exec tap list); do   # the files .taprc includes
+    [[ " ${SLOW[*]} " == *" $f "* ]] || set -- "$@" "$f"
+  done
+fi
 LOG="$(mktemp)"
 set +e
 pnpm exec tap --reporter=tap "$@" 2>&1 | tee "$LOG"

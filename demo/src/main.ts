@@ -29,6 +29,8 @@ const demo = {
   backend: '',
   curves: emptyCurves() as Curves,
   prediction: null as number[] | null,
+  /** Seconds the last finished run trained. */
+  seconds: 0,
   error: '',
 };
 (window as unknown as { dlrtDemo: typeof demo }).dlrtDemo = demo;
@@ -101,6 +103,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
     demo.curves.accuracies.push(m.accuracy);
     scheduleDraw();
   } else if (m.t === 'done') {
+    demo.seconds = m.seconds;
     const acc = demo.curves.accuracies.at(-1) ?? 0;
     setState('done', `${demo.backend}: ${m.steps} steps in ${m.seconds.toFixed(1)} s, test ` +
       `accuracy ${(100 * acc).toFixed(1)}%. Draw a digit below.`);

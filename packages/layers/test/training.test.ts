@@ -53,6 +53,9 @@ t.test('Trainer on MNIST: accuracy well above chance, live tensors flat, JSON wr
     t.match(lines[1], /^epoch 2\/2 {2}loss \d\.\d{4} {2}test loss .* test acc \d+\.\d\d% {2}[\d.]+ s$/);
     const json = JSON.parse((await import('node:fs')).readFileSync(`${dir}/h.json`, 'utf8'));
     t.equal(json.epochs.length, 2);
+    const again = await trainer.fit();
+    t.same(again.map((e) => e.epoch), [1, 2], 'a second fit trains no epoch again');
+    t.equal(lines.length, 2, 'and logs nothing');
     model.dispose();
     t.ok(memory().numTensors - before <= 8, 'only optimizer state outlives the model');
   });

@@ -116,7 +116,11 @@ export function checkpointWriter(path: string, parts: CheckpointParts):
  *          await new Trainer({ ...options, resumeFrom: done }).fit();
  */
 export function readCheckpoint(path: string, parts: CheckpointParts): EpochLog[] {
-  const file = readSafetensors(path, 'checkpoint');
+  return restore(readSafetensors(path, 'checkpoint'), path, parts);
+}
+
+/** readCheckpoint on a file already read (`path` names it in errors). */
+function restore(file: Safetensors, path: string, parts: CheckpointParts): EpochLog[] {
   if (!isCheckpoint(file)) {
     throw new Error(`checkpoint: ${path} is a model file without training state, not a ` +
       'checkpoint');
@@ -186,7 +190,7 @@ export function readSafetensors(path: string, who: string): Safetensors {
 export function startFrom(path: string, parts: CheckpointParts): EpochLog[] | null {
   const file = readSafetensors(path, 'startFrom');
   if (isCheckpoint(file) && file.metadata[META] === JSON.stringify(parts.meta ?? null)) {
-    return readCheckpoint(path, parts);
+    return restore(file, path, parts);
   }
   loadModel(parts.model, modelPart(file), path);
   return null;

@@ -181,7 +181,8 @@ export class Trainer {
   }
 
   /**
-   * Trains the remaining epochs (after `o.resumeFrom`'s) and returns the history.
+   * Trains the remaining epochs (after `o.resumeFrom`'s) and returns the history. A later call
+   * goes on after the last epoch trained, so once all `o.epochs` are done it trains nothing.
    * @throws Error naming the epoch and the step when a loss is NaN or infinite (training stops
    *   there), or when `resumeFrom` does not hold epochs 1…k with k ≤ epochs.
    */
@@ -195,8 +196,8 @@ export class Trainer {
       throw new Error(`Trainer: resumeFrom must hold epochs 1…k with k ≤ ${o.epochs}, got ` +
         `[${done.map((e) => e.epoch)}]`);
     }
-    this.history.push(...done);
-    for (let epoch = done.length + 1; epoch <= o.epochs; epoch++) {
+    if (this.history.length === 0) this.history.push(...done);
+    for (let epoch = this.history.length + 1; epoch <= o.epochs; epoch++) {
       const batches = shuffledBatches(o.train.count, o.batchSize, () => o.rng.uniform());
       const bar = new Progress(o.progress ?? 'auto', `epoch ${epoch}/${o.epochs}`, batches.length);
       const t0 = performance.now();
