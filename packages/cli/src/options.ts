@@ -198,6 +198,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     idle: (a) => a.method !== 'abpsi' ? { by: 'method', why: 'abpsi only' } : undefined,
     meaning: "the basis abPSI augments, so the side its update projects the gradient on: " +
       "output (U) or input (V; the abPSI MNIST code's, which writes y = x·W)" }),
+  option({ flag: 'local-steps', key: 'localSteps', value: 'n',
+    parse: (v, flag) => number(flag, v, 'an integer ≥ 2', (x) => Number.isInteger(x) && x >= 2),
+    idle: (a) => a.method !== 'tdlrt' && a.method !== 'tdlrt-1pass'
+      ? { by: 'method', why: 'tdlrt and tdlrt-1pass only' } : undefined,
+    fallback: 'off',
+    meaning: "cycles of n steps (the TDLRT authors' later augmented-BUG schedule): augment, " +
+      'then n − 1 steps of the cores, biases and dense layers, then truncate' }),
   option({ flag: 'truncation', key: 'truncation', value: TRUNCATIONS.join('|'),
     parse: oneOf(TRUNCATIONS), idle: fixedOrDense,
     meaning: "the truncation rule: T-std, the DLRT 2022 reference code's, or the abPSI " +

@@ -58,6 +58,8 @@ export interface TrainArgs {
   truncation: NonNullable<TruncationOptions['truncation']>;
   /** The basis abPSI augments: 'output' (U) or 'input' (V, the reference code's). */
   side: NonNullable<ABPSIOptions['side']>;
+  /** tdlrt: cycles of n steps (augment, n − 1 core steps, truncate); absent: every step. */
+  localSteps?: number;
   /**
    * Weight init of every layer ('uniform' = PyTorch's default, 'he' for deep ReLU nets,
    * 'dlrt-net' the DLRT reference code's).
@@ -327,7 +329,7 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
   const data = loadData(a);
   const optimizer = makeOptimizer(a);
   const integrator = integratorFor(a.method, model, { optimizer, tol: a.tol,
-    truncation: a.truncation, side: a.side });
+    truncation: a.truncation, side: a.side, localSteps: a.localSteps });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : a.model;
   const counts = parameterCounts(model);
   const method = a.method === 'dense' ? 'dense'

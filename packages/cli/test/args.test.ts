@@ -36,6 +36,8 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
       [['--method', 'bug-fixed', '--truncation', 'std'],
         /^--truncation std: does nothing with --method bug-fixed/],
       [['--method', 'bug', '--side', 'input'], /^--side input: does nothing with --method bug/],
+      [['--method', 'tdlrt-fixed', '--local-steps', '5'],
+        /^--local-steps 5: does nothing with --method tdlrt-fixed: tdlrt and tdlrt-1pass only/],
       [['--backend', 'gpu', '--threads', '2'], /^--threads 2: does nothing with --backend gpu/],
       [['--momentum', '0.9'],
         /^--momentum 0.9: does nothing with --optimizer adam \(the default\)/],
@@ -52,6 +54,7 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
       [['--method', 'bug-fixed', '--rank', '20', '--max-rank', '30'], { rank: 20, maxRank: 30 }],
       [['--optimizer', 'sgd', '--momentum', '0.9'], { momentum: 0.9 }],
       [['--method', 'abpsi', '--side', 'input'], { side: 'input' }],
+      [['--method', 'tdlrt-1pass', '--local-steps', '10'], { localSteps: 10 }],
       [['--init', 'orthogonal', '--output-gain', 'linear'], { outputGain: 'linear' }],
       [['--backend', 'gpu', '--gpu-mode', 'webasm'], { gpuMode: 'webasm' }],
       // The demo presets rank, tol and momentum; switching the method or optimizer is fine.
@@ -101,6 +104,8 @@ t.test('--conv, --width, --core-decay and the Tucker methods', async (t) => {
     [['--model', 'lenet5', '--method', 'tdlrt', '--rank', '1,2'],
       /^--rank 1,2: lists 2 values for the 1 low-rank layer of lenet5/],
     [['--conv', 'cp'], /^--conv: expected one of dense\|matrix\|tucker, got 'cp'/],
+    [['--model', 'vgg-mini', '--method', 'tdlrt', '--local-steps', '1'],
+      /^--local-steps: expected an integer ≥ 2, got '1'/],
   ];
   for (const [argv, want] of bad) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
 });

@@ -42,8 +42,14 @@ export const MATRIX_METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parall
  * @example const step = integratorFor('bug', model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.1 })
  */
 export function integratorFor(method: Method, model: Module,
-  o: { optimizer: Optimizer } & Partial<Omit<ABPSIOptions, 'optimizer'>>): Integrator {
-  const { side, ...rest } = o;
+  o: { optimizer: Optimizer } & Partial<Omit<ABPSIOptions, 'optimizer'>> & {
+    /** tdlrt and tdlrt-1pass: TuckerBUG's `localSteps` (cycles of n steps). */
+    localSteps?: number;
+  }): Integrator {
+  const { side, localSteps, ...rest } = o;
+  if (localSteps !== undefined && method !== 'tdlrt' && method !== 'tdlrt-1pass') {
+    throw new Error(`integratorFor: localSteps is TuckerBUG's (tdlrt, tdlrt-1pass), not ${method}'s`);
+  }
   const adaptive: AdaptiveOptions = { ...rest, tol: o.tol ?? 0.1 };
   switch (method) {
     case 'dense':
@@ -54,8 +60,8 @@ export function integratorFor(method: Method, model: Module,
     case 'parallel': return new ParallelBUG(model, adaptive);
     case 'abpsi': return new ABPSI(model, { ...adaptive, side });
     case 'geolora': return new GeoLoRA(model, adaptive);
-    case 'tdlrt': return new TuckerBUG(model, adaptive);
-    case 'tdlrt-1pass': return new TuckerBUG(model, { ...adaptive, passes: 1 });
+    case 'tdlrt': return new TuckerBUG(model, { ...adaptive, localSteps });
+    case 'tdlrt-1pass': return new TuckerBUG(model, { ...adaptive, passes: 1, localSteps });
     case 'tdlrt-fixed': return new TuckerBUG(model, { optimizer: o.optimizer, rank: 'fixed' });
     default: throw new Error(`integratorFor: unknown method '${method as string}'; ` +
       `known: ${METHODS.join(', ')}`);

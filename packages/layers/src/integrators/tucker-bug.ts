@@ -23,6 +23,13 @@ import { type FactorizedParts, factorizedParts, ranksOf } from './parts.js';
 export type TuckerBUGOptions = ((AdaptiveOptions & {
   /** Rank-adaptive (the default): augment every basis, then truncate by `tol`. */
   rank?: 'adaptive';
+  /**
+   * n ≥ 2: the augmented-BUG schedule of the authors' later code (RobustDLRT), in cycles of n
+   * steps instead of the full step: augment every basis (one pass, no optimizer step), then
+   * n − 1 steps of the cores, biases and dense layers in the augmented bases, then truncate.
+   * Truncation then acts on a core that has trained for n − 1 steps, not on a fresh draw.
+   */
+  localSteps?: number;
 }) | (LowRankIntegratorOptions & {
   /** Fixed rank: Uᵢ¹ = orth(Kᵢ¹) at the same ranks, no truncation. */
   rank: 'fixed';
@@ -54,13 +61,22 @@ export class TuckerBUG extends FactorizedIntegrator {
   readonly rank: 'adaptive' | 'fixed';
   /** Gradient passes per step: 2 (the paper's) or 1 (both from the weight gradient 𝒢). */
   readonly passes: 1 | 2;
+  /** Steps per augment–train–truncate cycle (`localSteps`), or 0 for the paper's step. */
+  readonly localSteps: number;
+  /** Steps taken, for the phase of the local-steps cycle. */
+  private steps = 0;
+  /** Each layer's ranks when the cycle began (the T-2022 rule keeps them without a break). */
+  private cycleStart: (readonly number[])[] = [];
 
   constructor(model: Module, override readonly options: TuckerBUGOptions) {
     super(model, options);
     this.rank = options.rank ?? 'adaptive';
     this.passes = options.passes ?? 2;
+    this.localSteps = options.rank === 'fixed' ? 0 : options.localSteps ?? 0;
     this.name = this.rank === 'fixed' ? 'TuckerBUG(fixed rank)'
-      : this.passes === 1 ? 'TuckerBUG(1 pass)' : 'TuckerBUG';
+      : `TuckerBUG(${[this.passes === 1 ? '1 pass' : '',
+        this.localSteps ? `cycles of ${this.localSteps}` : ''].filter(Boolean).join(', ')})`
+        .replace('()', '');
     if (this.rank !== 'adaptive' && this.rank !== 'fixed') {
       throw new Error(`TuckerBUG: rank must be 'adaptive' or 'fixed', got '${String(options.rank)}'`);
     }
@@ -71,10 +87,20 @@ export class TuckerBUG extends FactorizedIntegrator {
       throw new Error('TuckerBUG: passes 1 needs the rank-adaptive step (the fixed-rank ' +
         'variant moves 𝒲 before its Galerkin step)');
     }
-    if (options.rank !== 'fixed') checkAdaptive(this.name, options);
+    if (options.rank !== 'fixed') {
+      checkAdaptive(this.name, options);
+      const n = options.localSteps;
+      if (n !== undefined && !(Number.isInteger(n) && n >= 2)) {
+        throw new Error(`TuckerBUG: localSteps must be an integer ≥ 2, got ${String(n)}`);
+      }
+    } else if ((options as { localSteps?: unknown }).localSteps !== undefined) {
+      throw new Error('TuckerBUG: localSteps needs the rank-adaptive step (rank: \'fixed\' ' +
+        'never augments)');
+    }
   }
 
   async step(lossFn: () => Tensor): Promise<StepResult> {
+    if (this.localSteps) return this.cycleStep(lossFn);
     const parts = factorizedParts(this.model);
     const before = parts.layers.map((l) => l.ranks);
 
@@ -93,6 +119,36 @@ export class TuckerBUG extends FactorizedIntegrator {
     // 4. Truncate every mode by τ.
     const o = this.options;
     if (o.rank !== 'fixed') this.truncate(parts, o, before);
+    return { loss, ranks: ranksOf(parts) };
+  }
+
+  /**
+   * One step of the local-steps cycle (RobustDLRT's `Conv2dLowRankLayerAugBUG` trainer,
+   * tucker-methods §3.8). Its augmenting directions are the K-steps' of `step`: their span with
+   * Uᵢ is that of [Uᵢ | ∂ℓ/∂Uᵢ] when Mat_i(𝒞) has full rank. The authors count the cycle's
+   * phase within each epoch and take one core step and truncate at its first batch; here the
+   * count runs on across epochs.
+   */
+  private async cycleStep(lossFn: () => Tensor): Promise<StepResult> {
+    const parts = factorizedParts(this.model);
+    const phase = this.steps++ % this.localSteps;
+    let loss: number;
+    if (phase === 0) {
+      // 1. Augment every basis by its K-step direction; nothing else moves.
+      this.cycleStart = parts.layers.map((l) => l.ranks);
+      const once = this.passes === 1 ? await this.weightPass(lossFn, parts) : null;
+      if (once) dispose([...once.G, ...once.othersGrads]);
+      const { loss: l, K1 } = once ?? await this.kStepsFromOnePass(lossFn, parts);
+      this.augment(parts, K1);
+      loss = l;
+    } else {
+      // 2. A Galerkin step of the cores, with the biases and dense layers.
+      loss = await this.coreStep(lossFn, parts);
+    }
+    // 3. Truncate every mode by τ at the end of the cycle.
+    if (phase === this.localSteps - 1) {
+      this.truncate(parts, this.options as AdaptiveOptions, this.cycleStart);
+    }
     return { loss, ranks: ranksOf(parts) };
   }
 
