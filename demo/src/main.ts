@@ -92,6 +92,13 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       return;
     }
     setState('idle', `Ready: ${m.available.join(', ')} start here.`);
+    try {
+      applyUrl();
+    } catch (e) {
+      demo.error = (e as Error).message;
+      setState('error', `Error: ${demo.error}`);
+      return;
+    }
     if (params.has('autostart')) start();
   } else if (m.t === 'ready') {
     demo.backend = m.backend;
@@ -119,24 +126,46 @@ worker.addEventListener('error', (e) => {
   setState('error', `The training worker failed: ${e.message}`);
 });
 
-function positiveInt(name: string, fallback: number): number {
-  const v = Number(params.get(name) ?? fallback);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`demo: ${name} must be an integer ≥ 0`);
+/** The URL's `name` (else `fallback`) as an integer ≥ 0; else an error naming both. */
+function count(name: string, fallback: number): number {
+  const text = params.get(name);
+  const v = Number(text ?? fallback);
+  if (!Number.isInteger(v) || v < 0) {
+    throw new Error(`${name} must be an integer ≥ 0, got '${text ?? fallback}'`);
+  }
   return v;
 }
 
+/** The URL's model and epochs into the controls, which a run then reads. */
+function applyUrl(): void {
+  const model = params.get('model');
+  if (model !== null && !DEMO_MODELS.includes(model as DemoModel)) {
+    throw new Error(`model must be one of ${DEMO_MODELS.join(', ')}, got '${model}'`);
+  }
+  if (model) ui.model.value = model;
+  if (params.has('epochs')) ui.epochs.value = String(Math.max(1, count('epochs', 2)));
+}
+
+/** Starts a run with the controls' settings; bad settings show as the page's error. */
 function start(): void {
-  const model = (params.get('model') ?? ui.model.value) as DemoModel;
-  if (!DEMO_MODELS.includes(model)) throw new Error(`demo: unknown model '${model}'`);
-  ui.model.value = model;
+  try {
+    startRun();
+  } catch (e) {
+    demo.error = (e as Error).message;
+    setState('error', `Error: ${demo.error}`);
+  }
+}
+
+function startRun(): void {
+  const model = ui.model.value as DemoModel;
   demo.curves = emptyCurves();
   demo.backend = ui.backend.value;
   setState('training', `Starting ${ui.backend.value}…`);
   send({ t: 'start', run: {
     backend: ui.backend.value as DemoBackend, model,
     digitsUrl: new URL(DIGITS_FILE, document.baseURI).href,
-    epochs: positiveInt('epochs', Number(ui.epochs.value)), maxSteps: positiveInt('steps', 0),
-    evalEvery: Math.max(1, positiveInt('evalEvery', 20)), seed: positiveInt('seed', 0),
+    epochs: Math.max(1, Number(ui.epochs.value) | 0), maxSteps: count('steps', 0),
+    evalEvery: Math.max(1, count('evalEvery', 20)), seed: count('seed', 0),
   } });
 }
 

@@ -78,6 +78,14 @@ t.test('the demo in headless Chromium', async (t) => {
   t.ok(first.available.includes('cpu') && first.available.includes('wasm'),
     `Chromium runs the cpu and wasm backends (found: ${first.available.join(', ')})`);
   t.comment(`backends in this Chromium: ${first.available.join(', ')}`);
+  // Bad settings in the URL are errors that name them, shown in the page.
+  for (const [query, want] of [['model=resnet', /model must be one of mlp, lenet5, got 'resnet'/],
+    ['backend=tpu', /backend tpu is not available here: unknown backend/],
+    ['model=mlp&steps=-1', /steps must be an integer ≥ 0, got '-1'/]] as const) {
+    await page.goto(`${url}?${query}&autostart`);
+    const s = await waitFor(page, (s) => s.state !== 'loading', 60_000);
+    t.match(s.error, want, `?${query}: ${s.error}`);
+  }
   await page.close();
 
   // The MLP on every backend, and LeNet5 on wasm (about 0.2 s a step there).
