@@ -35,6 +35,8 @@ const MATRIX_TAUS = [...TAUS, 0.45];
  * Both divide an epoch's 63 steps, so every epoch, and the run, ends on a truncation.
  */
 const CYCLES = [9, 63];
+/** Epochs of the long runs (the paper's regime: small τ, long training). */
+const LONG = 20;
 /** Direct training's ranks per convolution (each mode): about 83%, 91% and 97% compression. */
 const DIRECT: number[][] = [[3, 6, 6, 12, 12], [2, 4, 4, 8, 8], [1, 2, 2, 4, 4]];
 
@@ -61,6 +63,14 @@ function seedRuns(seed: number): Run[] {
     // The authors' later schedule (RobustDLRT): augment, n − 1 core steps, truncate.
     ...CYCLES.map((n) => vgg(`cycles${n}-0.3`, `cycles τ 0.3 (tdlrt, cycles of ${n})`,
       { method: 'tdlrt', tol: 0.3, localSteps: n })),
+    // The paper's regime, started (option 2 of docs/experiments/tucker-conv.md): small τ,
+    // long training; direct training at the ranks nearest 91% for the same epochs.
+    vgg('long-tdlrt-0.1', `long tdlrt τ 0.1, ${LONG} epochs`, { method: 'tdlrt', tol: 0.1,
+      epochs: LONG }),
+    vgg('long-cycles9-0.1', `long cycles τ 0.1 (cycles of 9), ${LONG} epochs`, { method: 'tdlrt',
+      tol: 0.1, localSteps: 9, epochs: LONG }),
+    vgg(`long-direct-${DIRECT[1].join('.')}`, `long direct [${DIRECT[1]}], ${LONG} epochs`,
+      { method: 'direct', rank: DIRECT[1], epochs: LONG }),
     // The integrator against direct training at the same ranks and the same start.
     vgg(`tdlrt-fixed-${DIRECT[1].join('.')}`, `tdlrt fixed [${DIRECT[1]}]`,
       { method: 'tdlrt-fixed', rank: DIRECT[1] }),
@@ -186,7 +196,9 @@ export function report(seeds: readonly number[] = SEEDS): void {
     ...CYCLES.map((n): [string, (group: string) => boolean] => [`tdlrt, cycles of ${n}`,
       (x) => x.startsWith('vgg cycles') && x.endsWith(`cycles of ${n})`)]),
     ['matrix', (x) => x.startsWith('vgg matrix')], ['direct', (x) => x.startsWith('vgg direct')],
-    ['tdlrt fixed (direct\'s ranks)', (x) => x.startsWith('vgg tdlrt fixed')]];
+    ['tdlrt fixed (direct\'s ranks)', (x) => x.startsWith('vgg tdlrt fixed')],
+    ...['tdlrt', 'cycles', 'direct'].map((m): [string, (group: string) => boolean] =>
+      [`${m}, ${LONG} epochs`, (x) => x.startsWith(`vgg long ${m}`)])];
   const claim = families.map(([m, match]) => {
     const g = best(match);
     return [m, g ? g.group.slice(4) : 'none at ≥ 90%', g ? acc(g) : '–', g ? rate(g) : '–'];
