@@ -73,10 +73,10 @@ export class TuckerBUG extends FactorizedIntegrator {
     this.rank = options.rank ?? 'adaptive';
     this.passes = options.passes ?? 2;
     this.localSteps = options.rank === 'fixed' ? 0 : options.localSteps ?? 0;
+    const variant = [this.passes === 1 ? '1 pass' : '',
+      this.localSteps ? `cycles of ${this.localSteps}` : ''].filter(Boolean).join(', ');
     this.name = this.rank === 'fixed' ? 'TuckerBUG(fixed rank)'
-      : `TuckerBUG(${[this.passes === 1 ? '1 pass' : '',
-        this.localSteps ? `cycles of ${this.localSteps}` : ''].filter(Boolean).join(', ')})`
-        .replace('()', '');
+      : variant ? `TuckerBUG(${variant})` : 'TuckerBUG';
     if (this.rank !== 'adaptive' && this.rank !== 'fixed') {
       throw new Error(`TuckerBUG: rank must be 'adaptive' or 'fixed', got '${String(options.rank)}'`);
     }
