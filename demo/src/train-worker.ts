@@ -8,10 +8,10 @@ import { crossEntropy, getBackend, Rng, setBackend, softmax, tensor, tidy } from
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
 import {
-  evaluate, gatherRows, type Integrator, integratorFor, lenet5, type Method, mlp, type Module,
+  evaluate, type Integrator, integratorFor, labeledBatch, lenet5, type Method, mlp, type Module,
   parameterCounts, SGD, shuffledBatches,
 } from '@dlrt/layers';
-import { fetchDigits, type Split } from './digits.js';
+import { fetchDigits } from './digits.js';
 import type { DemoBackend, FromWorker, RunSettings, ToWorker } from './protocol.js';
 
 const scope = globalThis as unknown as {
@@ -59,12 +59,6 @@ async function startBackend(name: RunSettings['backend']): Promise<string> {
   return [b.name, b.flavor ?? b.mode].filter(Boolean).join(' ');
 }
 
-function batchOf(s: Split, rows: Int32Array) {
-  const x = tensor(gatherRows(s.images, 784, rows), [rows.length, 784]);
-  const y = tensor(Int32Array.from(rows, (r) => s.labels[r]), [rows.length], 'int32');
-  return { x, y };
-}
-
 /** Lets queued messages (stop, classify) in between steps. */
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -87,7 +81,7 @@ async function train(run: RunSettings): Promise<void> {
   for (let epoch = 1; epoch <= run.epochs && !stopping; epoch++) {
     for (const rows of shuffledBatches(data.count, plan.batch, () => rng.uniform())) {
       const t = performance.now();
-      const { x, y } = batchOf(data, rows);
+      const { x, y } = labeledBatch(data, rows);
       let r;
       try {
         r = await integrator.step(() => crossEntropy(m.forward(x), y));

@@ -81,7 +81,7 @@ export { pixelStats, standardized, type PixelStats } from './data/standardize.js
 export { holdOut, type HeldOut } from './data/hold-out.js';
 export { shuffledBatches, gatherRows } from './data/batches.js';
 export {
-  Trainer, evaluate, formatEpoch, bestValidationEpoch, type TrainerOptions, type EpochLog,
+  Trainer, evaluate, labeledBatch, formatEpoch, bestValidationEpoch, type TrainerOptions, type EpochLog,
   type LabeledData,
 } from './train/trainer.js';
 export {

@@ -110,7 +110,7 @@ export function evaluate(model: Module, data: LabeledData, o: { batchSize?: numb
     const n = Math.min(bs, data.count - start);
     const rows = Int32Array.from({ length: n }, (_, i) => start + i);
     const [pred, l] = tidy(() => {
-      const { x, y } = batch(data, rows, rowLen);
+      const { x, y } = labeledBatch(data, rows, rowLen);
       const out = model.forward(x);
       return [argmax(out, -1), lossFn(out, y)];
     });
@@ -124,7 +124,18 @@ export function evaluate(model: Module, data: LabeledData, o: { batchSize?: numb
   return { accuracy: correct / Math.max(data.count, 1), loss: lossSum / Math.max(data.count, 1) };
 }
 
-function batch(data: LabeledData, rows: Int32Array, rowLen: number): { x: Tensor; y: Tensor } {
+/**
+ * The mini-batch of `data`'s `rows`: inputs x [rows, rowLen] and int32 labels y [rows] (the
+ * caller's to dispose). `rowLen` defaults to the data's own row length.
+ * @example const { x, y } = labeledBatch(mnist().train, Int32Array.of(0, 1, 2))   // x [3, 784]
+ */
+export function labeledBatch(data: LabeledData, rows: Int32Array,
+  rowLen = data.images.length / Math.max(data.count, 1)): {
+  /** The rows' inputs, [rows.length, rowLen]. */
+  x: Tensor;
+  /** Their labels, int32 [rows.length]. */
+  y: Tensor;
+} {
   const x = tensor(gatherRows(data.images, rowLen, rows), [rows.length, rowLen]);
   const y = tensor(Int32Array.from(rows, (r) => data.labels[r]), [rows.length], 'int32');
   return { x, y };
@@ -205,7 +216,7 @@ export class Trainer {
       const stepLosses: number[] = [];
       let ranks: Record<string, Rank> = {};
       for (const [i, rows] of batches.entries()) {
-        const { x, y } = batch(o.train, rows, rowLen);
+        const { x, y } = labeledBatch(o.train, rows, rowLen);
         try {
           const r = await o.integrator.step(() => lossFn(o.model.forward(x), y));
           lossSum += r.loss;
