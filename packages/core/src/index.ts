@@ -43,7 +43,9 @@ export {
 export {
   TuckerTensor, modeProduct, unfold, fold, partialHosvd,
 } from './manifolds/tucker-tensor.js';
-export { type AxisChange, changeBasis } from './manifolds/basis-change.js';
+export {
+  type AxisChange, type AxisTransform, basisTransforms, changeBasis,
+} from './manifolds/basis-change.js';
 export {
   type Truncation, type TruncationContext, type TruncationRule, truncationRank, truncateValues,
   tailNorms,

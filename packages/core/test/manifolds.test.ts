@@ -4,8 +4,9 @@
 // BIT 2022), plus the invariants: augment leaves W unchanged, truncation error = ‖σ_tail‖.
 import t from 'tap';
 import {
-  add, dispose, eye, LowRankMatrix, linalg, matmul, mul, rand, randn, Rng, sub, tidy,
-  truncateValues, truncationRank, type Tensor, transpose, zeros,
+  add, basisTransforms, changeBasis, concat, dispose, eye, LowRankMatrix, linalg, matmul,
+  modeProduct, mul, rand, randn, Rng, sub, tidy, truncateValues, truncationRank, type Tensor,
+  transpose, zeros,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import { orthonormalityError } from '@dlrt/core/testing';
@@ -200,3 +201,30 @@ t.test('the rank-adaptive gradient flow of ½‖W − A‖² recovers rank r* an
   dispose([A, W]);
   Y.dispose();
 });
+
+t.test('changeBasis: a change given by its bases or by basisTransforms; exact on augmentation',
+  async (t) => {
+    const rng = new Rng(5);
+    const f64 = { rng, dtype: 'float64' } as const;
+    const Uold = linalg.orth(randn([10, 4], f64));
+    const Unew = linalg.orth(concat([Uold, randn([10, 3], f64)], 1));
+    const change = { axis: 1, from: Uold, to: Unew };
+    const [m] = basisTransforms([change]);
+    t.same(m.matrix.shape, [7, 4], 'M = U_newᵀ U_old is [r_new, r_old]');
+    // A matrix on axis 1 (S Vᵀ), and a 3-tensor on its middle mode.
+    for (const x of [randn([3, 4], f64), randn([2, 4, 5], f64)]) {
+      const byBases = changeBasis(x, [change]), byMatrix = changeBasis(x, [m]);
+      const same = tidy(() => linalg.norm(sub(byBases, byMatrix)));
+      t.equal(same, 0, `[${x.shape}]: bases and matrix give the same tensor`);
+      const e = relErr(modeProduct(byMatrix, Unew, 1), modeProduct(x, Uold, 1));
+      t.ok(e < 1e-14, `[${x.shape}]: x ×₁ U_old = x̃ ×₁ U_new (${e.toExponential(2)})`);
+      dispose([x, byBases, byMatrix]);
+    }
+    const S = randn([3, 5], f64);
+    t.throws(() => changeBasis(S, [m]),
+      /changeBasis: a change \[4 → 7\] does not change axis 1 of \[3,5\]/);
+    const other = randn([9, 4], f64);
+    t.throws(() => basisTransforms([{ axis: 0, from: Uold, to: other }]),
+      /changeBasis: bases \[10,4\] → \[9,4\] are not two bases of one space/);
+    dispose([Uold, Unew, m.matrix, S, other]);
+  });

@@ -98,6 +98,35 @@ t.test('GeoLoRA equals ParallelBUG (one pass in the factors form against the tan
     b.dispose();
   });
 
+t.test('GeoLoRA from a non-diagonal core takes the step of the same weight written with Σ',
+  async (t) => {
+    // W = U S Vᵀ with S = P Σ Qᵀ full, and its twin (U P) Σ (V Q)ᵀ. S⁻¹ is the SVD's
+    // pseudo-inverse for the first and read off the diagonal for the second; plain SGD has no
+    // state, so the step depends on W alone.
+    const S = tidy(() => matmul(matmul(orthonormal(4, 4, 31), diag([3, 2, 1, 0.5], dtype)),
+      orthonormal(4, 4, 32), { transposeB: true }));
+    const a = layer(9, 8, S, 41);
+    const { u: P, s: sigma, v: Q } = linalg.svd(S);
+    const U = matmul(a.U, P), V = matmul(a.V, Q), D = diag(Array.from(sigma.dataSync()), dtype);
+    const b = new LowRankDense(9, 8, { rank: 4, dtype, seed: 41 }, { U, S: D, V, bias: null });
+    const X = randn([16, 9], { seed: 7, dtype }), Y = randn([16, 8], { seed: 8, dtype });
+    const wa0 = a.weightMatrix(), wb0 = b.weightMatrix();
+    t.ok(maxDiff(wa0, wb0) < 1e-14, 'the two layers hold the same weight');
+    const ga = new GeoLoRA(a, { optimizer: new SGD({ lr: 0.1 }), tol: 0.01 });
+    const gb = new GeoLoRA(b, { optimizer: new SGD({ lr: 0.1 }), tol: 0.01 });
+    await ga.step(leastSquares(a, X, Y));
+    await gb.step(leastSquares(b, X, Y));
+    const wa = a.weightMatrix(), wb = b.weightMatrix();
+    const d = maxDiff(wa, wb), moved = maxDiff(wa, wa0);
+    t.ok(moved > 1e-3 && d < 1e-12, `the step moved W by ${moved.toExponential(2)}; the two ` +
+      `differ by ${d.toExponential(2)}`);
+    dispose([S, P, sigma, Q, U, V, D, X, Y, wa0, wb0, wa, wb]);
+    ga.dispose();
+    gb.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
 t.test('GeoLoRA coefficient steps: one augmentation, S-steps in fixed bases, then truncation',
   async (t) => {
     const l = layer(10, 9, diag([2, 1, 0.5], dtype), 31);

@@ -4,6 +4,20 @@ import type { OutAlloc } from './alloc.js';
 import { allocArray, sizeOf, stridesOf } from '@dlrt/core';
 import { forEachRow } from './broadcast.js';
 
+/**
+ * Copies x[from, from + len) to out[to, …). Short runs are copied by a loop: a `subarray`
+ * allocates a view, which costs more than copying a few dozen numbers (concat of two [500, 8]
+ * bases made 1,000 views).
+ */
+export function copyRun(out: TypedArray, to: number, x: TypedArray, from: number, len: number):
+  void {
+  if (len >= 64) {
+    out.set(x.subarray(from, from + len), to);
+    return;
+  }
+  for (let j = 0; j < len; j++) out[to + j] = x[from + j];
+}
+
 export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType,
   alloc: OutAlloc = allocArray): TypedArray {
   const outShape = perm.map((p) => shape[p]);
@@ -23,7 +37,7 @@ export function slice(x: TypedArray, shape: Shape, begin: readonly number[],
   const strides = stridesOf(shape);
   const start = begin.reduce((acc, b, i) => acc + b * strides[i], 0);
   forEachRow(size, [strides], (o, [i], len) => {
-    out.set(x.subarray(start + i, start + i + len), o);
+    copyRun(out, o, x, start + i, len);
   });
   return out;
 }
@@ -37,7 +51,7 @@ export function pad(x: TypedArray, shape: Shape, paddings: readonly (readonly [n
   const start = paddings.reduce((acc, p, i) => acc + p[0] * outStrides[i], 0);
   // Each input row lands at its shifted place in the output.
   forEachRow(shape, [outStrides], (i, [o], len) => {
-    out.set(x.subarray(i, i + len), start + o);
+    copyRun(out, start + o, x, i, len);
   });
   return out;
 }
@@ -53,7 +67,7 @@ export function concat(xs: readonly { values: TypedArray; shape: Shape }[], axis
   for (let i = 0; i < outer; i++) {
     for (const x of xs) {
       const chunk = x.shape[axis] * inner;
-      out.set(x.values.subarray(i * chunk, (i + 1) * chunk), o);
+      copyRun(out, o, x.values, i * chunk, chunk);
       o += chunk;
     }
   }
@@ -78,7 +92,7 @@ export function gather(x: TypedArray, shape: Shape, indices: TypedArray, axis: n
       const idx = indices[k];
       checkIndex('gather', idx, dim, axis);
       const src = (i * dim + idx) * inner;
-      out.set(x.subarray(src, src + inner), o);
+      copyRun(out, o, x, src, inner);
       o += inner;
     }
   }

@@ -4,7 +4,7 @@
  * ICLR 2025), Algorithm 1 as the authors' code runs it. Matrix layers only.
  */
 import {
-  abs, diag, dispose, eye, linalg, matmul, max, type Tensor, tidy, transpose,
+  diag, dispose, eye, linalg, matmul, type Tensor, tidy, transpose,
 } from '@dlrt/core';
 import type { FactorizedLayer } from '../nn/factorized-layer.js';
 import type { Module } from '../nn/module.js';
@@ -126,17 +126,27 @@ export class GeoLoRA extends FactorizedIntegrator {
 /**
  * S⁻¹ for the K and L directions: the identity while S = 0 (the authors' stand-in at
  * initialization), else the pseudo-inverse V Σ⁺ Uᵀ, with singular values at or below
- * r·ε·σ₁ treated as 0 (their directions carry no gradient: ∇_U = G V Sᵀ).
+ * r·ε·σ₁ treated as 0 (their directions carry no gradient: ∇_U = G V Sᵀ). After a
+ * truncation S is diagonal, and its pseudo-inverse is read off the diagonal, as the
+ * authors' code keeps Σ⁻¹.
  */
 function coreInverse(S: Tensor): Tensor {
   return tidy(() => {
     const r = S.shape[0];
-    if (max(abs(S)).dataSync()[0] === 0) return eye(r, r, S.dtype);
-    const { u, s, v } = linalg.svd(S);
-    const sigma = s.dataSync();
     const eps = S.dtype === 'float64' ? 2 ** -52 : 2 ** -23;
-    const cutoff = r * eps * sigma[0];
-    const inv = diag(Array.from(sigma, (x) => (x > cutoff ? 1 / x : 0)), S.dtype);
+    const s = S.dataSync();
+    let big = 0, offDiagonal = false;
+    for (let i = 0; i < s.length; i++) {
+      big = Math.max(big, Math.abs(s[i]));
+      if (s[i] !== 0 && Math.floor(i / r) !== i % r) offDiagonal = true;
+    }
+    if (big === 0) return eye(r, r, S.dtype);
+    const pinv = (x: number, sigma1: number) => (Math.abs(x) > r * eps * sigma1 ? 1 / x : 0);
+    if (!offDiagonal) return diag(Array.from({ length: r }, (_, i) => pinv(s[i * r + i], big)),
+      S.dtype);
+    const { u, s: sv, v } = linalg.svd(S);
+    const sigma = sv.dataSync();
+    const inv = diag(Array.from(sigma, (x) => pinv(x, sigma[0])), S.dtype);
     return matmul(matmul(v, inv), transpose(u));
   });
 }

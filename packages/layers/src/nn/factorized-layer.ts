@@ -9,9 +9,9 @@
  * docs/factorized-layers.md shows how to add a layer and an integrator.
  */
 import {
-  type AxisChange, changeBasis, concat, fold, linalg, matmul, modeProduct, mul, type Shape, slice,
-  sub, type Tensor, tidy, type Truncation, type TruncationContext, type TruncationRule,
-  truncateValues, unfold, Variable,
+  type AxisChange, basisTransforms, changeBasis, concat, dispose, fold, linalg, matmul,
+  modeProduct, mul, type Shape, slice, sub, type Tensor, tidy, type Truncation,
+  type TruncationContext, type TruncationRule, truncateValues, unfold, Variable,
 } from '@dlrt/core';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Module } from './module.js';
@@ -263,8 +263,9 @@ export abstract class FactorizedLayer extends Module {
   rebase(next: Factorization, o: RebaseOptions = {}): void {
     this.checkFactors('rebase', next);
     const { optimizer, coefficients = [] } = o;
-    if (optimizer) {
-      const changes = this.changes(next.bases);
+    if (optimizer && [this.core, ...coefficients].some((v) => v && optimizer.state(v))) {
+      // Each basis's change matrix once, for the core's state and every coefficient's.
+      const changes = basisTransforms(this.changes(next.bases));
       optimizer.changeBasis(this.core, changes);
       coefficients.forEach((K, i) => {
         if (!K) return;
@@ -274,6 +275,7 @@ export abstract class FactorizedLayer extends Module {
           axis: 1 + c.axis - (c.axis > this.modes[i] ? 1 : 0) }));
         optimizer.changeBasis(K, others, { folded });
       });
+      dispose(changes.map((c) => c.matrix));
     }
     this.core.assign(next.core, { resize: true });
     this.bases.forEach((u, i) => u.assign(next.bases[i], { resize: true }));

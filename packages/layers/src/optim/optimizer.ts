@@ -1,7 +1,7 @@
 /** Optimizer: turns a gradient into a new parameter value, keeping per-parameter state. */
 import {
-  type AxisChange, changeBasis as changeTensorBasis, dispose, keep, reshape, type Shape, sqrt,
-  square, type Tensor, tidy, type Variable,
+  type AxisChange, type AxisTransform, basisTransforms, changeBasis as changeTensorBasis,
+  dispose, keep, reshape, type Shape, sqrt, square, type Tensor, tidy, type Variable,
 } from '@dlrt/core';
 
 /** How a state slot transforms under a change of basis: as the parameter, or as its square. */
@@ -61,16 +61,21 @@ export abstract class Optimizer {
    * count is kept. No-op for a variable without state.
    * @example opt.changeBasis(S, [{ axis: 0, from: U, to: Uhat }, { axis: 1, from: V, to: Vhat }])
    */
-  changeBasis(v: Variable, changes: readonly AxisChange[], o: { folded?: Shape } = {}): void {
+  changeBasis(v: Variable, changes: readonly (AxisChange | AxisTransform)[],
+    o: { folded?: Shape } = {}): void {
     const slots = this.slots.get(v);
     if (!slots || changes.length === 0) return;
     const kinds = this.slotKinds();
-    const move = (s: Tensor) => {
-      const x = changeTensorBasis(o.folded ? reshape(s, o.folded) : s, changes);
-      return o.folded ? reshape(x, [x.shape[0], -1]) : x;
-    };
-    const next = tidy(() => slots.map((s, i) =>
-      (kinds[i] ?? 'linear') === 'square' ? square(move(sqrt(s))) : move(s)));
+    const next = tidy(() => {
+      // Each change's matrix once for all slots.
+      const ms = changes.map((c) => ('matrix' in c ? c : basisTransforms([c])[0]));
+      const move = (s: Tensor) => {
+        const x = changeTensorBasis(o.folded ? reshape(s, o.folded) : s, ms);
+        return o.folded ? reshape(x, [x.shape[0], -1]) : x;
+      };
+      return slots.map((s, i) =>
+        (kinds[i] ?? 'linear') === 'square' ? square(move(sqrt(s))) : move(s));
+    });
     this.setState(v, next);
   }
 
