@@ -13,11 +13,12 @@ export function batchMatmul(run: GemmRunner, a: FloatArray, aShape: Shape, b: Fl
   const [m, n] = [outShape[r - 2], outShape[r - 1]];
   const k = o.transposeA ? aShape[aShape.length - 2] : aShape[aShape.length - 1];
   const batch = outShape.slice(0, -2);
-  const base = { m, n, k, a, b, c: out, transA: !!o.transposeA, transB: !!o.transposeB };
+  const transA = !!o.transposeA, transB = !!o.transposeB;
   if (batch.length === 0) {
-    run({ ...base, aOffset: 0, bOffset: 0, cOffset: 0 });
+    run({ m, n, k, a, b, c: out, transA, transB, aOffset: 0, bOffset: 0, cOffset: 0 });
     return;
   }
+  const base = { m, n, k, a, b, c: out, transA, transB };
   // Batch strides in units of whole matrices, 0 along broadcast dims.
   const aStr = broadcastStrides(aShape.slice(0, -2), batch).map((s) => s * m * k);
   const bStr = broadcastStrides(bShape.slice(0, -2), batch).map((s) => s * k * n);

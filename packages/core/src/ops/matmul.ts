@@ -12,15 +12,19 @@ import { reduceTo } from './arithmetic.js';
  * @example matmulShape(a, b, { transposeB: true })   // a [8, 5, 3], b [4, 3] → [8, 5, 4]
  */
 export function matmulShape(a: Tensor, b: Tensor, o: MatmulOptions): number[] {
-  const where = `a ${fmt(a.shape)}${o.transposeA ? 'ᵀ' : ''} · b ${fmt(b.shape)}${o.transposeB ? 'ᵀ' : ''}`;
-  if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: ${where}: both need rank ≥ 2`);
-  if (a.dtype !== b.dtype) throw new Error(`matmul: ${where}: dtypes ${a.dtype} vs ${b.dtype}`);
+  // Built only for an error: matmul is the hottest op, and most calls are small.
+  const where = () =>
+    `a ${fmt(a.shape)}${o.transposeA ? 'ᵀ' : ''} · b ${fmt(b.shape)}${o.transposeB ? 'ᵀ' : ''}`;
+  if (a.rank < 2 || b.rank < 2) throw new Error(`matmul: ${where()}: both need rank ≥ 2`);
+  if (a.dtype !== b.dtype) throw new Error(`matmul: ${where()}: dtypes ${a.dtype} vs ${b.dtype}`);
   assertFloat('matmul', 'a', a.dtype);
-  const [ar, ac] = a.shape.slice(-2);
-  const [br, bc] = b.shape.slice(-2);
+  const ra = a.rank, rb = b.rank;
+  const [ar, ac] = [a.shape[ra - 2], a.shape[ra - 1]];
+  const [br, bc] = [b.shape[rb - 2], b.shape[rb - 1]];
   const [m, k] = o.transposeA ? [ac, ar] : [ar, ac];
   const [k2, n] = o.transposeB ? [bc, br] : [br, bc];
-  if (k !== k2) throw new Error(`matmul: ${where}: inner dims ${k} ≠ ${k2}`);
+  if (k !== k2) throw new Error(`matmul: ${where()}: inner dims ${k} ≠ ${k2}`);
+  if (ra === 2 && rb === 2) return [m, n];
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   return [...batch, m, n];
 }
