@@ -7,4 +7,4 @@ export { maxPool2x2F32, maxPool2x2F64 } from './pool';
 export { transposeLast2 } from './layout';
 export { applyLeftF64, applyRightF64, leafPassF64, reflectSymmetricF64 } from './reflectors';
 export { jacobiSweepF64, rotateRowsF64 } from './rotations';
-export { sumMiddleF32 } from './reduce';
+export { sumMiddleF32, sumRowsF32 } from './reduce';

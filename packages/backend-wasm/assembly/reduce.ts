@@ -31,3 +31,37 @@ export function sumMiddleF32(x: usize, before: i32, outer: i32, after: i32, out:
     store<f32>(out + (<usize>k << 2), <f32>s);
   }
 }
+
+/**
+ * out[o] = Σ_i x[o·inner + i] for each of `outer` contiguous rows, in float64 partial sums
+ * sₖ over the elements i ≡ k (mod 8), held as four f64x2 accumulators and combined as
+ * ((s₀ + s₄) + (s₂ + s₆)) + ((s₁ + s₅) + (s₃ + s₇)), then rounded once to f32: the order of
+ * the cpu backend's sumRun, so both backends give the same bits.
+ */
+export function sumRowsF32(x: usize, outer: i32, inner: i32, out: usize): void {
+  const row = <usize>inner << 2, body = <usize>(inner & ~7) << 2;
+  for (let o = 0; o < outer; o++) {
+    const p = x + <usize>o * row;
+    let s01 = f64x2.splat(0), s23 = f64x2.splat(0), s45 = f64x2.splat(0), s67 = f64x2.splat(0);
+    for (let i: usize = 0; i < body; i += 32) {
+      const u = v128.load(p + i), v = v128.load(p + i, 16);
+      s01 = f64x2.add(s01, f64x2.promote_low_f32x4(u));
+      s23 = f64x2.add(s23, f64x2.promote_low_f32x4(i32x4.shuffle(u, u, 2, 3, 0, 1)));
+      s45 = f64x2.add(s45, f64x2.promote_low_f32x4(v));
+      s67 = f64x2.add(s67, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    }
+    let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1);
+    let s2 = f64x2.extract_lane(s23, 0), s3 = f64x2.extract_lane(s23, 1);
+    let s4 = f64x2.extract_lane(s45, 0), s5 = f64x2.extract_lane(s45, 1);
+    let s6 = f64x2.extract_lane(s67, 0), s7 = f64x2.extract_lane(s67, 1);
+    const left = inner & 7, q = p + body;
+    if (left > 0) s0 += <f64>load<f32>(q);
+    if (left > 1) s1 += <f64>load<f32>(q, 4);
+    if (left > 2) s2 += <f64>load<f32>(q, 8);
+    if (left > 3) s3 += <f64>load<f32>(q, 12);
+    if (left > 4) s4 += <f64>load<f32>(q, 16);
+    if (left > 5) s5 += <f64>load<f32>(q, 20);
+    if (left > 6) s6 += <f64>load<f32>(q, 24);
+    store<f32>(out + (<usize>o << 2), <f32>(((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))));
+  }
+}

@@ -46,6 +46,7 @@ export interface KernelExports {
   leafPassF64(at: number, o: number, ld: number, m: number, j: number, q: number, g: number,
     sq: number, d: number): void;
   sumMiddleF32(x: number, before: number, outer: number, after: number, out: number): void;
+  sumRowsF32(x: number, outer: number, inner: number, out: number): void;
   rotateRowsF64(xt: number, ld: number, len: number, lo: number, cnt: number, c: number,
     s: number, forward: number): void;
 }

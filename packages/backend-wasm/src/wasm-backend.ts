@@ -121,9 +121,19 @@ export class WasmBackend extends CpuBackend {
   }
 
   override reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataId {
+    const r = x.shape.length, xv = this.inMemory(x);
+    // A float32 sum over trailing axes (all of them: a loss; the last: softmax rows), in the
+    // cpu backend's order (sumRun).
+    const trailing = axes.length > 0 && axes.every((a, i) => a === r - axes.length + i);
+    const rows = op === 'sum' && x.dtype === 'float32' && xv && trailing
+      ? this.result('float32', sizeOf(x.shape.slice(0, r - axes.length))) : null;
+    if (rows) {
+      this.k.sumRowsF32(xv!.byteOffset, rows.length, sizeOf(x.shape.slice(r - axes.length)),
+        rows.byteOffset);
+      return this.wrap(rows);
+    }
     // A float32 sum around one kept block of axes, neither leading nor trailing (a conv bias
     // gradient: [N, C, H·W] → [C]); the cpu backend's fold covers the other cases.
-    const r = x.shape.length, xv = this.inMemory(x);
     const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const block = kept.length > 0 && kept.every((a, i) => a === kept[0] + i);
     const first = kept[0] ?? 0, last = kept.at(-1) ?? 0;

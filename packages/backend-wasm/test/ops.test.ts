@@ -84,6 +84,22 @@ t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu
     cases.push([`sum of [${shape}] over [${axes}]`, [[values(shape.reduce((p, d) => p * d),
       8).map((v) => (Number.isFinite(v) ? v * 1e3 : 0.5)), shape]], (x) => [sum(x, axes)]]);
   }
+  // Sums over trailing axes (a loss, softmax rows): eight interleaved float64 sums, combined
+  // in the cpu backend's order; whole blocks of 8, tails of 1–7, NaN and ±Inf among the values.
+  for (const [shape, axes, scale] of [[[37], [0], 1], [[3, 37], [1], 1e3], [[4, 5, 7], [1, 2], 1],
+    [[2, 1000], [0, 1], 1e3], [[6, 8], [1], 1], [[5, 3], [1], 1e3], [[2, 3, 64], [2], 1]] as
+    [number[], number[], number][]) {
+    const n = shape.reduce((p, d) => p * d);
+    const raw = values(n, 9);
+    cases.push([`sum of [${shape}] over [${axes}]${scale === 1 ? ' (NaN, ±Inf)' : ''}`,
+      [[scale === 1 ? raw : raw.map((v) => (Number.isFinite(v) ? v * scale : 0.5)), shape]],
+      (x) => [sum(x, axes)]]);
+  }
+  // Rows whose float64 sum depends on the order the partial sums meet (2⁶⁰ + 1 rounds to 2⁶⁰).
+  const big = 2 ** 60;
+  cases.push(['sum of rows that tell summation orders apart', [[Float32Array.from([
+    big, -big, 0, 0, 1, 0, 0, 0, /**/ 1, big, 0, 0, 0, -big, 0, 0, /**/ big, 1, -big, 0, 0, 0, 0, 0,
+  ]), [3, 8]]], (x) => [sum(x, [1])]]);
   for (const [name, inputs, f] of cases) {
     const want = await on('cpu', inputs, f);
     const got = await on('wasm', inputs, f);

@@ -46,13 +46,33 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
   return out;
 }
 
+/**
+ * Σ v[start, start + n) in float64, in eight interleaved partial sums sₖ (element i to sum
+ * i mod 8), combined as ((s₀ + s₄) + (s₂ + s₆)) + ((s₁ + s₅) + (s₃ + s₇)): independent
+ * dependency chains instead of one, in the order of the wasm backend's SIMD sum
+ * (assembly/reduce.ts: four f64x2 accumulators), so both give the same bits.
+ */
+export function sumRun(v: TypedArray, start: number, n: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  let i = start;
+  for (const end8 = start + n - (n % 8); i < end8; i += 8) {
+    s0 += v[i]; s1 += v[i + 1]; s2 += v[i + 2]; s3 += v[i + 3];
+    s4 += v[i + 4]; s5 += v[i + 5]; s6 += v[i + 6]; s7 += v[i + 7];
+  }
+  const left = start + n - i;
+  if (left > 0) s0 += v[i];
+  if (left > 1) s1 += v[i + 1];
+  if (left > 2) s2 += v[i + 2];
+  if (left > 3) s3 += v[i + 3];
+  if (left > 4) s4 += v[i + 4];
+  if (left > 5) s5 += v[i + 5];
+  if (left > 6) s6 += v[i + 6];
+  return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+}
+
 function fold(op: ReduceOp, v: TypedArray, start: number, n: number): number {
   const end = start + n;
-  if (op === 'sum') {
-    let s = 0;
-    for (let i = start; i < end; i++) s += v[i];
-    return s;
-  }
+  if (op === 'sum') return sumRun(v, start, n);
   if (op === 'max' || op === 'min') {
     let m = op === 'max' ? -Infinity : Infinity;
     for (let i = start; i < end; i++) {
