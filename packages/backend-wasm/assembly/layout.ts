@@ -29,3 +29,18 @@ export function transposeLast2(src: usize, batch: i32, rows: i32, cols: i32, dst
     }
   }
 }
+
+/**
+ * `rows` rows of `bytes` bytes (a multiple of 4) from src to dst, row i at src + i·srcStride
+ * and dst + i·dstStride: concat and slice of row-major blocks, whose rows are often a few
+ * elements long (a [U | K] of rank-8 bases).
+ */
+export function copyRows(src: usize, srcStride: usize, rows: i32, bytes: usize, dst: usize,
+  dstStride: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const s = src + <usize>i * srcStride, d = dst + <usize>i * dstStride;
+    let o: usize = 0;
+    for (; o + 16 <= bytes; o += 16) v128.store(d + o, v128.load(s + o));
+    for (; o < bytes; o += 4) store<u32>(d + o, load<u32>(s + o));
+  }
+}

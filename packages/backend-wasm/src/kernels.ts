@@ -32,6 +32,8 @@ export interface KernelExports {
   col2imF64(cols: number, g: number, dx: number): void;
   swap01(src: number, a: number, n: number, bytes: number, dst: number): void;
   transposeLast2(src: number, batch: number, rows: number, cols: number, dst: number): void;
+  copyRows(src: number, srcStride: number, rows: number, bytes: number, dst: number,
+    dstStride: number): void;
   maxPool2x2F32(x: number, planes: number, h: number, w: number, ho: number, wo: number,
     out: number, dy: number, dx: number, backward: number): void;
   maxPool2x2F64(x: number, planes: number, h: number, w: number, ho: number, wo: number,

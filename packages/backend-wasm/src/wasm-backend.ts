@@ -157,6 +157,36 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out);
   }
 
+  /** A slice of a vector or matrix: one block copy of its rows (higher ranks in TS). */
+  override slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataId {
+    const r = x.shape.length, xv = this.inMemory(x);
+    const out = xv && r >= 1 && r <= 2 ? this.result(x.dtype, sizeOf(size)) : null;
+    if (!out) return super.slice(x, begin, size);
+    const e = xv!.BYTES_PER_ELEMENT, cols = x.shape[r - 1], rows = r === 2 ? size[0] : 1;
+    const first = (r === 2 ? begin[0] * cols : 0) + begin[r - 1];
+    this.k.copyRows(xv!.byteOffset + first * e, cols * e, rows, size[r - 1] * e, out.byteOffset,
+      size[r - 1] * e);
+    return this.wrap(out);
+  }
+
+  /** Concatenation: each input's rows (the dims before `axis`) copied into place in one call. */
+  override concat(xs: readonly TensorInfo[], axis: number): DataId {
+    const vs = xs.map((x) => this.inMemory(x));
+    const out = vs.every((v) => v !== null)
+      ? this.result(xs[0].dtype, vs.reduce((n, v) => n + v!.length, 0)) : null;
+    if (!out) return super.concat(xs, axis);
+    const shape = xs[0].shape, e = out.BYTES_PER_ELEMENT;
+    const outer = sizeOf(shape.slice(0, axis)), inner = sizeOf(shape.slice(axis + 1));
+    const chunks = xs.map((x) => x.shape[axis] * inner * e);
+    const row = chunks.reduce((a, b) => a + b, 0);
+    let at = out.byteOffset;
+    xs.forEach((_, k) => {
+      this.k.copyRows(vs[k]!.byteOffset, chunks[k], outer, chunks[k], at, row);
+      at += chunks[k];
+    });
+    return this.wrap(out);
+  }
+
   override maxPool2d(x: TensorInfo, attrs: Pool2dAttrs, outShape: Shape): DataId {
     const xv = this.inMemory(x);
     const out = is2x2(attrs) && xv ? this.result(x.dtype, outShape.reduce((p, d) => p * d, 1))

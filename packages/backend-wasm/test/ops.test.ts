@@ -8,7 +8,7 @@ import t from 'tap';
 import {
   add, conv2d, div, equal, greater, greaterEqual, less, lessEqual, maximum, maxPool2d, minimum,
   mul, neg, abs, notEqual, relu, setBackend, sqrt, square, sub, sum, tensor, type Tensor,
-  valueAndGrads, where, closeBackends, transpose, cast,
+  valueAndGrads, where, closeBackends, transpose, cast, slice, concat,
 } from '@dlrt/core';
 import '@dlrt/backend-cpu';
 import '@dlrt/backend-wasm';
@@ -94,6 +94,24 @@ t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu
     cases.push([`sum of [${shape}] over [${axes}]${scale === 1 ? ' (NaN, ±Inf)' : ''}`,
       [[scale === 1 ? raw : raw.map((v) => (Number.isFinite(v) ? v * scale : 0.5)), shape]],
       (x) => [sum(x, axes)]]);
+  }
+  // Slices (one block copy of a vector's or matrix's rows; higher ranks in TS) and concats (a
+  // block copy per input), in float32 and int32, rows of 1 to 13 elements, empty parts.
+  const blocks: [string, number[][], (...xs: Tensor[]) => Tensor[]][] = [
+    ['slice of a vector', [[13]], (x) => [slice(x, [4], [6]), slice(x, [0], [0])]],
+    ['slice of a matrix', [[7, 13]], (x) => [slice(x, [2, 3], [4, 9]), slice(x, [0, 12], [7, 1]),
+      slice(x, [6, 0], [1, 13])]],
+    ['slice of a 3-tensor', [[3, 4, 5]], (x) => [slice(x, [1, 1, 2], [2, 3, 3])]],
+    ['concat of matrices on axis 1', [[5, 3], [5, 8], [5, 0]], (a, b, c) => [concat([a, b, c], 1)]],
+    ['concat of matrices on axis 0', [[2, 3], [4, 3]], (a, b) => [concat([a, b], 0)]],
+    ['concat of 3-tensors on axis 1', [[2, 3, 4], [2, 1, 4]], (a, b) => [concat([a, b], 1)]],
+    ['concat of vectors', [[6], [7]], (a, b) => [concat([a, b], 0)]],
+  ];
+  for (const [name, shapes, f] of blocks) {
+    const inputs: [Float32Array, number[]][] = shapes.map((sh, i) =>
+      [values(sh.reduce((p, d) => p * d, 1), 10 + i), sh]);
+    cases.push([name, inputs, (...xs) => [...f(...xs),
+      ...f(...xs.map((x) => cast(greater(x, 0), 'int32')))]]);
   }
   // Rows whose float64 sum depends on the order the partial sums meet (2⁶⁰ + 1 rounds to 2⁶⁰).
   const big = 2 ** 60;
