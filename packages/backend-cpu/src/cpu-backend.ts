@@ -8,7 +8,7 @@ import {
   col2im, type ConvKernels, conv2d, conv2dBackpropFilter, conv2dBackpropInput, im2col, swap01,
 } from './kernels/conv.js';
 import {
-  attentionBackward, attentionForward, type AttentionShapes, type Scratch,
+  attentionBackward, attentionForward, attentionShapes, type Scratch,
 } from './kernels/attention.js';
 import * as ew from './kernels/elementwise.js';
 import { gemm } from './kernels/gemm.js';
@@ -67,11 +67,6 @@ function values(x: TensorInfo): TypedArray {
   return x.dataId.values;
 }
 
-function attentionShapes(q: TensorInfo, k: TensorInfo, v: TensorInfo): AttentionShapes {
-  const [b, h, nq, d] = q.shape;
-  return { b, h, nq, nk: k.shape[2], d, dv: v.shape[3] };
-}
-
 function floats(x: TensorInfo): FloatArray {
   const v = values(x);
   if (v instanceof Int32Array) throw new Error(`cpu: expected a float tensor, got ${x.dtype}`);
@@ -127,12 +122,26 @@ export class CpuBackend implements Backend {
     try {
       return kernel((n) => {
         taken += 8 * n;
-        this.scratchBytes += 8 * n;
-        this.peakScratchBytes = Math.max(this.peakScratchBytes, this.scratchBytes);
+        this.take(8 * n);
         return new Float64Array(n);
       });
     } finally {
       this.scratchBytes -= taken;
+    }
+  }
+
+  private take(bytes: number): void {
+    this.scratchBytes += bytes;
+    this.peakScratchBytes = Math.max(this.peakScratchBytes, this.scratchBytes);
+  }
+
+  /** Runs `fn`, counting `bytes` of scratch it holds meanwhile (a subclass's own kernels). */
+  protected holdingScratch<R>(bytes: number, fn: () => R): R {
+    this.take(bytes);
+    try {
+      return fn();
+    } finally {
+      this.scratchBytes -= bytes;
     }
   }
 
@@ -259,7 +268,7 @@ export class CpuBackend implements Backend {
 
   attention(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
     attrs: AttentionAttrs): DataId {
-    const s = attentionShapes(q, k, v);
+    const s = attentionShapes(q.shape, k.shape, v.shape);
     const out = this.floatOut(q.dtype, s.b * s.h * s.nq * s.dv, false);
     this.counted((scratch) => attentionForward(floats(q), floats(k), floats(v),
       mask ? floats(mask) : null, s, attrs, out, scratch));
@@ -275,7 +284,7 @@ export class CpuBackend implements Backend {
     /** dL/dv, shaped like v (summed over the query heads that share it). */
     dv: DataId;
   } {
-    const s = attentionShapes(q, k, v);
+    const s = attentionShapes(q.shape, k.shape, v.shape);
     const [dq, dk, dv] = [q, k, v].map((t) => this.floatOut(t.dtype, sizeOf(t.shape)));
     this.counted((scratch) => attentionBackward(floats(q), floats(k), floats(v),
       mask ? floats(mask) : null, floats(y), floats(dy), s, attrs, dq, dk, dv, scratch));

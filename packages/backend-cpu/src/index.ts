@@ -26,3 +26,6 @@ export { servePool } from './threads/serve.js';
 export { startWorker } from './threads/start-worker.js';
 export * as linalgKernels from './linalg/index.js';
 export { type LinalgInner, tsInner, withLinalgInner } from './linalg/inner.js';
+export {
+  type AttentionShapes, attentionShapes, keyEnd, kvHead, noKey,
+} from './kernels/attention.js';

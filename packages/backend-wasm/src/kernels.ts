@@ -26,6 +26,7 @@ export interface KernelExports {
   whereRowF32(out: number, c: number, sc: number, a: number, sa: number, b: number, sb: number,
     len: number): void;
   unaryF32(op: number, out: number, x: number, n: number): void;
+  transcendentalF32(op: number, out: number, x: number, n: number): void;
   im2colF32(x: number, g: number, cols: number): void;
   im2colF64(x: number, g: number, cols: number): void;
   col2imF32(cols: number, g: number, dx: number): void;
@@ -49,6 +50,10 @@ export interface KernelExports {
     sq: number, d: number): void;
   sumMiddleF32(x: number, before: number, outer: number, after: number, out: number): void;
   sumRowsF32(x: number, outer: number, inner: number, out: number): void;
+  softmaxRowsF32(s: number, ld: number, rows: number, cols: number, scale: number,
+    mask: number, maskLd: number, last: number): number;
+  softmaxGradRowsF32(p: number, dp: number, ld: number, rows: number, cols: number, y: number,
+    dy: number, dv: number, scale: number): void;
   rotateRowsF64(xt: number, ld: number, len: number, lo: number, cnt: number, c: number,
     s: number, forward: number): void;
 }

@@ -15,8 +15,15 @@ const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 
 /** Unary ops the wasm kernel computes, in the order of the codes in assembly/elementwise.ts. */
 const UNARY_OPS: readonly UnaryOp[] = ['relu', 'neg', 'abs', 'square', 'sqrt'];
 
+/**
+ * Unary ops with a SIMD polynomial kernel (assembly/erf.ts, to a few ulp where the TS kernel
+ * rounds a float64 result), in the order of its codes.
+ */
+const TRANSCENDENTAL_OPS: readonly UnaryOp[] = ['exp', 'erf', 'gelu'];
+
 export const binaryCode = (op: BinaryOp): number => BINARY_OPS.indexOf(op);
 export const unaryCode = (op: UnaryOp): number => UNARY_OPS.indexOf(op);
+export const transcendentalCode = (op: UnaryOp): number => TRANSCENDENTAL_OPS.indexOf(op);
 
 /** Order of the i32 geometry fields that assembly/conv.ts reads. */
 const GEOMETRY = ['c', 'h', 'w', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw',
@@ -137,6 +144,7 @@ export function warmUpOps(k: KernelExports, memory: WebAssembly.Memory, region: 
   for (let rep = 0; rep < 4; rep++) {
     for (let op = 0; op < BINARY_OPS.length; op++) k.binaryRowF32(op, out, a, 1, b, rep & 1, n);
     for (let op = 0; op < UNARY_OPS.length; op++) k.unaryF32(op, out, a, n);
+    for (let op = 0; op < TRANSCENDENTAL_OPS.length; op++) k.transcendentalF32(op, out, a, n);
     k.whereRowF32(out, a, 1, a, 1, b, rep & 1, n);
     k.maxPool2x2F32(a, 16, 32, 32, 16, 16, out, 0, 0, 0);
     k.maxPool2x2F32(a, 16, 32, 32, 16, 16, 0, b, out, 1);

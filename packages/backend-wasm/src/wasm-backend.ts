@@ -5,19 +5,24 @@
  * other op is the cpu backend's.
  */
 import {
-  CpuBackend, type CpuSeam, type FloatArray, type StridedGemm, ThreadPool, broadcastStrides,
-  col2im as tsCol2im, forEachRow, im2col as tsIm2col, swap01 as tsSwap01, withLinalgInner,
+  CpuBackend, type CpuSeam, type FloatArray, type StridedGemm, ThreadPool, attentionShapes,
+  broadcastStrides, col2im as tsCol2im, forEachRow, im2col as tsIm2col, swap01 as tsSwap01,
+  withLinalgInner,
 } from '@dlrt/backend-cpu';
 import type {
-  BinaryOp, DataId, DType, Pool2dAttrs, ReduceOp, Shape, TensorInfo, TypedArray, UnaryOp,
+  AttentionAttrs, BinaryOp, DataId, DType, Pool2dAttrs, ReduceOp, Shape, TensorInfo, TypedArray,
+  UnaryOp,
 } from '@dlrt/core';
 import { sizeOf } from '@dlrt/core';
+import {
+  type AttentionKernels, attentionBackwardF32, attentionForwardF32, attentionScratchBytes,
+} from './attention.js';
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
 import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
 import { LinalgArena } from './linalg.js';
 import {
-  GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, unaryCode, warmUpOps,
+  GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, transcendentalCode, unaryCode, warmUpOps,
 } from './ops.js';
 import type { WasmWorkerData } from './worker.js';
 
@@ -86,10 +91,12 @@ export class WasmBackend extends CpuBackend {
   }
 
   override unary(op: UnaryOp, x: TensorInfo): DataId {
-    const code = unaryCode(op), xv = this.inMemory(x);
-    const out = code >= 0 && x.dtype === 'float32' && xv ? this.result('float32', xv.length) : null;
+    const code = unaryCode(op), tcode = transcendentalCode(op), xv = this.inMemory(x);
+    const out = (code >= 0 || tcode >= 0) && x.dtype === 'float32' && xv
+      ? this.result('float32', xv.length) : null;
     if (!out) return super.unary(op, x);
-    this.k.unaryF32(code, out.byteOffset, xv!.byteOffset, xv!.length);
+    if (code >= 0) this.k.unaryF32(code, out.byteOffset, xv!.byteOffset, xv!.length);
+    else this.k.transcendentalF32(tcode, out.byteOffset, xv!.byteOffset, xv!.length);
     return this.wrap(out);
   }
 
@@ -205,6 +212,46 @@ export class WasmBackend extends CpuBackend {
     }
     maxPool2x2(this.k, xv as FloatArray, x.shape, null, dyv as FloatArray, dx as FloatArray);
     return this.wrap(dx);
+  }
+
+  /** Float32 operands in the wasm memory, or null (other dtypes and places run in TS). */
+  private float32s(xs: readonly (TensorInfo | null)[]): (FloatArray | null)[] | null {
+    if (xs.some((x) => x !== null && x.dtype !== 'float32')) return null;
+    const vs = xs.map((x) => (x ? this.inMemory(x) as FloatArray | null : null));
+    return vs.every((v, i) => v !== null || xs[i] === null) ? vs : null;
+  }
+
+  private get attentionKernels(): AttentionKernels {
+    return { k: this.k, gemm: this.gemmStrided, heap: this.heap };
+  }
+
+  override attention(q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null,
+    attrs: AttentionAttrs): DataId {
+    const vs = this.float32s([q, k, v, mask]);
+    const sh = attentionShapes(q.shape, k.shape, v.shape);
+    const out = vs ? this.result('float32', sh.b * sh.h * sh.nq * sh.dv) : null;
+    if (!out) return super.attention(q, k, v, mask, attrs);
+    const [qv, kv, vv, mv] = vs!;
+    this.holdingScratch(attentionScratchBytes(sh, 1), () => attentionForwardF32(
+      this.attentionKernels, qv!, kv!, vv!, mv, sh, attrs, out as FloatArray));
+    return this.wrap(out);
+  }
+
+  override attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo,
+    mask: TensorInfo | null, y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs):
+    { dq: DataId; dk: DataId; dv: DataId } {
+    const vs = this.float32s([q, k, v, mask, y, dy]);
+    const grads = vs ? [q, k, v].map((t) => this.out('float32', sizeOf(t.shape))) : [];
+    if (!vs || !grads.every((g) => this.heap.owns(g))) {
+      for (const g of grads) this.heap.release(g);
+      return super.attentionBackward(q, k, v, mask, y, dy, attrs);
+    }
+    const [qv, kv, vv, mv, yv, dyv] = vs;
+    const [dq, dk, dv] = grads as FloatArray[];
+    const sh = attentionShapes(q.shape, k.shape, v.shape);
+    this.holdingScratch(attentionScratchBytes(sh, 2), () => attentionBackwardF32(
+      this.attentionKernels, qv!, kv!, vv!, mv, yv!, dyv!, sh, attrs, dq, dk, dv));
+    return { dq: this.wrap(dq), dk: this.wrap(dk), dv: this.wrap(dv) };
   }
 
   /** Compiles the kernels (once per process), starts the workers and warms the kernels up. */

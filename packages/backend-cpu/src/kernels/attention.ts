@@ -4,7 +4,7 @@
  * so each key row is read once per block and the running max and sum are rescaled once per tile.
  * Extra memory is a few tiles, O(ROWS·(KEYS + dv)), whatever N. Sums in float64 for both dtypes.
  */
-import type { AttentionAttrs } from '@dlrt/core';
+import type { AttentionAttrs, Shape } from '@dlrt/core';
 import type { FloatArray } from './gemm-types.js';
 
 /** Query rows per block and keys per tile: a tile of scores stays in cache. */
@@ -19,7 +19,14 @@ export interface AttentionShapes {
   b: number; h: number; nq: number; nk: number; d: number; dv: number;
 }
 
-function noKey(i: number): Error {
+/** The shapes of q, k and v ([B, H, Nq, d], [B, Hkv, Nk, d], [B, Hkv, Nk, dv]). */
+export function attentionShapes(q: Shape, k: Shape, v: Shape): AttentionShapes {
+  const [b, h, nq, d] = q;
+  return { b, h, nq, nk: k[2], d, dv: v[3] };
+}
+
+/** The error for query row i when it sees no key. */
+export function noKey(i: number): Error {
   return new Error(`attention: query row ${i} sees no key (every score is −Infinity)`);
 }
 
@@ -69,12 +76,12 @@ function rowMax(s: Float64Array, r: number, cols: number, from: number): number 
 }
 
 /** Key/value head of the flat (batch, head) index bh. */
-function kvHead(bh: number, h: number, groups: number): number {
+export function kvHead(bh: number, h: number, groups: number): number {
   return Math.floor(bh / h) * (h / groups) + Math.floor((bh % h) / groups);
 }
 
 /** The tiles a block of rows sees: keys up to the causal limit of its last row. */
-function keyEnd(sh: AttentionShapes, a: AttentionAttrs, i0: number, rows: number): number {
+export function keyEnd(sh: AttentionShapes, a: AttentionAttrs, i0: number, rows: number): number {
   return a.causal ? Math.min(sh.nk, i0 + rows + sh.nk - sh.nq) : sh.nk;
 }
 
