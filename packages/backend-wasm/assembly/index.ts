@@ -7,6 +7,6 @@ export { maxPool2x2F32, maxPool2x2F64 } from './pool';
 export { copyRows, transposeLast2 } from './layout';
 export { applyLeftF64, applyRightF64, leafPassF64, reflectSymmetricF64 } from './reflectors';
 export { jacobiSweepF64, rotateRowsF64 } from './rotations';
-export { sumMiddleF32, sumRowsF32 } from './reduce';
+export { sumLeadingF32, sumMiddleF32, sumRowsF32 } from './reduce';
 export { softmaxGradRowsF32, softmaxRowsF32 } from './attention';
 export { transcendentalF32 } from './erf';

@@ -65,3 +65,35 @@ export function sumRowsF32(x: usize, outer: i32, inner: i32, out: usize): void {
     store<f32>(out + (<usize>o << 2), <f32>(((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))));
   }
 }
+
+/**
+ * out[j] = Σ_r x[r·cols + j] over `rows` rows (a bias gradient: the leading axes summed),
+ * in float64 sums kept in `acc` (cols f64 of scratch) and added row by row, as the cpu
+ * backend's fold, then rounded once to f32.
+ */
+export function sumLeadingF32(x: usize, rows: i32, cols: i32, acc: usize, out: usize): void {
+  memory.fill(acc, 0, <usize>cols << 3);
+  const body = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const p = x + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j < body; j += 4) {
+      const v = v128.load(p + (<usize>j << 2)), a = acc + (<usize>j << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a, f64x2.add(v128.load(a, 16),
+        f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+    }
+    for (; j < cols; j++) {
+      const a = acc + (<usize>j << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(p + (<usize>j << 2)));
+    }
+  }
+  let j = 0;
+  for (; j < body; j += 4) {
+    const a = acc + (<usize>j << 3);
+    const lo = f32x4.demote_f64x2_zero(v128.load(a));
+    const hi = f32x4.demote_f64x2_zero(v128.load(a, 16));
+    v128.store(out + (<usize>j << 2), i32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+  for (; j < cols; j++) store<f32>(out + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+}

@@ -50,6 +50,7 @@ export interface KernelExports {
     sq: number, d: number): void;
   sumMiddleF32(x: number, before: number, outer: number, after: number, out: number): void;
   sumRowsF32(x: number, outer: number, inner: number, out: number): void;
+  sumLeadingF32(x: number, rows: number, cols: number, acc: number, out: number): void;
   softmaxRowsF32(s: number, ld: number, rows: number, cols: number, scale: number,
     mask: number, maskLd: number, last: number): number;
   softmaxGradRowsF32(p: number, dp: number, ld: number, rows: number, cols: number, y: number,

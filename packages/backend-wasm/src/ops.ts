@@ -153,6 +153,7 @@ export function warmUpOps(k: KernelExports, memory: WebAssembly.Memory, region: 
     k.im2colF32(a, geometry, b);           // cols: 36 rows × 256 (4·16·16 = 1024 inputs)
     k.col2imF32(b, geometry, out);
     k.sumRowsF32(a, 16, 1023, out);
+    k.sumLeadingF32(a, 16, 255, b, out);
     k.copyRows(a, 36, 64, 20, out, 20);
   }
 }

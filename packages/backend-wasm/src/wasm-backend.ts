@@ -139,16 +139,28 @@ export class WasmBackend extends CpuBackend {
         rows.byteOffset);
       return this.wrap(rows);
     }
-    // A float32 sum around one kept block of axes, neither leading nor trailing (a conv bias
-    // gradient: [N, C, H·W] → [C]); the cpu backend's fold covers the other cases.
+    // A float32 sum around one kept block of axes that is not leading: the leading axes
+    // summed (a linear bias gradient: [B, T, F] → [F]), or the axes on both sides (a conv
+    // bias gradient: [N, C, H·W] → [C]); the cpu backend's fold covers the other cases.
     const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const block = kept.length > 0 && kept.every((a, i) => a === kept[0] + i);
     const first = kept[0] ?? 0, last = kept.at(-1) ?? 0;
     const out = op === 'sum' && x.dtype === 'float32' && xv && block && first > 0
-      && last < r - 1 ? this.result('float32', sizeOf(kept.map((a) => x.shape[a]))) : null;
+      ? this.result('float32', sizeOf(kept.map((a) => x.shape[a]))) : null;
     if (!out) return super.reduce(op, x, axes);
-    this.k.sumMiddleF32(xv!.byteOffset, sizeOf(x.shape.slice(0, first)), out.length,
-      sizeOf(x.shape.slice(last + 1)), out.byteOffset);
+    const before = sizeOf(x.shape.slice(0, first));
+    if (last < r - 1) {
+      this.k.sumMiddleF32(xv!.byteOffset, before, out.length, sizeOf(x.shape.slice(last + 1)),
+        out.byteOffset);
+      return this.wrap(out);
+    }
+    const acc = this.heap.malloc(8 * out.length);
+    if (acc === null) {
+      this.heap.release(out);
+      return super.reduce(op, x, axes);
+    }
+    this.k.sumLeadingF32(xv!.byteOffset, before, out.length, acc, out.byteOffset);
+    this.heap.free(acc);
     return this.wrap(out);
   }
 

@@ -118,6 +118,13 @@ t.test('wasm elementwise, where, max pooling and sums agree exactly with the cpu
   cases.push(['sum of rows that tell summation orders apart', [[Float32Array.from([
     big, -big, 0, 0, 1, 0, 0, 0, /**/ 1, big, 0, 0, 0, -big, 0, 0, /**/ big, 1, -big, 0, 0, 0, 0, 0,
   ]), [3, 8]]], (x) => [sum(x, [1])]]);
+  // Leading axes summed (bias gradients), row by row in float64 on both: columns whose sum
+  // depends on the order (2⁶⁰ + 1 − 2⁶⁰ is 0, 2⁶⁰ − 2⁶⁰ + 1 is 1), and random values whose
+  // float32 running sums would round differently.
+  cases.push(['sum of leading axes', [[Float32Array.from([
+    big, big, 0, 1, 2, 3, /**/ 1, -big, 5, 1, 2, 3, /**/ -big, 1, 1, 1, 2, 3,
+  ]), [3, 6]], [values(2 * 3 * 37, 5), [2, 3, 37]]], (x, y) => [sum(x, [0]), sum(y, [0, 1]),
+    sum(y, [0])]]);
   for (const [name, inputs, f] of cases) {
     const want = await on('cpu', inputs, f);
     const got = await on('wasm', inputs, f);

@@ -17,11 +17,14 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
   const out = alloc(outDtype, outer);
   const leading = axes.every((a, i) => a === i);
   if (op === 'sum' && leading && axes.length < shape.length) {
-    // Sum of leading axes (bias gradients): add whole rows, no transpose.
+    // Sum of leading axes (bias gradients): add whole rows, no transpose, in float64 sums
+    // row by row, as the wasm backend's sumLeadingF32.
+    const acc = new Float64Array(outer);
     for (let r = 0; r < inner; r++) {
       const base = r * outer;
-      for (let j = 0; j < outer; j++) out[j] += x[base + j];
+      for (let j = 0; j < outer; j++) acc[j] += x[base + j];
     }
+    out.set(acc);
     return out;
   }
   const trailing = axes.every((a, i) => a === shape.length - axes.length + i);
