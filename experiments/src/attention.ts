@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { linalg, Rng, setBackend, sub, tidy, TuckerTensor } from '@dlrt/core';
 import '@dlrt/backend-cpu';
+import { atomicWriter } from '@dlrt/layers/node';
 import {
   type AttentionSpec, MultiHeadAttention, stackedWeights, TransformerBlock, Vit,
 } from '@dlrt/layers';
@@ -79,6 +80,31 @@ const LM_BASE: Omit<LMArgs, 'attention' | 'seed'> = { dim: 64, depth: 2, heads: 
   threads: 1 };
 
 /**
+ * (f) The LM twice as wide, 8 heads (d_H 16 as in (c)), GQA with half as many K/V heads as
+ * (c)'s, the Tucker ranks of (e) (the ViT at width 128), fixed before any run. Per block,
+ * GQA-4 has 49,152 attention parameters; Tucker [2,20,20] 11,872 (24%), [2,16,16] 9,248 (19%).
+ */
+const LM_WIDE_ATTENTIONS: [string, AttentionSpec][] = [
+  ['mha', { kind: 'mha' }], ['gqa-4', { kind: 'gqa', kvHeads: 4 }],
+  ...([[2, 20, 20], [2, 16, 16]] as [number, number, number][]).map((r) =>
+    [`tucker-${r.join('-')}`, { kind: 'tucker', ranks: r }] as [string, AttentionSpec]),
+];
+
+/** An LM setting: its record prefix, arguments, attentions and the GQA the target uses. */
+interface LMSetting {
+  prefix: string;
+  base: Omit<LMArgs, 'attention' | 'seed'>;
+  attentions: [string, AttentionSpec][];
+  gqa: string;
+}
+
+const LM_SETTINGS: LMSetting[] = [
+  { prefix: 'lm', base: LM_BASE, attentions: LM_ATTENTIONS, gqa: 'gqa-2' },
+  { prefix: 'lm128', base: { ...LM_BASE, dim: 128, heads: 8 }, attentions: LM_WIDE_ATTENTIONS,
+    gqa: 'gqa-4' },
+];
+
+/**
  * Where seed's MHA ViT is saved for the transfer runs and the HOSVD errors (beside the
  * records, not committed); `prefix` 'vit64' or 'vit128' for the wider ones.
  */
@@ -101,10 +127,10 @@ export function runs(seeds: readonly number[] = SEEDS): Run[] {
 const TRANSFER: [number, number, number][] = [[4, 16, 16], [2, 8, 8], [2, 4, 4]];
 const transferId = (r: readonly number[], seed: number) => `transfer-${r.join('-')}-seed${seed}`;
 
-const lmPath = (id: string) => fileURLToPath(runPath(NAME, `lm-${id}`));
+const lmPath = (id: string, prefix = 'lm') => fileURLToPath(runPath(NAME, `${prefix}-${id}`));
 
-function readLM(id: string): LMRecord | null {
-  const p = lmPath(id);
+function readLM(id: string, prefix = 'lm'): LMRecord | null {
+  const p = lmPath(id, prefix);
   if (!existsSync(p)) return null;
   const rec = JSON.parse(readFileSync(p, 'utf8')) as LMRecord;
   return rec.stepLosses.length >= rec.args.steps && rec.sample.text ? rec : null;
@@ -129,18 +155,23 @@ export async function run(seeds: readonly number[] = SEEDS, only?: string): Prom
         progress: 'none' }, (l) => console.log(l));
     }
   }
-  for (const [id, attention] of LM_ATTENTIONS) {
-    if ((only && !`lm-${id}`.includes(only)) || readLM(id)) continue;
-    console.log(`\n== ${NAME}/lm-${id}`);
-    await trainLM({ ...LM_BASE, attention, seed: 0 }, (l) => console.log(l), lmPath(id),
-      { checkpoint: lmPath(id).replace(/\.json$/, '.ckpt') });   // resumes after a stop
+  for (const { prefix, base, attentions } of LM_SETTINGS) {
+    for (const [id, attention] of attentions) {
+      if ((only && !`${prefix}-${id}`.includes(only)) || readLM(id, prefix)) continue;
+      console.log(`\n== ${NAME}/${prefix}-${id}`);
+      const path = lmPath(id, prefix);
+      await trainLM({ ...base, attention, seed: 0 }, (l) => console.log(l), path,
+        { checkpoint: path.replace(/\.json$/, '.ckpt') });   // resumes after a stop
+    }
   }
   return failed;
 }
 
+/** An LM setting's finished records, by attention id (null where a run is missing). */
+type LMRecords = readonly (readonly [string, LMRecord | null])[];
+
 /** The issue's two targets, from the finished runs. */
-function claimRows(groups: readonly GroupSummary[],
-  lm: readonly (readonly [string, LMRecord | null])[]): string[][] {
+function claimRows(groups: readonly GroupSummary[], lms: readonly LMRecords[]): string[][] {
   /** The ViT target on the runs of `prefix` (its attentions, its shape). */
   const vitRow = (prefix: string, list: [string, AttentionSpec][], shape = VIT): string[] => {
     const mha = groups.find((g) => g.group === `${prefix} mha`);
@@ -163,23 +194,39 @@ function claimRows(groups: readonly GroupSummary[],
           : vit.acc.mean >= mha.accuracy.mean - 0.01 ? 'yes' : 'no']
       : [what, '–', 'runs missing', '–'];
   };
-  const gqa = lm.find(([id]) => id === 'gqa-2')?.[1];
-  const tucker = lm.filter(([id, r]) => id.startsWith('tucker') && r && gqa &&
-    r.attentionParameters <= 0.25 * gqa.attentionParameters)
-    .map(([id, r]) => ({ id, r: r! }))
-    .sort((a, b) => a.r.validation.at(-1)!.loss - b.r.validation.at(-1)!.loss)[0];
-  const lmRow = gqa && tucker
-    ? (() => {
-      const t = tucker.r.validation.at(-1)!.loss;
-      const g = gqa.validation.at(-1)!.loss;
-      return ['LM: validation loss within 3% of GQA, ≤ 25% of its attention parameters',
-        `${tucker.id} (${(100 * tucker.r.attentionParameters / gqa.attentionParameters)
-          .toFixed(0)}% of GQA's)`, `${t.toFixed(4)} vs ${g.toFixed(4)} ` +
-        `(${(100 * (t / g - 1)).toFixed(2)}%)`, t <= 1.03 * g ? 'yes' : 'no'];
-    })()
-    : ['LM', '–', 'runs missing', '–'];
+  /** The LM target on one setting: the best Tucker with ≤ 25% of its GQA's parameters. */
+  const lmRow = ({ base, gqa: gqaId }: LMSetting, lm: LMRecords): string[] => {
+    const what = `LM ${base.dim} wide, ${base.heads} heads: validation loss within 3% of ` +
+      `${gqaId.toUpperCase()}, ≤ 25% of its attention parameters`;
+    const gqa = lm.find(([id]) => id === gqaId)?.[1];
+    const tucker = lm.filter(([id, r]) => id.startsWith('tucker') && r && gqa &&
+      r.attentionParameters <= 0.25 * gqa.attentionParameters)
+      .map(([id, r]) => ({ id, r: r! }))
+      .sort((a, b) => a.r.validation.at(-1)!.loss - b.r.validation.at(-1)!.loss)[0];
+    if (!gqa || !tucker) return [what, '–', 'runs missing', '–'];
+    const t = tucker.r.validation.at(-1)!.loss;
+    const g = gqa.validation.at(-1)!.loss;
+    return [what, `${tucker.id} (${(100 * tucker.r.attentionParameters / gqa.attentionParameters)
+      .toFixed(0)}% of GQA's)`, `${t.toFixed(4)} vs ${g.toFixed(4)} ` +
+      `(${(100 * (t / g - 1)).toFixed(2)}%)`, t <= 1.03 * g ? 'yes' : 'no'];
+  };
   return [vitRow('vit', VIT_ATTENTIONS), vitRow('vit64', WIDE_ATTENTIONS, WIDE),
-    vitRow('vit128', WIDER_ATTENTIONS, WIDER), lmRow];
+    vitRow('vit128', WIDER_ATTENTIONS, WIDER), ...LM_SETTINGS.map((x, i) => lmRow(x, lms[i]))];
+}
+
+/** An LM setting's section: its shape, the table per attention, a sample from each. */
+function lmSection({ base }: LMSetting, lm: LMRecords): string[] {
+  const rows = lm.map(([id, r]) => [id, r ? r.validation.at(-1)!.loss.toFixed(4) : '–',
+    r ? r.attentionParameters.toLocaleString('en') : '–',
+    r ? (4 * r.kvCachePerToken).toLocaleString('en') : '–',
+    r ? (1000 * r.secondsPerStep).toFixed(1) : '–']);
+  const samples = lm.filter(([, r]) => r).map(([id, r]) =>
+    `- ${id}: ${JSON.stringify(r!.sample.text)}`);
+  return [`Width ${base.dim}, depth ${base.depth}, ${base.heads} heads, context ` +
+    `${base.context}, batch ${base.batch}, ${base.steps} Adam steps (lr ${base.lr}), RoPE; ` +
+    `validation loss on ${base.evalWindows} fixed windows.`, '',
+  markdownTable(['attention', 'validation loss', 'attention params', 'KV cache bytes/token ' +
+    '(f32)', 'ms/step'], rows), '', ...samples, ''];
 }
 
 /**
@@ -208,21 +255,47 @@ async function widerSection(groups: readonly GroupSummary[], seeds: readonly num
     `${shape[0] / shape[2]}, as in (a)), otherwise as (a). HOSVD error: of the trained ` +
     'MHA\'s 𝒲 / 𝒲̃ at the row\'s ranks, as in (b).', '',
   markdownTable(['attention', 'runs', 'test acc % (mean ± sd)', 'attention params',
-    'fewer than MHA', 'HOSVD error 𝒲 / 𝒲̃ %', 's/epoch'], rows), ''];
+    'fewer than MHA', 'HOSVD error 𝒲 / 𝒲̃ %', 's/epoch'], rows), '', ...sourceNote(errors)];
+}
+
+/** One HOSVD error: mean over blocks and seeds; `n` blocks measured; `source` unless measured now. */
+interface HosvdError { pre: number; post: number; n: number; source?: string }
+
+/**
+ * The HOSVD errors as measured, by `${prefix} ${ranks} seeds ${seeds}`: the saved MHA ViTs
+ * are not committed (docs/results/runs/**\/*.safetensors), this record of what they gave is.
+ */
+const HOSVD_RECORD = fileURLToPath(runPath(NAME, 'hosvd-errors'));
+
+interface HosvdRecord {
+  [key: string]: HosvdError & {
+    /** Where the numbers came from: 'models' (measured), or a note. */
+    source: string;
+  };
+}
+
+function readHosvdRecord(): HosvdRecord {
+  return existsSync(HOSVD_RECORD) ? JSON.parse(readFileSync(HOSVD_RECORD, 'utf8')) : {};
 }
 
 /**
  * How much of each saved MHA ViT's attention the transfer ranks keep: the relative error
  * ‖𝒲 − 𝒲_r‖/‖𝒲‖ of the truncated HOSVD of 𝒲 (pre-softmax, 𝒲[i] = W_iᵠ W_iᴷᵀ) and of 𝒲̃
- * (post-softmax, (W_iⱽ W_iᴼ)ᵀ), averaged over blocks and seeds.
+ * (post-softmax, (W_iⱽ W_iᴼ)ᵀ), averaged over blocks and seeds. Measured when every seed's
+ * model is on disk (and recorded in HOSVD_RECORD), else read from that record.
  */
 async function hosvdErrors(seeds: readonly number[], ranks: readonly (readonly number[])[] =
-  TRANSFER, prefix = 'vit'): Promise<{ pre: number; post: number; n: number }[]> {
+  TRANSFER, prefix = 'vit'): Promise<HosvdError[]> {
+  const key = (r: readonly number[]) => `${prefix} ${r.join('-')} seeds ${seeds.join(',')}`;
+  if (!seeds.every((seed) => existsSync(mhaFile(seed, prefix)))) {
+    const rec = readHosvdRecord();
+    return ranks.map((r) => rec[key(r)] ?? { pre: NaN, post: NaN, n: 0 });
+    // (a recorded entry carries its source, which the report prints)
+  }
   await setBackend('cpu');
   const errs = ranks.map(() => ({ pre: [] as number[], post: [] as number[] }));
   for (const seed of seeds) {
     const path = mhaFile(seed, prefix);
-    if (!existsSync(path)) continue;
     const { args, file } = savedRun(path, NAME);
     const model = savedModel(args, file, path);
     const blocks = model.modules().filter((m): m is TransformerBlock =>
@@ -243,7 +316,19 @@ async function hosvdErrors(seeds: readonly number[], ranks: readonly (readonly n
     model.dispose();
   }
   const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
-  return errs.map((e) => ({ pre: mean(e.pre), post: mean(e.post), n: e.pre.length }));
+  const out = errs.map((e) => ({ pre: mean(e.pre), post: mean(e.post), n: e.pre.length }));
+  const rec = readHosvdRecord();
+  ranks.forEach((r, i) => { rec[key(r)] = { ...out[i], source: 'models' }; });
+  atomicWriter(HOSVD_RECORD, NAME)(() => `${JSON.stringify(rec, null, 2)}\n`);
+  return out;
+}
+
+/** A line naming where recorded (not measured) HOSVD errors come from, if any are. */
+function sourceNote(errors: readonly HosvdError[]): string[] {
+  const sources = [...new Set(errors.flatMap((e) => e.n && e.source && e.source !== 'models'
+    ? [e.source] : []))];
+  return sources.length ? [`HOSVD errors from runs/${NAME}/hosvd-errors.json: ` +
+    `${sources.join('; ')}.`, ''] : [];
 }
 
 /** Attention parameters of the ViT `shape` (width, depth, heads) with `spec`, all blocks. */
@@ -278,14 +363,9 @@ export async function report(seeds: readonly number[] = SEEDS): Promise<void> {
       scratch?.accuracy ? `${pct(scratch.accuracy.mean)} ± ${pct(scratch.accuracy.sd)}` : '–',
       e.n ? pct(e.pre) : '–', e.n ? pct(e.post) : '–'];
   });
-  const lm = LM_ATTENTIONS.map(([id]) => [id, readLM(id)] as const);
-  const lmRows = lm.map(([id, r]) => [id, r ? r.validation.at(-1)!.loss.toFixed(4) : '–',
-    r ? r.attentionParameters.toLocaleString('en') : '–',
-    r ? (4 * r.kvCachePerToken).toLocaleString('en') : '–',
-    r ? (1000 * r.secondsPerStep).toFixed(1) : '–']);
-  const samples = lm.filter(([, r]) => r).map(([id, r]) =>
-    `- ${id}: ${JSON.stringify(r!.sample.text)}`);
-  const claims = claimRows(groups, lm);
+  const lms = LM_SETTINGS.map(({ prefix, attentions }) =>
+    attentions.map(([id]) => [id, readLM(id, prefix)] as const));
+  const claims = claimRows(groups, lms);
   const wide = await widerSection(groups, seeds, 'vit64', WIDE, WIDE_ATTENTIONS);
   const wider = await widerSection(groups, seeds, 'vit128', WIDER, WIDER_ATTENTIONS);
   const md = [
@@ -301,15 +381,11 @@ export async function report(seeds: readonly number[] = SEEDS): Promise<void> {
       '𝒲[i] = W_iᵠ W_iᴷᵀ) and 𝒲̃ (post-softmax, (W_iⱽ W_iᴼ)ᵀ) of the trained MHA blocks, ' +
       'before fine-tuning; mean over blocks and seeds.', '',
     markdownTable(['Tucker ranks', 'runs', 'transferred test acc %', 'from scratch (a) %',
-      'HOSVD error 𝒲 %', 'HOSVD error 𝒲̃ %'], transferRows), '',
-    '## (c) Character LM on the Brown corpus', '',
-    `Width ${LM_BASE.dim}, depth ${LM_BASE.depth}, ${LM_BASE.heads} heads, context ` +
-      `${LM_BASE.context}, batch ${LM_BASE.batch}, ${LM_BASE.steps} Adam steps (lr ` +
-      `${LM_BASE.lr}), RoPE; validation loss on ${LM_BASE.evalWindows} fixed windows.`, '',
-    markdownTable(['attention', 'validation loss', 'attention params', 'KV cache bytes/token ' +
-      '(f32)', 'ms/step'], lmRows), '', ...samples, '',
+      'HOSVD error 𝒲 %', 'HOSVD error 𝒲̃ %'], transferRows), '', ...sourceNote(errors),
+    '## (c) Character LM on the Brown corpus', '', ...lmSection(LM_SETTINGS[0], lms[0]),
     '## (d) The ViT twice as wide', '', ...wide,
     '## (e) The ViT four times as wide', '', ...wider,
+    '## (f) The LM twice as wide', '', ...lmSection(LM_SETTINGS[1], lms[1]),
     '## The targets', '',
     'ViT: a Tucker Attention within 1 point of MHA\'s mean accuracy with ≥ 5× fewer attention ' +
       'parameters. LM: a Tucker Attention whose validation loss is within 3% of GQA\'s with ' +
@@ -318,8 +394,9 @@ export async function report(seeds: readonly number[] = SEEDS): Promise<void> {
     markdownTable(['target', 'setting', 'result', 'met'], claims), '',
     ...groups.flatMap((g) => g.notes),
   ].join('\n');
-  writeReport(NAME, md, { groups, lm: Object.fromEntries(lm.map(([id, r]) => [id, r ? {
+  const records = (lm: LMRecords) => Object.fromEntries(lm.map(([id, r]) => [id, r ? {
     validation: r.validation, attentionParameters: r.attentionParameters,
     kvCachePerToken: r.kvCachePerToken, secondsPerStep: r.secondsPerStep,
-    sample: r.sample } : null])) });
+    sample: r.sample } : null]));
+  writeReport(NAME, md, { groups, lm: records(lms[0]), lm128: records(lms[1]) });
 }
