@@ -5,7 +5,8 @@
  * lr 0.01, batch 64, 10 epochs, tolerance 0.01, initial rank 20, its rank cap ⌊r_max/2⌋ = 124
  * (r_max = ⌊min(n, m)/2⌋ − 1 = 249) and floor (a truncation below rank 10 keeps the rank before
  * the step), its initialization (`--init abpsi-ref`), its input normalization
- * (x − 0.1307)/0.3081 and, for abPSI, its side (`--side input`); every training method, 3 seeds.
+ * (x − 0.1307)/0.3081 and, for abPSI, its side (`--side input`); every training method,
+ * 10 seeds (runs take 10–60 s; the 4-layer abPSI spread 86.4–91.1% over the first 3).
  */
 import { MATRIX_METHODS } from '@dlrt/layers';
 import { curvesFigure } from './figures.js';
@@ -16,9 +17,12 @@ import { type Run, runArgs } from './runs.js';
 
 export const NAME = 'mlp-reference';
 
+/** Seeds 0–2 first, 3–9 added on 2026-12-06 to pin down the means. */
+const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
 const NETS = [{ id: '2x500', hidden: [500, 500] }, { id: '4x500', hidden: [500, 500, 500, 500] }];
 
-export function runs(seeds: readonly number[] = [0, 1, 2]): Run[] {
+export function runs(seeds: readonly number[] = SEEDS): Run[] {
   const base = { model: 'mlp', optimizer: 'sgd', lr: 0.01, batch: 64, epochs: 10, tol: 0.01,
     rank: 20, maxRank: 124, truncation: 'abpsi', init: 'abpsi-ref',
     normalize: [0.1307, 0.3081] as [number, number] } as const;
@@ -29,7 +33,7 @@ export function runs(seeds: readonly number[] = [0, 1, 2]): Run[] {
   }))));
 }
 
-export function report(seeds: readonly number[] = [0, 1, 2]): void {
+export function report(seeds: readonly number[] = SEEDS): void {
   const groups = summarize(NAME, runs(seeds));
   const tables = NETS.flatMap((net) => {
     const mine = groups.filter((g) => g.group.startsWith(`${net.id} `));
