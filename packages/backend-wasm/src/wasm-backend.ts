@@ -251,7 +251,7 @@ export class WasmBackend extends CpuBackend {
 
   override attentionBackward(q: TensorInfo, k: TensorInfo, v: TensorInfo,
     mask: TensorInfo | null, y: TensorInfo, dy: TensorInfo, attrs: AttentionAttrs):
-    { dq: DataId; dk: DataId; dv: DataId } {
+    ReturnType<CpuBackend['attentionBackward']> {
     const vs = this.float32s([q, k, v, mask, y, dy]);
     const grads = vs ? [q, k, v].map((t) => this.out('float32', sizeOf(t.shape))) : [];
     if (!vs || !grads.every((g) => this.heap.owns(g))) {

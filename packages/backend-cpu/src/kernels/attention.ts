@@ -16,16 +16,33 @@ export type Scratch = (n: number) => Float64Array;
 
 /** Shapes: q [B, H, Nq, d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, dv]. */
 export interface AttentionShapes {
-  b: number; h: number; nq: number; nk: number; d: number; dv: number;
+  /** Batch B. */
+  b: number;
+  /** Query heads H. */
+  h: number;
+  /** Queries Nq. */
+  nq: number;
+  /** Keys Nk. */
+  nk: number;
+  /** Query and key width d. */
+  d: number;
+  /** Value width dv. */
+  dv: number;
 }
 
-/** The shapes of q, k and v ([B, H, Nq, d], [B, Hkv, Nk, d], [B, Hkv, Nk, dv]). */
+/**
+ * The shapes of q, k and v ([B, H, Nq, d], [B, Hkv, Nk, d], [B, Hkv, Nk, dv]).
+ * @example attentionShapes([2, 4, 7, 8], [2, 2, 9, 8], [2, 2, 9, 5]).nk   // 9
+ */
 export function attentionShapes(q: Shape, k: Shape, v: Shape): AttentionShapes {
   const [b, h, nq, d] = q;
   return { b, h, nq, nk: k[2], d, dv: v[3] };
 }
 
-/** The error for query row i when it sees no key. */
+/**
+ * The error for query row i when it sees no key.
+ * @example throw noKey(3)   // attention: query row 3 sees no key (every score is −Infinity)
+ */
 export function noKey(i: number): Error {
   return new Error(`attention: query row ${i} sees no key (every score is −Infinity)`);
 }
@@ -75,12 +92,19 @@ function rowMax(s: Float64Array, r: number, cols: number, from: number): number 
   return top;
 }
 
-/** Key/value head of the flat (batch, head) index bh. */
+/**
+ * Key/value head (flat over the batch) of the flat (batch, head) index bh, with H = h query
+ * heads of which `groups` share each key/value head.
+ * @example kvHead(5, 4, 2)   // 2: batch 1, query head 1 reads the batch's K/V head 0
+ */
 export function kvHead(bh: number, h: number, groups: number): number {
   return Math.floor(bh / h) * (h / groups) + Math.floor((bh % h) / groups);
 }
 
-/** The tiles a block of rows sees: keys up to the causal limit of its last row. */
+/**
+ * The keys a block of `rows` query rows from i0 sees: up to the causal limit of its last row.
+ * @example keyEnd({ b: 1, h: 1, nq: 8, nk: 8, d: 4, dv: 4 }, attrs, 0, 4)   // 4 when causal
+ */
 export function keyEnd(sh: AttentionShapes, a: AttentionAttrs, i0: number, rows: number): number {
   return a.causal ? Math.min(sh.nk, i0 + rows + sh.nk - sh.nq) : sh.nk;
 }
