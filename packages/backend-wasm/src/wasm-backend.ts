@@ -1,8 +1,8 @@
 /**
  * The wasm backend: the cpu backend with its storage in one shared WebAssembly.Memory and its
  * hot kernels in WebAssembly SIMD (GEMM, the convolutions' data movement, float32 elementwise
- * rows, 2×2 max pooling, the last-two-axes transpose, the linear-algebra inner loops); every
- * other op is the cpu backend's.
+ * rows, exp, erf and gelu, float32 attention, sums, 2×2 max pooling, the last-two-axes
+ * transpose, the linear-algebra inner loops); every other op is the cpu backend's.
  */
 import {
   CpuBackend, type CpuSeam, type FloatArray, type StridedGemm, ThreadPool, attentionShapes,
