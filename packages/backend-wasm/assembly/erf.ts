@@ -30,17 +30,18 @@ const UA: f32 = 1.917808175, UB: f32 = -1.191780806;
   return f32x4.mul(x, p);
 }
 
-/**
- * s·e^(−c·x²) for c = 1 or ½, with x² = h + l split exactly (see the top), e^(−h) applied
- * last so that a subnormal result is rounded once.
- */
+/** The high part h of −c·x² = h + l, c = 1 or ½: x cut to 12 bits, so its square is exact. */
 // @ts-ignore: decorator
-@inline function timesExpNegSquare(s: v128, x: v128, c: f32): v128 {
+@inline function negSquareHi(x: v128, c: f32): v128 {
   const hi = v128.and(x, i32x4.splat(0xfffff000));
-  const vc = f32x4.splat(-c);
-  const h = f32x4.mul(f32x4.mul(hi, hi), vc);
-  const l = f32x4.mul(f32x4.mul(f32x4.sub(x, hi), f32x4.add(x, hi)), vc);
-  return f32x4.mul(f32x4.mul(s, expF32x4(l)), expF32x4(h));
+  return f32x4.mul(f32x4.mul(hi, hi), f32x4.splat(-c));
+}
+
+/** The low part l of −c·x² = h + l: −c·(x − hi)(x + hi). */
+// @ts-ignore: decorator
+@inline function negSquareLo(x: v128, c: f32): v128 {
+  const hi = v128.and(x, i32x4.splat(0xfffff000));
+  return f32x4.mul(f32x4.mul(f32x4.sub(x, hi), f32x4.add(x, hi)), f32x4.splat(-c));
 }
 
 /** e^(a²)·erfc(a) = t·Q(t), t = 1/a, for a ≥ B. */
@@ -60,7 +61,9 @@ const UA: f32 = 1.917808175, UB: f32 = -1.191780806;
 @inline export function erfF32x4(x: v128): v128 {
   const a = f32x4.abs(x);
   const sign = v128.and(x, i32x4.splat(0x80000000));
-  const erfc = timesExpNegSquare(erfcScaled(a), a, 1);
+  // e^(−h) last, so that a subnormal result is rounded once.
+  const erfc = f32x4.mul(f32x4.mul(erfcScaled(a), expF32x4(negSquareLo(a, 1))),
+    expF32x4(negSquareHi(a, 1)));
   const large = v128.or(sign, f32x4.sub(f32x4.splat(1), erfc));
   const one = v128.or(sign, f32x4.splat(1));
   return v128.bitselect(erfSmall(x), v128.bitselect(one, large, f32x4.ge(a, f32x4.splat(4))),
@@ -78,11 +81,14 @@ const UA: f32 = 1.917808175, UB: f32 = -1.191780806;
   const small = f32x4.mul(f32x4.mul(half, x), f32x4.add(f32x4.splat(1), erfSmall(z)));
   // Φ(−|x|) is 0 in float32 long before |x| = 20: ±Infinity gives 0 there, not NaN.
   const c = f32x4.min(f32x4.max(x, f32x4.splat(-20)), f32x4.splat(20));
-  const s = f32x4.mul(half, erfcScaled(f32x4.abs(f32x4.mul(c, r))));
-  // x·Φ(−|x|) below zero, x scaled in before the exponential; x·(1 − Φ(−|x|)) above.
-  const large = v128.bitselect(timesExpNegSquare(f32x4.mul(x, s), c, 0.5),
-    f32x4.mul(x, f32x4.sub(f32x4.splat(1), timesExpNegSquare(s, c, 0.5))),
-    f32x4.lt(x, f32x4.splat(0)));
+  // Φ(−|x|) = s·e^(−l)·e^(−h), s = ½ e^(a²) erfc(a) at a = |x|/√2.
+  const s = f32x4.mul(f32x4.mul(half, erfcScaled(f32x4.abs(f32x4.mul(c, r)))),
+    expF32x4(negSquareLo(c, 0.5)));
+  const eh = expF32x4(negSquareHi(c, 0.5));
+  // x·Φ(−|x|) below zero, x scaled in before e^(−h) so a subnormal result rounds once;
+  // x·(1 − Φ(−|x|)) above.
+  const large = v128.bitselect(f32x4.mul(f32x4.mul(x, s), eh),
+    f32x4.mul(x, f32x4.sub(f32x4.splat(1), f32x4.mul(s, eh))), f32x4.lt(x, f32x4.splat(0)));
   return v128.bitselect(small, large, f32x4.lt(f32x4.abs(z), f32x4.splat(B)));
 }
 
