@@ -171,6 +171,8 @@ const FINETUNE_OPTIONS: Record<string, [keyof FinetuneArgs, (v: string, flag: st
     digits: ['digits', digitList],
     rotate: ['rotate', (v, f) => number(f, v, 'a multiple of 90', (x) => Number.isInteger(x) &&
       x % 90 === 0)],
+    validation: ['validation', (v, f) => number(f, v, 'an integer ≥ 0 (train rows to hold out)',
+      (x) => Number.isInteger(x) && x >= 0)],
     json: ['json', (v) => v],
     backend: ['backend', (v) => v],
     threads: ['threads', positiveInt],

@@ -59,6 +59,11 @@ export interface FinetuneArgs {
   seed: number;
   digits?: number[];
   rotate?: number;
+  /**
+   * Rows held out of the task's train split (its last ones, see `holdOut`), evaluated after
+   * every epoch: to choose settings such as the learning rate without the test split (0: none).
+   */
+  validation: number;
   json?: string;
   backend: string;
   threads: number;
@@ -67,8 +72,8 @@ export interface FinetuneArgs {
 
 export const FINETUNE_DEFAULTS: Omit<FinetuneArgs, 'from'> = {
   adapter: 'lora', rank: 8, coefficientSteps: 0, targetRank: 4, tInit: 0.1, tFinal: 0.2, deltaT: 10,
-  epochs: 5, batch: 128, optimizer: 'adam', lr: 1e-3, momentum: 0, seed: 0, backend: 'auto',
-  threads: 1, progress: 'auto',
+  epochs: 5, batch: 128, optimizer: 'adam', lr: 1e-3, momentum: 0, seed: 0, validation: 0,
+  backend: 'auto', threads: 1, progress: 'auto',
 };
 
 /** The output layer: the last Dense of the model, and its name. */
@@ -87,7 +92,7 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
       'the file does not keep; pretrain with --normalize MEAN,SD instead');
   }
   const task: TrainArgs = { ...pre, digits: f.digits ?? pre.digits, rotate: f.rotate,
-    validation: 0, backend: f.backend, threads: f.threads };
+    validation: f.validation, backend: f.backend, threads: f.threads };
   const write = f.json === undefined ? undefined : runRecordWriter(f.json, { name: '--json',
     meta: { command: 'dlrt finetune', args: { ...f, json: undefined, from: undefined },
       pretrained: pre, machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length,
@@ -142,14 +147,16 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
       `${trainable.toLocaleString('en')} trainable of ${all.toLocaleString('en')} parameters; ` +
       `${f.optimizer} lr ${f.lr}, batch ` +
       `${f.batch}, ${f.epochs} epochs, backend ${f.backend} (${ran.name}), seed ${f.seed}`);
-    log(`data: ${data.train.count} train / ${data.test.count} test digits` +
+    log(`data: ${data.train.count} train / ` +
+      `${data.validation ? `${data.validation.count} validation / ` : ''}` +
+      `${data.test.count} test digits` +
       `${task.digits ? ` (digits ${task.digits.join(',')})` : ''}` +
       `${task.rotate ? `, turned ${task.rotate}°` : ''}`);
     const trainableAt = new Map<number, number>();
     let history: EpochLog[];
     try {
       history = await new Trainer({ model, integrator, train: data.train, test: data.test,
-        epochs: f.epochs, batchSize: f.batch, rng, progress: f.progress, log,
+        validation: data.validation, epochs: f.epochs, batchSize: f.batch, rng, progress: f.progress, log,
         onEpoch: (h, entry) => {
           // A rank-adaptive adapter's trainable count moves with its ranks.
           trainableAt.set(entry.epoch, trainableParameterCount(model!));

@@ -278,6 +278,20 @@ t.test('dlrt finetune: each adapter trains a saved model on a new task, with a n
     t.equal(trainable.head, 165);
     t.equal(trainable.full, 784 * 32 + 32 + 165);
     t.equal(trainable.lora, 165 + 4 * (784 + 32));
+    // --validation N: the task's last N train rows are held out and evaluated every epoch.
+    const lines: string[] = [];
+    const held = await finetune(parseFinetuneArgs([...common, '--adapter', 'lora', '--validation',
+      '500']), (l) => lines.push(l));
+    const all = Number(/data: (\d+) train/.exec(lines.find((l) => l.startsWith('data:')) ??
+      '')?.[1]);
+    t.match(lines.find((l) => l.startsWith('data:')), /^data: \d+ train \/ 500 validation \/ /);
+    t.ok(all > 1000, `${all} train rows left`);
+    for (const e of held) {
+      t.ok(e.validationAccuracy !== null && e.validationAccuracy > 0.5,
+        `epoch ${e.epoch}: validation accuracy ${e.validationAccuracy}`);
+    }
+    t.throws(() => parseFinetuneArgs(['--from', 'x', '--validation', '1.5']),
+      /^--validation: expected an integer ≥ 0 .*, got '1\.5'/);
     t.throws(() => parseFinetuneArgs(['--adapter', 'lora']), /--from FILE is required/);
     t.throws(() => parseFinetuneArgs(['--from', 'x', '--adapter', 'lora', '--budget', '9']),
       /^--budget 9: does nothing with --adapter lora: geolora only/);
