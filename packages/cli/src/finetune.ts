@@ -156,7 +156,8 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     let history: EpochLog[];
     try {
       history = await new Trainer({ model, integrator, train: data.train, test: data.test,
-        validation: data.validation, epochs: f.epochs, batchSize: f.batch, rng, progress: f.progress, log,
+        validation: data.validation, epochs: f.epochs, batchSize: f.batch, rng,
+        progress: f.progress, log,
         onEpoch: (h, entry) => {
           // A rank-adaptive adapter's trainable count moves with its ranks.
           trainableAt.set(entry.epoch, trainableParameterCount(model!));
