@@ -146,16 +146,18 @@ function lastEpochs(ids: string[], read = readTuned): { last: TunedEpoch[]; fail
     failed: recs.filter((r) => r?.error).length };
 }
 
+const meanOf = (last: TunedEpoch[], key: 'testAccuracy' | 'trainable' | 'secondsPerStep') =>
+  meanSd(last.map((e) => e[key] ?? NaN));
+
 /** A table row's columns after its name: test accuracy, trainable count, ranks, ms/step. */
 function resultColumns(last: TunedEpoch[]): string[] {
-  const acc = meanSd(last.map((e) => e.testAccuracy ?? NaN));
-  return [last.length ? `${pct(acc.mean)} ± ${pct(acc.sd)}` : '–',
-    last.length ? Math.round(meanSd(last.map((e) => e.trainable ?? NaN)).mean)
-      .toLocaleString('en') : '–',
-    last.length && Object.keys(last[0].ranks).length
+  if (last.length === 0) return ['–', '–', '–', '–'];
+  const acc = meanOf(last, 'testAccuracy');
+  return [`${pct(acc.mean)} ± ${pct(acc.sd)}`,
+    Math.round(meanOf(last, 'trainable').mean).toLocaleString('en'),
+    Object.keys(last[0].ranks).length
       ? last.map((e) => `[${Object.values(e.ranks).join(', ')}]`).join(' · ') : '–',
-    last.length ? (1000 * meanSd(last.map((e) => e.secondsPerStep ?? NaN)).mean).toFixed(1)
-      : '–'];
+    (1000 * meanOf(last, 'secondsPerStep').mean).toFixed(1)];
 }
 
 /** A method on validation: its chosen lr, every lr's mean, and the chosen lr's runs. */
@@ -186,9 +188,6 @@ export function chooseLr(task: string, method: string, seeds: readonly number[],
   if (best === undefined || !complete) return { means, last: [] };
   return { lr: LRS[best], means, validation: mean[best]!, last: runs[best].last };
 }
-
-const meanOf = (last: TunedEpoch[], key: 'testAccuracy' | 'trainable') =>
-  meanSd(last.map((e) => e[key] ?? NaN));
 
 /**
  * The issue's accuracy targets on the chosen-lr rows: GeoLoRA against LoRA r = 8 with no
