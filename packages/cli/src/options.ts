@@ -4,7 +4,8 @@
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
 import {
-  ABPSI_SIDES, type AttentionSpec, CONV_FORMATS, INIT_GAINS, METHODS, PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
+  ABPSI_DENSE_STEPS, ABPSI_SIDES, type AttentionSpec, CONV_FORMATS, INIT_GAINS, METHODS,
+  PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
 } from '@dlrt/layers';
 import { convFormat, DATA_SETS, type TrainArgs } from './train.js';
 
@@ -198,6 +199,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     idle: (a) => a.method !== 'abpsi' ? { by: 'method', why: 'abpsi only' } : undefined,
     meaning: "the basis abPSI augments, so the side its update projects the gradient on: " +
       "output (U) or input (V; the abPSI MNIST code's, which writes y = x·W)" }),
+  option({ flag: 'dense-step', key: 'denseStep', value: ABPSI_DENSE_STEPS.join('|'),
+    parse: oneOf(ABPSI_DENSE_STEPS),
+    idle: (a) => a.method !== 'abpsi' ? { by: 'method', why: 'abpsi only' } : undefined,
+    fallback: 'second',
+    meaning: "the pass of abPSI's step whose gradient steps the dense layers: second (both " +
+      "passes see the same weights) or first (the abPSI MNIST code's: the second pass sees " +
+      'them stepped)' }),
   option({ flag: 'local-steps', key: 'localSteps', value: 'n',
     parse: (v, flag) => number(flag, v, 'an integer ≥ 2', (x) => Number.isInteger(x) && x >= 2),
     idle: (a) => a.method !== 'tdlrt' && a.method !== 'tdlrt-1pass'
@@ -208,7 +216,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'truncation', key: 'truncation', value: TRUNCATIONS.join('|'),
     parse: oneOf(TRUNCATIONS), idle: fixedOrDense,
     meaning: "the truncation rule: T-std, the DLRT 2022 reference code's, or the abPSI " +
-      "MNIST code's (T-std; a rank below 10 keeps the rank before the step)" }),
+      "MNIST code's (T-std; a rank below 10, or no break, keeps the rank before the step)" }),
   option({ flag: 'init', key: 'init', value: WEIGHT_INITS.join('|'), parse: oneOf(WEIGHT_INITS),
     meaning: "weight init: PyTorch's uniform law, He, orthogonal (He's energy, equal singular " +
       "values), the DLRT reference code's, or the abPSI reference code's (N(0, 1) weights and " +

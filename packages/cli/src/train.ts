@@ -58,6 +58,8 @@ export interface TrainArgs {
   truncation: NonNullable<TruncationOptions['truncation']>;
   /** The basis abPSI augments: 'output' (U) or 'input' (V, the reference code's). */
   side: NonNullable<ABPSIOptions['side']>;
+  /** The abPSI pass that steps the dense layers; absent: 'second'. */
+  denseStep?: ABPSIOptions['denseStep'];
   /** tdlrt: cycles of n steps (augment, n − 1 core steps, truncate); absent: every step. */
   localSteps?: number;
   /**
@@ -329,7 +331,8 @@ async function fit(a: TrainArgs, o: { model: Sequential; rng: Rng; backend: stri
   const data = loadData(a);
   const optimizer = makeOptimizer(a);
   const integrator = integratorFor(a.method, model, { optimizer, tol: a.tol,
-    truncation: a.truncation, side: a.side, localSteps: a.localSteps });
+    truncation: a.truncation, side: a.side, denseStep: a.denseStep,
+    localSteps: a.localSteps });
   const desc = a.model === 'mlp' ? `mlp 784-${a.hidden.join('-')}-10` : a.model;
   const counts = parameterCounts(model);
   const method = a.method === 'dense' ? 'dense'

@@ -40,6 +40,10 @@ t.test('truncation rules on hand-worked singular values', async (t) => {
     { previousRank: 3 }), 2, 'floor 2');
   t.equal(truncationRank([5, 4, 0.01, 0.01], { kind: 'relativeAbpsi', theta: 0.1, rMax: 1 },
     { previousRank: 3 }), 1, 'then clamped');
+  t.equal(truncationRank(sigma, { kind: 'relativeAbpsi', theta: 0.1, floor: 2 },
+    { previousRank: 4 }), 4, 'no break (every σ ≥ θ‖σ‖, T-std keeps 8): the previous rank');
+  t.equal(truncationRank(sigma, { kind: 'relativeAbpsi', theta: 0.1, floor: 2 }), 4,
+    'no break, no previous rank: p/2');
   t.throws(() => truncationRank(sigma, { kind: 'relativeAbpsi', theta: 0.1, floor: 1.5 }),
     /floor must be an integer ≥ 0/);
   const r = truncateValues([3, 2, 0.4, 0.3], { kind: 'absolute', tol: 0.6 });

@@ -64,7 +64,7 @@ export { TuckerBUG, type TuckerBUGOptions } from './integrators/tucker-bug.js';
 export { FixedRankBUG, type FixedRankBUGOptions } from './integrators/fixed-rank-bug.js';
 export { RankAdaptiveBUG, type RankAdaptiveBUGOptions } from './integrators/rank-adaptive-bug.js';
 export { ParallelBUG, type ParallelBUGOptions } from './integrators/parallel-bug.js';
-export { ABPSI, ABPSI_SIDES, type ABPSIOptions } from './integrators/abpsi.js';
+export { ABPSI, ABPSI_DENSE_STEPS, ABPSI_SIDES, type ABPSIOptions } from './integrators/abpsi.js';
 export { GeoLoRA, type GeoLoRAOptions } from './integrators/geolora.js';
 export { integratorFor, MATRIX_METHODS, METHODS, type Method } from './integrators/methods.js';
 export {

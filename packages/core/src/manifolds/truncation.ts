@@ -11,7 +11,8 @@
  *   search over j ≤ p−2 with a tail that leaves out σ_p; when no j qualifies the previous rank
  *   is kept (so the rank grows only through a break at j > r);
  * - `relativeAbpsi` (T-abPSI, the abPSI MNIST reference code of Kusch, Schotthöfer & Walter):
- *   `relative`'s search, but a rank below `floor` (default 10) keeps the previous rank;
+ *   `relative`'s search, but a rank below `floor` (default 10), or no break at all (every value
+ *   ≥ θ·‖σ‖₂), keeps the previous rank;
  * - `absolute`: the same as `relative` with the fixed threshold `tol`;
  * - `rank`: keep exactly `rank` values.
  * Every rule is then clamped to [rMin, rMax] (and to the number of values).
@@ -38,7 +39,7 @@ export type TruncationRule =
       rMax?: number;
     }
   | {
-      /** T-abPSI: `relative`, but a rank below `floor` keeps the previous rank. */
+      /** T-abPSI: `relative`, but a rank below `floor`, or no break, keeps the previous rank. */
       kind: 'relativeAbpsi';
       /** θ ≥ 0: the largest dropped tail allowed, as a fraction of ‖σ‖₂. */
       theta: number;
@@ -119,8 +120,8 @@ export function tailNorms(sigma: readonly number[]): number[] {
 /** What a rule may need besides the values. */
 export interface TruncationContext {
   /**
-   * The rank before augmentation: T-2022 keeps it when no break is found, T-abPSI when the
-   * break lies below its floor (default ⌊p/2⌋).
+   * The rank before augmentation: T-2022 keeps it when no break is found, T-abPSI then too and
+   * when the break lies below its floor (default ⌊p/2⌋).
    */
   previousRank?: number;
 }
@@ -149,15 +150,18 @@ export function truncationRank(sigma: readonly number[], rule: TruncationRule,
   } else {
     const tails = tailNorms(sigma);
     const tol = rule.kind === 'absolute' ? rule.tol : rule.theta * tails[0];
+    let found = false;
     r = p;
     // The smallest j whose dropped tail is strictly below tol (T-std).
     for (let j = 0; j < p; j++) {
       if (tails[j] < tol) {
         r = j;
+        found = true;
         break;
       }
     }
-    if (rule.kind === 'relativeAbpsi' && r < (rule.floor ?? 10)) {
+    // The abPSI code starts its search from the old rank, so no break keeps it.
+    if (rule.kind === 'relativeAbpsi' && (!found || r < (rule.floor ?? 10))) {
       r = context.previousRank ?? Math.floor(p / 2);
     }
   }

@@ -16,6 +16,12 @@ import { matrixParts, ranksOf } from './parts.js';
  */
 export const ABPSI_SIDES = ['output', 'input'] as const;
 
+/**
+ * The passes abPSI can step the dense layers from (see ABPSIOptions.denseStep).
+ * @example new ABPSI(model, { optimizer, tol: 0.01, denseStep: ABPSI_DENSE_STEPS[1] })   // 'first'
+ */
+export const ABPSI_DENSE_STEPS = ['second', 'first'] as const;
+
 export interface ABPSIOptions extends AdaptiveOptions {
   /**
    * Which basis is augmented, so the side G is projected on: 'output' (U; the default,
@@ -23,6 +29,13 @@ export interface ABPSIOptions extends AdaptiveOptions {
    * writes y = x·W and augments its first factor, which is our 'input' side.
    */
   side?: (typeof ABPSI_SIDES)[number];
+  /**
+   * Which pass steps the dense layers (the factorized layers' biases always step from the
+   * second): 'second' (the default: both passes see every weight at its value before the step)
+   * or 'first' (the abPSI MNIST reference code: the dense layers step right after the first
+   * pass, so the second pass sees them updated).
+   */
+  denseStep?: (typeof ABPSI_DENSE_STEPS)[number];
 }
 
 /**
@@ -31,7 +44,7 @@ export interface ABPSIOptions extends AdaptiveOptions {
  *   2. augment the output basis, Û = orth([U₀ | K₁]), and correct backward: S̃ = ÛᵀU₀S₀, so
  *      Û (V₀S̃ᵀ)ᵀ = W₀ with no gradient evaluation;
  *   3. L-step at rank 2r from L₀ = V₀S̃ᵀ: L₁ = L₀ − λ Gᵀ Û; biases and dense layers step from
- *      the same pass;
+ *      the same pass (the dense layers from the first with `denseStep: 'first'`);
  *   4. (V̂, R) = qr(L₁), Ŝ = Rᵀ, so W = Û Ŝ V̂ᵀ = W₀ − λ Û Ûᵀ G;
  *   5. truncate by θ.
  * The paper leaves the side to the implementation; the reference code projects on the input
@@ -47,6 +60,10 @@ export class ABPSI extends FactorizedIntegrator {
     if (options.side !== undefined && !ABPSI_SIDES.includes(options.side)) {
       throw new Error(`ABPSI: side must be 'output' or 'input', got '${String(options.side)}'`);
     }
+    if (options.denseStep !== undefined && !ABPSI_DENSE_STEPS.includes(options.denseStep)) {
+      throw new Error(`ABPSI: denseStep must be 'second' or 'first', got ` +
+        `'${String(options.denseStep)}'`);
+    }
   }
 
   async step(lossFn: () => Tensor): Promise<StepResult> {
@@ -54,9 +71,13 @@ export class ABPSI extends FactorizedIntegrator {
     const before = parts.layers.map((l) => l.ranks);
     // a: the augmented basis (0 = U, output side); b: the other one.
     const a = this.options.side === 'input' ? 1 : 0, b = 1 - a;
+    const own = new Set(parts.layers.flatMap((l) => l.parameters()));
+    const early = this.options.denseStep === 'first'
+      ? parts.others.filter((v) => !own.has(v)) : [];
+    const late = parts.others.filter((v) => !early.includes(v));
 
-    // 1. K-step on basis a.
-    const k = await this.kStep(lossFn, parts, a);
+    // 1. K-step on basis a (the dense layers too, with denseStep 'first').
+    const k = await this.kStep(lossFn, parts, a, { others: early });
 
     // 2. Augmented basis and backward correction (W unchanged).
     this.rebaseAll(parts, k.next.map((K1) => [K1!]), (layer, [K1]) => {
@@ -67,7 +88,7 @@ export class ABPSI extends FactorizedIntegrator {
     });
 
     // 3. L-step on basis b at the augmented rank, with the biases and dense layers.
-    const l = await this.kStep(lossFn, parts, b, { others: true });
+    const l = await this.kStep(lossFn, parts, b, { others: late });
 
     // 4. The new core from the QR of L₁ (L = V Sᵀ, so Ŝ = Rᵀ; on the input side K = U S, Ŝ = R).
     this.rebaseAll(parts, l.next.map((L1) => [L1!]), (layer, [L1]) => {

@@ -108,16 +108,16 @@ export abstract class FactorizedIntegrator implements Integrator {
   /**
    * The K-step of basis i in every layer that has one, from its current factors: one pass with
    * 𝒦ᵢ = Uᵢ Mat(𝒞) standing for the layer (∇_𝒦ᵢ ℓ = Mat(𝒢 ×ⱼ Uⱼᵀ): G V and Gᵀ U for a
-   * matrix), then 𝒦ᵢ¹ = optimizer(𝒦ᵢ, ∇). `others`: the biases and dense layers step from the
-   * same pass. The layers themselves are not changed.
+   * matrix), then 𝒦ᵢ¹ = optimizer(𝒦ᵢ, ∇). `others` (biases, dense weights) step from the same
+   * pass. The factorized layers themselves are not changed.
    */
   protected async kStep(lossFn: () => Tensor, parts: FactorizedParts, i: number,
-    o: { others?: boolean } = {}): Promise<KStep> {
+    o: { others?: readonly Variable[] } = {}): Promise<KStep> {
     const has = parts.layers.map((l) => i < l.bases.length);
     const K = parts.layers.map((l, j) => (has[j] ? this.coefficients.refresh(l, i) : undefined));
     const forms: FactorForm[] = K.map((k) => (k ? { kind: 'K', basis: i, K: k } : FACTORS));
     const sources = K.filter((k) => k !== undefined) as Variable[];
-    const others = o.others ? parts.others : [];
+    const others = o.others ?? [];
     const { loss, grads } = await this.pass(lossFn, parts, forms, [...sources, ...others]);
     const stepped = sources.map((k, j) => tidy(() => this.optimizer.update(k, grads[j])));
     dispose(grads.slice(0, sources.length));

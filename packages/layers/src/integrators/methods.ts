@@ -36,7 +36,7 @@ export const MATRIX_METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parall
 
 /**
  * The integrator for `method`; `tol` and the truncation options matter for adaptive ones,
- * `side` for abPSI alone. `tol` defaults to 0.1; `dense` and `direct` both give a GradientStep
+ * `side` and `denseStep` for abPSI alone. `tol` defaults to 0.1; `dense` and `direct` both give a GradientStep
  * (for `direct`, the caller builds the model with trainable factors).
  * @throws Error for an unknown method, or whatever the integrator's constructor throws.
  * @example const step = integratorFor('bug', model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.1 })
@@ -46,7 +46,7 @@ export function integratorFor(method: Method, model: Module,
     /** tdlrt and tdlrt-1pass: TuckerBUG's `localSteps` (cycles of n steps). */
     localSteps?: number;
   }): Integrator {
-  const { side, localSteps, ...rest } = o;
+  const { side, denseStep, localSteps, ...rest } = o;
   if (localSteps !== undefined && method !== 'tdlrt' && method !== 'tdlrt-1pass') {
     throw new Error(`integratorFor: localSteps is TuckerBUG's (tdlrt, tdlrt-1pass), not ${method}'s`);
   }
@@ -58,7 +58,7 @@ export function integratorFor(method: Method, model: Module,
     case 'bug-2pass': return new RankAdaptiveBUG(model, { ...adaptive, passes: 2 });
     case 'bug-fixed': return new FixedRankBUG(model, { optimizer: o.optimizer });
     case 'parallel': return new ParallelBUG(model, adaptive);
-    case 'abpsi': return new ABPSI(model, { ...adaptive, side });
+    case 'abpsi': return new ABPSI(model, { ...adaptive, side, denseStep });
     case 'geolora': return new GeoLoRA(model, adaptive);
     case 'tdlrt': return new TuckerBUG(model, { ...adaptive, localSteps });
     case 'tdlrt-1pass': return new TuckerBUG(model, { ...adaptive, passes: 1, localSteps });

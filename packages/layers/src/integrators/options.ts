@@ -20,7 +20,8 @@ export interface TruncationOptions {
   tolerance?: 'relative' | 'absolute';
   /**
    * 'std' (T-std, default), '2022' (the DLRT 2022 code's rule) or 'abpsi' (the abPSI MNIST
-   * code's: T-std, but a rank below 10 keeps the rank before the step), for comparisons.
+   * code's: T-std, but a rank below 10, or no break, keeps the rank before the step), for
+   * comparisons.
    */
   truncation?: 'std' | '2022' | 'abpsi';
   /** Smallest rank a truncation keeps (default 2, capped by each basis's maximum rank). */
