@@ -12,6 +12,7 @@ import * as finetune from './finetune.js';
 import * as mlpInit from './mlp-init.js';
 import * as mlpIntegrators from './mlp-integrators.js';
 import * as mlpReference from './mlp-reference.js';
+import * as mlpAuthors from './mlp-authors.js';
 import * as tuckerConv from './tucker-conv.js';
 import * as attention from './attention.js';
 import { runAll } from './runs.js';
@@ -41,7 +42,7 @@ const EXPERIMENTS: Record<string, Experiment> = Object.fromEntries(
       thetas: [0.11, 0.2] }),
     sweep('lenet5-full', { init: 'dlrt-net', standardize: false, data: 'mnist-full',
       validation: 10000, thetas: [0.11, 0.2] }),
-    mlpIntegrators, mlpReference, mlpInit, finetune, initRanks, tuckerConv, attention]
+    mlpIntegrators, mlpReference, mlpAuthors, mlpInit, finetune, initRanks, tuckerConv, attention]
     .map((e) => [e.NAME, e]));
 
 async function main(argv: string[]): Promise<number> {
