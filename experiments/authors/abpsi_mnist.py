@@ -3,17 +3,18 @@ Publication-Augmented-Backward-Corrected-PSI-low-rank-training, MNISTwithGeoLoRA
 is on our 8,000/2,000 split: its Trainer, layers and step order, its settings (SGD lr 0.01,
 batch 64, tol 0.01, initial rank 20, inputs (x - 0.1307)/0.3081), one seed, one thread.
 
-Usage: abpsi_mnist.py CODE SPLIT NET METHOD SEED EPOCHS [--first-k-core | --lockstep MODEL STEPS]
+Usage: abpsi_mnist.py CODE SPLIT NET METHOD SEED EPOCHS
+                      [--first-k-core | --lockstep MODEL STEPS]
   CODE: a checkout of that repository; SPLIT: a directory with {train,test}-x.f32 and
   {train,test}-y.i32 (written by experiments/src/mlp-authors.ts); NET: 2x500 or 4x500;
   METHOD: abpsi or geolora. Prints one JSON object: per-epoch test accuracy, loss and ranks,
   or the error that stopped the run.
   --first-k-core (abPSI): build the first K from the weight's own r×r core (the code builds it
   from all 249 stored columns, so that its first pass alone sees another weight).
-  --lockstep (abPSI): instead, write the initial weights to MODEL (safetensors, in dlrt's
-  names and orientation), take STEPS steps of the code's own K and L passes on the first
-  batches in order, and print the first pass's loss of each, for dlrt to take the same steps
-  from the same weights (with --first-k-core's change)."""
+  --lockstep: instead, write the initial weights to MODEL (safetensors, in dlrt's names and
+  orientation), take STEPS steps of the code's own passes (abPSI: K and L; GeoLoRA: one) on
+  the first batches in order, and print the first pass's loss of each, for dlrt to take the
+  same steps from the same weights (abPSI with --first-k-core's change)."""
 import json
 import sys
 import time
@@ -26,7 +27,7 @@ from torch.utils.data import DataLoader, TensorDataset
 code, split, net, method, seed, epochs = sys.argv[1:7]
 seed, epochs = int(seed), int(epochs)
 lockstep = sys.argv[8:10] if sys.argv[7:8] == ['--lockstep'] else None
-first_k_core = lockstep is not None or sys.argv[7:8] == ['--first-k-core']
+first_k_core = method == 'abpsi' and (lockstep is not None or sys.argv[7:8] == ['--first-k-core'])
 sys.path.insert(0, f'{code}/MNISTwithGeoLoRA')
 sys.modules['wandb'] = types.ModuleType('wandb')   # imported by the trainer, used only if asked
 from src.low_rank_neural_networks.train import Trainer  # noqa: E402
@@ -88,12 +89,12 @@ if lockstep:
     train = digits('train', 64, False)
     losses = []
     for _, (data, targets) in zip(range(steps), train):
-        for mode in ['K', 'L']:   # the trainer's inner loop for this integrator
+        for mode in {'abpsi': ['K', 'L'], 'geolora': ['KSL']}[method]:   # the trainer's loop
             loss = criterion(model.forward(data, mode), targets)
             optimizer.zero_grad()
             loss.backward()
             model.step(0.01, mode)
-            if mode == 'K':
+            if mode != 'L':
                 losses.append(loss.item())
     print(json.dumps({'torch': torch.__version__, 'losses': losses,
                       'ranks': [int(r) for r in model.get_ranks()]}))

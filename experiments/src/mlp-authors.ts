@@ -12,9 +12,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import { crossEntropy, Rng } from '@dlrt/core';
-import {
-  ABPSI_DENSE_STEPS, FactorizedIntegrator, integratorFor, labeledBatch, SGD,
-} from '@dlrt/layers';
+import { FactorizedIntegrator, integratorFor, labeledBatch, SGD } from '@dlrt/layers';
 import { atomicWriter, loadModelFile, mnist } from '@dlrt/layers/node';
 import { drawModel, loadData, startBackend } from '@dlrt/cli';
 import * as mlpReference from './mlp-reference.js';
@@ -38,8 +36,38 @@ const GROUPS: { net: string; method: string; variant?: 'first-k-core' }[] = [
 const groupName = (g: (typeof GROUPS)[number]) =>
   `${g.net} ${g.method}${g.variant ? ` ${g.variant}` : ''}`;
 const EPOCHS = 10;
-/** The lockstep check: abPSI on 784-500×4-10 from this seed's initial weights, this many steps. */
-const LOCKSTEP = { seed: 0, steps: 12, id: 'lockstep-4x500-abpsi-seed0' };
+/**
+ * A lockstep check: the authors' code writes a seed's initial weights and takes `steps` steps
+ * on the first batches in order; dlrt takes the same steps from the same file, once per variant
+ * (mlp-reference's arguments, with `truncation` and the variant's changes).
+ */
+interface Lockstep {
+  id: string;
+  net: '2x500' | '4x500';
+  method: 'abpsi' | 'geolora';
+  seed: number;
+  steps: number;
+  truncation: 'abpsi' | 'std';
+  variants: Record<string, { denseStep?: 'first' | 'second'; frozenOutput?: boolean }>;
+  /** What each side runs, for the report. */
+  about: string;
+}
+
+const LOCKSTEPS: Lockstep[] = [
+  { id: 'lockstep-4x500-abpsi-seed0', net: '4x500', method: 'abpsi', seed: 0, steps: 12,
+    truncation: 'abpsi',
+    variants: { 'dense step second': { denseStep: 'second' },
+      'dense step first': { denseStep: 'first' } },
+    about: 'abPSI, 784-500×4-10: the authors\' code with its first K built from the weight\'s ' +
+      'own r×r core (`--first-k-core`); dlrt\'s ABPSI with mlp-reference\'s arguments, once ' +
+      'with each `--dense-step`.' },
+  { id: 'lockstep-2x500-geolora-seed0', net: '2x500', method: 'geolora', seed: 0, steps: 12,
+    truncation: 'std', variants: { 'output layer frozen': { frozenOutput: true } },
+    about: 'GeoLoRA, 784-500-500-10: the authors\' GeoLoRA layer as their trainer runs it (its ' +
+      'own init, T-std truncation, the output layer never stepped); dlrt\'s GeoLoRA with ' +
+      'mlp-reference\'s arguments but T-std (`--truncation std`) and the output layer frozen, ' +
+      'as there.' },
+];
 
 /** What every record of this experiment holds besides its results. */
 interface RecordHead {
@@ -76,32 +104,30 @@ function read<T = AuthorsRecord>(id: string): T | null {
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) as T : null;
 }
 
-/**
- * The authors' code writes its seed's initial weights and takes its first steps on the first
- * batches in order; dlrt's ABPSI (mlp-reference's arguments) takes the same steps from the same
- * file, once under each denseStep.
- */
-async function lockstep(python: string, script: string, code: string, split: string):
-  Promise<LockstepRecord> {
-  const { seed, steps, id } = LOCKSTEP;
+/** Runs one lockstep check (see Lockstep). */
+async function lockstep(python: string, script: string, code: string, split: string,
+  ls: Lockstep): Promise<LockstepRecord> {
   const file = `${split}/lockstep.safetensors`;
-  const p = spawnSync(python, [script, code, split, '4x500', 'abpsi', String(seed), '0',
-    '--lockstep', file, String(steps)], { encoding: 'utf8',
+  const p = spawnSync(python, [script, code, split, ls.net, ls.method, String(ls.seed), '0',
+    '--lockstep', file, String(ls.steps)], { encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (p.status !== 0) throw new Error(`${NAME}/${id}: ${p.stderr.trim().split('\n').at(-1)}`);
+  if (p.status !== 0) throw new Error(`${NAME}/${ls.id}: ${p.stderr.trim().split('\n').at(-1)}`);
   const authors = JSON.parse(p.stdout) as { torch: string; losses: number[]; ranks: number[] };
-  const a = mlpReference.runs([seed]).find((r) => r.id === `4x500-abpsi-seed${seed}`)!.args;
+  const a = { ...mlpReference.runs([ls.seed])
+    .find((r) => r.id === `${ls.net}-${ls.method}-seed${ls.seed}`)!.args,
+  truncation: ls.truncation };
   await startBackend(a);
   const data = loadData(a);
   const dlrt: LockstepRecord['dlrt'] = {};
-  for (const denseStep of ABPSI_DENSE_STEPS) {
-    const model = drawModel(a, new Rng(seed));
+  for (const [name, v] of Object.entries(ls.variants)) {
+    const model = drawModel(a, new Rng(ls.seed));
     loadModelFile(file, model);
+    if (v.frozenOutput) for (const w of model.layers.at(-1)!.parameters()) w.trainable = false;
     const integrator = integratorFor(a.method, model, { optimizer: new SGD({ lr: a.lr }),
-      tol: a.tol, truncation: a.truncation, side: a.side, denseStep });
+      tol: a.tol, truncation: a.truncation, side: a.side, denseStep: v.denseStep });
     const losses: number[] = [];
     let ranks: number[] = [];
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < ls.steps; i++) {
       const rows = Int32Array.from({ length: a.batch }, (_, j) => i * a.batch + j);
       const { x, y } = labeledBatch(data.train, rows);
       try {
@@ -113,11 +139,11 @@ async function lockstep(python: string, script: string, code: string, split: str
         y.dispose();
       }
     }
-    dlrt[denseStep] = { losses, ranks };
+    dlrt[name] = { losses, ranks };
     if (integrator instanceof FactorizedIntegrator) integrator.dispose();
     model.dispose();
   }
-  return { command: `DLRT_AUTHORS_CODE=DIR pnpm experiment ${NAME} --only lockstep`,
+  return { command: `DLRT_AUTHORS_CODE=DIR pnpm experiment ${NAME} --only ${ls.id}`,
     code: { repository: REPOSITORY, commit: COMMIT },
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
     date: new Date().toISOString(), torch: authors.torch,
@@ -143,10 +169,11 @@ export async function run(seeds: readonly number[] = SEEDS, only?: string): Prom
       writeFileSync(`${split}/${part}-y.i32`, new Int32Array(s.labels));
     }
     const script = new URL('../authors/abpsi_mnist.py', import.meta.url).pathname;
-    if ((!only || LOCKSTEP.id.includes(only)) && !read(LOCKSTEP.id)) {
-      console.log(`== ${NAME}/${LOCKSTEP.id}`);
-      const rec = await lockstep(python, script, code, split);
-      atomicWriter(runPath(NAME, LOCKSTEP.id).pathname, NAME)(() => JSON.stringify(rec, null, 2));
+    for (const ls of LOCKSTEPS) {
+      if ((only && !ls.id.includes(only)) || read(ls.id)) continue;
+      console.log(`== ${NAME}/${ls.id}`);
+      const rec = await lockstep(python, script, code, split, ls);
+      atomicWriter(runPath(NAME, ls.id).pathname, NAME)(() => JSON.stringify(rec, null, 2));
     }
     for (const r of runs(seeds)) {
       if (only && !r.id.includes(only)) continue;
@@ -223,26 +250,31 @@ export function report(seeds: readonly number[] = SEEDS): void {
       'seeds 0–2 mean %', 'per seed (final test acc %)'], rows),
     ...lockstepSection(),
   ].join('\n');
-  writeReport(NAME, md, { groups, lockstep: read<LockstepRecord>(LOCKSTEP.id) });
+  writeReport(NAME, md, { groups,
+    lockstep: Object.fromEntries(LOCKSTEPS.map((ls) => [ls.id, read<LockstepRecord>(ls.id)])) });
 }
 
-/** The lockstep table: the first-pass loss of every step, the authors' code against dlrt's. */
+/** The lockstep tables: the first-pass loss of every step, the authors' code against dlrt's. */
 function lockstepSection(): string[] {
-  const ls = read<LockstepRecord>(LOCKSTEP.id);
-  if (!ls) return [];
   const rel = (x: number, ref: number) => Math.abs(x - ref) / Math.abs(ref);
-  const rows = ls.authors.losses.map((ref, i) => [String(i + 1), ref.toFixed(4),
-    ...ABPSI_DENSE_STEPS.flatMap((d) => [ls.dlrt[d].losses[i].toFixed(4),
-      rel(ls.dlrt[d].losses[i], ref).toExponential(1)])]);
+  const done = LOCKSTEPS.map((ls) => ({ ls, rec: read<LockstepRecord>(ls.id) }))
+    .filter((l) => l.rec !== null);
+  if (done.length === 0) return [];
   return ['', '## Lockstep: the same weights, the same batches', '',
-    `784-500×4-10, abPSI, seed ${LOCKSTEP.seed}: the authors' code writes its initial weights ` +
-      '(its first K built from the weight\'s own r×r core) and takes its first steps on the ' +
-      'first batches of the split in order; dlrt\'s ABPSI, with mlp-reference\'s arguments, ' +
-      'takes the same steps from the same file, once with each `--dense-step`. The loss of ' +
-      'each step\'s first pass, and its difference relative to the authors\':', '',
-    markdownTable(['step', 'authors', ...ABPSI_DENSE_STEPS.flatMap((d) =>
-      [`dlrt, dense step ${d}`, 'rel. diff'])], rows), '',
-    `Ranks after step ${ls.authors.losses.length}: authors [${ls.authors.ranks.join(', ')}]; ` +
-      ABPSI_DENSE_STEPS.map((d) => `dense step ${d} [${ls.dlrt[d].ranks.join(', ')}]`)
-        .join('; ') + `. torch ${ls.torch}, ${String(ls.machine.cpu)}, ${ls.date.slice(0, 10)}.`];
+    'The authors\' code writes a seed\'s initial weights in dlrt\'s format and takes its first ' +
+      'steps on the first batches of the split in order; dlrt takes the same steps from the ' +
+      'same file. The loss of each step\'s first pass, and its difference relative to the ' +
+      'authors\'.',
+    ...done.flatMap(({ ls, rec }) => {
+      const names = Object.keys(rec!.dlrt);
+      const rows = rec!.authors.losses.map((ref, i) => [String(i + 1), ref.toFixed(4),
+        ...names.flatMap((n) => [rec!.dlrt[n].losses[i].toFixed(4),
+          rel(rec!.dlrt[n].losses[i], ref).toExponential(1)])]);
+      return ['', `### ${ls.about}`, '',
+        markdownTable(['step', 'authors', ...names.flatMap((n) => [`dlrt, ${n}`, 'rel. diff'])],
+          rows), '',
+        `Ranks after step ${ls.steps}: authors [${rec!.authors.ranks.join(', ')}]; ` +
+          names.map((n) => `${n} [${rec!.dlrt[n].ranks.join(', ')}]`).join('; ') +
+          `. torch ${rec!.torch}, ${String(rec!.machine.cpu)}, ${rec!.date.slice(0, 10)}.`];
+    })];
 }
