@@ -2,7 +2,8 @@
  * mlp-authors: the abPSI/GeoLoRA MNIST code of Kusch, Schotthöfer & Walter itself, run on our
  * 8,000/2,000 split (experiments/authors/abpsi_mnist.py drives its Trainer), so that
  * mlp-reference can be read against the authors' implementation on the same digits and seeds
- * rather than against a number without a seed count. Needs Python with torch (Debian's
+ * rather than against a number without a seed count; and the lockstep checks, where both codes
+ * take the same first steps from the same weights. Needs Python with torch (Debian's
  * python3-torch) and a checkout of the authors' repository in DLRT_AUTHORS_CODE; not part of
  * `npm test`.
  */
