@@ -71,10 +71,11 @@ export class ABPSI extends FactorizedIntegrator {
     const before = parts.layers.map((l) => l.ranks);
     // a: the augmented basis (0 = U, output side); b: the other one.
     const a = this.options.side === 'input' ? 1 : 0, b = 1 - a;
-    const own = new Set(parts.layers.flatMap((l) => l.parameters()));
-    const early = this.options.denseStep === 'first'
-      ? parts.others.filter((v) => !own.has(v)) : [];
-    const late = parts.others.filter((v) => !early.includes(v));
+    // With denseStep 'first', the dense layers (not the factorized layers' biases) step early.
+    const own = this.options.denseStep === 'first'
+      ? new Set(parts.layers.flatMap((l) => l.parameters())) : null;
+    const early = own ? parts.others.filter((v) => !own.has(v)) : [];
+    const late = own ? parts.others.filter((v) => own.has(v)) : parts.others;
 
     // 1. K-step on basis a (the dense layers too, with denseStep 'first').
     const k = await this.kStep(lossFn, parts, a, { others: early });
