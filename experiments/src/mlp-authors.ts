@@ -8,9 +8,7 @@
  * `npm test`.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { crossEntropy, Rng } from '@dlrt/core';
 import { FactorizedIntegrator, integratorFor, labeledBatch, SGD } from '@dlrt/layers';
@@ -18,7 +16,7 @@ import { atomicWriter, loadModelFile, mnist } from '@dlrt/layers/node';
 import { drawModel, loadData, startBackend } from '@dlrt/cli';
 import * as mlpReference from './mlp-reference.js';
 import { markdownTable, pct, writeReport } from './summary.js';
-import { meanSd, RESULTS, type Run, runPath } from './runs.js';
+import { meanSd, readRun, RESULTS, type Run, runPath } from './runs.js';
 
 export const NAME = 'mlp-authors';
 
@@ -100,20 +98,32 @@ export function runs(seeds: readonly number[] = SEEDS): Run[] {
     args: { seed } as Run['args'] })));
 }
 
-function read<T = AuthorsRecord>(id: string): T | null {
-  const p = runPath(NAME, id);
-  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) as T : null;
+const read = <T = AuthorsRecord>(id: string) => readRun<T>(NAME, id);
+
+/** Runs experiments/authors/abpsi_mnist.py with `args` on one thread; its JSON output. */
+function script(python: string, args: string[], id: string): unknown {
+  const path = new URL('../authors/abpsi_mnist.py', import.meta.url).pathname;
+  const p = spawnSync(python, [path, ...args], { encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (p.status !== 0) throw new Error(`${NAME}/${id}: ${p.stderr.trim().split('\n').at(-1)}`);
+  return JSON.parse(p.stdout);
+}
+
+/** A record's command, code and machine (`torch` from the script's output). */
+function head(command: string, torch: string): RecordHead {
+  return { command: `DLRT_AUTHORS_CODE=DIR pnpm experiment ${NAME} ${command}`,
+    code: { repository: REPOSITORY, commit: COMMIT },
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
+    date: new Date().toISOString(), torch };
 }
 
 /** Runs one lockstep check (see Lockstep). */
-async function lockstep(python: string, script: string, code: string, split: string,
-  ls: Lockstep): Promise<LockstepRecord> {
+async function lockstep(python: string, code: string, split: string, ls: Lockstep):
+  Promise<LockstepRecord> {
   const file = `${split}/lockstep.safetensors`;
-  const p = spawnSync(python, [script, code, split, ls.net, ls.method, String(ls.seed), '0',
-    '--lockstep', file, String(ls.steps)], { encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (p.status !== 0) throw new Error(`${NAME}/${ls.id}: ${p.stderr.trim().split('\n').at(-1)}`);
-  const authors = JSON.parse(p.stdout) as { torch: string; losses: number[]; ranks: number[] };
+  const authors = script(python, [code, split, ls.net, ls.method, String(ls.seed), '0',
+    '--lockstep', file, String(ls.steps)], ls.id) as
+    { torch: string; losses: number[]; ranks: number[] };
   const a = { ...mlpReference.runs([ls.seed])
     .find((r) => r.id === `${ls.net}-${ls.method}-seed${ls.seed}`)!.args,
   truncation: ls.truncation };
@@ -144,10 +154,7 @@ async function lockstep(python: string, script: string, code: string, split: str
     if (integrator instanceof FactorizedIntegrator) integrator.dispose();
     model.dispose();
   }
-  return { command: `DLRT_AUTHORS_CODE=DIR pnpm experiment ${NAME} --only ${ls.id}`,
-    code: { repository: REPOSITORY, commit: COMMIT },
-    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
-    date: new Date().toISOString(), torch: authors.torch,
+  return { ...head(`--only ${ls.id}`, authors.torch),
     authors: { losses: authors.losses, ranks: authors.ranks }, dlrt };
 }
 
@@ -169,11 +176,10 @@ export async function run(seeds: readonly number[] = SEEDS, only?: string): Prom
       writeFileSync(`${split}/${part}-x.f32`, s.images);
       writeFileSync(`${split}/${part}-y.i32`, new Int32Array(s.labels));
     }
-    const script = new URL('../authors/abpsi_mnist.py', import.meta.url).pathname;
     for (const ls of LOCKSTEPS) {
       if ((only && !ls.id.includes(only)) || read(ls.id)) continue;
       console.log(`== ${NAME}/${ls.id}`);
-      const rec = await lockstep(python, script, code, split, ls);
+      const rec = await lockstep(python, code, split, ls);
       atomicWriter(runPath(NAME, ls.id).pathname, NAME)(() => JSON.stringify(rec, null, 2));
     }
     for (const r of runs(seeds)) {
@@ -186,20 +192,11 @@ export async function run(seeds: readonly number[] = SEEDS, only?: string): Prom
       }
       const [net, method, variant] = r.group.split(' ');
       console.log(`== ${NAME}/${r.id}`);
-      const p = spawnSync(python, [script, code, split, net, method, String(r.args.seed),
-        String(EPOCHS), ...(variant ? [`--${variant}`] : [])],
-        { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-      if (p.status !== 0) {
-        throw new Error(`${NAME}/${r.id}: ${p.stderr.trim().split('\n').at(-1)}`);
-      }
-      const out = JSON.parse(p.stdout) as
-        Omit<AuthorsRecord, 'command' | 'code' | 'machine' | 'date'>;
-      const rec: AuthorsRecord = {
-        command: `DLRT_AUTHORS_CODE=DIR pnpm experiment ${NAME} --seeds ${r.args.seed} ` +
-          `--only ${r.id}`,
-        code: { repository: REPOSITORY, commit: COMMIT },
-        machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length },
-        date: new Date().toISOString(), ...out };
+      const out = script(python, [code, split, net, method, String(r.args.seed),
+        String(EPOCHS), ...(variant ? [`--${variant}`] : [])], r.id) as
+        Pick<AuthorsRecord, 'torch' | 'epochs' | 'error'>;
+      const rec: AuthorsRecord = { ...head(`--seeds ${r.args.seed} --only ${r.id}`, out.torch),
+        ...out };
       const last = rec.epochs.at(-1);
       console.log(rec.error ? `  ${rec.error}` : `  test acc ${pct(last?.testAccuracy ?? NaN)}% ` +
         `after ${rec.epochs.length} epochs, ranks [${last?.ranks.join(', ')}]`);

@@ -34,10 +34,11 @@ export function runPath(experiment: string, id: string): URL {
   return new URL(`runs/${experiment}/${id}.json`, RESULTS);
 }
 
-export function readRun(experiment: string, id: string): RunRecord | null {
+/** A run's record, or null when it has none (`T`: its shape; a `dlrt train` record by default). */
+export function readRun<T = RunRecord>(experiment: string, id: string): T | null {
   const p = runPath(experiment, id);
   if (!existsSync(p)) return null;
-  return JSON.parse(readFileSync(p, 'utf8')) as RunRecord;
+  return JSON.parse(readFileSync(p, 'utf8')) as T;
 }
 
 /** Arguments of a run: the defaults with `over`, no progress bar. */
