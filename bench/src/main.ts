@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   adapters: async () => (await import('./adapters.js')).runAdapters(),
   tucker: async () => (await import('./tucker.js')).runTucker(),
   attention: async () => (await import('./attention.js')).runAttention(),
+  ceiling: async () => (await import('./ceiling.js')).runCeiling(),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -24,7 +24,7 @@ export interface Shape {
 
 export type DType = 'float32' | 'float64';
 
-const SHAPES: Shape[] = [
+export const SHAPES: Shape[] = [
   ...[128, 256, 512, 1024].map((s) => ({ label: `${s}²`, m: s, k: s, n: s, transA: false })),
   { label: '128×784 · 784×32', m: 128, k: 784, n: 32, transA: false },
   { label: '(128×784)ᵀ · 128×32', m: 784, k: 128, n: 32, transA: true },
@@ -62,7 +62,7 @@ const inputs: Tensor[] = [];
  * Switches backend after disposing the last cases' inputs, so that setBackend closes the
  * backend it replaces (its memory and worker threads) instead of keeping it alive.
  */
-async function useBackend(name: string, options: Record<string, unknown>): Promise<void> {
+export async function useBackend(name: string, options: Record<string, unknown>): Promise<void> {
   dispose(inputs.splice(0));
   await setBackend(name, options);
 }
@@ -114,7 +114,8 @@ function yardstickCase(shape: Shape): () => void {
   return () => yardstickMatmul(a, b, new Float64Array(m * n), m, k, n, transA);
 }
 
-interface Row extends Partial<Timing> {
+/** One runner on one shape: its timing and GFLOP/s, or why it was skipped. */
+export interface Row extends Partial<Timing> {
   shape: string; m: number; k: number; n: number; transA: boolean;
   runner: string; dtype: DType; threads: number;
   gflops?: number; error?: string;
@@ -131,7 +132,8 @@ function timingFor(pilotMs: number, rounds: number): { minSamples: number; maxTi
   return { minSamples: 10, maxTime: Math.max(0.5, 1.5 / rounds) };
 }
 
-function measure(shape: Shape, runner: string, dtype: DType, threads: number,
+/** Times one runner on one shape (a pilot call, then benchmark.js); errors become skipped rows. */
+export function measure(shape: Shape, runner: string, dtype: DType, threads: number,
   make: () => () => void, rounds = 1): Row {
   const { label, m, k, n, transA } = shape;
   const row: Row = { shape: label, m, k, n, transA, runner, dtype, threads };
@@ -150,7 +152,8 @@ function measure(shape: Shape, runner: string, dtype: DType, threads: number,
   return row;
 }
 
-async function onBackend(name: string): Promise<string | null> {
+/** Switches tfjs to `name`; null when it runs, else why not. */
+export async function onBackend(name: string): Promise<string | null> {
   try {
     if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') returned false`;
     await tf.ready();
@@ -160,7 +163,8 @@ async function onBackend(name: string): Promise<string | null> {
   }
 }
 
-function tfRow(shape: Shape, runner: string, failure: string | null, rounds = 1): Row {
+/** A tfjs row on its current backend, or a skipped row naming `failure`. */
+export function tfRow(shape: Shape, runner: string, failure: string | null, rounds = 1): Row {
   if (failure !== null) {
     const { label, m, k, n, transA } = shape;
     console.log(`  ${runner.padEnd(16)} skipped: ${failure}`);

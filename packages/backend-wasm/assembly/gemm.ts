@@ -317,3 +317,27 @@ export function convGemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, transA: 
   scratch: usize): void {
   gemm<f64>(m, n, k, a, lda, transA, b, 0, false, c, ldc, accumulate, scratch, g, from, to);
 }
+
+/**
+ * The register tile alone, for measuring its ceiling: `reps` sweeps of `count` register tiles
+ * (count·MR rows of A at a, row-major and kc deep, by one packed B panel of nr<T>() columns at
+ * b), storing C through the row offsets at rows. Nothing is packed and the operands stay in
+ * L1, so its rate is the most `gemm` can reach on the core: the host's `tileCeiling`.
+ */
+function tileCeiling<T>(reps: i32, count: i32, kc: i32, a: usize, b: usize, c: usize,
+  rows: usize): void {
+  const e = <usize>sizeof<T>();
+  for (let r = 0; r < reps; r++) {
+    tiles<T>(count, kc, a, <usize>kc * e, e, b, 32, c, rows, true);
+  }
+}
+
+export function tileCeilingF32(reps: i32, count: i32, kc: i32, a: usize, b: usize, c: usize,
+  rows: usize): void {
+  tileCeiling<f32>(reps, count, kc, a, b, c, rows);
+}
+
+export function tileCeilingF64(reps: i32, count: i32, kc: i32, a: usize, b: usize, c: usize,
+  rows: usize): void {
+  tileCeiling<f64>(reps, count, kc, a, b, c, rows);
+}

@@ -1,6 +1,8 @@
 // The kernels of @dlrt/backend-wasm; every export takes byte addresses into the imported
 // shared memory and allocates nothing (the host owns the memory).
-export { convGemmF32, convGemmF64, gemmF32, gemmF64, gemmScratchBytes } from './gemm';
+export {
+  convGemmF32, convGemmF64, gemmF32, gemmF64, gemmScratchBytes, tileCeilingF32, tileCeilingF64,
+} from './gemm';
 export { binaryRowF32, unaryF32, whereRowF32 } from './elementwise';
 export { col2imF32, col2imF64, im2colF32, im2colF64, swap01 } from './conv';
 export { maxPool2x2F32, maxPool2x2F64 } from './pool';

@@ -15,3 +15,4 @@ registerBackend('wasm', (options) => WasmBackend.create(options), 0);
 
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 export { unsupportedReason, compileKernels, type WasmFlavor } from './kernels.js';
+export { tileCeiling, type TileCeiling, type TileCeilingOptions } from './ceiling.js';

@@ -21,6 +21,10 @@ export interface KernelExports {
     b: number, g: number, from: number, c: number, ldc: number, to: number, accumulate: number,
     scratch: number): void;
   gemmScratchBytes(): number;
+  tileCeilingF32(reps: number, count: number, kc: number, a: number, b: number, c: number,
+    rows: number): void;
+  tileCeilingF64(reps: number, count: number, kc: number, a: number, b: number, c: number,
+    rows: number): void;
   binaryRowF32(op: number, out: number, a: number, sa: number, b: number, sb: number,
     len: number): void;
   whereRowF32(out: number, c: number, sc: number, a: number, sa: number, b: number, sb: number,
