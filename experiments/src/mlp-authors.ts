@@ -133,7 +133,7 @@ async function lockstep(python: string, code: string, split: string, ls: Lockste
   for (const [name, v] of Object.entries(ls.variants)) {
     const model = drawModel(a, new Rng(ls.seed));
     loadModelFile(file, model);
-    if (v.frozenOutput) for (const w of model.layers.at(-1)!.parameters()) w.trainable = false;
+    if (v.frozenOutput) model.layers.at(-1)!.freeze();
     const integrator = integratorFor(a.method, model, { optimizer: new SGD({ lr: a.lr }),
       tol: a.tol, truncation: a.truncation, side: a.side, denseStep: v.denseStep });
     const losses: number[] = [];

@@ -115,7 +115,7 @@ export async function finetune(f: FinetuneArgs, log: (line: string) => void):
     if (f.adapter === 'lora' || f.adapter === 'adalora' || f.adapter === 'geolora') {
       applyAdapters(model, { method: f.adapter, rank: f.rank, alpha: f.alpha, targets, rng });
     } else if (f.adapter === 'head') {
-      for (const v of model.parameters()) v.trainable = false;
+      model.freeze();
     }
     if (!sameTask) {
       const fresh = new Dense(oldHead.inFeatures, classes, { rng,

@@ -18,6 +18,18 @@ t.test('namedParameters uses dotted paths in registration order', async (t) => {
   m.dispose();
 });
 
+t.test('freeze marks every parameter below a module untrainable, and only those', async (t) => {
+  const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);
+  const [first, , second] = m.namedChildren().map(([, c]) => c);
+  t.equal(first.freeze(), first, 'returns the module');
+  t.same(m.namedParameters().map(([n, v]) => [n, v.trainable]), [
+    ['0.weight', false], ['0.bias', false], ['2.weight', true], ['2.bias', true],
+  ]);
+  m.freeze();
+  t.ok(second.parameters().every((v) => !v.trainable), 'the whole model, children included');
+  m.dispose();
+});
+
 t.test('lenet5 has the papers\' 430,500 weights plus 580 biases', async (t) => {
   const m = lenet5({ rng: new Rng(0) });
   const weights = m.namedParameters().filter(([n]) => n.endsWith('weight'));

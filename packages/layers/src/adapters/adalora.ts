@@ -51,7 +51,7 @@ export class AdaLoRA extends Module {
     const dtype = base.weight.dtype as FloatDType;
     const rng = initRng('AdaLoRA', o);
     this.addModule('base', base);
-    for (const v of base.parameters()) v.trainable = false;
+    base.freeze();
     this.Q = this.addParameter('Q', randn([o.rank, fanIn], { rng, std: 0.02, dtype }));
     this.E = this.addParameter('E', zeros([o.rank], dtype));
     this.P = this.addParameter('P', randn([out, o.rank], { rng, std: 0.02, dtype }));

@@ -75,7 +75,7 @@ export function applyAdapters(model: Module, o: AdapterOptions): Map<string, Ada
         `${isAdapted(model, name) ? ' already adapted' : ', not a Dense or Conv2d'}`);
     }
   }
-  for (const v of model.parameters()) v.trainable = false;
+  model.freeze();
   const adapters = new Map<string, Adapter>();
   for (const name of targets) {
     const base = modules.get(name) as AdaptableLayer;

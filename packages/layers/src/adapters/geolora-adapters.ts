@@ -44,11 +44,6 @@ function zeroUpdate(kind: string, n: number, m: number, o: GeoLoRAAdapterOptions
   }));
 }
 
-/** Freezes every parameter of `base` (integrators and optimizers step trainable ones only). */
-function freeze(base: Module): void {
-  for (const v of base.parameters()) v.trainable = false;
-}
-
 /** Stored: the base and the factors; dense: the base alone (merged, the update is free). */
 function counts(adapter: Module, base: Module): LayerParameterCounts {
   return { factored: adapter.numParameters(), dense: base.numParameters() };
@@ -69,7 +64,7 @@ export class GeoLoRADense extends LowRankDense {
       dtype: base.weight.dtype as FloatDType }, f);
     for (const t of [f.U, f.S, f.V]) t.dispose();
     this.base = this.addModule('base', base);
-    freeze(base);
+    base.freeze();
   }
 
   protected override apply(x: Tensor, left: Tensor, right: Tensor): Tensor {
@@ -101,7 +96,7 @@ export class GeoLoRAConv2d extends LowRankConv2d {
       dtype: base.weight.dtype as FloatDType, ...base.options }, f);
     for (const t of [f.U, f.S, f.V]) t.dispose();
     this.base = this.addModule('base', base);
-    freeze(base);
+    base.freeze();
   }
 
   protected override apply(x: Tensor, left: Tensor, right: Tensor): Tensor {

@@ -78,7 +78,7 @@ export class LoRA extends Module {
     this.scale = scale;
     const dtype = base.weight.dtype as FloatDType;
     this.addModule('base', base);
-    for (const v of base.parameters()) v.trainable = false;
+    base.freeze();
     this.A = this.addParameter('A', uniformFanIn([o.rank, fanIn], fanIn, initRng('LoRA', o),
       dtype));
     this.B = this.addParameter('B', zeros([out, o.rank], dtype));

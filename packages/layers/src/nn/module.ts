@@ -87,6 +87,15 @@ export abstract class Module {
     return [this, ...[...this.children.values()].flatMap((m) => m.modules())];
   }
 
+  /**
+   * Marks every parameter below this module untrainable, so that optimizers and integrators
+   * leave it as it is (a frozen base under an adapter); returns this.
+   */
+  freeze(): this {
+    for (const v of this.parameters()) v.trainable = false;
+    return this;
+  }
+
   /** Number of scalar parameters (trainable or not). */
   numParameters(): number {
     return this.parameters().reduce((n, v) => n + v.size, 0);
