@@ -1,8 +1,11 @@
 /**
- * Bench entry: `node bench/dist/main.js [suite ...]` (root script: `pnpm bench matmul`).
- * Runs the named suites in order, or every suite when none is named.
+ * Bench entry: `node bench/dist/main.js [--tag NAME] [suite ...]` (root script: `pnpm bench
+ * matmul`). Runs the named suites in order, or every suite when none is named; with --tag, the
+ * records are <suite>-NAME.json and .md, beside those of other machines.
  */
+import { type BenchArgs, parseBenchArgs } from './args.js';
 import { runMatmul } from './matmul.js';
+import { setRecordTag } from './report.js';
 
 const SUITES: Record<string, () => Promise<void>> = {
   matmul: runMatmul,
@@ -18,14 +21,16 @@ const SUITES: Record<string, () => Promise<void>> = {
 };
 
 async function main(argv: string[]): Promise<void> {
-  const unknown = argv.filter((s) => !(s in SUITES));
-  if (unknown.length > 0) {
-    const known = Object.keys(SUITES).join(', ');
-    console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${known}`);
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(argv, Object.keys(SUITES));
+  } catch (e) {
+    console.error((e as Error).message);
     process.exitCode = 2;
     return;
   }
-  for (const name of argv.length > 0 ? argv : Object.keys(SUITES)) {
+  setRecordTag(args.tag);
+  for (const name of args.suites) {
     console.log(`\n== ${name} ==`);
     await SUITES[name]();
   }

@@ -95,15 +95,32 @@ export function machineInfo(): Record<string, string | number> {
 
 export { markdownTable } from '@dlrt/cli';
 
+let recordTag = '';
+
+/** Sets the tag of this run's records ('' for none; parseBenchArgs checks it). */
+export function setRecordTag(tag: string): void {
+  recordTag = tag;
+}
+
+/**
+ * A record's file name without extension: the suite, '-relaxed' for the relaxed-SIMD build,
+ * then '-' and the run's tag if it has one.
+ * @example recordName('matmul', 'relaxed', 'xeon')   // 'matmul-relaxed-xeon'
+ */
+export function recordName(suite: string, flavor: string, tag: string): string {
+  return [suite, flavor === 'relaxed' ? 'relaxed' : '', tag].filter(Boolean).join('-');
+}
+
 /**
  * Writes bench/results/<suite>.json and .md; returns their paths. Both name the wasm kernel
  * build that ran; a run on the relaxed-SIMD build (Node 20: `--experimental-wasm-relaxed-simd`)
- * writes <suite>-relaxed.json and .md, so it never replaces the plain-SIMD record.
+ * writes <suite>-relaxed.json and .md, so it never replaces the plain-SIMD record, and a run
+ * with `--tag NAME` adds -NAME, so a run on another machine keeps the committed records.
  */
 export async function writeResults(suite: string, json: object, markdown: string):
 Promise<string[]> {
   const dlrtWasm = await wasmBuild();
-  const name = dlrtWasm.flavor === 'relaxed' ? `${suite}-relaxed` : suite;
+  const name = recordName(suite, dlrtWasm.flavor, recordTag);
   const md = dlrtWasm.flavor === 'relaxed'
     ? `${markdown}\n\nwasm kernels: the relaxed-SIMD build ` +
       `(Node flags: ${dlrtWasm.execArgv.join(' ')}).`
