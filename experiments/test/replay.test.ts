@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { train } from '@dlrt/cli';
-import { replay } from '../src/replay-record.js';
+import { replay, replayArgs } from '../src/replay-record.js';
 
 t.test('a replay of a fresh record matches; an altered value is named', async (t) => {
   const dir = t.testdir({});
@@ -22,4 +22,18 @@ t.test('a replay of a fresh record matches; an altered value is named', async (t
   t.same(diff.map((d) => d.field), ['loss', 'ranks'], 'the altered loss and ranks are named');
   t.equal(diff[0].epoch, 1);
   await t.rejects(replay(record, 3), /replay: epochs must be an integer in \[1, 2\]/);
+});
+
+t.test('replayArgs: a wasm record reruns on the kernel build it ran on', async (t) => {
+  const args = { backend: 'auto', threads: 1, method: 'bug' as const, seed: 4 };
+  const on = (backend?: { name: string; flavor?: string }) =>
+    replayArgs({ args, epochs: [], ...(backend ? { backend } : {}) }, 2);
+  t.match(on({ name: 'wasm', flavor: 'simd' }), { backend: 'auto', wasmBuild: 'simd',
+    epochs: 2, method: 'bug', seed: 4, progress: 'none', json: undefined });
+  t.equal(on({ name: 'wasm', flavor: 'relaxed' }).wasmBuild, 'relaxed');
+  t.equal(on({ name: 'cpu' }).wasmBuild, 'auto', 'a cpu record keeps the default');
+  t.equal(on().wasmBuild, 'auto', 'a record without a backend (older) too');
+  t.equal(replayArgs({ args: { ...args, wasmBuild: 'relaxed' }, epochs: [],
+    backend: { name: 'wasm', flavor: 'simd' } }, 1).wasmBuild, 'simd',
+  'the build that ran wins over the one asked for (auto resolved on that runtime)');
 });

@@ -14,5 +14,7 @@ import { WasmBackend } from './wasm-backend.js';
 registerBackend('wasm', (options) => WasmBackend.create(options), 0);
 
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
-export { unsupportedReason, compileKernels, type WasmFlavor } from './kernels.js';
+export {
+  unsupportedReason, compileKernels, WASM_BUILDS, type WasmBuild, type WasmFlavor,
+} from './kernels.js';
 export { tileCeiling, type TileCeiling, type TileCeilingOptions } from './ceiling.js';

@@ -6,6 +6,10 @@
  * SIMD128 gets a clear error and the cpu backend.
  */
 
+import { WASM_BUILDS, type WasmBuild, type WasmFlavor } from './builds.js';
+
+export { WASM_BUILDS, type WasmBuild, type WasmFlavor };
+
 /** The kernels' exports; addresses are byte offsets into the shared memory. */
 export interface KernelExports {
   gemmF32(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number,
@@ -63,8 +67,6 @@ export interface KernelExports {
     s: number, forward: number): void;
 }
 
-/** Which build runs: 'relaxed' (SIMD128 + relaxed SIMD) or 'simd' (SIMD128). */
-export type WasmFlavor = 'relaxed' | 'simd';
 
 /** A compiled kernel module, shareable with worker threads. */
 export interface CompiledKernels {
@@ -101,30 +103,42 @@ export function unsupportedReason(): string | null {
   return null;
 }
 
-let compiled: Promise<CompiledKernels> | null = null;
+const compiled = new Map<WasmBuild, Promise<CompiledKernels>>();
 
 /**
- * Compiles the best build this runtime validates (once per process). Rejects naming the
- * missing feature when even SIMD128 does not validate, or when a build cannot be read; a
- * rejection is not cached, so a later call tries again.
+ * Compiles the build `build` asks for (once per process and build): by default the best one
+ * this runtime validates. Rejects naming the missing feature when the build (or, for 'auto',
+ * even SIMD128) does not validate, or when a build cannot be read; a rejection is not cached,
+ * so a later call tries again.
  * @example const { flavor, module } = await compileKernels();   // flavor: 'relaxed' or 'simd'
  */
-export function compileKernels(): Promise<CompiledKernels> {
-  compiled ??= (async () => {
+export function compileKernels(build: WasmBuild = 'auto'): Promise<CompiledKernels> {
+  if (!WASM_BUILDS.includes(build)) {
+    return Promise.reject(new Error(`wasm: build must be one of ${WASM_BUILDS.join(', ')}, ` +
+      `got '${String(build)}'`));
+  }
+  let p = compiled.get(build);
+  if (p) return p;
+  p = (async () => {
     const reason = unsupportedReason();
     if (reason) throw new Error(`wasm: ${reason}`);
-    for (const flavor of ['relaxed', 'simd'] as const) {
+    for (const flavor of build === 'auto' ? ['relaxed', 'simd'] as const : [build]) {
       const bytes = await bytesOf(flavor);
       if (WebAssembly.validate(bytes)) {
         return { flavor, module: await WebAssembly.compile(bytes) };
       }
     }
+    if (build === 'relaxed') {
+      throw new Error('wasm: this runtime does not validate the relaxed-SIMD build (Node 20 '
+        + 'needs --experimental-wasm-relaxed-simd; current browsers validate it)');
+    }
     throw new Error('wasm: this runtime does not validate WebAssembly SIMD128 '
       + '(Node ≥ 16.4 and current browsers do); use the cpu backend');
   })();
-  const p = compiled;
-  p.catch(() => { if (compiled === p) compiled = null; });
-  return p;
+  compiled.set(build, p);
+  const q = p;
+  q.catch(() => { if (compiled.get(build) === q) compiled.delete(build); });
+  return q;
 }
 
 /** An instance of the kernels over `memory` (one per thread). */

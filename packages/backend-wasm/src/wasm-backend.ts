@@ -19,7 +19,9 @@ import {
 } from './attention.js';
 import { WARM_BYTES, WasmGemm, TILE, stridedKernel, warmUp } from './gemm.js';
 import { WasmHeap } from './heap.js';
-import { type KernelExports, type WasmFlavor, compileKernels, instantiate } from './kernels.js';
+import {
+  type KernelExports, WASM_BUILDS, type WasmBuild, type WasmFlavor, compileKernels, instantiate,
+} from './kernels.js';
 import { LinalgArena } from './linalg.js';
 import {
   GEOMETRY_BYTES, binaryCode, convKernels, maxPool2x2, transcendentalCode, unaryCode, warmUpOps,
@@ -45,6 +47,11 @@ function is2x2(a: Pool2dAttrs): boolean {
 export interface WasmBackendOptions {
   /** Threads for large kernels, counting the calling thread (1 = no workers). Default 1. */
   threads?: number;
+  /**
+   * The kernel build (default 'auto': relaxed SIMD where it validates, else plain SIMD128).
+   * 'simd' reproduces, on any runtime, a record made where relaxed SIMD was off (Node 20).
+   */
+  build?: WasmBuild;
 }
 
 /**
@@ -266,17 +273,26 @@ export class WasmBackend extends CpuBackend {
     return { dq: this.wrap(dq), dk: this.wrap(dk), dv: this.wrap(dv) };
   }
 
-  /** Compiles the kernels (once per process), starts the workers and warms the kernels up. */
+  /**
+   * Compiles the kernels (once per process and build), starts the workers and warms the
+   * kernels up.
+   */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const unknown = Object.keys(options).filter((k) => k !== 'threads');
+    const unknown = Object.keys(options).filter((k) => k !== 'threads' && k !== 'build');
     if (unknown.length > 0) {
-      throw new Error(`setBackend('wasm'): unknown option ${unknown.join(', ')} (known: threads)`);
+      throw new Error(`setBackend('wasm'): unknown option ${unknown.join(', ')} ` +
+        '(known: threads, build)');
+    }
+    const build = options.build ?? 'auto';
+    if (!WASM_BUILDS.includes(build)) {
+      throw new Error(`setBackend('wasm'): build must be one of ${WASM_BUILDS.join(', ')}, ` +
+        `got '${String(build)}'`);
     }
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new Error(`setBackend('wasm'): threads must be an integer in [1, 256], got ${threads}`);
     }
-    const compiled = await compileKernels();
+    const compiled = await compileKernels(build);
     const heap = new WasmHeap();
     const exports = instantiate(compiled, heap.memory);
     const scratchBytes = exports.gemmScratchBytes();

@@ -3,6 +3,7 @@
  * the parser (args.ts), the usage line and the help (help.ts); defaults come from DEFAULTS.
  */
 import { GPU_MODE_OPTIONS } from '@dlrt/backend-gpu/modes';
+import { WASM_BUILDS } from '@dlrt/backend-wasm/builds';
 import {
   ABPSI_DENSE_STEPS, ABPSI_SIDES, type AttentionSpec, CONV_FORMATS, INIT_GAINS, METHODS,
   PROGRESS_MODES, TRUNCATIONS, WEIGHT_INITS,
@@ -269,6 +270,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   option({ flag: 'gpu-mode', key: 'gpuMode', value: GPU_MODE_OPTIONS.join('|'),
     parse: oneOf(GPU_MODE_OPTIONS), meaning: "the gpu backend's gpu.js mode",
     idle: (a) => a.backend === 'gpu' ? undefined : { by: 'backend', why: 'gpu only' } }),
+  option({ flag: 'wasm-build', key: 'wasmBuild', value: WASM_BUILDS.join('|'),
+    parse: oneOf(WASM_BUILDS), meaning: "the wasm backend's kernel build; auto: relaxed SIMD " +
+      'where it validates (not in Node 20 without --experimental-wasm-relaxed-simd), else simd',
+    idle: (a) => a.backend === 'wasm' || a.backend === 'auto' ? undefined
+      : { by: 'backend', why: 'wasm only' } }),
   option({ flag: 'seed', key: 'seed', value: 'S', meaning: 'seeds the weights and the shuffling',
     parse: (v, flag) => number(flag, v, 'an integer in [0, 2^32)',
       (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32) }),

@@ -18,6 +18,7 @@ import {
   checkpointWriter, META_KEY, mnist, modelFileWriter, readCheckpoint, runRecordWriter, startFrom,
 } from '@dlrt/layers/node';
 import type { GpuModeOption } from '@dlrt/backend-gpu/modes';
+import type { WasmBuild } from '@dlrt/backend-wasm/builds';
 
 export interface TrainArgs {
   model: 'mlp' | 'lenet5' | 'vgg-mini' | 'vit';
@@ -89,6 +90,8 @@ export interface TrainArgs {
   threads: number;
   /** gpu.js mode of the gpu backend ('auto' picks the best available). */
   gpuMode: GpuModeOption;
+  /** The wasm backend's kernel build (default 'auto': relaxed SIMD where it validates). */
+  wasmBuild?: WasmBuild;
   /** Seeds the weights and the shuffling: an integer in [0, 2³²). */
   seed: number;
   /** Where the run's JSON record goes (rewritten atomically after every epoch). */
@@ -131,7 +134,8 @@ export const DEFAULTS: TrainArgs = {
   model: 'mlp', epochs: 10, batch: 128, lr: 1e-3, optimizer: 'adam', momentum: 0,
   method: 'dense', tol: 0.1, truncation: 'std', side: 'output', init: 'uniform', outputGain: 'relu',
   data: 'mnist', standardize: false, validation: 0,
-  hidden: [500], backend: 'auto', threads: 1, gpuMode: 'auto', seed: 0, progress: 'auto',
+  hidden: [500], backend: 'auto', threads: 1, gpuMode: 'auto', wasmBuild: 'auto', seed: 0,
+  progress: 'auto',
 };
 
 export function makeOptimizer(a: Pick<TrainArgs, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
@@ -263,10 +267,11 @@ export function describe(b: Backend): RanOn {
 
 /**
  * Starts the backend `a.backend` names. 'auto' is wasm where WebAssembly SIMD validates, else
- * cpu, with a one-line notice on stderr saying why.
+ * cpu, with a one-line notice on stderr saying why; unless `a.wasmBuild` names a build, which
+ * must then load.
  */
-export async function startBackend(a: Pick<TrainArgs, 'backend' | 'threads' | 'gpuMode'>):
-  Promise<Backend> {
+export async function startBackend(
+  a: Pick<TrainArgs, 'backend' | 'threads' | 'gpuMode' | 'wasmBuild'>): Promise<Backend> {
   if (a.backend === 'gpu') {
     await import('@dlrt/backend-gpu');               // loads gpu.js only when asked for
     return setBackend('gpu', { mode: a.gpuMode });
@@ -274,9 +279,10 @@ export async function startBackend(a: Pick<TrainArgs, 'backend' | 'threads' | 'g
   if (a.backend === 'wasm' || a.backend === 'auto') {
     try {
       await import('@dlrt/backend-wasm');
-      return await setBackend('wasm', { threads: a.threads });
+      return await setBackend('wasm', { threads: a.threads, build: a.wasmBuild ?? 'auto' });
     } catch (e) {
-      if (a.backend === 'wasm') throw e;
+      // A build named with --wasm-build asks for wasm: no quiet fallback to cpu.
+      if (a.backend === 'wasm' || (a.wasmBuild ?? 'auto') !== 'auto') throw e;
       process.stderr.write(`dlrt: --backend auto: wasm unavailable (${(e as Error).message}); `
         + 'using cpu\n');
     }
@@ -290,8 +296,8 @@ export async function startBackend(a: Pick<TrainArgs, 'backend' | 'threads' | 'g
  * threads and output paths (a run may be extended, or resumed on another backend).
  */
 export function checkpointMeta(a: TrainArgs): Partial<TrainArgs> {
-  const { epochs: _e, backend: _b, threads: _t, gpuMode: _g, json: _j, checkpoint: _c,
-    progress: _p, save: _s, saveEvery: _v, from: _f, ...rest } = a;
+  const { epochs: _e, backend: _b, threads: _t, gpuMode: _g, wasmBuild: _w, json: _j,
+    checkpoint: _c, progress: _p, save: _s, saveEvery: _v, from: _f, ...rest } = a;
   return rest;
 }
 

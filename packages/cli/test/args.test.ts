@@ -47,6 +47,8 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
       [['--output-gain', 'linear'], /^--output-gain linear: does nothing with --init uniform/],
       [['--init', 'dlrt-net', '--output-gain', 'relu'], /^--output-gain relu: .* --init dlrt-net/],
       [['--gpu-mode', 'cpu'], /^--gpu-mode cpu: does nothing with --backend auto \(the default\)/],
+      [['--backend', 'cpu', '--wasm-build', 'simd'],
+        /^--wasm-build simd: does nothing with --backend cpu: wasm only/],
       [['--model', 'lenet5', '--hidden', '100'], /^--hidden 100: does nothing with --model lenet5/],
     ];
     for (const [argv, want] of idle) t.throws(() => parseTrainArgs(argv), want, argv.join(' '));
@@ -60,6 +62,8 @@ t.test('options that would do nothing are errors; defaults and --demo presets ar
       [['--method', 'tdlrt-1pass', '--local-steps', '10'], { localSteps: 10 }],
       [['--init', 'orthogonal', '--output-gain', 'linear'], { outputGain: 'linear' }],
       [['--backend', 'gpu', '--gpu-mode', 'webasm'], { gpuMode: 'webasm' }],
+      [['--wasm-build', 'simd'], { backend: 'auto', wasmBuild: 'simd' }],
+      [['--backend', 'wasm', '--wasm-build', 'relaxed'], { wasmBuild: 'relaxed' }],
       // The demo presets rank, tol and momentum; switching the method or optimizer is fine.
       [['--demo', '--method', 'dense'], { method: 'dense', rank: 100 }],
       [['--demo', '--optimizer', 'adam'], { optimizer: 'adam', momentum: 0.9 }],
@@ -109,6 +113,7 @@ t.test('--conv, --width, --core-decay and the Tucker methods', async (t) => {
     [['--conv', 'cp'], /^--conv: expected one of dense\|matrix\|tucker, got 'cp'/],
     [['--method', 'abpsi', '--dense-step', 'third'],
       /^--dense-step: expected one of second\|first, got 'third'/],
+    [['--wasm-build', 'fast'], /^--wasm-build: expected one of auto\|simd\|relaxed, got 'fast'/],
     [['--model', 'vgg-mini', '--method', 'tdlrt', '--local-steps', '1'],
       /^--local-steps: expected an integer ≥ 2, got '1'/],
   ];
@@ -187,5 +192,6 @@ t.test('the help lists every option with its meaning and default; lists come fro
     t.equal(valueOf('init'), WEIGHT_INITS.join('|'));
     t.equal(valueOf('output-gain'), INIT_GAINS.join('|'));
     t.equal(valueOf('gpu-mode'), ['auto', ...GPU_MODES].join('|'));
+    t.equal(valueOf('wasm-build'), 'auto|simd|relaxed');
     t.ok(HELP.split('\n').every((l) => l.length <= 100), 'help lines fit in 100 columns');
   });
