@@ -13,5 +13,8 @@ export type WasmFlavor = 'relaxed' | 'simd';
  */
 export type WasmBuild = 'auto' | WasmFlavor;
 
-/** The values of `WasmBuild`. */
+/**
+ * The values of `WasmBuild`.
+ * @example WASM_BUILDS.join('|')   // 'auto|simd|relaxed'
+ */
 export const WASM_BUILDS: readonly WasmBuild[] = ['auto', 'simd', 'relaxed'];
