@@ -5,7 +5,7 @@
  * ports (Intel's Golden Cove) issues them more slowly than one with two multiply and two add
  * pipes (AMD's Zen). Benchmarks divide the GEMM's rate by this to compare across machines.
  */
-import { compileKernels, instantiate, type WasmFlavor } from './kernels.js';
+import { compileKernels, instantiate, type WasmBuild, type WasmFlavor } from './kernels.js';
 
 /** Options of `tileCeiling`. */
 export interface TileCeilingOptions {
@@ -13,6 +13,8 @@ export interface TileCeilingOptions {
   rounds?: number;
   /** Milliseconds each round aims at (default 20). */
   roundMs?: number;
+  /** The kernel build to time (default 'auto', the one `setBackend('wasm')` loads). */
+  build?: WasmBuild;
 }
 
 /** What `tileCeiling` measured. */
@@ -41,14 +43,14 @@ export async function tileCeiling(dtype: 'float32' | 'float64',
   if (dtype !== 'float32' && dtype !== 'float64') {
     throw new Error(`tileCeiling: dtype must be 'float32' or 'float64', got '${String(dtype)}'`);
   }
-  const { rounds = 7, roundMs = 20 } = options;
+  const { rounds = 7, roundMs = 20, build = 'auto' } = options;
   if (!Number.isInteger(rounds) || rounds < 1) {
     throw new Error(`tileCeiling: rounds must be an integer ≥ 1, got ${rounds}`);
   }
   if (!(roundMs > 0 && Number.isFinite(roundMs))) {
     throw new Error(`tileCeiling: roundMs must be a positive number, got ${roundMs}`);
   }
-  const compiled = await compileKernels();
+  const compiled = await compileKernels(build);
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
   const k = instantiate(compiled, memory);
   const run = dtype === 'float32' ? k.tileCeilingF32 : k.tileCeilingF64;

@@ -67,7 +67,6 @@ export interface KernelExports {
     s: number, forward: number): void;
 }
 
-
 /** A compiled kernel module, shareable with worker threads. */
 export interface CompiledKernels {
   flavor: WasmFlavor;
@@ -117,9 +116,9 @@ export function compileKernels(build: WasmBuild = 'auto'): Promise<CompiledKerne
     return Promise.reject(new Error(`wasm: build must be one of ${WASM_BUILDS.join(', ')}, ` +
       `got '${String(build)}'`));
   }
-  let p = compiled.get(build);
-  if (p) return p;
-  p = (async () => {
+  const cached = compiled.get(build);
+  if (cached) return cached;
+  const p = (async () => {
     const reason = unsupportedReason();
     if (reason) throw new Error(`wasm: ${reason}`);
     for (const flavor of build === 'auto' ? ['relaxed', 'simd'] as const : [build]) {
@@ -136,9 +135,8 @@ export function compileKernels(build: WasmBuild = 'auto'): Promise<CompiledKerne
       + '(Node ≥ 16.4 and current browsers do); use the cpu backend');
   })();
   compiled.set(build, p);
-  const q = p;
-  q.catch(() => { if (compiled.get(build) === q) compiled.delete(build); });
-  return q;
+  p.catch(() => { if (compiled.get(build) === p) compiled.delete(build); });
+  return p;
 }
 
 /** An instance of the kernels over `memory` (one per thread). */

@@ -14,6 +14,8 @@ t.test('tileCeiling: a rate per round, for both dtypes, from the build in use', 
     t.ok(c.rounds.every((r) => Number.isFinite(r) && r > 0), `rates ${c.rounds.join(', ')}`);
     t.equal(c.gflops, Math.max(...c.rounds), 'the fastest round counts');
   }
+  t.equal((await tileCeiling('float32', { rounds: 1, roundMs: 1, build: 'simd' })).flavor,
+    'simd', 'a named build');
 });
 
 t.test('tileCeiling: bad options name the option and the value', async (t) => {
