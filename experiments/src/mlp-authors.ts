@@ -160,12 +160,13 @@ async function lockstep(python: string, code: string, split: string, ls: Lockste
 
 export async function run(seeds: readonly number[] = SEEDS, only?: string): Promise<string[]> {
   const code = process.env.DLRT_AUTHORS_CODE;
-  const python = ['python3', '/usr/bin/python3']
-    .find((py) => spawnSync(py, ['-c', 'import torch']).status === 0);
   if (!code || !existsSync(`${code}/MNISTwithGeoLoRA/src/low_rank_neural_networks/train.py`)) {
     throw new Error(`${NAME}: set DLRT_AUTHORS_CODE to a checkout of ${REPOSITORY} ` +
       `(commit ${COMMIT}); got '${code ?? ''}'`);
   }
+  // After the checkout's check: importing torch takes seconds.
+  const python = ['python3', '/usr/bin/python3']
+    .find((py) => spawnSync(py, ['-c', 'import torch']).status === 0);
   if (!python) throw new Error(`${NAME}: no python3 with torch (apt-get install python3-torch)`);
   mkdirSync(new URL(`runs/${NAME}/`, RESULTS), { recursive: true });
   const split = mkdtempSync(`${os.tmpdir()}/dlrt-authors-`);
