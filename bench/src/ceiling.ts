@@ -1,7 +1,7 @@
 /**
  * ceiling suite: how close the wasm GEMM comes to what its register tile can do on this core.
- * The tile's own rate on L1-resident operands (`tileCeiling`) is timed in the same rounds as
- * the GEMM on one thread, so the ratio holds even while the host slows this VM down; the
+ * The tile's own rate on L1-resident operands (`tileCeiling`) is timed right before each
+ * one-thread GEMM, in the same rounds, so that both meet the host's fast and slow phases; the
  * GFLOP/s targets of the matmul suite were set on one machine, and the ceiling says what they
  * mean on another.
  */
@@ -15,7 +15,7 @@ import { bestOfRounds, fmt, machineInfo, markdownTable, writeResults } from './r
 /** The square shapes at both ends and the thin training shape of the matmul suite. */
 const SHAPE_LABELS = ['256²', '1024²', '(128×784)ᵀ · 128×32'];
 const CEILING = 'tile ceiling';
-/** More rounds than the long suites' 3: a round here takes about 15 s. */
+/** More rounds than the long suites' 3: a round here takes about 18 s. */
 const ROUNDS = 5;
 
 /**
@@ -70,7 +70,7 @@ function report(rows: (Row & { roundsMs?: number[] })[], seconds: number,
     ['dtype', 'runner', 'shape', 'GFLOP/s (best round)', 'each round', 'of the ceiling'],
     rows.filter((r) => r.gflops !== undefined).map((r) => {
       const ceiling = rows.find((c) => c.runner === CEILING && c.dtype === r.dtype);
-      const share = r.runner !== CEILING && ceiling?.gflops && r.dtype === ceiling.dtype
+      const share = r.runner !== CEILING && ceiling?.gflops
         ? `${fmt(100 * (r.gflops ?? 0) / ceiling.gflops)}%` : '–';
       return [r.dtype, r.runner, r.shape, fmt(r.gflops ?? 0), gflopsOf(r).map((g) => fmt(g))
         .join(' · '), r.runner.startsWith('tfjs') ? '–' : share];
