@@ -1,9 +1,10 @@
 /**
  * The GEMM's ceiling on the machine at hand: the rate of its register tile alone, on operands
  * that stay in L1. What the tile costs depends on the core: plain SIMD128 has no fused
- * multiply-add, so each 4-lane step is a multiply and an add, and a core with three vector
- * ports (Intel's Golden Cove) issues them more slowly than one with two multiply and two add
- * pipes (AMD's Zen). Benchmarks divide the GEMM's rate by this to compare across machines.
+ * multiply-add, so each 4-lane step is a multiply and an add, and a core that issues both on
+ * shared vector ports (the Intel Xeon of docs/wasm.md) runs them more slowly than one with
+ * separate multiply and add pipes (AMD's Zen). Benchmarks divide the GEMM's rate by this to
+ * compare across machines.
  */
 import { compileKernels, instantiate, type WasmBuild, type WasmFlavor } from './kernels.js';
 
@@ -36,7 +37,7 @@ const KC = 128;
 /**
  * Runs the GEMM's register tile (the same code `gemm` calls) over L1-resident operands, checks
  * its result against a float64 product, and returns its best rate over the rounds.
- * @example const { gflops } = await tileCeiling('float32');   // e.g. 33 on a 2.8 GHz Xeon
+ * @example const { gflops } = await tileCeiling('float32');   // 32.0 on the Intel host of docs/wasm.md
  */
 export async function tileCeiling(dtype: 'float32' | 'float64',
   options: TileCeilingOptions = {}): Promise<TileCeiling> {
