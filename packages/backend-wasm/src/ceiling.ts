@@ -37,7 +37,8 @@ const KC = 128;
 /**
  * Runs the GEMM's register tile (the same code `gemm` calls) over L1-resident operands, checks
  * its result against a float64 product, and returns its best rate over the rounds.
- * @example const { gflops } = await tileCeiling('float32');   // 32.0 on the Intel host of docs/wasm.md
+ * @example
+ * const { gflops } = await tileCeiling('float32');   // 32.0 on the Intel host of docs/wasm.md
  */
 export async function tileCeiling(dtype: 'float32' | 'float64',
   options: TileCeilingOptions = {}): Promise<TileCeiling> {

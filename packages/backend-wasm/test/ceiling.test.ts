@@ -23,7 +23,8 @@ t.test('tileCeiling: bad options name the option and the value', async (t) => {
     /tileCeiling: dtype must be 'float32' or 'float64', got 'int32'/);
   await t.rejects(tileCeiling('float32', { rounds: 0 }),
     /tileCeiling: rounds must be an integer ≥ 1, got 0/);
-  await t.rejects(tileCeiling('float32', { rounds: 2.5 }), /rounds must be an integer ≥ 1, got 2.5/);
+  await t.rejects(tileCeiling('float32', { rounds: 2.5 }),
+    /rounds must be an integer ≥ 1, got 2.5/);
   await t.rejects(tileCeiling('float64', { roundMs: Number.NaN }),
     /tileCeiling: roundMs must be a positive number, got NaN/);
   await t.rejects(tileCeiling('float64', { roundMs: -1 }), /roundMs must be a positive number/);

@@ -19,7 +19,8 @@ t.test('namedParameters uses dotted paths in registration order', async (t) => {
 });
 
 t.test('freeze marks every parameter below a module untrainable, and only those', async (t) => {
-  const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(), new Dense(3, 2, { seed: 2 })]);
+  const m = new Sequential([new Dense(4, 3, { seed: 1 }), new ReLU(),
+    new Dense(3, 2, { seed: 2 })]);
   const [first, , second] = m.namedChildren().map(([, c]) => c);
   t.equal(first.freeze(), first, 'returns the module');
   t.same(m.namedParameters().map(([n, v]) => [n, v.trainable]), [

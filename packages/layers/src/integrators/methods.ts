@@ -36,8 +36,8 @@ export const MATRIX_METHODS = ['dense', 'bug', 'bug-fixed', 'bug-2pass', 'parall
 
 /**
  * The integrator for `method`; `tol` and the truncation options matter for adaptive ones,
- * `side` and `denseStep` for abPSI alone. `tol` defaults to 0.1; `dense` and `direct` both give a GradientStep
- * (for `direct`, the caller builds the model with trainable factors).
+ * `side` and `denseStep` for abPSI alone. `tol` defaults to 0.1; `dense` and `direct` both give
+ * a GradientStep (for `direct`, the caller builds the model with trainable factors).
  * @throws Error for an unknown method, or whatever the integrator's constructor throws.
  * @example const step = integratorFor('bug', model, { optimizer: new SGD({ lr: 0.05 }), tol: 0.1 })
  */
