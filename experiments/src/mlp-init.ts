@@ -101,7 +101,7 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
       'relative tolerance θ = 0.01 under T-std, initial rank 20, caps ⌊min(n, m)/2⌋ = 250, the ' +
       'last layer dense) with He initialization, each group changing what its row says; seeds ' +
       `${seeds.join(', ')}. Regenerate with \`pnpm experiment ${NAME}\`. The reasoning is in ` +
-      'docs/low-rank-training.md ("Why the ranks stay at 20").', '',
+      'docs/experiments/low-rank-mnist.md ("Why the ranks stay at 20 under our inits").', '',
     'Final test accuracy (mean ± sample sd), mean training loss of the last epoch, ranks of ' +
       'the four hidden layers per run, compression against the dense model (biases ' +
       'included), and mean training seconds per epoch on one thread.', '',

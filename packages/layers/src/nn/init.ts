@@ -19,7 +19,7 @@ import {
  * weight and every bias N(0, 1), and a low-rank layer with orthonormal random bases and an r×r
  * core of N(0, 1) entries, not diagonal (CoreSpectrum 'matrix'). Its ‖S‖_F ≈ r keeps the signal
  * through 784-500×4-10, where a diagonal of |N(0, 1)| (‖S‖_F ≈ √r) shrinks it about fivefold per
- * layer (docs/low-rank-training.md, "The reference initialization").
+ * layer (docs/experiments/low-rank-mnist.md, "The abPSI and GeoLoRA MNIST MLPs").
  */
 export type WeightInit = 'uniform' | 'he' | 'orthogonal' | 'dlrt-net' | 'abpsi-ref';
 /**
