@@ -21,16 +21,30 @@ t.test('no file cites notes outside the repository', async (t) => {
   t.same(hits, [], `${tracked.length} files read`);
 });
 
-t.test('relative links in the docs pages and the README resolve', async (t) => {
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+const slug = (heading: string) => heading.trim().toLowerCase()
+  .replace(/[^\p{L}\p{N}\p{M}_\- ]/gu, '').replace(/ /g, '-');
+const anchors = (file: string) => new Set(readFileSync(file, 'utf8').split('\n')
+  .flatMap((line) => /^#{1,6} /.test(line) ? [slug(line.replace(/^#+ /, ''))] : []));
+
+t.test('relative links in the docs pages and the README resolve, anchors included', async (t) => {
   const pages = tracked.filter((f) => f === 'README.md' ||
     /^docs\/(experiments\/)?[^/]+\.md$/.test(f));
   const broken: string[] = [];
+  let fragments = 0;
   for (const page of pages) {
-    for (const [, target] of readFileSync(join(root, page), 'utf8')
-      .matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+    for (const [, target, fragment] of readFileSync(join(root, page), 'utf8')
+      .matchAll(/\]\(([^)\s#]*)(?:#([^)\s]*))?\)/g)) {
       if (/^[a-z]+:/.test(target)) continue;        // http:, https:, mailto:
-      if (!existsSync(join(root, dirname(page), target))) broken.push(`${page} → ${target}`);
+      const file = join(root, dirname(page), target || page.slice(page.lastIndexOf('/') + 1));
+      if (!existsSync(file)) broken.push(`${page} → ${target}`);
+      else if (fragment !== undefined && file.endsWith('.md')) {
+        fragments++;
+        if (!anchors(file).has(fragment)) broken.push(`${page} → ${target}#${fragment}`);
+      }
     }
   }
-  t.same(broken, [], `${pages.length} pages checked`);
+  t.same(broken, [], `${pages.length} pages checked, ${fragments} anchors among them`);
+  t.equal(slug("## The DLRT paper's table (`lenet5-full`), 8,000 digits".slice(3)),
+    'the-dlrt-papers-table-lenet5-full-8000-digits', 'the anchor of a heading, as GitHub makes it');
 });
