@@ -92,12 +92,17 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
     };
   }));
   const spread = INITS.flatMap(({ init }) => TARGETS.map(([tol, target]) => {
-    const c = SPREAD_SEEDS.map((seed) => settledLeNet5(init, seed, tol).compression);
+    const drawn = SPREAD_SEEDS.map((seed) => settledLeNet5(init, seed, tol));
+    const c = drawn.map((d) => d.compression);
+    const ranks = drawn.map((d) => d.ranks);                // every seed's, in seed order
+    const layers = ranks[0].map((_, l) => ranks.map((r) => r[l]));
     const triples = Array.from({ length: c.length / 3 },
       (_, k) => meanSd(c.slice(3 * k, 3 * k + 3)).mean);
     return { init, tol, target, ...meanSd(c), min: Math.min(...c), max: Math.max(...c),
       seedsMeeting: c.filter((x) => x >= target).length,
-      triplesMeeting: triples.filter((x) => x >= target).length, triples: triples.length };
+      triplesMeeting: triples.filter((x) => x >= target).length, triples: triples.length,
+      rankRanges: layers.map((v) => ({ min: Math.min(...v), max: Math.max(...v),
+        mean: meanSd(v).mean })), ranks };
   }));
   const md = [
     '# Ranks the initialization decides: LeNet5 before any data', '',
@@ -118,12 +123,15 @@ export async function report(seeds: readonly number[] = [0, 1, 2]): Promise<void
     `Settled compression over seeds 0–${SPREAD_SEEDS.length - 1} at the issue's two ` +
       'targets: mean ± sd and range over the seeds, how many seeds reach the target, and how ' +
       `many of the ${SPREAD_SEEDS.length / 3} seed triples (0–2, 3–5, …) reach it with their ` +
-      'mean, as a 3-seed sweep would report it.', '',
+      'mean, as a 3-seed sweep would report it; and each layer\'s settled rank over the seeds ' +
+      '(range, mean; every seed\'s ranks are in the JSON).', '',
     markdownTable(['init', 'θ', 'target', 'compression %', 'range %',
-      'seeds reaching it', 'triples reaching it'], spread.map((s) => [
+      'seeds reaching it', 'triples reaching it', 'settled ranks [conv1, conv2, fc1]'],
+    spread.map((s) => [
       s.init, String(s.tol), `≥ ${pct(s.target)}`, `${pct(s.mean)} ± ${pct(s.sd)}`,
       `${pct(s.min)}–${pct(s.max)}`, `${s.seedsMeeting}/${SPREAD_SEEDS.length}`,
-      `${s.triplesMeeting}/${s.triples}`])),
+      `${s.triplesMeeting}/${s.triples}`, s.rankRanges.map((r) =>
+        `${r.min}–${r.max} (${r.mean.toFixed(1)})`).join(', ')])),
   ].join('\n');
   writeReport(NAME, md, { compared, spread });
 }
