@@ -3,7 +3,7 @@
 // link of the docs pages and the README points to a file that exists. Oracle: the tracked files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
@@ -36,7 +36,7 @@ t.test('relative links in the docs pages and the README resolve, anchors include
     for (const [, target, fragment] of readFileSync(join(root, page), 'utf8')
       .matchAll(/\]\(([^)\s#]*)(?:#([^)\s]*))?\)/g)) {
       if (/^[a-z]+:/.test(target)) continue;        // http:, https:, mailto:
-      const file = join(root, dirname(page), target || page.slice(page.lastIndexOf('/') + 1));
+      const file = join(root, dirname(page), target || basename(page));   // '#x': this page
       if (!existsSync(file)) broken.push(`${page} → ${target}`);
       else if (fragment !== undefined && file.endsWith('.md')) {
         fragments++;
