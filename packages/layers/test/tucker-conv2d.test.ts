@@ -1,8 +1,8 @@
 // TuckerConv2d, TuckerBUG (TDLRT) and the directly trained Tucker baseline, in float64.
 // Oracles: the dense Conv2d with the rebuilt kernel, central finite differences, the closed-form
-// one-step recovery and the 0.9ᵗ gradient flow of ½‖𝒲 − 𝒜‖² (tucker-methods §7.2.6), the
-// exactness of the BUG on a known fixed-rank trajectory 𝒜(t) (§7.3.2), invariants checked at
-// every change of basis, and RankAdaptiveBUG (one pass per mode), which takes the same step.
+// one-step recovery and the 0.9ᵗ gradient flow of ½‖𝒲 − 𝒜‖², the exactness of the BUG on a
+// known fixed-rank trajectory 𝒜(t), invariants checked at every change of basis, and
+// RankAdaptiveBUG (one pass per mode), which takes the same step.
 import t from 'tap';
 import {
   add, clone, linalg, modeProduct, mul, neg, randn, Rng, sub, sum, square,

@@ -38,8 +38,8 @@ export type TuckerBUGOptions = ((AdaptiveOptions & {
    * 2 (default): the paper's two gradient evaluations. 1: one pass in the `weight` form gives
    * 𝒢 = ∇_𝒲 ℓ, and the K-steps and the Galerkin step both take their gradients from it; the
    * same step, since augmentation leaves 𝒲 unchanged and the loss is evaluated on the same
-   * mini-batch (tucker-methods: the single-pass equivalence). It forms 𝒢 at the dense size, so
-   * it suits convolution kernels; the fixed-rank variant moves 𝒲, so it needs 2.
+   * mini-batch. It forms 𝒢 at the dense size, so it suits convolution kernels; the fixed-rank
+   * variant moves 𝒲, so it needs 2.
    */
   passes?: 1 | 2;
 };
@@ -123,9 +123,10 @@ export class TuckerBUG extends FactorizedIntegrator {
   }
 
   /**
-   * One step of the local-steps cycle (RobustDLRT's `Conv2dLowRankLayerAugBUG` trainer,
-   * tucker-methods §3.8). Its augmenting directions are the K-steps' of `step`: their span with
-   * Uᵢ is that of [Uᵢ | ∂ℓ/∂Uᵢ] when Mat_i(𝒞) has full rank. The authors count the cycle's
+   * One step of the local-steps cycle (RobustDLRT's `Conv2dLowRankLayerAugBUG` trainer:
+   * Schotthöfer, Yang & Schnake, arXiv:2505.08022, reference code `ScSteffen/RobustDLRT`).
+   * Its augmenting directions are the K-steps' of `step`: their span with Uᵢ is that of
+   * [Uᵢ | ∂ℓ/∂Uᵢ] when Mat_i(𝒞) has full rank. The authors count the cycle's
    * phase within each epoch and take one core step and truncate at its first batch; here the
    * count runs on across epochs.
    */
