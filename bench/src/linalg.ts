@@ -7,7 +7,9 @@
  * gpu rows time the public `linalg` op on the gpu backend in each gpu.js mode available here
  * (QR by CholeskyQR2 on the device, SVD of a tall matrix through that QR; see docs/gpu.md),
  * reading every factor back.
- * Results: bench/results/linalg.{json,md}; run it 2–3 times, the shared VM's speed drifts.
+ * numpy and the wasm rows are timed in ROUNDS interleaved rounds, and each reports its best
+ * round (the shared VM's speed drifts for minutes at a time; see ROUNDS).
+ * Results: bench/results/linalg.{json,md}.
  */
 import { linalgKernels } from '@dlrt/backend-cpu';
 import { dispose, linalg, setBackend, tensor } from '@dlrt/core';
@@ -19,7 +21,9 @@ import os from 'node:os';
 import {
   EigenvalueDecomposition, Matrix, QrDecomposition, SingularValueDecomposition,
 } from 'ml-matrix';
-import { fmt, machineInfo, markdownTable, time, type Timing, writeResults } from './report.js';
+import {
+  bestOfRounds, fmt, machineInfo, markdownTable, ROUNDS, time, type Timing, writeResults,
+} from './report.js';
 
 type Op = 'qr' | 'svd' | 'eigh';
 type DType = 'float32' | 'float64';
@@ -267,31 +271,41 @@ export async function runLinalg(): Promise<void> {
   const np = await startNumpy();
   const rows: Row[] = [];
   const modes = await gpuModes();
-  for (const c of CASES) {
-    console.log(`${c.label}`);
-    await np.time(c);
-    for (const dtype of ['float64', 'float32'] as const) {
-      rows.push(measure(c.label, `dlrt ${dtype === 'float64' ? 'f64' : 'f32'}`, dtype,
-        () => dlrtCase(c, dtype)));
-    }
-    rows.push(measure(c.label, 'ml-matrix f64', 'float64', () => mlMatrixCase(c)));
-    for (const threads of [1, 2]) {
-      await setBackend('wasm', { threads });
-      rows.push(measure(c.label, `wasm ${threads}T f64`, 'float64',
-        () => publicCase(c, 'float64')));
-    }
-    for (const mode of modes) {
-      const runner = await useGpu(mode);
-      rows.push(measure(c.label, runner, 'float32', () => publicCase(c, 'float32')));
+  // numpy and the wasm rows (the ratios the targets judge) go in ROUNDS interleaved rounds
+  // (see ROUNDS); the cpu kernels, ml-matrix and the gpu modes run in the first round only.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of CASES) {
+      console.log(`${c.label}, round ${round + 1}`);
+      await np.time(c);
+      if (round === 0) {
+        for (const dtype of ['float64', 'float32'] as const) {
+          rows.push(measure(c.label, `dlrt ${dtype === 'float64' ? 'f64' : 'f32'}`, dtype,
+            () => dlrtCase(c, dtype)));
+        }
+        rows.push(measure(c.label, 'ml-matrix f64', 'float64', () => mlMatrixCase(c)));
+      }
+      for (const threads of [1, 2]) {
+        await setBackend('wasm', { threads });
+        rows.push(measure(c.label, `wasm ${threads}T f64`, 'float64',
+          () => publicCase(c, 'float64')));
+      }
+      if (round > 0) continue;
+      for (const mode of modes) {
+        const runner = await useGpu(mode);
+        rows.push(measure(c.label, runner, 'float32', () => publicCase(c, 'float32')));
+      }
     }
   }
   np.close();
   load.push(os.loadavg()[0]);
   const seconds = (performance.now() - started) / 1e3;
-  const md = report(rows, np.numpy);
+  const best = bestOfRounds(rows, (r) => `${r.label}|${r.runner}`);
+  np.numpy.results = bestOfRounds(np.numpy.results, (r) => `${r.label}|${r.dtype}|${r.threads}`);
+  const md = report(best, np.numpy);
   console.log(`\n${md}`);
   const files = await writeResults('linalg', {
-    suite: 'linalg', machine: machineInfo(), loadAverage1m: load, seconds, numpy: np.numpy, rows,
+    suite: 'linalg', machine: machineInfo(), loadAverage1m: load, seconds, rounds: ROUNDS,
+    numpy: np.numpy, rows: best,
   }, md);
   console.log(`\nwrote ${files.join(', ')}`);
 }
@@ -355,8 +369,11 @@ function report(rows: Row[], numpy: Numpy): string {
     '## wasm backend (float64, medians in ms)', '',
     markdownTable(['case', 'wasm 1T', 'wasm 2T', 'cpu kernel', 'numpy 1 thread',
       'wasm 1T/numpy', 'target met'], wasm), '',
+    `numpy and the wasm rows are timed in ${ROUNDS} interleaved rounds; each gives its best round`,
+    '(every round\'s median is in the JSON).',
+    '',
     'The wasm rows run the public op (float64 tensors in and out) on the cpu backend\'s',
-    'drivers over WebAssembly inner loops; the drivers are single-threaded, so 2T matches 1T.',
+    'drivers over WebAssembly inner loops; the drivers are single-threaded, so 2T gains nothing.',
     '',
     '## gpu backend (float32, medians in ms; every factor read back)', '',
     markdownTable(['case', 'cpu kernel f32', ...gpuRunners], gpu), '',
