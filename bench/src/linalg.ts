@@ -373,7 +373,7 @@ function report(rows: Row[], numpy: Numpy): string {
     '(every round\'s median is in the JSON).',
     '',
     'The wasm rows run the public op (float64 tensors in and out) on the cpu backend\'s',
-    'drivers over WebAssembly inner loops; the drivers are single-threaded, so 2T gains nothing.',
+    'drivers over WebAssembly inner loops; the drivers are single-threaded, so 2T gains little.',
     '',
     '## gpu backend (float32, medians in ms; every factor read back)', '',
     markdownTable(['case', 'cpu kernel f32', ...gpuRunners], gpu), '',
