@@ -5,10 +5,12 @@
  * arguments, and checks that every number it recorded comes out exactly the same: losses,
  * accuracies, ranks and parameter counts (not the timings). Exit 0 when all match, 1 on any
  * difference (each is listed), 2 on bad usage. A refactoring that claims unchanged behaviour
- * shows it this way.
+ * shows it this way. When values differ, it also says which commit the record came from and
+ * which source files changed since (record-origin.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { originNote, recordOrigin } from './record-origin.js';
 import { REPLAYED, replay } from './replay-record.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   console.log(diff.length === 0
     ? `replay: every recorded ${REPLAYED.join(', ')} matches exactly`
     : `replay: ${diff.length} value${diff.length > 1 ? 's' : ''} differ`);
+  if (diff.length > 0) for (const line of originNote(recordOrigin(file))) console.log(`  ${line}`);
   return diff.length === 0 ? 0 : 1;
 }
 
